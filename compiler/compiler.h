@@ -1,0 +1,484 @@
+/*
+ * compiler.h — the typerpc compiler's one internal header.
+ *
+ * The compiler is a pipeline, and this header reads as one: each section below
+ * is a stage, in the order data flows through them.
+ *
+ *   memory      arena: every node lives until the compilation ends
+ *   diagnostics file:line:col messages with the source line and a caret
+ *   ast         the parsed model of a .proto file, with a location on every node
+ *   parse       grammar/proto.l + grammar/proto.y: text -> ast (syntax only)
+ *   load        file reading and import search on -I roots, like protoc
+ *   resolve     names, types and every semantic check protoc makes
+ *
+ * No stage reaches back into an earlier one: the parser never checks meaning,
+ * and later stages (generators) never report a user error.
+ */
+#ifndef TYPERPC_COMPILER_H
+#define TYPERPC_COMPILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define TRPC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define TRPC_PRINTF(fmt, args)
+#endif
+
+/* ======================================================================
+ * memory: arena
+ *
+ * The compiler allocates its whole model from one arena and frees it in one
+ * step at exit. Allocation failure aborts with a message (the driver is the
+ * only caller; a compiler out of memory has nothing better to do).
+ * ====================================================================== */
+
+typedef struct Arena Arena;
+
+Arena *arena_new(void);
+void arena_free(Arena *arena);
+void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 16-aligned */
+char *arena_strdup(Arena *arena, const char *s);
+char *arena_strndup(Arena *arena, const char *s, size_t n);
+char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
+
+/* Growable arrays of one element type. Declare with
+ * `typedef VEC(Field *) FieldVec;` and append with VEC_PUSH. Storage comes from
+ * the arena, so vectors are never freed one by one. */
+#define VEC(T)      \
+    struct {        \
+        T *items;   \
+        size_t len; \
+        size_t cap; \
+    }
+
+void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_size);
+
+#define VEC_PUSH(arena, vec, item)                                                      \
+    do {                                                                                \
+        if ((vec)->len == (vec)->cap)                                                   \
+            vec_grow_((arena), (void **)&(vec)->items, &(vec)->cap, (vec)->len,         \
+                      sizeof *(vec)->items);                                            \
+        (vec)->items[(vec)->len++] = (item);                                            \
+    } while (0)
+
+/* ======================================================================
+ * diagnostics
+ *
+ * Every user-facing error goes through here. Messages are buffered and
+ * printed by diag_flush() in source order (by file load order, then line,
+ * then column), each error followed by its notes, as a C compiler prints them:
+ *
+ *   foo.proto:12:17: error: field number 3 has already been used in 'Foo'
+ *      12 |   int32 b = 3;
+ *         |             ^
+ *   foo.proto:11:17: note: previous use is here
+ * ====================================================================== */
+
+typedef struct Source {
+    char *name;       /* the name diagnostics show: the path as protoc shows it */
+    char *disk_path;  /* where it was read from */
+    char *text;       /* NUL-terminated copy of the contents (may hold NULs) */
+    size_t len;       /* length of text, not counting the terminator */
+    int index;        /* load order; sorts diagnostics across files */
+} Source;
+
+/* A position in a source: 1-based line and column (column counts bytes). A
+ * Loc with src == NULL means "no location" (command-line errors). */
+typedef struct Loc {
+    const Source *src;
+    int line;
+    int col;
+} Loc;
+
+typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
+
+typedef struct DiagMsg {
+    DiagLevel level;
+    Loc loc;
+    char *text;
+    size_t seq;       /* order of emission; ties and notes keep it */
+    size_t parent;    /* for notes: seq of the error/warning they belong to */
+} DiagMsg;
+
+typedef struct Diag {
+    Arena *arena;
+    FILE *out;        /* where diag_flush prints (stderr in the driver) */
+    bool color;       /* ANSI colour: only on a tty without NO_COLOR */
+    int errors;
+    int warnings;
+    VEC(DiagMsg) msgs;
+} Diag;
+
+void diag_init(Diag *diag, Arena *arena, FILE *out, bool color);
+void diag_error(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
+void diag_warning(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
+/* A note attaches to the most recent error or warning and prints after it. */
+void diag_note(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
+/* Print every buffered message in source order and clear the buffer. */
+void diag_flush(Diag *diag);
+
+/* ======================================================================
+ * ast
+ *
+ * The parser builds these nodes and fills only what the text says. Fields
+ * marked "resolved" are filled by the resolve stage. Lists keep declaration
+ * order. Names are as written; full names are computed by resolve.
+ * ====================================================================== */
+
+typedef struct File File;
+typedef struct Message Message;
+typedef struct Enum Enum;
+typedef struct EnumValue EnumValue;
+typedef struct Field Field;
+typedef struct Oneof Oneof;
+typedef struct Extend Extend;
+typedef struct Service Service;
+typedef struct Method Method;
+typedef struct Option Option;
+typedef struct Value Value;
+
+typedef VEC(char *) StrVec;
+typedef VEC(Field *) FieldVec;
+typedef VEC(Oneof *) OneofVec;
+typedef VEC(Message *) MessageVec;
+typedef VEC(Enum *) EnumVec;
+typedef VEC(EnumValue *) EnumValueVec;
+typedef VEC(Extend *) ExtendVec;
+typedef VEC(Service *) ServiceVec;
+typedef VEC(Method *) MethodVec;
+typedef VEC(Option *) OptionVec;
+typedef VEC(File *) FileVec;
+
+/* The field types, numbered as google.protobuf.FieldDescriptorProto.Type so
+ * generators can emit them directly. TYPE_NONE: a named type not yet resolved
+ * to TYPE_MESSAGE or TYPE_ENUM. */
+typedef enum FieldType {
+    TYPE_NONE = 0,
+    TYPE_DOUBLE = 1,
+    TYPE_FLOAT = 2,
+    TYPE_INT64 = 3,
+    TYPE_UINT64 = 4,
+    TYPE_INT32 = 5,
+    TYPE_FIXED64 = 6,
+    TYPE_FIXED32 = 7,
+    TYPE_BOOL = 8,
+    TYPE_STRING = 9,
+    TYPE_GROUP = 10,
+    TYPE_MESSAGE = 11,
+    TYPE_BYTES = 12,
+    TYPE_UINT32 = 13,
+    TYPE_ENUM = 14,
+    TYPE_SFIXED32 = 15,
+    TYPE_SFIXED64 = 16,
+    TYPE_SINT32 = 17,
+    TYPE_SINT64 = 18,
+} FieldType;
+
+/* "int32" -> TYPE_INT32 ...; TYPE_NONE for anything that is not a scalar
+ * keyword. type_name(TYPE_INT32) -> "int32"; "group", "message", "enum" for
+ * the others. */
+FieldType scalar_type_from_name(const char *name);
+const char *type_name(FieldType type);
+
+typedef enum Label {
+    LABEL_NONE = 0,   /* no label written (proto3 singular, oneof member, map) */
+    LABEL_OPTIONAL,
+    LABEL_REQUIRED,
+    LABEL_REPEATED,
+} Label;
+
+typedef enum Syntax { SYNTAX_PROTO2 = 2, SYNTAX_PROTO3 = 3 } Syntax;
+
+/* An option value or an aggregate ({ ... }) entry's value. */
+typedef enum ValueKind {
+    VAL_IDENT,       /* true, false, inf, nan, an enum value name: in .s */
+    VAL_INT,         /* magnitude in .u, sign in .negative */
+    VAL_FLOAT,       /* in .d (sign already applied; inf/nan written as
+                        identifiers stay VAL_IDENT) */
+    VAL_STRING,      /* unescaped bytes in .s / .len (adjacent strings joined) */
+    VAL_AGGREGATE,   /* { name: value ... } in .entries */
+    VAL_LIST,        /* [ v, v ] inside an aggregate, in .list */
+} ValueKind;
+
+typedef struct AggEntry AggEntry;
+typedef VEC(AggEntry *) AggEntryVec;
+typedef VEC(Value *) ValueVec;
+
+struct Value {
+    ValueKind kind;
+    Loc loc;           /* first token of the value (the '-' if any) */
+    bool negative;     /* a '-' was written before it */
+    uint64_t u;
+    double d;
+    char *s;
+    size_t len;
+    AggEntryVec entries;
+    ValueVec list;
+};
+
+/* One `name: value` (or `name { ... }`, or `[ext.name]: value`) inside an
+ * aggregate option value. */
+struct AggEntry {
+    char *name;        /* for [a.b.c], the text between the brackets */
+    bool is_extension; /* written in brackets */
+    Loc loc;
+    Value *value;
+};
+
+/* One part of an option name: `a`, or `(a.b)` for an extension. */
+typedef struct OptionNamePart {
+    char *name;
+    bool is_extension;
+    Loc loc;
+} OptionNamePart;
+
+typedef VEC(OptionNamePart) OptionNameVec;
+
+struct Option {
+    Loc loc;            /* the first name part */
+    OptionNameVec name; /* `(foo.bar).baz` -> [(foo.bar), baz] */
+    Value *value;
+};
+
+/* A closed range of numbers; `max` is resolved by the checker (end_is_max). */
+typedef struct Range {
+    Loc loc;
+    int64_t start;
+    int64_t end;        /* inclusive; == start for a single number */
+    bool end_is_max;    /* written as `to max` */
+    OptionVec options;  /* extension ranges only: `extensions 1 to 5 [...]` */
+} Range;
+
+typedef VEC(Range) RangeVec;
+
+typedef struct ReservedName {
+    char *name;
+    Loc loc;
+} ReservedName;
+
+typedef VEC(ReservedName) ReservedNameVec;
+
+struct Field {
+    Loc loc;            /* start of the declaration (label or type) */
+    Label label;
+    Loc label_loc;
+    FieldType type;     /* a scalar as written, TYPE_GROUP, or TYPE_NONE until resolved */
+    char *type_name;    /* named type as written ("Foo", ".pkg.Foo"); NULL for scalars */
+    Loc type_loc;
+    char *name;         /* for a group: the field name, i.e. the lowercased group name */
+    Loc name_loc;
+    int64_t number;     /* as written; the checker reports out-of-range values */
+    Loc number_loc;
+    OptionVec options;  /* [default = 1, packed = true, ...] */
+
+    /* map<K, V>: is_map set, key in map_key_type (a scalar, or TYPE_NONE with
+     * the written name in map_key_name), value in type/type_name. */
+    bool is_map;
+    FieldType map_key_type;
+    char *map_key_name;
+    Loc map_key_loc;
+
+    Message *group;     /* proto2 `group Name = n { ... }`: its body; type is TYPE_GROUP */
+    Oneof *oneof;       /* the oneof it belongs to, or NULL */
+    Message *parent;    /* the message it is declared in; NULL at file level */
+    Extend *extend;     /* non-NULL for an extension (declared in `extend X {}`) */
+    File *file;
+
+    /* resolved */
+    char *full_name;
+    char *json_name;
+    Message *msg_type;  /* TYPE_MESSAGE / TYPE_GROUP: the message */
+    Enum *enum_type;    /* TYPE_ENUM: the enum */
+    Message *map_entry; /* map fields: the synthesized FooEntry message (key=1, value=2) */
+    bool proto3_optional; /* proto3 field written `optional` */
+};
+
+struct Oneof {
+    Loc loc;
+    char *name;
+    Loc name_loc;
+    FieldVec fields;    /* members, also present in the parent's fields */
+    OptionVec options;
+    Message *parent;
+    int index;          /* position in parent->oneofs */
+    bool synthetic;     /* resolved: the _name oneof protoc makes for proto3 optional */
+};
+
+struct Extend {
+    Loc loc;
+    char *extendee;     /* as written */
+    Loc extendee_loc;
+    FieldVec fields;
+    Message *parent;    /* enclosing message, or NULL at file level */
+    File *file;
+
+    /* resolved */
+    Message *extendee_msg;
+};
+
+struct Message {
+    Loc loc;            /* the `message` (or group label) keyword */
+    char *name;
+    Loc name_loc;
+    Message *parent;    /* enclosing message, NULL at file level */
+    File *file;
+
+    FieldVec fields;    /* every field, oneof members included, in order */
+    OneofVec oneofs;
+    MessageVec messages;   /* nested messages (and group bodies, in order) */
+    EnumVec enums;
+    ExtendVec extends;
+    RangeVec reserved_ranges;
+    ReservedNameVec reserved_names;
+    RangeVec extension_ranges;
+    OptionVec options;
+
+    bool is_group;      /* the body of a proto2 group */
+
+    /* resolved */
+    char *full_name;    /* "pkg.Outer.Inner" */
+    bool is_map_entry;  /* synthesized for a map field */
+};
+
+struct EnumValue {
+    Loc loc;
+    char *name;
+    Loc name_loc;
+    int64_t number;     /* as written, sign applied */
+    Loc number_loc;
+    OptionVec options;
+    Enum *parent;
+
+    /* resolved */
+    char *full_name;    /* C++ scoping: sibling of the enum, "pkg.Outer.VALUE" */
+};
+
+struct Enum {
+    Loc loc;
+    char *name;
+    Loc name_loc;
+    Message *parent;
+    File *file;
+    EnumValueVec values;
+    RangeVec reserved_ranges;
+    ReservedNameVec reserved_names;
+    OptionVec options;
+
+    /* resolved */
+    char *full_name;
+};
+
+struct Method {
+    Loc loc;
+    char *name;
+    Loc name_loc;
+    char *input_name;   /* as written */
+    Loc input_loc;
+    bool client_streaming;
+    char *output_name;
+    Loc output_loc;
+    bool server_streaming;
+    OptionVec options;
+    Service *parent;
+
+    /* resolved */
+    char *full_name;
+    Message *input;
+    Message *output;
+};
+
+struct Service {
+    Loc loc;
+    char *name;
+    Loc name_loc;
+    MethodVec methods;
+    OptionVec options;
+    File *file;
+
+    /* resolved */
+    char *full_name;
+};
+
+typedef enum ImportKind { IMPORT_PLAIN, IMPORT_PUBLIC, IMPORT_WEAK } ImportKind;
+
+typedef struct Import {
+    Loc loc;            /* the `import` keyword */
+    char *path;         /* as written, e.g. "google/protobuf/any.proto" */
+    Loc path_loc;
+    ImportKind kind;
+    File *file;         /* load: the imported file, NULL if not found */
+} Import;
+
+typedef VEC(Import) ImportVec;
+
+struct File {
+    Source *src;
+    char *name;         /* virtual name, relative to its -I root */
+    Syntax syntax;
+    bool syntax_written;
+    Loc syntax_loc;
+    char *package;      /* NULL when there is no package statement */
+    Loc package_loc;
+    ImportVec imports;
+    OptionVec options;
+    MessageVec messages;
+    EnumVec enums;
+    ServiceVec services;
+    ExtendVec extends;
+    bool parse_failed;  /* the file had syntax errors; resolve skips it */
+};
+
+/* ======================================================================
+ * parse (grammar/proto.l, grammar/proto.y, compiler/ast.c)
+ * ====================================================================== */
+
+/* Parse src into a File allocated from arena. Syntax errors go to diag (the
+ * parser recovers and reports every independent one); the File is returned
+ * either way, with parse_failed set if any error was reported. Never NULL. */
+File *parse_file(Source *src, Arena *arena, Diag *diag);
+
+/* The deepest nesting of messages, groups and aggregate values the parser
+ * accepts; deeper input is an error, never a stack overflow. */
+#define PARSE_MAX_DEPTH 512
+
+/* ======================================================================
+ * load (compiler/load.c)
+ *
+ * Reads files and follows imports on the -I roots, in order, as protoc does.
+ * ====================================================================== */
+
+typedef struct Compiler {
+    Arena *arena;
+    Diag *diag;
+    StrVec import_paths;  /* -I roots in command-line order; "." if none given */
+    FileVec files;        /* every file loaded, dependencies before dependents */
+    FileVec inputs;       /* the files named on the command line */
+    StrVec loading;       /* virtual names on the current import chain (cycles) */
+} Compiler;
+
+void compiler_init(Compiler *c, Arena *arena, Diag *diag);
+
+/* Read a file from disk into a Source; NULL (and *err set to errno) on failure. */
+Source *source_read(Arena *arena, const char *disk_path, const char *name, int *err);
+
+/* Load a command-line input: map `path` onto a -I root as protoc does
+ * (the file must lie under one), parse it and, recursively, its imports.
+ * Returns NULL after reporting an error if the file cannot be found or mapped. */
+File *load_input(Compiler *c, const char *path);
+
+/* ======================================================================
+ * resolve (compiler/resolve*.c)
+ *
+ * Runs after every file is loaded. Computes full names, builds the symbol
+ * table, resolves every type reference and option, synthesizes map entries
+ * and proto3-optional oneofs, and makes every check protoc makes. Errors go
+ * to c->diag. Returns true when no error was found.
+ * ====================================================================== */
+
+bool resolve_all(Compiler *c);
+
+#endif /* TYPERPC_COMPILER_H */

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package that typerpc's build, tests and benchmarks
+# use. The one list of dependencies: .ci/run and the README both call this.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config flex bison clang
+  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
+  libcmocka-dev python3 time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
