@@ -458,6 +458,7 @@ typedef struct Compiler {
     FileVec files;        /* every file loaded, dependencies before dependents */
     FileVec inputs;       /* the files named on the command line */
     StrVec loading;       /* virtual names on the current import chain (cycles) */
+    VEC(Import *) following; /* following[k]: the import loading[k] is loading */
 } Compiler;
 
 void compiler_init(Compiler *c, Arena *arena, Diag *diag);
@@ -480,5 +481,18 @@ File *load_input(Compiler *c, const char *path);
  * ====================================================================== */
 
 bool resolve_all(Compiler *c);
+
+/* ======================================================================
+ * generate (compiler/gen_c*.c)
+ *
+ * Message and enum code, a drop-in for protoc-c 1.4's: for a file whose
+ * virtual name is dir/foo.proto, writes OUT/dir/foo.pb-c.h and
+ * OUT/dir/foo.pb-c.c (creating dir). Runs only on resolved files without
+ * errors. Warns (at their location) about groups and extensions, which
+ * libprotobuf-c cannot encode. Returns false, after reporting an error
+ * with no location, only when a file cannot be written.
+ * ====================================================================== */
+
+bool gen_c_file(Compiler *c, File *f, const char *out_dir);
 
 #endif /* TYPERPC_COMPILER_H */

@@ -174,7 +174,9 @@ static void load_imports(Compiler *c, File *f)
         Import *imp = &f->imports.items[i];
         char *name = canonical_path(c->arena, imp->path);
         if (is_loading(c, name)) {
-            /* Spell out the chain so the user sees the whole cycle. */
+            /* Spell out the chain so the user sees the whole cycle, and
+             * report it where protoc does: at the import in the first file
+             * of the cycle that leads into it. */
             size_t first = 0;
             while (strcmp(c->loading.items[first], name) != 0)
                 first++;
@@ -182,7 +184,10 @@ static void load_imports(Compiler *c, File *f)
             for (size_t k = first + 1; k < c->loading.len; k++)
                 chain = arena_printf(c->arena, "%s -> %s", chain, c->loading.items[k]);
             chain = arena_printf(c->arena, "%s -> %s", chain, name);
-            diag_error(c->diag, imp->path_loc, "import cycle: %s", chain);
+            Import *start = first < c->following.len ? c->following.items[first] : imp;
+            diag_error(c->diag, start->loc, "import cycle: %s", chain);
+            if (start != imp)
+                diag_note(c->diag, imp->loc, "the cycle closes here");
             f->parse_failed = true;
             continue;
         }
@@ -193,7 +198,7 @@ static void load_imports(Compiler *c, File *f)
         }
         long root = find_on_roots(c, name);
         if (root < 0) {
-            diag_error(c->diag, imp->path_loc, "imported file '%s' not found", imp->path);
+            diag_error(c->diag, imp->loc, "imported file '%s' not found", imp->path);
             if (c->import_paths.len == 1)
                 diag_note(c->diag, imp->path_loc, "searched the import root '%s'",
                           c->import_paths.items[0]);
@@ -205,7 +210,11 @@ static void load_imports(Compiler *c, File *f)
             continue;
         }
         char *disk = join_path(c->arena, c->import_paths.items[root], name);
+        /* following[k] is the import that file loading[k] is following. */
+        c->following.len = c->loading.len - 1;
+        VEC_PUSH(c->arena, &c->following, imp);
         imp->file = load_virtual(c, name, disk);
+        c->following.len = c->loading.len - 1;
     }
 }
 

@@ -1,0 +1,182 @@
+/*
+ * test_cli.c — the typerpc command line as a build system sees it: flags,
+ * exit statuses (0 ok, 1 input error, 2 usage), protoc's -I rules for
+ * inputs and imports, and that a check-only run writes nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char dir[64];
+
+static void put(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    for (char *p = path + strlen(dir) + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0700);
+            *p = '/';
+        }
+    }
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Run typerpc with `args` inside the scratch directory. */
+static int typerpc(const char *args, char **out)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd %s && NO_COLOR=1 %s %s", dir, TYPERPC_EXE, args);
+    return run_command(cmd, 60, out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/typerpc-cli-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    put("ok.proto", "syntax = \"proto3\";\npackage p;\nmessage A { int32 x = 1; }\n");
+    put("lib/dep.proto", "syntax = \"proto3\";\npackage lib;\nmessage D { string s = 1; }\n");
+    put("src/use.proto", "syntax = \"proto3\";\nimport \"dep.proto\";\n"
+                         "message U { lib.D d = 1; }\n");
+    put("bad.proto", "syntax = \"proto3\";\nmessage A { int32 x = 1 }\n");
+    put("cycle_a.proto", "syntax = \"proto3\";\nimport \"cycle_b.proto\";\n");
+    put("cycle_b.proto", "syntax = \"proto3\";\nimport \"cycle_a.proto\";\n");
+    put("missing_import.proto", "syntax = \"proto3\";\n\nimport \"nowhere.proto\";\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_version_and_help(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(typerpc("--version", &out), 0);
+    assert_non_null(strstr(out, "typerpc " TYPERPC_VERSION));
+    free(out);
+    assert_int_equal(typerpc("--help", &out), 0);
+    assert_non_null(strstr(out, "--proto_path"));
+    assert_non_null(strstr(out, "--c_out"));
+    assert_non_null(strstr(out, "--dependency_out"));
+    free(out);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(typerpc("", &out), 2);
+    assert_non_null(strstr(out, "no input files"));
+    free(out);
+    assert_int_equal(typerpc("--frobnicate ok.proto", &out), 2);
+    assert_non_null(strstr(out, "unknown option '--frobnicate'"));
+    free(out);
+    assert_int_equal(typerpc("ok.proto -I", &out), 2);
+    free(out);
+    assert_int_equal(typerpc("--dependency_out=deps ok.proto", &out), 2);
+    free(out);
+}
+
+static void test_valid_file_exit_0_and_silent(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(typerpc("ok.proto", &out), 0);
+    assert_string_equal(out, "");
+    free(out);
+    /* All spellings of the import root flag. */
+    assert_int_equal(typerpc("-I lib -I src src/use.proto", &out), 0);
+    free(out);
+    assert_int_equal(typerpc("-Ilib -Isrc src/use.proto", &out), 0);
+    free(out);
+    assert_int_equal(typerpc("--proto_path=lib --proto_path src src/use.proto", &out), 0);
+    free(out);
+    /* A virtual name found on the roots is accepted as an input, as protoc does. */
+    assert_int_equal(typerpc("-I lib -I src use.proto", &out), 0);
+    free(out);
+}
+
+static void test_input_errors_exit_1(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(typerpc("bad.proto", &out), 1);
+    assert_non_null(strstr(out, "bad.proto:2:"));
+    assert_non_null(strstr(out, ": error: "));
+    free(out);
+    assert_int_equal(typerpc("nosuch.proto", &out), 1);
+    assert_non_null(strstr(out, "nosuch.proto"));
+    free(out);
+    /* The import cannot be found without -I lib. */
+    assert_int_equal(typerpc("-I src src/use.proto", &out), 1);
+    assert_non_null(strstr(out, "use.proto:2:"));
+    free(out);
+    /* An input outside every root. */
+    assert_int_equal(typerpc("-I lib ok.proto", &out), 1);
+    assert_non_null(strstr(out, "not under any import root"));
+    free(out);
+    assert_int_equal(typerpc("missing_import.proto", &out), 1);
+    assert_non_null(strstr(out, "missing_import.proto:3:"));
+    assert_non_null(strstr(out, "'nowhere.proto' not found"));
+    free(out);
+    assert_int_equal(typerpc("cycle_a.proto", &out), 1);
+    assert_non_null(strstr(out, "cycle_a.proto -> cycle_b.proto -> cycle_a.proto"));
+    free(out);
+    assert_int_equal(typerpc("--c_out=nodir ok.proto", &out), 1);
+    free(out);
+}
+
+static void test_shadowed_input(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    put("r1/x.proto", "syntax = \"proto3\";\n");
+    put("r2/x.proto", "syntax = \"proto3\";\n");
+    assert_int_equal(typerpc("-I r1 -I r2 r2/x.proto", &out), 1);
+    assert_non_null(strstr(out, "shadowed"));
+    free(out);
+    assert_int_equal(typerpc("-I r1 -I r2 r1/x.proto", &out), 0);
+    free(out);
+}
+
+static void test_check_only_writes_nothing(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    put("out/.keep", "");
+    assert_int_equal(typerpc("--c_out=out ok.proto", &out), 0);
+    free(out);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls -A %s/out", dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    assert_string_equal(out, ".keep\n");
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version_and_help),
+        cmocka_unit_test(test_usage_errors_exit_2),
+        cmocka_unit_test(test_valid_file_exit_0_and_silent),
+        cmocka_unit_test(test_input_errors_exit_1),
+        cmocka_unit_test(test_shadowed_input),
+        cmocka_unit_test(test_check_only_writes_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
