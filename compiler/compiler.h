@@ -218,6 +218,8 @@ struct Value {
     size_t len;
     AggEntryVec entries;
     ValueVec list;
+    int base;          /* VAL_INT: the literal's base as written, 10, 16 or 8
+                          (text format takes only decimal for float fields) */
 };
 
 /* One `name: value` (or `name { ... }`, or `[ext.name]: value`) inside an

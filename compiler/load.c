@@ -167,12 +167,39 @@ static bool is_loading(Compiler *c, const char *name)
 
 static File *load_virtual(Compiler *c, const char *name, const char *disk_path);
 
+/* A virtual name is relative and canonical: protoc refuses to guess what
+ * "./a.proto", "a//b.proto", "../a.proto" or "\\a.proto" mean, and so do we, so
+ * that one file never gets two names. */
+static bool is_canonical_virtual(const char *name)
+{
+    if (name[0] == '\0' || name[0] == '/' || strchr(name, '\\'))
+        return false;
+    const char *p = name;
+    for (;;) {
+        const char *end = strchr(p, '/');
+        size_t part = end ? (size_t)(end - p) : strlen(p);
+        if (part == 0 || (part == 1 && p[0] == '.') || (part == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (!end)
+            return true;
+        p = end + 1;
+    }
+}
+
 /* Load every import of f, reporting missing files and cycles at the import. */
 static void load_imports(Compiler *c, File *f)
 {
     for (size_t i = 0; i < f->imports.len; i++) {
         Import *imp = &f->imports.items[i];
-        char *name = canonical_path(c->arena, imp->path);
+        if (!is_canonical_virtual(imp->path)) {
+            diag_error(c->diag, imp->loc,
+                       "import path '%s' must be relative to an import root, without "
+                       "'.' or '..' parts, '//' or backslashes",
+                       imp->path);
+            f->parse_failed = true;
+            continue;
+        }
+        char *name = imp->path;
         if (is_loading(c, name)) {
             /* Spell out the chain so the user sees the whole cycle, and
              * report it where protoc does: at the import in the first file

@@ -1,0 +1,828 @@
+/*
+ * ast.c — node builders for the grammar, and the scalar type name table.
+ *
+ * Grammar actions in grammar/proto.y do nothing but call these helpers, so the
+ * grammar reads as grammar. The helpers only record what the text says: every
+ * name, number and rule is checked later by the resolver. The few errors
+ * reported here are the ones protoc's own parser reports and that the model
+ * cannot carry to a later stage (a second `package`, an unknown `syntax`, a
+ * number too large for 64 bits).
+ *
+ * Declarations are attached top-down: opening a message, enum, oneof, extend,
+ * service, rpc body or aggregate value pushes a Block on the parse state, and
+ * the statements inside attach to the innermost block, so parent pointers are
+ * known as each node is made.
+ */
+#include <assert.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "parse_internal.h"
+
+/* ---- scalar types ---- */
+
+static const struct {
+    const char *name;
+    FieldType type;
+} scalar_names[] = {
+    {"double", TYPE_DOUBLE},     {"float", TYPE_FLOAT},       {"int64", TYPE_INT64},
+    {"uint64", TYPE_UINT64},     {"int32", TYPE_INT32},       {"fixed64", TYPE_FIXED64},
+    {"fixed32", TYPE_FIXED32},   {"bool", TYPE_BOOL},         {"string", TYPE_STRING},
+    {"bytes", TYPE_BYTES},       {"uint32", TYPE_UINT32},     {"sfixed32", TYPE_SFIXED32},
+    {"sfixed64", TYPE_SFIXED64}, {"sint32", TYPE_SINT32},     {"sint64", TYPE_SINT64},
+};
+
+FieldType scalar_type_from_name(const char *name)
+{
+    if (!name)
+        return TYPE_NONE;
+    for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++)
+        if (strcmp(name, scalar_names[i].name) == 0)
+            return scalar_names[i].type;
+    return TYPE_NONE;
+}
+
+const char *type_name(FieldType type)
+{
+    switch (type) {
+    case TYPE_NONE:
+        return "none";
+    case TYPE_GROUP:
+        return "group";
+    case TYPE_MESSAGE:
+        return "message";
+    case TYPE_ENUM:
+        return "enum";
+    case TYPE_DOUBLE:
+    case TYPE_FLOAT:
+    case TYPE_INT64:
+    case TYPE_UINT64:
+    case TYPE_INT32:
+    case TYPE_FIXED64:
+    case TYPE_FIXED32:
+    case TYPE_BOOL:
+    case TYPE_STRING:
+    case TYPE_BYTES:
+    case TYPE_UINT32:
+    case TYPE_SFIXED32:
+    case TYPE_SFIXED64:
+    case TYPE_SINT32:
+    case TYPE_SINT64:
+        for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++)
+            if (scalar_names[i].type == type)
+                return scalar_names[i].name;
+        break;
+    }
+    return "?";
+}
+
+/* ---- errors ---- */
+
+void parse_error(ParseState *ps, Loc loc, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    diag_error(ps->diag, loc, "%s", buf);
+    ps->file->parse_failed = true;
+}
+
+/* ---- strings and names ---- */
+
+StrLit strlit_join(ParseState *ps, StrLit a, StrLit b)
+{
+    if (a.len + b.len + 1 > a.cap) {
+        size_t cap = a.cap ? a.cap : 16;
+        while (cap < a.len + b.len + 1)
+            cap *= 2;
+        char *s = arena_alloc(ps->arena, cap);
+        memcpy(s, a.s, a.len);
+        a.s = s;
+        a.cap = cap;
+    }
+    memcpy(a.s + a.len, b.s, b.len);
+    a.len += b.len;
+    a.s[a.len] = '\0';
+    return a;
+}
+
+char *name_join(ParseState *ps, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = arena_alloc(ps->arena, la + lb + 2);
+    memcpy(s, a, la);
+    s[la] = '.';
+    memcpy(s + la + 1, b, lb + 1);
+    return s;
+}
+
+char *name_absolute(ParseState *ps, const char *name)
+{
+    return arena_printf(ps->arena, ".%s", name);
+}
+
+char *type_url_join(ParseState *ps, const char *a, const char *b)
+{
+    return arena_printf(ps->arena, "%s/%s", a, b);
+}
+
+char *keyword_name(ParseState *ps, const char *kw)
+{
+    return arena_strdup(ps->arena, kw);
+}
+
+/* Field numbers, range bounds and enum values are 32-bit in protoc's parser,
+ * which rejects anything wider on the spot; narrower rules (1 to 2^29 - 1 for
+ * field numbers, ...) are the checker's. */
+int64_t int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc)
+{
+    /* A literal the scanner already reported as too large: don't repeat it. */
+    bool reported = u == UINT64_MAX && ps->overflow_loc.line == loc.line &&
+                    ps->overflow_loc.col == loc.col;
+    if (negative) {
+        if (u > (uint64_t)INT32_MAX + 1) {
+            if (!reported)
+                parse_error(ps, loc, "number -%llu is out of range (the limit is -2147483648)",
+                            (unsigned long long)u);
+            return INT32_MIN;
+        }
+        return -(int64_t)u;
+    }
+    if (u > (uint64_t)INT32_MAX) {
+        if (!reported)
+            parse_error(ps, loc, "number %llu is out of range (the limit is 2147483647)",
+                        (unsigned long long)u);
+        return INT32_MAX;
+    }
+    return (int64_t)u;
+}
+
+/* ---- blocks ---- */
+
+Block *block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name)
+{
+    Block b;
+    memset(&b, 0, sizeof b);
+    b.kind = kind;
+    b.loc = loc;
+    b.name = name;
+    VEC_PUSH(ps->arena, &ps->blocks, b);
+    return &ps->blocks.items[ps->blocks.len - 1];
+}
+
+void block_pop(ParseState *ps)
+{
+    assert(ps->blocks.len > 0);
+    ps->blocks.len--;
+}
+
+Block *block_top(ParseState *ps)
+{
+    return ps->blocks.len ? &ps->blocks.items[ps->blocks.len - 1] : NULL;
+}
+
+Message *current_message(ParseState *ps)
+{
+    for (size_t i = ps->blocks.len; i-- > 0;) {
+        Block *b = &ps->blocks.items[i];
+        if (b->kind == BLOCK_MESSAGE || b->kind == BLOCK_GROUP)
+            return b->u.msg;
+    }
+    return NULL;
+}
+
+/* ---- file ---- */
+
+void file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc)
+{
+    File *f = ps->file;
+    f->syntax_written = true;
+    f->syntax_loc = loc;
+    if (s.len == 6 && memcmp(s.s, "proto2", 6) == 0)
+        f->syntax = SYNTAX_PROTO2;
+    else if (s.len == 6 && memcmp(s.s, "proto3", 6) == 0)
+        f->syntax = SYNTAX_PROTO3;
+    else
+        parse_error(ps, str_loc, "unknown syntax \"%.*s\": expected \"proto2\" or \"proto3\"",
+                    (int)(s.len > 64 ? 64 : s.len), s.s);
+}
+
+void file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc)
+{
+    File *f = ps->file;
+    if (f->package) {
+        parse_error(ps, loc, "a file can have only one package statement");
+        diag_note(ps->diag, f->package_loc, "the package was already set here");
+        return;
+    }
+    (void)name_loc;
+    f->package = name;
+    f->package_loc = loc;
+}
+
+void file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc path_loc)
+{
+    Import imp;
+    memset(&imp, 0, sizeof imp);
+    imp.loc = loc;
+    imp.path = path.s;
+    imp.path_loc = path_loc;
+    imp.kind = kind;
+    VEC_PUSH(ps->arena, &ps->file->imports, imp);
+}
+
+void file_add_option(ParseState *ps, Option *opt)
+{
+    VEC_PUSH(ps->arena, &ps->file->options, opt);
+}
+
+/* ---- messages and groups ---- */
+
+static Message *new_message(ParseState *ps, Loc loc, char *name, Loc name_loc)
+{
+    Message *m = arena_alloc(ps->arena, sizeof *m);
+    m->loc = loc;
+    m->name = name;
+    m->name_loc = name_loc;
+    m->parent = current_message(ps);
+    m->file = ps->file;
+    return m;
+}
+
+/* Add a finished message or group body to the enclosing message or file. */
+static void attach_message(ParseState *ps, Message *m)
+{
+    Message *parent = current_message(ps);
+    if (parent)
+        VEC_PUSH(ps->arena, &parent->messages, m);
+    else
+        VEC_PUSH(ps->arena, &ps->file->messages, m);
+}
+
+/* protoc refuses messages (and groups, which are messages) nested 32 deep;
+ * a file it rejects must not be one we accept. */
+#define MAX_MESSAGE_NESTING 31
+
+static void check_message_nesting(ParseState *ps, Loc loc)
+{
+    size_t depth = 0;
+    for (size_t i = 0; i < ps->blocks.len; i++)
+        if (ps->blocks.items[i].kind == BLOCK_MESSAGE || ps->blocks.items[i].kind == BLOCK_GROUP)
+            depth++;
+    if (depth > MAX_MESSAGE_NESTING && !ps->message_depth_reported) {
+        ps->message_depth_reported = true;
+        parse_error(ps, loc, "messages nested more than %d deep", MAX_MESSAGE_NESTING);
+    }
+}
+
+void message_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+{
+    Message *m = new_message(ps, loc, name, name_loc);
+    Block *b = block_push(ps, BLOCK_MESSAGE, loc, name);
+    b->u.msg = m;
+    check_message_nesting(ps, loc);
+}
+
+void message_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_MESSAGE);
+    Message *m = b->u.msg;
+    block_pop(ps);
+    attach_message(ps, m);
+}
+
+void group_open(ParseState *ps, Field *field)
+{
+    Message *m = new_message(ps, field->loc, field->type_name, field->type_loc);
+    m->is_group = true;
+    field->group = m;
+    Block *b = block_push(ps, BLOCK_GROUP, field->loc, field->type_name);
+    b->u.msg = m;
+    b->group_field = field;
+    check_message_nesting(ps, field->loc);
+}
+
+/* A group declares a field and a nested message: the field goes where a field
+ * written at this point would go (message, oneof or extend), and the body joins
+ * the enclosing message's nested messages (or the file's, for a file-level
+ * extend). */
+void group_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_GROUP);
+    Message *m = b->u.msg;
+    Field *f = b->group_field;
+    block_pop(ps);
+    attach_message(ps, m);
+    Block *outer = block_top(ps);
+    if (outer && outer->kind == BLOCK_ONEOF)
+        oneof_add_field(ps, f);
+    else if (outer && outer->kind == BLOCK_EXTEND)
+        extend_add_field(ps, f);
+    else
+        message_add_field(ps, f);
+}
+
+/* proto2 fields outside a oneof must carry a label. protoc's parser rejects
+ * an unlabelled one as soon as it reaches the type, so this is a syntax error
+ * here too, reported where protoc reports it. */
+void require_label(ParseState *ps, Loc loc)
+{
+    if (ps->file->syntax == SYNTAX_PROTO2)
+        parse_error(ps, loc, "fields need a label in proto2: 'optional', 'required' or 'repeated'");
+}
+
+void message_add_field(ParseState *ps, Field *f)
+{
+    Message *m = current_message(ps);
+    assert(m);
+    f->parent = m;
+    VEC_PUSH(ps->arena, &m->fields, f);
+}
+
+void message_add_option(ParseState *ps, Option *opt)
+{
+    Message *m = current_message(ps);
+    assert(m);
+    VEC_PUSH(ps->arena, &m->options, opt);
+}
+
+void message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, OptionVec *opts)
+{
+    Message *m = current_message(ps);
+    assert(m);
+    for (size_t i = 0; i < ranges->len; i++) {
+        Range r = ranges->items[i];
+        if (opts)
+            r.options = *opts;
+        if (extensions)
+            VEC_PUSH(ps->arena, &m->extension_ranges, r);
+        else
+            VEC_PUSH(ps->arena, &m->reserved_ranges, r);
+    }
+}
+
+void message_add_reserved_names(ParseState *ps, ReservedNameVec *names)
+{
+    Message *m = current_message(ps);
+    assert(m);
+    for (size_t i = 0; i < names->len; i++)
+        VEC_PUSH(ps->arena, &m->reserved_names, names->items[i]);
+}
+
+/* ---- fields ---- */
+
+static Field *new_field(ParseState *ps, Loc loc, char *name, Loc name_loc, int64_t number,
+                        Loc number_loc, OptionVec *opts)
+{
+    Field *f = arena_alloc(ps->arena, sizeof *f);
+    f->loc = loc;
+    f->name = name;
+    f->name_loc = name_loc;
+    f->number = number;
+    f->number_loc = number_loc;
+    if (opts)
+        f->options = *opts;
+    f->file = ps->file;
+    f->parent = current_message(ps);
+    return f;
+}
+
+Field *make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
+                  char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
+                  Loc number_loc, OptionVec *opts)
+{
+    Field *f = new_field(ps, loc, name, name_loc, number, number_loc, opts);
+    f->label = label;
+    f->label_loc = label_loc;
+    f->type = type;
+    f->type_name = type == TYPE_NONE ? type_name : NULL;
+    f->type_loc = type_loc;
+    return f;
+}
+
+Field *make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
+                      FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
+                      int64_t number, Loc number_loc, OptionVec *opts)
+{
+    Field *f = new_field(ps, loc, name, name_loc, number, number_loc, opts);
+    f->label = LABEL_NONE;
+    f->is_map = true;
+    f->map_key_type = key_type;
+    f->map_key_name = key_type == TYPE_NONE ? key_name : NULL;
+    f->map_key_loc = key_loc;
+    f->type = type;
+    f->type_name = type == TYPE_NONE ? type_name : NULL;
+    f->type_loc = type_loc;
+    return f;
+}
+
+Field *make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
+                        char *name, Loc name_loc, int64_t number, Loc number_loc,
+                        OptionVec *opts)
+{
+    size_t n = strlen(name);
+    char *lower = arena_alloc(ps->arena, n + 1);
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    Field *f = new_field(ps, loc, lower, name_loc, number, number_loc, opts);
+    f->label = label;
+    f->label_loc = label_loc;
+    f->type = TYPE_GROUP;
+    f->type_name = name;
+    f->type_loc = name_loc;
+    return f;
+}
+
+/* ---- oneofs ---- */
+
+void oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+{
+    Oneof *o = arena_alloc(ps->arena, sizeof *o);
+    o->loc = loc;
+    o->name = name;
+    o->name_loc = name_loc;
+    o->parent = current_message(ps);
+    Block *b = block_push(ps, BLOCK_ONEOF, loc, name);
+    b->u.oneof = o;
+}
+
+void oneof_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_ONEOF);
+    Oneof *o = b->u.oneof;
+    block_pop(ps);
+    Message *m = current_message(ps);
+    assert(m);
+    o->index = (int)m->oneofs.len;
+    VEC_PUSH(ps->arena, &m->oneofs, o);
+}
+
+void oneof_add_field(ParseState *ps, Field *f)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_ONEOF);
+    f->oneof = b->u.oneof;
+    VEC_PUSH(ps->arena, &b->u.oneof->fields, f);
+    message_add_field(ps, f);
+}
+
+void oneof_add_option(ParseState *ps, Option *opt)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_ONEOF);
+    VEC_PUSH(ps->arena, &b->u.oneof->options, opt);
+}
+
+/* ---- extends ---- */
+
+void extend_open(ParseState *ps, Loc loc, char *extendee, Loc extendee_loc)
+{
+    Extend *e = arena_alloc(ps->arena, sizeof *e);
+    e->loc = loc;
+    e->extendee = extendee;
+    e->extendee_loc = extendee_loc;
+    e->parent = current_message(ps);
+    e->file = ps->file;
+    Block *b = block_push(ps, BLOCK_EXTEND, loc, extendee);
+    b->u.ext = e;
+}
+
+void extend_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_EXTEND);
+    Extend *e = b->u.ext;
+    block_pop(ps);
+    if (e->parent)
+        VEC_PUSH(ps->arena, &e->parent->extends, e);
+    else
+        VEC_PUSH(ps->arena, &ps->file->extends, e);
+}
+
+void extend_add_field(ParseState *ps, Field *f)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_EXTEND);
+    f->extend = b->u.ext;
+    f->parent = b->u.ext->parent;
+    VEC_PUSH(ps->arena, &b->u.ext->fields, f);
+}
+
+/* ---- enums ---- */
+
+void enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+{
+    Enum *e = arena_alloc(ps->arena, sizeof *e);
+    e->loc = loc;
+    e->name = name;
+    e->name_loc = name_loc;
+    e->parent = current_message(ps);
+    e->file = ps->file;
+    Block *b = block_push(ps, BLOCK_ENUM, loc, name);
+    b->u.en = e;
+}
+
+void enum_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_ENUM);
+    Enum *e = b->u.en;
+    block_pop(ps);
+    if (e->parent)
+        VEC_PUSH(ps->arena, &e->parent->enums, e);
+    else
+        VEC_PUSH(ps->arena, &ps->file->enums, e);
+}
+
+static Enum *current_enum(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_ENUM);
+    return b->u.en;
+}
+
+void enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
+                    OptionVec *opts)
+{
+    Enum *e = current_enum(ps);
+    EnumValue *v = arena_alloc(ps->arena, sizeof *v);
+    v->loc = loc;
+    v->name = name;
+    v->name_loc = loc;
+    v->number = number;
+    v->number_loc = number_loc;
+    if (opts)
+        v->options = *opts;
+    v->parent = e;
+    VEC_PUSH(ps->arena, &e->values, v);
+}
+
+void enum_add_option(ParseState *ps, Option *opt)
+{
+    VEC_PUSH(ps->arena, &current_enum(ps)->options, opt);
+}
+
+void enum_add_ranges(ParseState *ps, RangeVec *ranges)
+{
+    Enum *e = current_enum(ps);
+    for (size_t i = 0; i < ranges->len; i++)
+        VEC_PUSH(ps->arena, &e->reserved_ranges, ranges->items[i]);
+}
+
+void enum_add_reserved_names(ParseState *ps, ReservedNameVec *names)
+{
+    Enum *e = current_enum(ps);
+    for (size_t i = 0; i < names->len; i++)
+        VEC_PUSH(ps->arena, &e->reserved_names, names->items[i]);
+}
+
+/* ---- services ---- */
+
+void service_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+{
+    Service *s = arena_alloc(ps->arena, sizeof *s);
+    s->loc = loc;
+    s->name = name;
+    s->name_loc = name_loc;
+    s->file = ps->file;
+    Block *b = block_push(ps, BLOCK_SERVICE, loc, name);
+    b->u.svc = s;
+}
+
+void service_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_SERVICE);
+    Service *s = b->u.svc;
+    block_pop(ps);
+    VEC_PUSH(ps->arena, &ps->file->services, s);
+}
+
+void service_add_option(ParseState *ps, Option *opt)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_SERVICE);
+    VEC_PUSH(ps->arena, &b->u.svc->options, opt);
+}
+
+Method *make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
+                    char *input, Loc input_loc, bool sstream, char *output, Loc output_loc)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_SERVICE);
+    Method *m = arena_alloc(ps->arena, sizeof *m);
+    m->loc = loc;
+    m->name = name;
+    m->name_loc = name_loc;
+    m->client_streaming = cstream;
+    m->input_name = input;
+    m->input_loc = input_loc;
+    m->server_streaming = sstream;
+    m->output_name = output;
+    m->output_loc = output_loc;
+    m->parent = b->u.svc;
+    return m;
+}
+
+void service_add_method(ParseState *ps, Method *m)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_SERVICE);
+    VEC_PUSH(ps->arena, &b->u.svc->methods, m);
+}
+
+void rpc_open(ParseState *ps, Method *m)
+{
+    Block *b = block_push(ps, BLOCK_RPC, m->loc, m->name);
+    b->u.method = m;
+}
+
+void rpc_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_RPC);
+    (void)b;
+    block_pop(ps);
+}
+
+void rpc_add_option(ParseState *ps, Option *opt)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_RPC);
+    VEC_PUSH(ps->arena, &b->u.method->options, opt);
+}
+
+/* ---- ranges and reserved names ---- */
+
+RangeVec *range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
+                     bool end_is_max)
+{
+    if (!list)
+        list = arena_alloc(ps->arena, sizeof *list);
+    Range r;
+    memset(&r, 0, sizeof r);
+    r.loc = loc;
+    r.start = start;
+    r.end = end_is_max ? INT64_MAX : end;
+    r.end_is_max = end_is_max;
+    VEC_PUSH(ps->arena, list, r);
+    return list;
+}
+
+ReservedNameVec *name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc)
+{
+    if (!list)
+        list = arena_alloc(ps->arena, sizeof *list);
+    ReservedName rn = {s.s, loc};
+    VEC_PUSH(ps->arena, list, rn);
+    return list;
+}
+
+/* ---- options and values ---- */
+
+OptionNameVec *option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
+                                  bool is_extension, Loc loc)
+{
+    if (!vec)
+        vec = arena_alloc(ps->arena, sizeof *vec);
+    OptionNamePart part = {name, is_extension, loc};
+    VEC_PUSH(ps->arena, vec, part);
+    return vec;
+}
+
+Option *make_option(ParseState *ps, OptionNameVec *name, Value *value)
+{
+    Option *o = arena_alloc(ps->arena, sizeof *o);
+    o->name = *name;
+    o->loc = name->len ? name->items[0].loc : value->loc;
+    o->value = value;
+    return o;
+}
+
+OptionVec *option_list(ParseState *ps, OptionVec *list, Option *opt)
+{
+    if (!list)
+        list = arena_alloc(ps->arena, sizeof *list);
+    VEC_PUSH(ps->arena, list, opt);
+    return list;
+}
+
+Value *make_value(ParseState *ps, ValueKind kind, Loc loc)
+{
+    Value *v = arena_alloc(ps->arena, sizeof *v);
+    v->kind = kind;
+    v->loc = loc;
+    return v;
+}
+
+Value *value_ident(ParseState *ps, Loc loc, char *s, bool negative)
+{
+    Value *v = make_value(ps, VAL_IDENT, loc);
+    v->s = s;
+    v->len = strlen(s);
+    v->negative = negative;
+    return v;
+}
+
+Value *value_int(ParseState *ps, Loc loc, uint64_t u, int base, bool negative)
+{
+    Value *v = make_value(ps, VAL_INT, loc);
+    v->u = u;
+    v->base = base;
+    v->negative = negative;
+    return v;
+}
+
+Value *value_float(ParseState *ps, Loc loc, double d, bool negative)
+{
+    Value *v = make_value(ps, VAL_FLOAT, loc);
+    v->d = negative ? -d : d;
+    v->negative = negative;
+    return v;
+}
+
+Value *value_string(ParseState *ps, Loc loc, StrLit s)
+{
+    Value *v = make_value(ps, VAL_STRING, loc);
+    v->s = s.s;
+    v->len = s.len;
+    return v;
+}
+
+Value *value_negate(ParseState *ps, Value *v, Loc loc)
+{
+    (void)ps;
+    v->negative = true;
+    v->loc = loc;
+    return v;
+}
+
+void aggregate_open(ParseState *ps, Loc loc)
+{
+    Value *v = make_value(ps, VAL_AGGREGATE, loc);
+    Block *b = block_push(ps, BLOCK_AGGREGATE, loc, NULL);
+    b->u.agg = v;
+}
+
+Value *aggregate_close(ParseState *ps)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_AGGREGATE);
+    Value *v = b->u.agg;
+    /* The value that held a syntax error is complete (see PendingError). */
+    if (ps->agg_errors.len) {
+        PendingError *pe = &ps->agg_errors.items[ps->agg_errors.len - 1];
+        if (pe->value_loc.line == b->loc.line && pe->value_loc.col == b->loc.col)
+            pe->closed = true;
+    }
+    block_pop(ps);
+    return v;
+}
+
+bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg)
+{
+    const Block *agg = NULL;
+    for (size_t i = 0; i < ps->blocks.len; i++)
+        if (ps->blocks.items[i].kind == BLOCK_AGGREGATE) {
+            agg = &ps->blocks.items[i];
+            break;
+        }
+    if (!agg)
+        return false;
+    ps->file->parse_failed = true;
+    if (ps->agg_errors.len) {
+        const PendingError *last = &ps->agg_errors.items[ps->agg_errors.len - 1];
+        if (last->value_loc.line == agg->loc.line && last->value_loc.col == agg->loc.col)
+            return true; /* one error per value, as protoc reports */
+    }
+    PendingError pe = {agg->loc, loc, arena_strdup(ps->arena, msg), false};
+    VEC_PUSH(ps->arena, &ps->agg_errors, pe);
+    return true;
+}
+
+void aggregate_add(ParseState *ps, char *name, bool is_extension, Loc loc, Value *value)
+{
+    Block *b = block_top(ps);
+    assert(b && b->kind == BLOCK_AGGREGATE);
+    AggEntry *e = arena_alloc(ps->arena, sizeof *e);
+    e->name = name;
+    e->is_extension = is_extension;
+    e->loc = loc;
+    e->value = value;
+    VEC_PUSH(ps->arena, &b->u.agg->entries, e);
+}
+
+Value *value_list(ParseState *ps, Value *list, Value *item, Loc loc)
+{
+    if (!list)
+        list = make_value(ps, VAL_LIST, loc);
+    if (item)
+        VEC_PUSH(ps->arena, &list->list, item);
+    return list;
+}

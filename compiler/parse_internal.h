@@ -1,0 +1,227 @@
+/*
+ * parse_internal.h — what grammar/proto.l, grammar/proto.y, compiler/ast.c and
+ * compiler/parse.c share, and nobody else needs.
+ *
+ * One ParseState per file being parsed holds everything the scanner and the
+ * parser know: the source, the arena, the diagnostics sink, the scanner's
+ * position, and the stack of blocks that are open right now (so an error can
+ * name the construct left unclosed, and so grammar actions know where a
+ * declaration belongs). No globals: the state is passed to every action.
+ */
+#ifndef TYPERPC_PARSE_INTERNAL_H
+#define TYPERPC_PARSE_INTERNAL_H
+
+#include "compiler.h"
+
+/* A string literal after unescaping: bytes (NUL-terminated for convenience,
+ * but may contain NULs) and length. cap lets adjacent literals be joined in
+ * amortised linear time. */
+typedef struct StrLit {
+    char *s;
+    size_t len;
+    size_t cap;
+} StrLit;
+
+/* An integer literal: its value and the base it was written in. */
+typedef struct IntLit {
+    uint64_t u;
+    int base;           /* 10, 16 or 8 */
+} IntLit;
+
+/* The kinds of block the parser can have open. */
+typedef enum BlockKind {
+    BLOCK_MESSAGE,
+    BLOCK_GROUP,
+    BLOCK_ENUM,
+    BLOCK_ONEOF,
+    BLOCK_EXTEND,
+    BLOCK_SERVICE,
+    BLOCK_RPC,
+    BLOCK_AGGREGATE,
+} BlockKind;
+
+/* One open block: what it is, where it started and the node being filled. */
+typedef struct Block {
+    BlockKind kind;
+    Loc loc;            /* the keyword that opened it (or the '{' of an aggregate) */
+    const char *name;   /* as written (NULL for an aggregate): messages say "message 'Foo'" */
+    union {
+        Message *msg;   /* BLOCK_MESSAGE, BLOCK_GROUP */
+        Enum *en;
+        Oneof *oneof;
+        Extend *ext;
+        Service *svc;
+        Method *method;
+        Value *agg;
+    } u;
+    Field *group_field; /* BLOCK_GROUP: the field the group declares */
+} Block;
+
+/* A syntax error inside an option's aggregate value, held back until the end
+ * of the parse (see yyreport_syntax_error in grammar/proto.y). */
+typedef struct PendingError {
+    Loc value_loc;      /* the value's opening '{' */
+    Loc loc;            /* the offending token */
+    char *msg;
+    bool closed;        /* the value's closing '}' was found */
+} PendingError;
+
+typedef struct ParseState {
+    bool message_depth_reported; /* MAX_MESSAGE_NESTING was reported once */
+    Arena *arena;
+    Diag *diag;
+    Source *src;
+    File *file;
+
+    /* Scanner position of the next byte (1-based line and column) and byte offset. */
+    int line;
+    int col;
+    size_t offset;
+    /* The token most recently returned (the parser's lookahead when it
+     * reports an error): its byte range in src->text, its kind (a token
+     * number, 0 at the end) and the kind of the one before it. */
+    size_t tok_off;
+    size_t tok_len;
+    int tok_kind;
+    int prev_kind;
+    size_t match_off;   /* byte range of the text flex matched last */
+    size_t match_len;
+
+    /* Brace nesting ('{', and '<' inside aggregates) counted by the scanner;
+     * past PARSE_MAX_DEPTH the scanner reports once and ends the input. */
+    int depth;
+    bool too_deep;
+    Loc overflow_loc;   /* the last integer literal reported as too large */
+
+    VEC(Block) blocks;  /* open blocks, innermost last */
+    VEC(PendingError) agg_errors;
+    bool eof_error;     /* a syntax error at the end of the file was reported */
+} ParseState;
+
+/* ---- scanner helpers (compiler/parse.c, used by grammar/proto.l) ---- */
+
+/* Count the newlines in a token that may span lines (whitespace, comments)
+ * after the scanner has moved the position past it as if it did not. */
+void scan_lines(ParseState *ps, const char *text, size_t len);
+
+/* Report an error at loc and count it against the file. */
+void parse_error(ParseState *ps, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
+
+/* Decode the body of a string literal (the text between the quotes) into an
+ * arena buffer, reporting bad escapes at their position. loc is the location
+ * of the opening quote. */
+StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc);
+
+/* Convert an integer literal (decimal, 0x hex or 0 octal); reports and
+ * returns UINT64_MAX on overflow. */
+IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc);
+
+/* ---- node builders (compiler/ast.c), called from grammar actions ---- */
+
+/* A Loc in the file being parsed. */
+static inline Loc make_loc(const ParseState *ps, int line, int col)
+{
+    Loc loc = {ps->src, line, col};
+    return loc;
+}
+
+/* Strings and names. */
+StrLit strlit_join(ParseState *ps, StrLit a, StrLit b);
+char *name_join(ParseState *ps, const char *a, const char *b);    /* "a" "." "b" */
+char *name_absolute(ParseState *ps, const char *name);            /* "." name */
+char *type_url_join(ParseState *ps, const char *a, const char *b); /* "a" "/" "b" */
+char *keyword_name(ParseState *ps, const char *kw);               /* arena copy */
+int64_t int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc); /* reports */
+
+/* Blocks: push when a block opens, pop when it closes or is discarded. */
+Block *block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name);
+void block_pop(ParseState *ps);
+Block *block_top(ParseState *ps);
+Message *current_message(ParseState *ps); /* innermost open message or group, or NULL */
+
+/* File-level statements. */
+void file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc);
+void file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc path_loc);
+void file_add_option(ParseState *ps, Option *opt);
+
+/* Messages and groups. */
+void message_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void message_close(ParseState *ps);
+void group_open(ParseState *ps, Field *field);
+void group_close(ParseState *ps);
+void message_add_field(ParseState *ps, Field *f);
+void message_add_option(ParseState *ps, Option *opt);
+void message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, OptionVec *opts);
+void message_add_reserved_names(ParseState *ps, ReservedNameVec *names);
+
+/* Fields. */
+void require_label(ParseState *ps, Loc loc); /* a proto2 field written without one */
+Field *make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
+                  char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
+                  Loc number_loc, OptionVec *opts);
+Field *make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
+                      FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
+                      int64_t number, Loc number_loc, OptionVec *opts);
+Field *make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
+                        char *name, Loc name_loc, int64_t number, Loc number_loc,
+                        OptionVec *opts);
+
+/* Oneofs. */
+void oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void oneof_close(ParseState *ps);
+void oneof_add_field(ParseState *ps, Field *f);
+void oneof_add_option(ParseState *ps, Option *opt);
+
+/* Extends. */
+void extend_open(ParseState *ps, Loc loc, char *extendee, Loc extendee_loc);
+void extend_close(ParseState *ps);
+void extend_add_field(ParseState *ps, Field *f);
+
+/* Enums. */
+void enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void enum_close(ParseState *ps);
+void enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
+                    OptionVec *opts);
+void enum_add_option(ParseState *ps, Option *opt);
+void enum_add_ranges(ParseState *ps, RangeVec *ranges);
+void enum_add_reserved_names(ParseState *ps, ReservedNameVec *names);
+
+/* Services. */
+void service_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void service_close(ParseState *ps);
+void service_add_option(ParseState *ps, Option *opt);
+Method *make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
+                    char *input, Loc input_loc, bool sstream, char *output, Loc output_loc);
+void service_add_method(ParseState *ps, Method *m);
+void rpc_open(ParseState *ps, Method *m);
+void rpc_close(ParseState *ps);
+void rpc_add_option(ParseState *ps, Option *opt);
+
+/* Ranges and reserved names (bottom-up lists). */
+RangeVec *range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
+                     bool end_is_max);
+ReservedNameVec *name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc);
+
+/* Options and values. */
+OptionNameVec *option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
+                                  bool is_extension, Loc loc);
+Option *make_option(ParseState *ps, OptionNameVec *name, Value *value);
+OptionVec *option_list(ParseState *ps, OptionVec *list, Option *opt);
+Value *make_value(ParseState *ps, ValueKind kind, Loc loc);
+Value *value_ident(ParseState *ps, Loc loc, char *s, bool negative);
+Value *value_int(ParseState *ps, Loc loc, uint64_t u, int base, bool negative);
+Value *value_float(ParseState *ps, Loc loc, double d, bool negative);
+Value *value_string(ParseState *ps, Loc loc, StrLit s);
+Value *value_negate(ParseState *ps, Value *v, Loc loc);
+void aggregate_open(ParseState *ps, Loc loc);
+Value *aggregate_close(ParseState *ps);
+/* An error inside an aggregate value is held back, as protoc only reads the
+ * value as text format once the whole file has parsed: parse_file reports it
+ * at the value's start if nothing else went wrong. False if loc is not inside
+ * an aggregate value (report it now). */
+bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg);
+void aggregate_add(ParseState *ps, char *name, bool is_extension, Loc loc, Value *value);
+Value *value_list(ParseState *ps, Value *list, Value *item, Loc loc);
+
+#endif
