@@ -111,31 +111,58 @@ static int msg_compare(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Find the start of line `line` in src, walking forward from a cursor when
- * possible (messages come sorted, so this is linear over a whole flush). */
-typedef struct LineCursor {
+/* Line starts of one source, computed once per flush when first needed, so
+ * printing many messages (notes point backwards, so lines are not visited in
+ * order) costs one scan of each file, not one per message. */
+typedef struct LineIndex {
     const Source *src;
-    int line;
-    size_t offset;
-} LineCursor;
+    size_t *starts;   /* starts[k]: offset of line k+1 */
+    size_t count;
+} LineIndex;
 
-static size_t line_start(LineCursor *cur, const Source *src, int line)
+static void line_index_build(LineIndex *idx, const Source *src)
 {
-    if (cur->src != src || cur->line > line) {
-        cur->src = src;
-        cur->line = 1;
-        cur->offset = 0;
+    free(idx->starts);
+    idx->src = src;
+    idx->count = 1;
+    for (size_t i = 0; i < src->len; i++)
+        if (src->text[i] == '\n')
+            idx->count++;
+    idx->starts = malloc(idx->count * sizeof *idx->starts);
+    if (!idx->starts)
+        abort();
+    size_t k = 0;
+    idx->starts[k++] = 0;
+    for (size_t i = 0; i < src->len; i++)
+        if (src->text[i] == '\n')
+            idx->starts[k++] = i + 1;
+}
+
+/* Indexes of every source a flush touches (notes may point at other files). */
+typedef struct LineIndexes {
+    LineIndex *items;
+    size_t len;
+} LineIndexes;
+
+/* The offset where `line` starts, or (size_t)-1 past the end of the file. */
+static size_t line_start(LineIndexes *all, const Source *src, int line)
+{
+    LineIndex *idx = NULL;
+    for (size_t i = 0; i < all->len && !idx; i++)
+        if (all->items[i].src == src)
+            idx = &all->items[i];
+    if (!idx) {
+        LineIndex *grown = realloc(all->items, (all->len + 1) * sizeof *grown);
+        if (!grown)
+            abort();
+        all->items = grown;
+        idx = &all->items[all->len++];
+        idx->starts = NULL;
+        line_index_build(idx, src);
     }
-    while (cur->line < line && cur->offset < src->len) {
-        const char *nl = memchr(src->text + cur->offset, '\n', src->len - cur->offset);
-        if (!nl) {
-            cur->offset = src->len;
-            break;
-        }
-        cur->offset = (size_t)(nl - src->text) + 1;
-        cur->line++;
-    }
-    return cur->offset;
+    if (line < 1 || (size_t)line > idx->count)
+        return (size_t)-1;
+    return idx->starts[line - 1];
 }
 
 static void put_source_byte(FILE *out, unsigned char ch)
@@ -147,13 +174,13 @@ static void put_source_byte(FILE *out, unsigned char ch)
         fputc('?', out);
 }
 
-static void print_source_line(Diag *diag, LineCursor *cur, Loc loc)
+static void print_source_line(Diag *diag, LineIndexes *idx, Loc loc)
 {
     const Source *src = loc.src;
     if (!src || loc.line < 1)
         return;
-    size_t start = line_start(cur, src, loc.line);
-    if (cur->line != loc.line)
+    size_t start = line_start(idx, src, loc.line);
+    if (start == (size_t)-1)
         return;
     const char *nl = memchr(src->text + start, '\n', src->len - start);
     size_t end = nl ? (size_t)(nl - src->text) : src->len;
@@ -203,7 +230,7 @@ void diag_flush(Diag *diag)
 
     static const char *const level_name[] = { "error", "warning", "note" };
     static const char *const level_color[] = { "\033[1;31m", "\033[1;35m", "\033[1;36m" };
-    LineCursor cur = { 0 };
+    LineIndexes idx = { 0 };
     for (size_t i = 0; i < n; i++) {
         const DiagMsg *m = &sorted[i];
         FILE *out = diag->out;
@@ -218,8 +245,11 @@ void diag_flush(Diag *diag)
                     level_name[m->level], m->text);
         else
             fprintf(out, "%s: %s\n", level_name[m->level], m->text);
-        print_source_line(diag, &cur, m->loc);
+        print_source_line(diag, &idx, m->loc);
     }
+    for (size_t i = 0; i < idx.len; i++)
+        free(idx.items[i].starts);
+    free(idx.items);
     fflush(diag->out);
     free(sorted);
     sort_msgs = NULL;

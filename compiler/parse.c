@@ -280,5 +280,11 @@ File *parse_file(Source *src, Arena *arena, Diag *diag)
             }
         }
     }
+    /* protoc warns too: a file without `syntax` is proto2, which surprises
+     * anyone who wrote proto3 and forgot the line. */
+    if (!file->syntax_written && !file->parse_failed)
+        diag_warning(diag, make_loc(&ps, 1, 1),
+                     "no 'syntax' statement; the file is read as proto2 (add "
+                     "'syntax = \"proto2\";' or 'syntax = \"proto3\";' to say which)");
     return file;
 }

@@ -158,11 +158,41 @@ static void test_check_only_writes_nothing(void **state)
 {
     (void)state;
     char *out = NULL;
-    put("out/.keep", "");
-    assert_int_equal(typerpc("--c_out=out ok.proto", &out), 0);
+    put("quiet/.keep", "");
+    assert_int_equal(typerpc("ok.proto", &out), 0);
     free(out);
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "ls -A %s/out", dir);
+    snprintf(cmd, sizeof cmd, "ls -A %s/quiet", dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    assert_string_equal(out, ".keep\n");
+    free(out);
+}
+
+static void test_c_out_and_dependency_file(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    put("gen/.keep", "");
+    assert_int_equal(typerpc("--c_out=gen --dependency_out=gen/use.d -I lib -I src src/use.proto",
+                             &out),
+                     0);
+    free(out);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cd %s && ls gen && cat gen/use.d", dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    /* Only the input is generated; the rule names it and every file read. */
+    assert_non_null(strstr(out, "use.pb-c.h\n"));
+    assert_non_null(strstr(out, "use.pb-c.c\n"));
+    assert_null(strstr(out, "dep.pb-c"));
+    assert_non_null(strstr(out, "gen/use.pb-c.h \\\n gen/use.pb-c.c:"));
+    assert_non_null(strstr(out, "src/use.proto"));
+    assert_non_null(strstr(out, "lib/dep.proto"));
+    free(out);
+    /* An error in the input writes nothing. */
+    put("gen2/.keep", "");
+    assert_int_equal(typerpc("--c_out=gen2 bad.proto", &out), 1);
+    free(out);
+    snprintf(cmd, sizeof cmd, "ls -A %s/gen2", dir);
     assert_int_equal(run_command(cmd, 10, &out), 0);
     assert_string_equal(out, ".keep\n");
     free(out);
@@ -177,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_input_errors_exit_1),
         cmocka_unit_test(test_shadowed_input),
         cmocka_unit_test(test_check_only_writes_nothing),
+        cmocka_unit_test(test_c_out_and_dependency_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
