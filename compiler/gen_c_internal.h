@@ -1,0 +1,250 @@
+/*
+ * gen_c_internal.h — what the message/enum code generator's files share.
+ *
+ * The generator writes, for each foo.proto, foo.pb-c.h and foo.pb-c.c: the
+ * same declarations, in the same order and layout, as protoc-c 1.4 writes,
+ * so a program written against protoc-c's output compiles unchanged and the
+ * libprotobuf-c runtime packs and unpacks our descriptors exactly as it
+ * does protoc-c's. It is split by construct, as protoc-c is:
+ *
+ *   gen_buf.c         growable text buffer, string sets, pointer maps
+ *   gen_c_names.c     every C name, with the collision rules (documented there)
+ *   gen_c.c           file skeleton: guards, includes, section order, writing
+ *   gen_c_enum.c      enums: typedefs and enum descriptors
+ *   gen_c_message.c   messages: structs, INIT macros, helpers, descriptors
+ *   gen_c_field.c     fields: struct members, initializers, defaults, field
+ *                     descriptors
+ *
+ * The generator reads a resolved model and never reports user errors; the
+ * only diagnostics it makes are warnings for the constructs libprotobuf-c
+ * cannot represent (groups, extensions).
+ */
+#ifndef TYPERPC_GEN_C_INTERNAL_H
+#define TYPERPC_GEN_C_INTERNAL_H
+
+#include <string.h>
+
+#include "compiler.h"
+
+/* ---- gen_buf.c: output text, sets of strings, maps keyed by pointer ---- */
+
+typedef struct Buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    FILE *sink;       /* when set, full buffers are written here (buf_flush) */
+    bool failed;      /* a write to sink failed */
+} Buf;
+
+/* Write what the buffer holds to its sink and empty it. */
+void buf_flush(Buf *b);
+
+/* Make room for n more bytes (and a NUL): flushes to the sink or grows. */
+void buf_reserve(Buf *b, size_t n);
+
+/* The hot path of every generator: inline, no format parsing. */
+static inline void buf_put(Buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static inline void buf_puts(Buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
+static inline void buf_putc(Buf *b, char c)
+{
+    buf_put(b, &c, 1);
+}
+void buf_printf(Buf *b, const char *fmt, ...) TRPC_PRINTF(2, 3);
+/* Append each string argument in turn, up to a NULL: no format parsing. */
+void buf_cat(Buf *b, ...);
+void buf_int(Buf *b, long long v);
+void buf_uint(Buf *b, unsigned long long v);
+void buf_free(Buf *b);
+
+/* An open-addressing set of strings; the strings are not copied. */
+typedef struct StrSlot {
+    const char *key;
+    uint64_t hash;
+} StrSlot;
+
+typedef struct StrSet {
+    StrSlot *slots;
+    size_t len;
+    size_t cap;
+} StrSet;
+
+uint64_t strset_hash(const char *key);
+uint64_t strset_hash_n(const char *key, size_t n);
+bool strset_has(const StrSet *s, const char *key);
+bool strset_has_hash(const StrSet *s, const char *key, uint64_t hash);
+void strset_add(StrSet *s, const char *key);    /* no-op if present */
+void strset_add_hash(StrSet *s, const char *key, uint64_t hash);
+/* Add a key known to be absent. */
+void strset_add_new(StrSet *s, const char *key, uint64_t hash);
+void strset_reserve(StrSet *s, size_t n);   /* room for n keys without growing */
+void strset_free(StrSet *s);
+
+/* An open-addressing map from a pointer (an AST node) to a pointer. */
+typedef struct PtrMap {
+    const void **keys;
+    void **vals;
+    size_t len;
+    size_t cap;
+} PtrMap;
+
+void *ptrmap_get(const PtrMap *m, const void *key);
+void ptrmap_put(PtrMap *m, const void *key, void *val);
+void ptrmap_free(PtrMap *m);
+
+/* ---- gen_c_names.c: C names ---- */
+
+/* A message or an enum. */
+typedef struct TypeNames {
+    MessageVec nested;  /* messages: nested messages in protoc's order */
+    char *c;          /* Foo__Bar: the typedef */
+    char *lc;         /* foo__bar: prefix of functions and objects */
+    char *uc;         /* FOO__BAR: prefix of macros and enumerators */
+    char *tag;        /* enums: _Foo__Bar, the enum tag */
+    bool no_init;     /* messages: (pb_c_*).gen_init_helpers = false: no __init */
+} TypeNames;
+
+/* A field of a message (groups and extensions get none). */
+typedef struct FieldNames {
+    char *member;     /* struct member: "foo", "class_"; has_/n_ prefix it */
+    char *def;        /* default value object: foo__bar__baz__default_value */
+    char *oneof_case; /* oneof members: the case enumerator FOO__BAR__O_BAZ */
+} FieldNames;
+
+typedef struct OneofNames {
+    char *member;     /* the case member: "o_case" */
+    char *c;          /* the case enum type: Foo__Bar__OCase */
+    char *uc;         /* enumerator prefix: FOO__BAR__O */
+} OneofNames;
+
+/* Per-file naming state, built for the file being generated and for every
+ * file it imports (their names must be the ones their own headers use). */
+typedef struct Names {
+    Arena *arena;
+    PtrMap map;       /* Message, Enum, Field, Oneof, EnumValue, File -> names */
+    StrSet reserved;  /* struct member names that need a '_' */
+} Names;
+
+void names_init(Names *n, Arena *arena);
+void names_free(Names *n);
+/* Name every construct of f, after naming its imports; idempotent. */
+void names_file(Names *n, File *f);
+
+TypeNames *names_message(Names *n, const Message *m);
+TypeNames *names_enum(Names *n, const Enum *e);
+FieldNames *names_field(Names *n, const Field *f);
+OneofNames *names_oneof(Names *n, const Oneof *o);
+char *names_enum_value(Names *n, const EnumValue *v);
+
+/* protoc-c's transformations, exposed for the file skeleton and the tests. */
+char *c_camel_to_lower(Arena *a, const char *name);   /* fooBar -> foo_bar */
+char *c_camel_to_upper(Arena *a, const char *name);   /* fooBar -> FOO_BAR */
+char *c_to_camel(Arena *a, const char *name);         /* foo_bar -> FooBar */
+char *c_full_name_to_c(Arena *a, const char *full);   /* a.b_c.D -> A__BC__D */
+char *c_full_name_to_lower(Arena *a, const char *full);
+char *c_full_name_to_upper(Arena *a, const char *full);
+/* "dir/foo.proto" -> "dir_2ffoo_2eproto": protoc-c's FilenameIdentifier. */
+char *c_filename_identifier(Arena *a, const char *name);
+
+/* ---- shared model queries (gen_c_message.c) ---- */
+
+/* The value of a plain option `name` (not an extension) in opts, or NULL. */
+Value *gen_option(const OptionVec *opts, const char *name);
+bool gen_option_true(const OptionVec *opts, const char *name);
+
+/* protobuf-c's own options (protobuf-c/protobuf-c.proto), which protoc-c 1.4
+ * honours: `option (pb_c_file).NAME = v;` or `option (pb_c_file) = { NAME: v }`,
+ * and likewise pb_c_msg and pb_c_field. NULL when not set. */
+Value *gen_pbc_option(const OptionVec *opts, const char *ext, const char *name);
+bool gen_pbc_true(const OptionVec *opts, const char *ext, const char *name);
+/* (pb_c_file).c_package, or NULL. */
+const char *gen_c_package(const File *f);
+/* (pb_c_file).no_generate: protoc-c writes nothing for the file, and files
+ * that import it do not include its header. */
+bool gen_no_generate(const File *f);
+/* (pb_c_msg).base_field_name, "base" by default. */
+const char *gen_base_field(const Message *m);
+
+/* Whether the field gets code: not a group, not an extension. */
+bool gen_field_included(const Field *f);
+/* The oneof a field belongs to for code purposes: NULL for the synthetic
+ * oneof of a proto3 `optional` field. */
+Oneof *gen_field_oneof(const Field *f);
+/* A message's nested messages in protoc's order: declared messages, group
+ * bodies and map entries, in the order of their declarations. */
+MessageVec gen_nested_messages(Arena *a, const Message *m);
+
+/* ---- the generator state ---- */
+
+typedef struct Gen {
+    Compiler *c;
+    Arena *arena;
+    File *file;
+    Names names;
+    bool code_size;   /* option optimize_for = CODE_SIZE: no names in descriptors */
+    bool const_strings; /* (pb_c_file).const_strings: `const char *` members */
+    bool pack_deep;   /* (pb_c_file).gen_pack_helpers is set explicitly */
+    bool gen_pack;    /* (pb_c_file).gen_pack_helpers, true by default */
+    bool gen_init;    /* (pb_c_file).gen_init_helpers, true by default */
+    bool proto3;
+    Buf h;            /* the .pb-c.h text */
+    Buf src;          /* the .pb-c.c text */
+} Gen;
+
+/* gen_c_enum.c */
+void gen_enum_definition(Gen *g, Enum *e);
+void gen_enum_descriptor(Gen *g, Enum *e);
+
+/* gen_c_message.c */
+void gen_message_typedefs(Gen *g, Message *m);
+void gen_message_enum_definitions(Gen *g, Message *m);
+void gen_message_struct(Gen *g, Message *m);
+void gen_message_helper_declarations(Gen *g, Message *m, bool pack_deep, bool pack, bool init);
+void gen_message_closures(Gen *g, Message *m);
+void gen_message_descriptor_declarations(Gen *g, Message *m);
+void gen_message_helper_definitions(Gen *g, Message *m, bool pack_deep, bool pack, bool init);
+void gen_message_descriptor(Gen *g, Message *m);
+
+/* gen_c_field.c */
+typedef enum CLabel { CLABEL_NONE, CLABEL_OPTIONAL, CLABEL_REQUIRED, CLABEL_REPEATED } CLabel;
+
+/* The runtime label: proto3 singular fields without `optional` are NONE;
+ * proto3 `optional` fields are OPTIONAL, exactly like proto2's. */
+CLabel gen_field_label(bool proto3, const Field *f);
+/* Whether the field carries a has_ flag: OPTIONAL scalars, enums and bytes
+ * outside a oneof. */
+bool gen_field_has_flag(bool proto3, const Field *f);
+bool gen_field_is_map(const Field *f);
+/* A proto3 field written `optional` (never a map entry's key or value). */
+bool gen_field_proto3_optional(const Field *f);
+/* The field's type for code: TYPE_MESSAGE for a map. */
+FieldType gen_field_type(const Field *f);
+Message *gen_field_message(const Field *f);
+/* The default written in the .proto ([default = ...]), or NULL. */
+Value *gen_field_default(const Field *f);
+/* Whether the field's default is written with INFINITY or NAN. */
+bool gen_field_default_needs_math(const Field *f);
+
+void gen_field_member(Gen *g, Buf *b, Field *f, const char *indent);
+void gen_field_static_init(Gen *g, Buf *b, Field *f);
+void gen_field_default_declaration(Gen *g, Field *f);      /* header externs */
+void gen_field_default_data(Gen *g, Field *f);             /* char x[] = ... */
+void gen_field_default_constant(Gen *g, Field *f);         /* static const ... */
+void gen_field_descriptor(Gen *g, Message *m, Field *f);
+
+/* Append s as a C string literal body (without quotes), escaped so that any
+ * byte survives: octal escapes, no trigraphs. */
+void gen_c_escape(Buf *b, const char *s, size_t len);
+
+#endif /* TYPERPC_GEN_C_INTERNAL_H */
