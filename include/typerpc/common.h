@@ -1,0 +1,160 @@
+/*
+ * typerpc/common.h: what every part of libtyperpc shares.
+ *
+ * The export macro, the library's error codes (one X-macro makes the enum,
+ * trpc_strerror() and trpc_err_name()), the gRPC status codes with the
+ * protocol's numbers, metadata lists, and the method and service descriptors
+ * that generated code hands to the generic call layer.
+ *
+ * Two kinds of failure exist and never mix: a library error (an int, 0 or a
+ * negative TRPC_E* code) says an API call could not do what it was asked; a
+ * gRPC status (trpc_status) is the outcome of a remote call.
+ */
+#ifndef TYPERPC_COMMON_H
+#define TYPERPC_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <protobuf-c/protobuf-c.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TRPC_EXPORT __attribute__((visibility("default")))
+#define TRPC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TRPC_EXPORT
+#define TRPC_PRINTF(f, a)
+#endif
+
+/* ---- library errors ---------------------------------------------------- */
+
+/* X(NAME, value, description): every error the library returns. */
+#define TRPC_ERRNO_MAP(X)                                                    \
+    X(NOMEM, -1, "out of memory")                                            \
+    X(INVAL, -2, "invalid argument")                                         \
+    X(ADDR, -3, "cannot parse or resolve the address")                       \
+    X(LISTEN, -4, "cannot bind or listen on the address")                    \
+    X(STATE, -5, "operation not allowed in the current state")               \
+    X(SYS, -6, "system call failed")                                         \
+    X(CLOSED, -7, "the call is already finished")                            \
+    X(TOOBIG, -8, "message larger than the allowed maximum")                 \
+    X(DECODE, -9, "message cannot be decoded")                               \
+    X(EXISTS, -10, "already registered")                                     \
+    X(LIBEVENT, -11, "libevent reported a failure")                          \
+    X(HTTP2, -12, "nghttp2 reported a failure")
+
+typedef enum trpc_error {
+    TRPC_OK = 0,
+#define TRPC__ERR_ENUM(name, val, desc) TRPC_E##name = (val),
+    TRPC_ERRNO_MAP(TRPC__ERR_ENUM)
+#undef TRPC__ERR_ENUM
+} trpc_error;
+
+/* A sentence describing a library error code; never NULL. */
+TRPC_EXPORT const char *trpc_strerror(int err);
+/* The code's name without prefix, e.g. "NOMEM"; "OK" for 0; never NULL. */
+TRPC_EXPORT const char *trpc_err_name(int err);
+
+/* ---- gRPC status codes ------------------------------------------------- */
+
+/* X(NAME, number): the 17 gRPC status codes with their protocol numbers. */
+#define TRPC_STATUS_MAP(X)                                                   \
+    X(OK, 0) X(CANCELLED, 1) X(UNKNOWN, 2) X(INVALID_ARGUMENT, 3)            \
+    X(DEADLINE_EXCEEDED, 4) X(NOT_FOUND, 5) X(ALREADY_EXISTS, 6)             \
+    X(PERMISSION_DENIED, 7) X(RESOURCE_EXHAUSTED, 8)                         \
+    X(FAILED_PRECONDITION, 9) X(ABORTED, 10) X(OUT_OF_RANGE, 11)             \
+    X(UNIMPLEMENTED, 12) X(INTERNAL, 13) X(UNAVAILABLE, 14)                  \
+    X(DATA_LOSS, 15) X(UNAUTHENTICATED, 16)
+
+typedef enum trpc_status {
+    /* Not a gRPC code: a server handler returns it to say "the call is not
+     * finished yet" (see trpc_call_finish()).  Never seen by a client. */
+    TRPC_PENDING = -1,
+#define TRPC__STATUS_ENUM(name, num) TRPC_STATUS_##name = (num),
+    TRPC_STATUS_MAP(TRPC__STATUS_ENUM)
+#undef TRPC__STATUS_ENUM
+} trpc_status;
+
+/* The code's protocol name, e.g. "DEADLINE_EXCEEDED"; "PENDING" for
+ * TRPC_PENDING; "UNKNOWN_STATUS" for numbers outside the protocol. */
+TRPC_EXPORT const char *trpc_status_name(trpc_status code);
+
+/* Monotonic clock in milliseconds: the time base of call deadlines. */
+TRPC_EXPORT int64_t trpc_now_ms(void);
+
+/* ---- metadata ---------------------------------------------------------- */
+
+/*
+ * An ordered list of (key, value) pairs: custom request headers, response
+ * headers and trailers.  Keys are lowercase ASCII (a-z 0-9 - _ .); keys that
+ * end in "-bin" carry arbitrary bytes (base64 on the wire, which the library
+ * does both ways), other values are printable ASCII (0x20-0x7E).  Keys the
+ * protocol reserves (":..." pseudo-headers, "content-type", "te",
+ * "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "grpc-status",
+ * "grpc-message", and the HTTP/1 connection headers "host", "connection",
+ * "keep-alive", "proxy-connection", "transfer-encoding", "upgrade") are
+ * neither accepted nor reported.
+ *
+ * A trpc_metadata is not thread-safe; it owns copies of everything added.
+ */
+typedef struct trpc_metadata trpc_metadata;
+
+/* Creates an empty list in *out.  Errors: TRPC_EINVAL, TRPC_ENOMEM. */
+TRPC_EXPORT int trpc_metadata_new(trpc_metadata **out);
+/* Frees the list and every entry; NULL is a no-op. */
+TRPC_EXPORT void trpc_metadata_free(trpc_metadata *md);
+/* Removes every entry (keeps its memory for reuse). */
+TRPC_EXPORT void trpc_metadata_clear(trpc_metadata *md);
+/* Appends a copy of key and the len bytes at value (duplicates allowed).
+ * Errors: TRPC_EINVAL for a bad or reserved key, or a non-printable value
+ * for a non-binary key; TRPC_ENOMEM. */
+TRPC_EXPORT int trpc_metadata_add(trpc_metadata *md, const char *key,
+                                  const void *value, size_t len);
+/* Same, for a NUL-terminated value. */
+TRPC_EXPORT int trpc_metadata_add_str(trpc_metadata *md, const char *key,
+                                      const char *value);
+/* Number of entries. */
+TRPC_EXPORT size_t trpc_metadata_count(const trpc_metadata *md);
+/* Entry i: key and value stay valid until the list changes or is freed.
+ * Values are NUL-terminated for convenience (len excludes the NUL).
+ * Errors: TRPC_EINVAL if i is out of range. */
+TRPC_EXPORT int trpc_metadata_at(const trpc_metadata *md, size_t i,
+                                 const char **key, const void **value,
+                                 size_t *len);
+/* The first value stored under key (and its length in *len if len is not
+ * NULL), or NULL if there is none. */
+TRPC_EXPORT const void *trpc_metadata_get(const trpc_metadata *md,
+                                          const char *key, size_t *len);
+
+/* ---- method and service descriptors ------------------------------------ */
+
+typedef enum trpc_method_kind {
+    TRPC_UNARY = 0,           /* one request, one reply */
+    TRPC_SERVER_STREAMING = 1, /* one request, a stream of replies */
+    TRPC_CLIENT_STREAMING = 2, /* a stream of requests, one reply */
+    TRPC_BIDI_STREAMING = 3    /* both sides stream */
+} trpc_method_kind;
+
+/* One RPC method, as generated code describes it (static const data). */
+typedef struct trpc_method {
+    const char *path;                          /* "/pkg.Service/Method" */
+    const ProtobufCMessageDescriptor *input;   /* request message type */
+    const ProtobufCMessageDescriptor *output;  /* reply message type */
+    trpc_method_kind kind;
+} trpc_method;
+
+/* One service: its full name ("pkg.Service") and its methods. */
+typedef struct trpc_service {
+    const char *name;
+    size_t n_methods;
+    const trpc_method *methods;
+} trpc_service;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TYPERPC_COMMON_H */

@@ -1,0 +1,52 @@
+/*
+ * echo_server.c: serves echo.Echo and helloworld.Greeter for the grpcio
+ * interop tests.  Usage: trpc_echo_server [ADDR] (default 127.0.0.1:0).
+ * Prints "PORT <n>" once listening, serves until stdin reaches EOF, then
+ * shuts down gracefully.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "echo_impl.h"
+#include "helloworld.trpc.h"
+
+static trpc_status say_hello(trpc_call *call, const Helloworld__HelloRequest *req,
+                             Helloworld__HelloReply *reply, void *user)
+{
+    (void)user;
+    size_t n = strlen(req->name) + 16;
+    reply->message = trpc_call_alloc(call, n);
+    if (!reply->message) {
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    snprintf(reply->message, n, "Hello %s", req->name);
+    return TRPC_STATUS_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const char *addr = argc > 1 ? argv[1] : "127.0.0.1:0";
+    trpc_server *srv;
+    int rv = trpc_server_new(&srv, NULL);
+    if (rv) {
+        fprintf(stderr, "trpc_server_new: %s\n", trpc_strerror(rv));
+        return 1;
+    }
+    static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
+    int port = 0;
+    if ((rv = echo__echo__serve(srv, &echo_impl, NULL)) != 0 ||
+        (rv = helloworld__greeter__serve(srv, &greeter, NULL)) != 0 ||
+        (rv = trpc_server_listen(srv, addr, &port)) != 0 ||
+        (rv = trpc_server_start(srv)) != 0) {
+        fprintf(stderr, "echo_server: %s: %s\n", addr, trpc_strerror(rv));
+        trpc_server_free(srv);
+        return 1;
+    }
+    printf("PORT %d\n", port);
+    fflush(stdout);
+    char buf[256];
+    while (fgets(buf, sizeof buf, stdin)) {
+    }
+    trpc_server_shutdown(srv, 2000);
+    trpc_server_free(srv);
+    return 0;
+}
