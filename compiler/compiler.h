@@ -17,6 +17,7 @@
 #ifndef TYPERPC_COMPILER_H
 #define TYPERPC_COMPILER_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,8 @@ void diag_error(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 void diag_warning(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 /* A note attaches to the most recent error or warning and prints after it. */
 void diag_note(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
+/* The va_list form of the three above, for stages that wrap them. */
+void diag_vreport(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list ap);
 /* Print every buffered message in source order and clear the buffer. */
 void diag_flush(Diag *diag);
 
@@ -220,6 +223,9 @@ struct Value {
     ValueVec list;
     int base;          /* VAL_INT: the literal's base as written, 10, 16 or 8
                           (text format takes only decimal for float fields) */
+    bool int_overflow; /* VAL_FLOAT inside an aggregate: written as an integer
+                          too large for 64 bits (text in .s, base in .base);
+                          only a float or double field takes it */
 };
 
 /* One `name: value` (or `name { ... }`, or `[ext.name]: value`) inside an

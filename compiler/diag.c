@@ -55,29 +55,36 @@ static void diag_add(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_l
     VEC_PUSH(diag->arena, &diag->msgs, msg);
 }
 
+void diag_vreport(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list ap)
+{
+    diag_add(diag, level, loc, fmt, ap);
+    if (level == DIAG_ERROR)
+        diag->errors++;
+    else if (level == DIAG_WARNING)
+        diag->warnings++;
+}
+
 void diag_error(Diag *diag, Loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_add(diag, DIAG_ERROR, loc, fmt, ap);
+    diag_vreport(diag, DIAG_ERROR, loc, fmt, ap);
     va_end(ap);
-    diag->errors++;
 }
 
 void diag_warning(Diag *diag, Loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_add(diag, DIAG_WARNING, loc, fmt, ap);
+    diag_vreport(diag, DIAG_WARNING, loc, fmt, ap);
     va_end(ap);
-    diag->warnings++;
 }
 
 void diag_note(Diag *diag, Loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_add(diag, DIAG_NOTE, loc, fmt, ap);
+    diag_vreport(diag, DIAG_NOTE, loc, fmt, ap);
     va_end(ap);
 }
 

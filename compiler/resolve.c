@@ -20,20 +20,6 @@
 
 /* ------------------------------------------------------------ diagnostics */
 
-TRPC_PRINTF(2, 0)
-static char *vformat(Resolver *r, const char *fmt, va_list ap);
-
-static char *vformat(Resolver *r, const char *fmt, va_list ap)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    char *buf = arena_alloc(r->arena, n > 0 ? (size_t)n + 1 : 1);
-    vsnprintf(buf, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-    return buf;
-}
-
 void phase_begin(Resolver *r)
 {
     r->phase_failed = false;
@@ -46,27 +32,24 @@ void rerror(Resolver *r, Loc loc, const char *fmt, ...)
     r->phase_failed = true;
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(r, fmt, ap);
+    diag_vreport(r->diag, DIAG_ERROR, loc, fmt, ap);
     va_end(ap);
-    diag_error(r->diag, loc, "%s", msg);
 }
 
 void rwarning(Resolver *r, Loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(r, fmt, ap);
+    diag_vreport(r->diag, DIAG_WARNING, loc, fmt, ap);
     va_end(ap);
-    diag_warning(r->diag, loc, "%s", msg);
 }
 
 void rnote(Resolver *r, Loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(r, fmt, ap);
+    diag_vreport(r->diag, DIAG_NOTE, loc, fmt, ap);
     va_end(ap);
-    diag_note(r->diag, loc, "%s", msg);
 }
 
 /* ------------------------------------------------------------------ names */

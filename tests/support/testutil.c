@@ -146,6 +146,51 @@ void assert_compiles_(const char *text, const char *file, int src_line)
         _fail(file, src_line);
 }
 
+void test_list_add(TestList *list, struct CMUnitTest test)
+{
+    if (list->len == list->cap) {
+        list->cap = list->cap ? list->cap * 2 : 64;
+        list->items = realloc(list->items, list->cap * sizeof *list->items);
+        if (!list->items)
+            abort();
+    }
+    list->items[list->len++] = test;
+}
+
+static void run_error_case(void **state)
+{
+    const ErrorCase *c = *state;
+    assert_compile_error(c->text, c->line, c->needle);
+}
+
+static void run_ok_case(void **state)
+{
+    const OkCase *c = *state;
+    assert_compiles(c->text);
+}
+
+void test_list_add_error_cases(TestList *list, const ErrorCase *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        test_list_add(list, (struct CMUnitTest){ cases[i].name, run_error_case, NULL, NULL,
+                                                 (void *)&cases[i] });
+}
+
+void test_list_add_ok_cases(TestList *list, const OkCase *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        test_list_add(list, (struct CMUnitTest){ cases[i].name, run_ok_case, NULL, NULL,
+                                                 (void *)&cases[i] });
+}
+
+int test_list_run(TestList *list, const char *group)
+{
+    int failed = _cmocka_run_group_tests(group, list->items, list->len, NULL, NULL);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+    return failed;
+}
+
 static char *shell_quote(const char *s)
 {
     size_t n = strlen(s);

@@ -59,6 +59,34 @@ void assert_compile_error_(const char *text, int line, const char *needle,
 #define assert_compiles(text) assert_compiles_((text), __FILE__, __LINE__)
 void assert_compiles_(const char *text, const char *file, int src_line);
 
+/* Table-driven tests: one cmocka test per row, named after the row. */
+typedef struct ErrorCase {
+    const char *name;
+    int line;           /* the line the (first) error must be on */
+    const char *needle; /* text the error message must contain */
+    const char *text;   /* the whole test.proto */
+} ErrorCase;
+
+typedef struct OkCase {
+    const char *name;
+    const char *text;   /* a test.proto that must compile without error */
+} OkCase;
+
+typedef struct TestList {
+    struct CMUnitTest *items;
+    size_t len;
+    size_t cap;
+} TestList;
+
+void test_list_add(TestList *list, struct CMUnitTest test);
+/* One test per row: assert_compile_error(text, line, needle). */
+void test_list_add_error_cases(TestList *list, const ErrorCase *cases, size_t n);
+/* One test per row: assert_compiles(text). */
+void test_list_add_ok_cases(TestList *list, const OkCase *cases, size_t n);
+/* Run every test in the list as one cmocka group, free the list, and return
+ * the number of failures (main's exit status). */
+int test_list_run(TestList *list, const char *group);
+
 /* Run a shell command with a time limit in seconds; capture stdout and
  * stderr together into *output (malloc'd, may be NULL if not wanted).
  * Returns the exit status, 128+signal if killed, or 124 on timeout. */

@@ -13,18 +13,6 @@
 
 #include "testutil.h"
 
-typedef struct ErrorCase {
-    const char *name;
-    int line;            /* line of the first error */
-    const char *needle;  /* text the error message contains */
-    const char *text;
-} ErrorCase;
-
-typedef struct OkCase {
-    const char *name;
-    const char *text;
-} OkCase;
-
 #define P2 "syntax = \"proto2\";\n"
 #define P3 "syntax = \"proto3\";\n"
 
@@ -548,18 +536,6 @@ static const OkCase ok_cases[] = {
          "}\n" },
 };
 
-static void run_error_case(void **state)
-{
-    const ErrorCase *c = *state;
-    assert_compile_error(c->text, c->line, c->needle);
-}
-
-static void run_ok_case(void **state)
-{
-    const OkCase *c = *state;
-    assert_compiles(c->text);
-}
-
 /* The proto2 prefix clash is a warning, not an error. */
 static void test_enum_prefix_clash_proto2_warns(void **state)
 {
@@ -708,8 +684,6 @@ static void test_package_vs_message_across_files(void **state)
 
 int main(void)
 {
-    size_t n_err = sizeof error_cases / sizeof *error_cases;
-    size_t n_ok = sizeof ok_cases / sizeof *ok_cases;
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_enum_prefix_clash_proto2_warns),
         cmocka_unit_test(test_reserved_name_not_identifier_warns),
@@ -722,20 +696,10 @@ int main(void)
         cmocka_unit_test(test_type_defined_in_two_files),
         cmocka_unit_test(test_package_vs_message_across_files),
     };
-    size_t n_fixed = sizeof fixed / sizeof *fixed;
-    size_t n = n_err + n_ok + n_fixed;
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    assert_non_null(tests);
-    size_t k = 0;
-    for (size_t i = 0; i < n_err; i++)
-        tests[k++] = (struct CMUnitTest){ error_cases[i].name, run_error_case, NULL, NULL,
-                                          (void *)&error_cases[i] };
-    for (size_t i = 0; i < n_ok; i++)
-        tests[k++] = (struct CMUnitTest){ ok_cases[i].name, run_ok_case, NULL, NULL,
-                                          (void *)&ok_cases[i] };
-    for (size_t i = 0; i < n_fixed; i++)
-        tests[k++] = fixed[i];
-    int failed = _cmocka_run_group_tests("check", tests, n, NULL, NULL);
-    free(tests);
-    return failed;
+    TestList tests = { 0 };
+    test_list_add_error_cases(&tests, error_cases, sizeof error_cases / sizeof *error_cases);
+    test_list_add_ok_cases(&tests, ok_cases, sizeof ok_cases / sizeof *ok_cases);
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        test_list_add(&tests, fixed[i]);
+    return test_list_run(&tests, "check");
 }

@@ -26,18 +26,6 @@
 /* The first line after OPTS. */
 #define L 6
 
-typedef struct ErrorCase {
-    const char *name;
-    int line;
-    const char *needle;
-    const char *text;
-} ErrorCase;
-
-typedef struct OkCase {
-    const char *name;
-    const char *text;
-} OkCase;
-
 static const ErrorCase error_cases[] = {
     /* ---- known options */
     { "unknown_file_option", 2, "option 'foo' is unknown",
@@ -390,18 +378,6 @@ static const OkCase ok_cases[] = {
       P2 "message A { option map_entry = true; }\n" },
 };
 
-static void run_error_case(void **state)
-{
-    const ErrorCase *c = *state;
-    assert_compile_error(c->text, c->line, c->needle);
-}
-
-static void run_ok_case(void **state)
-{
-    const OkCase *c = *state;
-    assert_compiles(c->text);
-}
-
 /* A custom option declared in a file this one does not import. */
 static void test_custom_option_not_imported(void **state)
 {
@@ -471,28 +447,16 @@ static void test_lite_imported_by_non_lite(void **state)
 
 int main(void)
 {
-    size_t n_err = sizeof error_cases / sizeof *error_cases;
-    size_t n_ok = sizeof ok_cases / sizeof *ok_cases;
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_custom_option_not_imported),
         cmocka_unit_test(test_custom_option_from_import),
         cmocka_unit_test(test_aggregate_error_note),
         cmocka_unit_test(test_lite_imported_by_non_lite),
     };
-    size_t n_fixed = sizeof fixed / sizeof *fixed;
-    size_t n = n_err + n_ok + n_fixed;
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    assert_non_null(tests);
-    size_t k = 0;
-    for (size_t i = 0; i < n_err; i++)
-        tests[k++] = (struct CMUnitTest){ error_cases[i].name, run_error_case, NULL, NULL,
-                                          (void *)&error_cases[i] };
-    for (size_t i = 0; i < n_ok; i++)
-        tests[k++] = (struct CMUnitTest){ ok_cases[i].name, run_ok_case, NULL, NULL,
-                                          (void *)&ok_cases[i] };
-    for (size_t i = 0; i < n_fixed; i++)
-        tests[k++] = fixed[i];
-    int failed = _cmocka_run_group_tests("options", tests, n, NULL, NULL);
-    free(tests);
-    return failed;
+    TestList tests = { 0 };
+    test_list_add_error_cases(&tests, error_cases, sizeof error_cases / sizeof *error_cases);
+    test_list_add_ok_cases(&tests, ok_cases, sizeof ok_cases / sizeof *ok_cases);
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        test_list_add(&tests, fixed[i]);
+    return test_list_run(&tests, "options");
 }

@@ -16,18 +16,6 @@
 #define P2 "syntax = \"proto2\";\n"
 #define P3 "syntax = \"proto3\";\n"
 
-typedef struct ErrorCase {
-    const char *name;
-    int line;
-    const char *needle;
-    const char *text;
-} ErrorCase;
-
-typedef struct OkCase {
-    const char *name;
-    const char *text;
-} OkCase;
-
 static const ErrorCase error_cases[] = {
     { "type_not_defined", 3, "'Nope' is not defined",
       P3 "message M {\n"
@@ -231,12 +219,6 @@ static const OkCase ok_cases[] = {
          "}\n" },
 };
 
-static void run_error_case(void **state)
-{
-    const ErrorCase *c = *state;
-    assert_compile_error(c->text, c->line, c->needle);
-}
-
 static void run_first_error_case(void **state)
 {
     const ErrorCase *c = *state;
@@ -263,12 +245,6 @@ static void run_first_error_case(void **state)
     free(text);
     assert_true(found);
     assert_true(ordered);
-}
-
-static void run_ok_case(void **state)
-{
-    const OkCase *c = *state;
-    assert_compiles(c->text);
 }
 
 /* ------------------------------------------------------------ the model */
@@ -625,9 +601,6 @@ static void test_many_messages(void **state)
 
 int main(void)
 {
-    size_t n_err = sizeof error_cases / sizeof *error_cases;
-    size_t n_ok = sizeof ok_cases / sizeof *ok_cases;
-    size_t n_first = sizeof first_error_cases / sizeof *first_error_cases;
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_full_names),
         cmocka_unit_test(test_extension_names),
@@ -643,23 +616,14 @@ int main(void)
         cmocka_unit_test(test_error_in_import_is_reported_once),
         cmocka_unit_test(test_many_messages),
     };
-    size_t n_fixed = sizeof fixed / sizeof *fixed;
-    size_t n = n_err + n_ok + n_first + n_fixed;
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    assert_non_null(tests);
-    size_t k = 0;
-    for (size_t i = 0; i < n_err; i++)
-        tests[k++] = (struct CMUnitTest){ error_cases[i].name, run_error_case, NULL, NULL,
-                                          (void *)&error_cases[i] };
-    for (size_t i = 0; i < n_first; i++)
-        tests[k++] = (struct CMUnitTest){ first_error_cases[i].name, run_first_error_case, NULL,
-                                          NULL, (void *)&first_error_cases[i] };
-    for (size_t i = 0; i < n_ok; i++)
-        tests[k++] = (struct CMUnitTest){ ok_cases[i].name, run_ok_case, NULL, NULL,
-                                          (void *)&ok_cases[i] };
-    for (size_t i = 0; i < n_fixed; i++)
-        tests[k++] = fixed[i];
-    int failed = _cmocka_run_group_tests("resolve", tests, n, NULL, NULL);
-    free(tests);
-    return failed;
+    TestList tests = { 0 };
+    test_list_add_error_cases(&tests, error_cases, sizeof error_cases / sizeof *error_cases);
+    for (size_t i = 0; i < sizeof first_error_cases / sizeof *first_error_cases; i++)
+        test_list_add(&tests, (struct CMUnitTest){ first_error_cases[i].name,
+                                                   run_first_error_case, NULL, NULL,
+                                                   (void *)&first_error_cases[i] });
+    test_list_add_ok_cases(&tests, ok_cases, sizeof ok_cases / sizeof *ok_cases);
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        test_list_add(&tests, fixed[i]);
+    return test_list_run(&tests, "resolve");
 }
