@@ -233,6 +233,8 @@ struct Value {
 struct AggEntry {
     char *name;        /* for [a.b.c], the text between the brackets */
     bool is_extension; /* written in brackets */
+    bool no_colon;     /* written without ':' (text format allows that only
+                          before a message value or a list of them) */
     Loc loc;
     Value *value;
 };
@@ -491,7 +493,7 @@ File *load_input(Compiler *c, const char *path);
 bool resolve_all(Compiler *c);
 
 /* ======================================================================
- * generate (compiler/gen_c*.c)
+ * generate (compiler/gen_c*.c, compiler/gen_trpc*.c)
  *
  * Message and enum code, a drop-in for protoc-c 1.4's: for a file whose
  * virtual name is dir/foo.proto, writes OUT/dir/foo.pb-c.h and
@@ -502,5 +504,15 @@ bool resolve_all(Compiler *c);
  * ====================================================================== */
 
 bool gen_c_file(Compiler *c, File *f, const char *out_dir);
+
+/* Service code (compiler/gen_trpc*.c), as docs/runtime.md specifies it: for
+ * a file with services, writes OUT/dir/foo.trpc.h and OUT/dir/foo.trpc.c
+ * (typed client stubs and server skeletons over libtyperpc) beside the
+ * .pb-c files. A file without services, or marked (pb_c_file).no_generate,
+ * gets nothing (gen_trpc_wanted() is false), as protoc plugins skip files
+ * with nothing for them. Returns false, after reporting an error with no
+ * location, only when a file cannot be written. */
+bool gen_trpc_wanted(const File *f);
+bool gen_trpc_file(Compiler *c, File *f, const char *out_dir);
 
 #endif /* TYPERPC_COMPILER_H */

@@ -103,10 +103,12 @@ static bool write_dependency_file(Compiler *c, const char *out_dir, const char *
                    strerror(errno));
         return false;
     }
-    static const char *const suffixes[] = { ".pb-c.h", ".pb-c.c" };
+    static const char *const suffixes[] = { ".pb-c.h", ".pb-c.c", ".trpc.h", ".trpc.c" };
     bool first = true;
     for (size_t i = 0; i < c->inputs.len; i++) {
-        for (size_t k = 0; k < sizeof suffixes / sizeof suffixes[0]; k++) {
+        /* The .trpc files exist only for files with services. */
+        size_t n = gen_trpc_wanted(c->inputs.items[i]) ? 4 : 2;
+        for (size_t k = 0; k < n; k++) {
             fputs(first ? "" : " \\\n ", fp);
             put_make_name(fp, output_path(c->arena, out_dir, c->inputs.items[i], suffixes[k]));
             first = false;
@@ -195,7 +197,8 @@ int main(int argc, char **argv)
         bool written = true;
         if (diag.errors == 0 && c_out) {
             for (size_t i = 0; i < c.inputs.len && written; i++)
-                written = gen_c_file(&c, c.inputs.items[i], c_out);
+                written = gen_c_file(&c, c.inputs.items[i], c_out) &&
+                          gen_trpc_file(&c, c.inputs.items[i], c_out);
             if (written && dependency_out)
                 written = write_dependency_file(&c, c_out, dependency_out);
         }
