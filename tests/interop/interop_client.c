@@ -1,0 +1,663 @@
+/*
+ * interop_client.c: gRPC's standard interop client on libtyperpc, following
+ * grpc/doc/interop-test-descriptions.md ("Client").
+ *
+ * Usage: interop_client --server_host HOST --server_port PORT --test_case NAME
+ *        [--server_host_override NAME] [--use_tls=false]
+ * (flags take "--flag=value" or "--flag value").  NAME is one of the cases
+ * below, or "all" to run every one in order.  Exits 0 when the case passes;
+ * otherwise prints why on stderr and exits 1 (2 for bad usage).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "grpc/testing/test.trpc.h"
+
+#define ECHO_INITIAL "x-grpc-test-echo-initial"
+#define ECHO_INITIAL_VALUE "test_initial_metadata_value"
+#define ECHO_TRAILING "x-grpc-test-echo-trailing-bin"
+static const unsigned char echo_trailing_value[3] = { 0xab, 0xab, 0xab };
+
+static const char *current_case = "";
+
+/* Prints why the current case failed and returns 1, so a case can end with
+ * `return fail("...")`. */
+static int fail(const char *fmt, ...) TRPC_PRINTF(1, 2);
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "interop_client: %s: FAILED: ", current_case);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+#define CHECK(cond, ...)                   \
+    do {                                   \
+        if (!(cond)) {                     \
+            rc = fail(__VA_ARGS__);        \
+            goto out;                      \
+        }                                  \
+    } while (0)
+
+#define CHECK_STATUS(st, want, msg)                                              \
+    CHECK((st) == (want), "expected %s, got %s: %s", trpc_status_name(want),     \
+          trpc_status_name(st), (msg) ? (msg) : "(no message)")
+
+/* A payload of n zero bytes (the body is malloc'd; free with free_payload). */
+static Grpc__Testing__Payload *new_payload(size_t n)
+{
+    Grpc__Testing__Payload *p = malloc(sizeof *p);
+    if (!p) {
+        abort();
+    }
+    grpc__testing__payload__init(p);
+    p->body.data = calloc(n ? n : 1, 1);
+    if (!p->body.data) {
+        abort();
+    }
+    p->body.len = n;
+    return p;
+}
+
+static void free_payload(Grpc__Testing__Payload *p)
+{
+    if (p) {
+        free(p->body.data);
+        free(p);
+    }
+}
+
+static bool zeros(const Grpc__Testing__Payload *p, size_t n)
+{
+    if (!p || p->body.len != n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (p->body.data[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static size_t payload_len(const Grpc__Testing__Payload *p)
+{
+    return p ? p->body.len : 0;
+}
+
+/* A StreamingOutputCallRequest asking for responses of the given sizes and
+ * carrying a payload of payload_size zero bytes (< 0: no payload). */
+typedef struct out_req {
+    Grpc__Testing__StreamingOutputCallRequest req;
+    Grpc__Testing__ResponseParameters params[4];
+    Grpc__Testing__ResponseParameters *pp[4];
+} out_req;
+
+static void out_req_init(out_req *r, const int32_t *sizes, size_t n, long payload_size)
+{
+    grpc__testing__streaming_output_call_request__init(&r->req);
+    for (size_t i = 0; i < n; i++) {
+        grpc__testing__response_parameters__init(&r->params[i]);
+        r->params[i].size = sizes[i];
+        r->pp[i] = &r->params[i];
+    }
+    r->req.n_response_parameters = n;
+    r->req.response_parameters = n ? r->pp : NULL;
+    if (payload_size >= 0) {
+        r->req.payload = new_payload((size_t)payload_size);
+    }
+}
+
+static void out_req_free(out_req *r)
+{
+    free_payload(r->req.payload);
+    r->req.payload = NULL;
+}
+
+/* ---- the cases ---- */
+
+static int empty_unary(trpc_channel *ch)
+{
+    int rc = 0;
+    Grpc__Testing__Empty req = GRPC__TESTING__EMPTY__INIT;
+    Grpc__Testing__Empty *reply = NULL;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_status st = grpc__testing__test_service__empty_call__call(ch, &req, &reply, &opts);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(reply != NULL, "no response");
+out:
+    if (reply) {
+        grpc__testing__empty__free_unpacked(reply, NULL);
+    }
+    free(msg);
+    return rc;
+}
+
+static int large_unary(trpc_channel *ch)
+{
+    int rc = 0;
+    Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
+    req.response_size = 314159;
+    req.payload = new_payload(271828);
+    Grpc__Testing__SimpleResponse *reply = NULL;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_status st = grpc__testing__test_service__unary_call__call(ch, &req, &reply, &opts);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(zeros(reply->payload, 314159), "response payload is %zu bytes, want 314159 zeros",
+          payload_len(reply->payload));
+out:
+    if (reply) {
+        grpc__testing__simple_response__free_unpacked(reply, NULL);
+    }
+    free_payload(req.payload);
+    free(msg);
+    return rc;
+}
+
+static int client_streaming(trpc_channel *ch)
+{
+    static const size_t sizes[] = { 27182, 8, 1828, 45904 };
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    Grpc__Testing__TestService_StreamingInputCall_Call *call;
+    Grpc__Testing__StreamingInputCallResponse *reply = NULL;
+    int rv = grpc__testing__test_service__streaming_input_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    for (size_t i = 0; i < 4 && rv == 0; i++) {
+        Grpc__Testing__StreamingInputCallRequest req =
+            GRPC__TESTING__STREAMING_INPUT_CALL_REQUEST__INIT;
+        req.payload = new_payload(sizes[i]);
+        rv = grpc__testing__test_service__streaming_input_call__send(call, &req);
+        free_payload(req.payload);
+    }
+    trpc_status st = grpc__testing__test_service__streaming_input_call__finish(call, &reply);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(rv == 0, "send: %s", trpc_strerror(rv));
+    CHECK(reply->aggregated_payload_size == 74922, "aggregated_payload_size %d, want 74922",
+          reply->aggregated_payload_size);
+out:
+    if (reply) {
+        grpc__testing__streaming_input_call_response__free_unpacked(reply, NULL);
+    }
+    free(msg);
+    return rc;
+}
+
+static int server_streaming(trpc_channel *ch)
+{
+    static const int32_t sizes[] = { 31415, 9, 2653, 58979 };
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    out_req r;
+    out_req_init(&r, sizes, 4, -1);
+    Grpc__Testing__TestService_StreamingOutputCall_Call *call;
+    int rv = grpc__testing__test_service__streaming_output_call__start(ch, &r.req, &opts,
+                                                                        &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    size_t n = 0;
+    bool sizes_ok = true;
+    Grpc__Testing__StreamingOutputCallResponse *resp;
+    while (grpc__testing__test_service__streaming_output_call__recv(call, &resp) == 1) {
+        if (n >= 4 || !zeros(resp->payload, (size_t)sizes[n])) {
+            sizes_ok = false;
+            fprintf(stderr, "response %zu: %zu bytes\n", n, payload_len(resp->payload));
+        }
+        n++;
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    trpc_status st = grpc__testing__test_service__streaming_output_call__finish(call);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(n == 4, "%zu responses, want 4", n);
+    CHECK(sizes_ok, "response sizes are not 31415, 9, 2653, 58979 zero bytes");
+out:
+    free(msg);
+    return rc;
+}
+
+static int ping_pong(trpc_channel *ch)
+{
+    static const int32_t sizes[] = { 31415, 9, 2653, 58979 };
+    static const long payloads[] = { 27182, 8, 1828, 45904 };
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    Grpc__Testing__TestService_FullDuplexCall_Call *call;
+    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    const char *why = NULL;
+    size_t i;
+    for (i = 0; i < 4 && !why; i++) {
+        out_req r;
+        out_req_init(&r, &sizes[i], 1, payloads[i]);
+        rv = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+        out_req_free(&r);
+        if (rv) {
+            why = "send failed";
+            break;
+        }
+        Grpc__Testing__StreamingOutputCallResponse *resp;
+        if (grpc__testing__test_service__full_duplex_call__recv(call, &resp) != 1) {
+            why = "no response";
+            break;
+        }
+        if (!zeros(resp->payload, (size_t)sizes[i])) {
+            why = "wrong response size";
+        }
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    if (!why) {
+        grpc__testing__test_service__full_duplex_call__close_send(call);
+        Grpc__Testing__StreamingOutputCallResponse *resp;
+        if (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+            grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+            why = "a fifth response";
+        }
+    }
+    trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(!why, "round %zu: %s", i + 1, why);
+out:
+    free(msg);
+    return rc;
+}
+
+static int empty_stream(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    Grpc__Testing__TestService_FullDuplexCall_Call *call;
+    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    grpc__testing__test_service__full_duplex_call__close_send(call);
+    size_t n = 0;
+    Grpc__Testing__StreamingOutputCallResponse *resp;
+    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+        n++;
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(n == 0, "%zu responses, want 0", n);
+out:
+    free(msg);
+    return rc;
+}
+
+/* A UnaryCall, then a FullDuplexCall, each asking for status code with text;
+ * both must end with exactly that status. */
+static int echo_status_case(trpc_channel *ch, int code, const char *text, bool duplex)
+{
+    int rc = 0;
+    Grpc__Testing__EchoStatus es = GRPC__TESTING__ECHO_STATUS__INIT;
+    es.code = code;
+    es.message = (char *)text;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+
+    Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
+    req.response_status = &es;
+    Grpc__Testing__SimpleResponse *reply = NULL;
+    trpc_status st = grpc__testing__test_service__unary_call__call(ch, &req, &reply, &opts);
+    CHECK(st == (trpc_status)code, "UnaryCall: status %s, want %d", trpc_status_name(st), code);
+    CHECK(msg && strcmp(msg, text) == 0, "UnaryCall: message \"%s\", want \"%s\"",
+          msg ? msg : "(none)", text);
+    free(msg);
+    msg = NULL;
+
+    if (duplex) {
+        Grpc__Testing__TestService_FullDuplexCall_Call *call;
+        int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+        CHECK(rv == 0, "start: %s", trpc_strerror(rv));
+        out_req r;
+        out_req_init(&r, NULL, 0, -1);
+        r.req.response_status = &es;
+        grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+        grpc__testing__test_service__full_duplex_call__close_send(call);
+        Grpc__Testing__StreamingOutputCallResponse *resp;
+        while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+            grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+        }
+        st = grpc__testing__test_service__full_duplex_call__finish(call);
+        CHECK(st == (trpc_status)code, "FullDuplexCall: status %s, want %d",
+              trpc_status_name(st), code);
+        CHECK(msg && strcmp(msg, text) == 0, "FullDuplexCall: message \"%s\", want \"%s\"",
+              msg ? msg : "(none)", text);
+    }
+out:
+    if (reply) {
+        grpc__testing__simple_response__free_unpacked(reply, NULL);
+    }
+    free(msg);
+    return rc;
+}
+
+static int status_code_and_message(trpc_channel *ch)
+{
+    return echo_status_case(ch, 2, "test status message", true);
+}
+
+static int special_status_message(trpc_channel *ch)
+{
+    return echo_status_case(
+        ch, 2, "\t\ntest with whitespace\r\nand Unicode BMP \xe2\x98\xba and non-BMP "
+               "\xf0\x9f\x98\x88\t\n", false);
+}
+
+/* Checks that headers hold the echoed initial value and trailers the echoed
+ * binary value; returns a reason or NULL. */
+static const char *check_echoed(const trpc_metadata *headers, const trpc_metadata *trailers)
+{
+    size_t len;
+    const char *v = trpc_metadata_get(headers, ECHO_INITIAL, &len);
+    if (!v || len != strlen(ECHO_INITIAL_VALUE) || memcmp(v, ECHO_INITIAL_VALUE, len) != 0) {
+        return ECHO_INITIAL " missing or wrong in the initial metadata";
+    }
+    v = trpc_metadata_get(trailers, ECHO_TRAILING, &len);
+    if (!v || len != 3 || memcmp(v, echo_trailing_value, 3) != 0) {
+        return ECHO_TRAILING " missing or wrong in the trailing metadata";
+    }
+    return NULL;
+}
+
+static int custom_metadata(trpc_channel *ch)
+{
+    int rc = 0;
+    trpc_metadata *md = NULL, *headers = NULL, *trailers = NULL;
+    Grpc__Testing__SimpleResponse *reply = NULL;
+    char *msg = NULL;
+    const char *why;
+    if (trpc_metadata_new(&md) || trpc_metadata_new(&headers) ||
+        trpc_metadata_new(&trailers) ||
+        trpc_metadata_add_str(md, ECHO_INITIAL, ECHO_INITIAL_VALUE) ||
+        trpc_metadata_add(md, ECHO_TRAILING, echo_trailing_value, 3)) {
+        rc = fail("cannot build the metadata");
+        goto out;
+    }
+    trpc_call_opts opts = { .timeout_ms = 10000, .metadata = md, .headers = headers,
+                            .trailers = trailers, .message = &msg };
+
+    Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
+    req.response_size = 314159;
+    req.payload = new_payload(271828);
+    trpc_status st = grpc__testing__test_service__unary_call__call(ch, &req, &reply, &opts);
+    free_payload(req.payload);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(zeros(reply->payload, 314159), "UnaryCall: wrong response payload");
+    why = check_echoed(headers, trailers);
+    CHECK(!why, "UnaryCall: %s", why);
+
+    trpc_metadata_clear(headers);
+    trpc_metadata_clear(trailers);
+    Grpc__Testing__TestService_FullDuplexCall_Call *call;
+    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    CHECK(rv == 0, "start: %s", trpc_strerror(rv));
+    static const int32_t size = 314159;
+    out_req r;
+    out_req_init(&r, &size, 1, 271828);
+    grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    out_req_free(&r);
+    grpc__testing__test_service__full_duplex_call__close_send(call);
+    size_t n = 0;
+    bool ok = true;
+    Grpc__Testing__StreamingOutputCallResponse *resp;
+    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+        ok = ok && zeros(resp->payload, 314159);
+        n++;
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    st = grpc__testing__test_service__full_duplex_call__finish(call);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(n == 1 && ok, "FullDuplexCall: %zu responses (want one of 314159 zeros)", n);
+    why = check_echoed(headers, trailers);
+    CHECK(!why, "FullDuplexCall: %s", why);
+out:
+    if (reply) {
+        grpc__testing__simple_response__free_unpacked(reply, NULL);
+    }
+    trpc_metadata_free(md);
+    trpc_metadata_free(headers);
+    trpc_metadata_free(trailers);
+    free(msg);
+    return rc;
+}
+
+static int unimplemented(trpc_channel *ch, bool service)
+{
+    int rc = 0;
+    Grpc__Testing__Empty req = GRPC__TESTING__EMPTY__INIT;
+    Grpc__Testing__Empty *reply = NULL;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_status st =
+        service
+            ? grpc__testing__unimplemented_service__unimplemented_call__call(ch, &req, &reply,
+                                                                             &opts)
+            : grpc__testing__test_service__unimplemented_call__call(ch, &req, &reply, &opts);
+    CHECK_STATUS(st, TRPC_STATUS_UNIMPLEMENTED, msg);
+out:
+    if (reply) {
+        grpc__testing__empty__free_unpacked(reply, NULL);
+    }
+    free(msg);
+    return rc;
+}
+
+static int unimplemented_method(trpc_channel *ch)
+{
+    return unimplemented(ch, false);
+}
+
+static int unimplemented_service(trpc_channel *ch)
+{
+    return unimplemented(ch, true);
+}
+
+static int cancel_after_begin(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    Grpc__Testing__TestService_StreamingInputCall_Call *call;
+    Grpc__Testing__StreamingInputCallResponse *reply = NULL;
+    int rv = grpc__testing__test_service__streaming_input_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    grpc__testing__test_service__streaming_input_call__cancel(call);
+    trpc_status st = grpc__testing__test_service__streaming_input_call__finish(call, &reply);
+    CHECK_STATUS(st, TRPC_STATUS_CANCELLED, msg);
+out:
+    if (reply) {
+        grpc__testing__streaming_input_call_response__free_unpacked(reply, NULL);
+    }
+    free(msg);
+    return rc;
+}
+
+static int cancel_after_first_response(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    Grpc__Testing__TestService_FullDuplexCall_Call *call;
+    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    static const int32_t size = 31415;
+    out_req r;
+    out_req_init(&r, &size, 1, 27182);
+    rv = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    out_req_free(&r);
+    Grpc__Testing__StreamingOutputCallResponse *resp = NULL;
+    int got = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
+    bool ok = got == 1 && zeros(resp->payload, 31415);
+    if (got == 1) {
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    grpc__testing__test_service__full_duplex_call__cancel(call);
+    trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
+    CHECK(rv == 0, "send: %s", trpc_strerror(rv));
+    CHECK(ok, "no first response of 31415 zero bytes (recv returned %d)", got);
+    CHECK_STATUS(st, TRPC_STATUS_CANCELLED, msg);
+out:
+    free(msg);
+    return rc;
+}
+
+static int timeout_on_sleeping_server(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 1, .message = &msg };
+    Grpc__Testing__TestService_FullDuplexCall_Call *call;
+    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    out_req r;
+    out_req_init(&r, NULL, 0, 27182);
+    /* The deadline may pass before the request goes out: a failed send is
+     * allowed, the status is what counts. */
+    grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    out_req_free(&r);
+    Grpc__Testing__StreamingOutputCallResponse *resp;
+    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
+    CHECK_STATUS(st, TRPC_STATUS_DEADLINE_EXCEEDED, msg);
+out:
+    free(msg);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(trpc_channel *ch);
+} cases[] = {
+    { "empty_unary", empty_unary },
+    { "large_unary", large_unary },
+    { "client_streaming", client_streaming },
+    { "server_streaming", server_streaming },
+    { "ping_pong", ping_pong },
+    { "empty_stream", empty_stream },
+    { "status_code_and_message", status_code_and_message },
+    { "special_status_message", special_status_message },
+    { "custom_metadata", custom_metadata },
+    { "unimplemented_method", unimplemented_method },
+    { "unimplemented_service", unimplemented_service },
+    { "cancel_after_begin", cancel_after_begin },
+    { "cancel_after_first_response", cancel_after_first_response },
+    { "timeout_on_sleeping_server", timeout_on_sleeping_server },
+};
+#define N_CASES (sizeof cases / sizeof cases[0])
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: interop_client --server_host HOST --server_port PORT "
+                    "--test_case NAME\ncases: all");
+    for (size_t i = 0; i < N_CASES; i++) {
+        fprintf(stderr, " %s", cases[i].name);
+    }
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* "--name=value" or "--name value": the value, or NULL if arg is not name. */
+static const char *flag(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0) {
+        return NULL;
+    }
+    if (a[n] == '=') {
+        return a + n + 1;
+    }
+    if (a[n] == '\0') {
+        if (*i + 1 >= argc) {
+            usage();
+        }
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = "127.0.0.1", *port = NULL, *test_case = NULL, *override = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = flag(argc, argv, &i, "--server_host")) != NULL) {
+            host = v;
+        } else if ((v = flag(argc, argv, &i, "--server_port")) != NULL) {
+            port = v;
+        } else if ((v = flag(argc, argv, &i, "--test_case")) != NULL) {
+            test_case = v;
+        } else if ((v = flag(argc, argv, &i, "--server_host_override")) != NULL) {
+            override = v;
+        } else if ((v = flag(argc, argv, &i, "--use_tls")) != NULL) {
+            if (strcmp(v, "false") != 0) {
+                fprintf(stderr, "interop_client: TLS is not supported\n");
+                return 2;
+            }
+        } else {
+            usage();
+        }
+    }
+    if (!port || !test_case) {
+        usage();
+    }
+    bool all = strcmp(test_case, "all") == 0;
+    size_t which = N_CASES;
+    for (size_t i = 0; i < N_CASES; i++) {
+        if (strcmp(cases[i].name, test_case) == 0) {
+            which = i;
+        }
+    }
+    if (!all && which == N_CASES) {
+        fprintf(stderr, "interop_client: unknown test case '%s'\n", test_case);
+        usage();
+    }
+
+    char target[300];
+    snprintf(target, sizeof target, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+    trpc_channel_opts co;
+    trpc_channel_opts_init(&co);
+    co.authority = override;
+    trpc_channel *ch;
+    int rv = trpc_channel_new(&ch, target, &co);
+    if (rv) {
+        fprintf(stderr, "interop_client: %s: %s\n", target, trpc_strerror(rv));
+        return 1;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < N_CASES; i++) {
+        if (all || i == which) {
+            current_case = cases[i].name;
+            int r = cases[i].run(ch);
+            printf("%s: %s\n", cases[i].name, r ? "FAILED" : "passed");
+            failed += r != 0;
+        }
+    }
+    trpc_channel_free(ch);
+    return failed ? 1 : 0;
+}
