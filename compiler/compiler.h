@@ -120,7 +120,8 @@ void diag_warning(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 /* A note attaches to the most recent error or warning and prints after it. */
 void diag_note(Diag *diag, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 /* The va_list form of the three above, for stages that wrap them. */
-void diag_vreport(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list ap);
+void diag_vreport(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list ap)
+    TRPC_PRINTF(4, 0);
 /* Print every buffered message in source order and clear the buffer. */
 void diag_flush(Diag *diag);
 

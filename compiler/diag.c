@@ -30,6 +30,9 @@ void diag_init(Diag *diag, Arena *arena, FILE *out, bool color)
 }
 
 static void diag_add(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list ap)
+    TRPC_PRINTF(4, 0);
+
+static void diag_add(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list ap)
 {
     va_list copy;
     va_copy(copy, ap);
