@@ -516,4 +516,27 @@ bool gen_c_file(Compiler *c, File *f, const char *out_dir);
 bool gen_trpc_wanted(const File *f);
 bool gen_trpc_file(Compiler *c, File *f, const char *out_dir);
 
+/* ======================================================================
+ * breaking (compiler/breaking*.c: the comparison; breaking_cli.c: the driver)
+ *
+ * `typerpc breaking --against OLD NEW`: loads and resolves each version with
+ * its own Compiler, then compares the models and reports every change that
+ * breaks the wire format or the generated C API as an error at the new
+ * location, with a note at the old one. docs/breaking.md lists the rules.
+ * ====================================================================== */
+
+/* Compare one file's old and new versions (both resolved without errors);
+ * report each breaking change to diag, whose arena also holds the message
+ * text. Returns the number of breaking changes reported. */
+int breaking_compare_file(Diag *diag, const File *old_file, const File *new_file);
+
+/* Report that the file `name` (relative to the compared directory) has no
+ * new version; returns 1, the number of changes reported. */
+int breaking_file_removed(Diag *diag, const File *old_file, const char *name);
+
+/* The subcommand: argv[0] is "breaking". Prints diagnostics to stderr and
+ * returns the exit status: 0 no breaking change, 1 a breaking change or an
+ * input with errors, 2 bad usage. */
+int breaking_main(int argc, char **argv);
+
 #endif /* TYPERPC_COMPILER_H */

@@ -5,6 +5,7 @@
  * --dependency_out), so typerpc can replace protoc in an existing build.
  * This is the only place that prints to the user or chooses an exit status:
  * 0 when every file is valid, 1 when any input has an error, 2 on bad usage.
+ * `typerpc breaking ...` is handed whole to breaking_main (breaking_cli.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,7 +20,11 @@ enum { EXIT_OK = 0, EXIT_INPUT_ERROR = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "Usage: typerpc [OPTION]... FILE.proto...\n"
-    "Check .proto files and generate C code for their messages and services.\n"
+    "   or: typerpc breaking --against OLD [OPTION]... NEW\n"
+    "Check .proto files and generate C code for their messages and services;\n"
+    "or, with 'breaking', report the changes from OLD to NEW (files or\n"
+    "directories) that break the wire format or the generated C API\n"
+    "('typerpc breaking --help' for its options).\n"
     "\n"
     "  -I DIR, -IDIR, --proto_path=DIR\n"
     "                          search DIR for imports; may be repeated, searched\n"
@@ -33,7 +38,8 @@ static const char usage_text[] =
     "Diagnostics are printed as FILE:LINE:COLUMN: error: MESSAGE with the source\n"
     "line and a caret; colour is used on a terminal unless NO_COLOR is set.\n"
     "\n"
-    "Exit status: 0 success, 1 an input has errors, 2 bad usage.\n";
+    "Exit status: 0 success, 1 an input has errors (for 'breaking': or a change\n"
+    "breaks compatibility), 2 bad usage.\n";
 
 static int usage_error(const char *fmt, ...) TRPC_PRINTF(1, 2);
 
@@ -130,6 +136,10 @@ static bool write_dependency_file(Compiler *c, const char *out_dir, const char *
 
 int main(int argc, char **argv)
 {
+    /* A subcommand owns the rest of the command line. */
+    if (argc > 1 && strcmp(argv[1], "breaking") == 0)
+        return breaking_main(argc - 1, argv + 1);
+
     Arena *arena = arena_new();
     const char *no_color = getenv("NO_COLOR");
     bool color = isatty(fileno(stderr)) && !(no_color && no_color[0]);
