@@ -5,10 +5,18 @@
 #include <typerpc/typerpc.h>
 #include "helloworld.pb-c.h"
 
-/* A handler of the wrong type stored in an _Impl table is only a warning in
- * C by default; make it a hard error in every file that uses this service. */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(TRPC_ALLOW_INCOMPATIBLE_POINTERS)
+/* Mistakes that C reports only as warnings by default are made hard errors
+ * in every file that uses this service: a handler of the wrong type in an
+ * _Impl table (incompatible pointer), a function the method's kind does
+ * not have, such as __call on a stream (implicit declaration), and a value
+ * of another enum type, such as a trpc_error returned as a trpc_status. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) && \
+    !defined(TRPC_ALLOW_INCOMPATIBLE_POINTERS)
 #pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+#if defined(__clang__) || __GNUC__ >= 10
+#pragma GCC diagnostic error "-Wenum-conversion"
+#endif
 #endif
 
 #ifdef __cplusplus

@@ -1,0 +1,25 @@
+// expect: (incompatible (function )?pointer types initializing|initialization of '[^']*' from incompatible pointer type).*Other__Item \*, void
+/* A handler whose reply is another package's same-named message. */
+#include "ts.h"
+
+#ifdef TWIN
+static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply, void *user)
+#else
+static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Other__Item *reply, void *user)
+#endif
+{
+    (void)call;
+    (void)user;
+    reply->name = req->name;
+    return TRPC_STATUS_OK;
+}
+
+static const Shop__Shop_Impl impl = { .get_item = get_item };
+
+int main(void)
+{
+    trpc_server *srv = ts_server();
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
+    ts_check_get_item(srv);
+    return 0;
+}

@@ -1,0 +1,27 @@
+// expect: (incompatible (function )?pointer types initializing|initialization of '[^']*' from incompatible pointer type).*'void \(
+/* A handler that returns nothing instead of a trpc_status. */
+#include "ts.h"
+
+#ifdef TWIN
+static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply, void *user)
+#else
+static void get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply, void *user)
+#endif
+{
+    (void)call;
+    (void)user;
+    reply->name = req->name;
+#ifdef TWIN
+    return TRPC_STATUS_OK;
+#endif
+}
+
+static const Shop__Shop_Impl impl = { .get_item = get_item };
+
+int main(void)
+{
+    trpc_server *srv = ts_server();
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
+    ts_check_get_item(srv);
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* HOLE: user data of the wrong type.  `void *user` accepts any object
+ * pointer, and the handler casts it back to what it expects; C has no
+ * generics that could carry the type from __serve to the handler. */
+#include "ts.h"
+
+struct app {
+    int hits;
+};
+
+static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply,
+                            void *user)
+{
+    struct app *app = user; /* but __serve was given a double */
+    (void)call;
+    (void)req;
+    (void)reply;
+    app->hits++;
+    return TRPC_STATUS_OK;
+}
+
+static const Shop__Shop_Impl impl = { .get_item = get_item };
+
+int serve(trpc_server *srv);
+int serve(trpc_server *srv)
+{
+    static double not_an_app;
+    return shop__shop__serve(srv, &impl, &not_an_app);
+}

@@ -1,0 +1,19 @@
+// expect: 'ProtobufCMessage \*'.*not compatible with any
+/* A type-erased ProtobufCMessage * (any message) passed as the request. */
+#include "ts.h"
+
+int main(void)
+{
+    trpc_channel *ch = ts_dead_channel();
+    Shop__ItemRequest req = SHOP__ITEM_REQUEST__INIT;
+    Shop__Item *reply = NULL;
+#ifdef TWIN
+    trpc_status st = shop__shop__get_item__call(ch, &req, &reply, NULL);
+#else
+    ProtobufCMessage *any = &req.base;
+    trpc_status st = shop__shop__get_item__call(ch, any, &reply, NULL);
+#endif
+    TS_CHECK(st == TRPC_STATUS_UNAVAILABLE);
+    trpc_channel_free(ch);
+    return 0;
+}

@@ -1,0 +1,18 @@
+// expect: '(struct )?Shop__ItemRequest'.*(not compatible with any|where arithmetic or pointer type is required)
+/* A request message passed by value instead of by address. */
+#include "ts.h"
+
+int main(void)
+{
+    trpc_channel *ch = ts_dead_channel();
+    Shop__ItemRequest req = SHOP__ITEM_REQUEST__INIT;
+    Shop__Item *reply = NULL;
+#ifdef TWIN
+    trpc_status st = shop__shop__get_item__call(ch, &req, &reply, NULL);
+#else
+    trpc_status st = shop__shop__get_item__call(ch, req, &reply, NULL);
+#endif
+    TS_CHECK(st == TRPC_STATUS_UNAVAILABLE);
+    trpc_channel_free(ch);
+    return 0;
+}
