@@ -6,7 +6,8 @@
  * name, number and rule is checked later by the resolver. The few errors
  * reported here are the ones protoc's own parser reports and that the model
  * cannot carry to a later stage (a second `package`, an unknown `syntax`, a
- * number too large for 64 bits).
+ * number too large for its place, a proto2 field without a label, a field's
+ * `default` or `json_name` written as { ... }, a default on a group).
  *
  * Declarations are attached top-down: opening a message, enum, oneof, extend,
  * service, rpc body or aggregate value pushes a Block on the parse state, and
@@ -332,8 +333,14 @@ void group_close(ParseState *ps)
  * here too, reported where protoc reports it. */
 void require_label(ParseState *ps, Loc loc)
 {
-    if (ps->file->syntax == SYNTAX_PROTO2)
-        parse_error(ps, loc, "fields need a label in proto2: 'optional', 'required' or 'repeated'");
+    if (ps->file->syntax != SYNTAX_PROTO2)
+        return;
+    /* A statement starting with '.' is seen at the dot and again when its
+     * type is complete: one report. */
+    if (ps->label_loc.line == loc.line && ps->label_loc.col == loc.col)
+        return;
+    ps->label_loc = loc;
+    parse_error(ps, loc, "fields need a label in proto2: 'optional', 'required' or 'repeated'");
 }
 
 void message_add_field(ParseState *ps, Field *f)
@@ -429,6 +436,16 @@ Field *make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
     char *lower = arena_alloc(ps->arena, n + 1);
     for (size_t i = 0; i < n; i++)
         lower[i] = (char)tolower((unsigned char)name[i]);
+    /* protoc's parser knows a group's type as it reads the options, so it
+     * rejects a default there and then (a { ... } value was reported as
+     * such already). */
+    for (size_t i = 0; opts && i < opts->len; i++) {
+        const Option *o = opts->items[i];
+        if (o->name.len == 1 && !o->name.items[0].is_extension &&
+            strcmp(o->name.items[0].name, "default") == 0 &&
+            o->value->kind != VAL_AGGREGATE)
+            parse_error(ps, o->value->loc, "a group cannot have a default value");
+    }
     Field *f = new_field(ps, loc, lower, name_loc, number, number_loc, opts);
     f->label = label;
     f->label_loc = label_loc;
@@ -730,11 +747,21 @@ Value *value_ident(ParseState *ps, Loc loc, char *s, bool negative)
     return v;
 }
 
-Value *value_int(ParseState *ps, Loc loc, uint64_t u, int base, bool negative)
+Value *value_int(ParseState *ps, Loc loc, IntLit lit, bool negative)
 {
+    if (lit.overflow) {
+        Value *v = make_value(ps, VAL_FLOAT, loc);
+        v->d = negative ? -lit.d : lit.d;
+        v->negative = negative;
+        v->base = lit.base;
+        v->int_overflow = true;
+        v->s = lit.text;
+        v->len = strlen(lit.text);
+        return v;
+    }
     Value *v = make_value(ps, VAL_INT, loc);
-    v->u = u;
-    v->base = base;
+    v->u = lit.u;
+    v->base = lit.base;
     v->negative = negative;
     return v;
 }
@@ -763,8 +790,23 @@ Value *value_negate(ParseState *ps, Value *v, Loc loc)
     return v;
 }
 
+bool aggregate_is_open(const ParseState *ps)
+{
+    for (size_t i = 0; i < ps->blocks.len; i++)
+        if (ps->blocks.items[i].kind == BLOCK_AGGREGATE)
+            return true;
+    return false;
+}
+
 void aggregate_open(ParseState *ps, Loc loc)
 {
+    /* The outermost value: remember the brace count and depth outside it,
+     * for the skip after an error (see ParseState). Its '{' is the last
+     * token scanned: the parser reduces agg_open before it reads on. */
+    if (!aggregate_is_open(ps)) {
+        ps->agg_braces = ps->braces - 1;
+        ps->agg_depth = ps->depth - 1;
+    }
     Value *v = make_value(ps, VAL_AGGREGATE, loc);
     Block *b = block_push(ps, BLOCK_AGGREGATE, loc, NULL);
     b->u.agg = v;
@@ -775,6 +817,11 @@ Value *aggregate_close(ParseState *ps)
     Block *b = block_top(ps);
     assert(b && b->kind == BLOCK_AGGREGATE);
     Value *v = b->u.agg;
+    /* Still skipping after an error: the parser's recovery took an inner
+     * '}' as this value's end, so the one that balances the value's '{' is
+     * dropped when the scanner reaches it (see ParseState). */
+    if (ps->agg_skip)
+        ps->agg_skip_close = true;
     /* The value that held a syntax error is complete (see PendingError). */
     if (ps->agg_errors.len) {
         PendingError *pe = &ps->agg_errors.items[ps->agg_errors.len - 1];
@@ -806,13 +853,35 @@ bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg)
     return true;
 }
 
-void aggregate_add(ParseState *ps, char *name, bool is_extension, Loc loc, Value *value)
+void field_option_named(ParseState *ps, const OptionNameVec *name)
+{
+    ps->scalar_option = NULL;
+    if (name->len != 1 || name->items[0].is_extension)
+        return;
+    if (strcmp(name->items[0].name, "default") == 0)
+        ps->scalar_option = "default";
+    else if (strcmp(name->items[0].name, "json_name") == 0)
+        ps->scalar_option = "json_name";
+}
+
+Value *value_lone_brace(ParseState *ps, Loc loc, const char *option)
+{
+    if (strcmp(option, "json_name") == 0)
+        parse_error(ps, loc, "json_name must be a string, not a { ... } value");
+    else
+        parse_error(ps, loc, "a field's default must be a single value, not a { ... } value");
+    return make_value(ps, VAL_AGGREGATE, loc);
+}
+
+void aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
+                   Value *value)
 {
     Block *b = block_top(ps);
     assert(b && b->kind == BLOCK_AGGREGATE);
     AggEntry *e = arena_alloc(ps->arena, sizeof *e);
     e->name = name;
     e->is_extension = is_extension;
+    e->no_colon = !colon;
     e->loc = loc;
     e->value = value;
     VEC_PUSH(ps->arena, &b->u.agg->entries, e);

@@ -443,6 +443,13 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
         agg_error(cx, v->loc, "field '%s' is a %s, not a message", fd->name, type_name(t));
         return;
     }
+    /* An integer too large for 64 bits (the parser keeps it as a double):
+     * text format takes it for a float or double field only. */
+    if (v->int_overflow && t != TYPE_FLOAT && t != TYPE_DOUBLE) {
+        agg_error(cx, v->loc, "integer %s%.40s is out of range for %s field '%s'",
+                  v->negative ? "-" : "", v->s, type_name(t), fd->name);
+        return;
+    }
     if (is_integral(t)) {
         if (v->kind != VAL_INT)
             agg_error(cx, v->loc, "field '%s' needs an integer", fd->name);
@@ -454,7 +461,7 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
     switch (t) {
     case TYPE_FLOAT:
     case TYPE_DOUBLE:
-        if (v->kind == VAL_INT && !written_in_decimal(v)) {
+        if ((v->kind == VAL_INT || v->int_overflow) && !written_in_decimal(v)) {
             agg_error(cx, v->loc, "field '%s' needs a decimal number, not hex or octal",
                       fd->name);
             return;
@@ -609,6 +616,14 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
         }
         if (!e->value)
             continue;
+        /* Text format lets only a message field drop the ':' (before a
+         * { ... } value check_text_value says the field is no message). */
+        if (e->no_colon && e->value->kind == VAL_LIST && fd->type != TYPE_MESSAGE &&
+            fd->type != TYPE_GROUP) {
+            agg_error(cx, e->value->loc, "field '%s' (%s) needs ':' before its value",
+                      fd->name, type_name(fd->type));
+            break;
+        }
         if (e->value->kind == VAL_LIST) {
             if (fd->label != LABEL_REPEATED) {
                 agg_error(cx, e->value->loc, "field '%s' is not repeated; it cannot take a list",

@@ -11,6 +11,7 @@
  * surrogate pairs joined) and integers in decimal, hex and octal, with 64-bit
  * overflow reported instead of wrapping.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_internal.h"
@@ -188,7 +189,7 @@ StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc)
 
 IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc)
 {
-    IntLit r = {0, 10};
+    IntLit r = {.u = 0, .base = 10};
     const char *p = text, *end = text + len;
     if (len > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         r.base = 16;
@@ -201,15 +202,27 @@ IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc)
     for (; p < end; p++) {
         uint64_t d = (uint64_t)hex_value(*p);
         if (v > (UINT64_MAX - d) / base) {
-            /* protoc's tokenizer takes any digits; its parser, or the text
-             * format reader for an aggregate value, finds them too large. */
-            char msg[128];
-            snprintf(msg, sizeof msg, "integer %.*s is too large (the limit is 2^64 - 1)",
-                     (int)(len > 40 ? 40 : len), text);
-            if (!aggregate_defer_error(ps, loc, msg))
-                parse_error(ps, loc, "%s", msg);
-            ps->overflow_loc = loc;
             r.u = UINT64_MAX;
+            /* protoc's tokenizer takes any digits. Its text format reader
+             * takes a decimal one too large for 64 bits as a float or double
+             * value, so inside an aggregate the option checker decides. */
+            if (aggregate_is_open(ps)) {
+                r.overflow = true;
+                r.text = arena_strndup(ps->arena, text, len);
+                if (r.base == 10) {
+                    r.d = strtod(r.text, NULL);
+                } else {
+                    /* Only the checker's "decimal only" error reads it. */
+                    r.d = 0;
+                    for (const char *q = text + (r.base == 16 ? 2 : 1); q < end; q++)
+                        r.d = r.d * r.base + hex_value(*q);
+                }
+                return r;
+            }
+            /* Anywhere else protoc's parser finds it too large. */
+            parse_error(ps, loc, "integer %.*s is too large (the limit is 2^64 - 1)",
+                        (int)(len > 40 ? 40 : len), text);
+            ps->overflow_loc = loc;
             return r;
         }
         v = v * base + d;

@@ -22,10 +22,16 @@ typedef struct StrLit {
     size_t cap;
 } StrLit;
 
-/* An integer literal: its value and the base it was written in. */
+/* An integer literal: its value and the base it was written in. Inside an
+ * aggregate value a literal too large for 64 bits is not an error yet: text
+ * format takes it for a float or double field, so it is kept as a double and
+ * the option checker judges it against the field's type. */
 typedef struct IntLit {
-    uint64_t u;
+    uint64_t u;         /* UINT64_MAX when overflow is set */
     int base;           /* 10, 16 or 8 */
+    bool overflow;      /* too large for 64 bits (only ever set inside an aggregate) */
+    double d;           /* overflow: the literal's value as a double */
+    char *text;         /* overflow: the literal as written */
 } IntLit;
 
 /* The kinds of block the parser can have open. */
@@ -96,6 +102,28 @@ typedef struct ParseState {
     VEC(Block) blocks;  /* open blocks, innermost last */
     VEC(PendingError) agg_errors;
     bool eof_error;     /* a syntax error at the end of the file was reported */
+
+    /* protoc finds the end of an option's aggregate value by counting '{'
+     * and '}' alone (not '<' and '>'), then parses the text in between. The
+     * scanner counts braces (every '{' minus every '}' so far); when the
+     * outermost aggregate value opens, the count and the nesting depth
+     * outside it are recorded. After a held-back error inside the value the
+     * scanner skips (agg_skip) to the '}' that brings the count back, so
+     * the parser resumes exactly where protoc's value ends. If the error's
+     * own lookahead was an inner '}', the parser's recovery takes that one
+     * as the value's end, and the scanner drops the balancing '}' instead. */
+    int braces;
+    int agg_braces;
+    int agg_depth;
+    bool agg_skip;
+    bool agg_skip_close; /* drop the balancing '}' too (the value already closed) */
+
+    /* A field's `default` or `json_name` takes a single token as its value
+     * (protoc's parser reads them specially): while set, the name of that
+     * option, and a '{' the scanner meets next is T_LONE_BRACE. */
+    const char *scalar_option;
+
+    Loc label_loc;      /* where require_label last reported (once per statement) */
 } ParseState;
 
 /* ---- scanner helpers (compiler/parse.c, used by grammar/proto.l) ---- */
@@ -112,8 +140,9 @@ void parse_error(ParseState *ps, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4
  * of the opening quote. */
 StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc);
 
-/* Convert an integer literal (decimal, 0x hex or 0 octal); reports and
- * returns UINT64_MAX on overflow. */
+/* Convert an integer literal (decimal, 0x hex or 0 octal). On overflow it
+ * reports and returns UINT64_MAX, except inside an aggregate value, where it
+ * sets overflow, d and text instead (see IntLit). */
 IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc);
 
 /* ---- node builders (compiler/ast.c), called from grammar actions ---- */
@@ -156,7 +185,9 @@ void message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, Optio
 void message_add_reserved_names(ParseState *ps, ReservedNameVec *names);
 
 /* Fields. */
-void require_label(ParseState *ps, Loc loc); /* a proto2 field written without one */
+/* A proto2 field written without a label: reported once at the statement's
+ * first token, however many rules notice it. */
+void require_label(ParseState *ps, Loc loc);
 Field *make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
                   char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
                   Loc number_loc, OptionVec *opts);
@@ -210,10 +241,14 @@ Option *make_option(ParseState *ps, OptionNameVec *name, Value *value);
 OptionVec *option_list(ParseState *ps, OptionVec *list, Option *opt);
 Value *make_value(ParseState *ps, ValueKind kind, Loc loc);
 Value *value_ident(ParseState *ps, Loc loc, char *s, bool negative);
-Value *value_int(ParseState *ps, Loc loc, uint64_t u, int base, bool negative);
+/* An integer; one that overflowed (inside an aggregate) becomes a VAL_FLOAT
+ * marked int_overflow. */
+Value *value_int(ParseState *ps, Loc loc, IntLit lit, bool negative);
 Value *value_float(ParseState *ps, Loc loc, double d, bool negative);
 Value *value_string(ParseState *ps, Loc loc, StrLit s);
 Value *value_negate(ParseState *ps, Value *v, Loc loc);
+/* Whether an aggregate value is being read (at any depth). */
+bool aggregate_is_open(const ParseState *ps);
 void aggregate_open(ParseState *ps, Loc loc);
 Value *aggregate_close(ParseState *ps);
 /* An error inside an aggregate value is held back, as protoc only reads the
@@ -221,7 +256,14 @@ Value *aggregate_close(ParseState *ps);
  * at the value's start if nothing else went wrong. False if loc is not inside
  * an aggregate value (report it now). */
 bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg);
-void aggregate_add(ParseState *ps, char *name, bool is_extension, Loc loc, Value *value);
+/* A field option's name was read: if it is `default` or `json_name`, the
+ * value that follows must be a single token (sets ps->scalar_option). */
+void field_option_named(ParseState *ps, const OptionNameVec *name);
+/* A field's `default` or `json_name` written as { ... }: reports at the '{'
+ * and returns a placeholder value. */
+Value *value_lone_brace(ParseState *ps, Loc loc, const char *option);
+void aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
+                   Value *value);
 Value *value_list(ParseState *ps, Value *list, Value *item, Loc loc);
 
 #endif

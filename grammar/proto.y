@@ -6,7 +6,9 @@
  * compiler/ast.c; every name, number and rule is checked later, in resolve.
  * The only exceptions are errors protoc's own parser reports and the model
  * could not carry to a later stage: a proto2 field without a label, a second
- * `package`, an unknown `syntax`, a number beyond 64 bits. Conversely, where
+ * `package`, an unknown `syntax`, a number beyond 64 bits (outside aggregate
+ * values, where text format takes it as a float), a field's `default` or
+ * `json_name` written as { ... }, a default on a group. Conversely, where
  * protoc's parser rejects something the option checker can judge better
  * (`option x = -FOO;`), the grammar accepts it and leaves it to that check.
  *
@@ -161,6 +163,9 @@ static AggName agg_name(char *name, bool is_extension)
 %token <kw> SERVICE "'service'" RPC "'rpc'" STREAM "'stream'" RETURNS "'returns'"
 %token <kw> INF "'inf'" NAN "'nan'"
 %token <scalar> SCALAR "scalar type"
+/* A '{' where a field's `default` or `json_name` value should be: the scanner
+ * returns it instead of '{' there, with the option's name. */
+%token <kw> LONE_BRACE "'{'"
 
 %type <kw> kw_other kw_decl kw_label kw_msg kw_oneof kw_ext kw_labelled kw_type kw_rpc kw_any
 %type <kw> kw_enum_value
@@ -177,10 +182,10 @@ static AggName agg_name(char *name, bool is_extension)
 %type <rpcarg> rpc_arg
 %type <method> rpc_head
 %type <field> field_decl oneof_field ext_field map_decl
-%type <option> option_stmt option_assign
-%type <options> opt_options option_list
-%type <optname> option_name
-%type <value> option_value aggregate agg_scalar agg_message agg_list agg_items
+%type <option> option_stmt option_assign field_option
+%type <options> opt_options option_list field_options field_option_list
+%type <optname> option_name field_option_name
+%type <value> option_value aggregate agg_scalar agg_message agg_list agg_items lone_brace
 %type <aggname> agg_name
 %type <open> message_open group_open oneof_group_open oneof_open extend_open enum_open
 %type <open> service_open rpc_open agg_open agg_angle_open
@@ -359,7 +364,7 @@ dotted_name
 /* qual_X: ["."] first_X ("." ident)* — a type name whose first word is first_X */
 qual_msg
     : first_msg
-    | '.' ident                     { $$ = name_absolute(ps, $2); }
+    | msg_dot ident                 { $$ = name_absolute(ps, $2); }
     | qual_msg '.' ident            { $$ = name_join(ps, $1, $3); }
     ;
 qual_oneof
@@ -369,7 +374,7 @@ qual_oneof
     ;
 qual_ext
     : first_ext
-    | '.' ident                     { $$ = name_absolute(ps, $2); }
+    | msg_dot ident                 { $$ = name_absolute(ps, $2); }
     | qual_ext '.' ident            { $$ = name_join(ps, $1, $3); }
     ;
 qual_label
@@ -386,6 +391,13 @@ qual_any
     : first_any
     | '.' ident                     { $$ = name_absolute(ps, $2); }
     | qual_any '.' ident            { $$ = name_join(ps, $1, $3); }
+    ;
+
+/* msg_dot: "." — the first token of an unlabelled field's fully-qualified
+ * type. protoc wants the label before it reads the type, so a proto2 file
+ * hears about the missing label even if no name follows the dot. */
+msg_dot
+    : '.'                           { require_label(ps, LOC(@1)); }
     ;
 
 /* type_X: SCALAR | "map" | qual_X — `map` alone names a type called map */
@@ -483,17 +495,17 @@ message_item
 
 /* field_decl: [label] type ident "=" INT [options] ";" */
 field_decl
-    : type_msg ident '=' field_number opt_options ';'
+    : type_msg ident '=' field_number field_options ';'
         { $$ = make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
                           $2, LOC(@2), $4, LOC(@4), $5); }
-    | label type_label ident '=' field_number opt_options ';'
+    | label type_label ident '=' field_number field_options ';'
         { $$ = make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
                           $3, LOC(@3), $5, LOC(@5), $6); }
     ;
 
 /* map_decl: "map" "<" type "," type ">" ident "=" INT [options] ";" */
 map_decl
-    : MAP '<' type_any ',' type_any '>' ident '=' field_number opt_options ';'
+    : MAP '<' type_any ',' type_any '>' ident '=' field_number field_options ';'
         { $$ = make_map_field(ps, LOC(@1), $3.type, $3.name, LOC(@3), $5.type, $5.name,
                               LOC(@5), $7, LOC(@7), $9, LOC(@9), $10); }
     ;
@@ -506,10 +518,10 @@ group_decl
 
 /* group_open: [label] "group" ident "=" INT [options] "{" */
 group_open
-    : label GROUP ident '=' field_number opt_options '{'
+    : label GROUP ident '=' field_number field_options '{'
         { group_open(ps, make_group_field(ps, LOC(@1), $1, LOC(@1), $3, LOC(@3), $5,
                                           LOC(@5), $6)); $$ = 0; }
-    | group_nolabel ident '=' field_number opt_options '{'
+    | group_nolabel ident '=' field_number field_options '{'
         { group_open(ps, make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
                                           $4, LOC(@4), $5)); $$ = 0; }
     ;
@@ -569,7 +581,7 @@ oneof_item
 
 /* oneof_field: type ident "=" INT [options] ";" */
 oneof_field
-    : type_oneof ident '=' field_number opt_options ';'
+    : type_oneof ident '=' field_number field_options ';'
         { $$ = make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
                           $2, LOC(@2), $4, LOC(@4), $5); }
     ;
@@ -582,7 +594,7 @@ oneof_group_decl
 
 /* oneof_group_open: "group" ident "=" INT [options] "{" */
 oneof_group_open
-    : GROUP ident '=' field_number opt_options '{'
+    : GROUP ident '=' field_number field_options '{'
         { group_open(ps, make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
                                           $4, LOC(@4), $5)); $$ = 0; }
     ;
@@ -617,10 +629,10 @@ extend_item
 
 /* ext_field: [label] type ident "=" INT [options] ";" */
 ext_field
-    : type_ext ident '=' field_number opt_options ';'
+    : type_ext ident '=' field_number field_options ';'
         { $$ = make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
                           $2, LOC(@2), $4, LOC(@4), $5); }
-    | label type_label ident '=' field_number opt_options ';'
+    | label type_label ident '=' field_number field_options ';'
         { $$ = make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
                           $3, LOC(@3), $5, LOC(@5), $6); }
     ;
@@ -750,6 +762,29 @@ option_list
     | option_list ',' option_assign { $$ = option_list(ps, $1, $3); }
     ;
 
+/* field_options: [ "[" field_option ("," field_option)* "]" ] — a field's
+ * options, where `default` and `json_name` are read as protoc reads them */
+field_options
+    : %empty                        { $$ = NULL; }
+    | '[' field_option_list ']'     { $$ = $2; }
+    ;
+
+/* field_option_list: field_option ("," field_option)* */
+field_option_list
+    : field_option                  { $$ = option_list(ps, NULL, $1); }
+    | field_option_list ',' field_option  { $$ = option_list(ps, $1, $3); }
+    ;
+
+/* field_option: field_option_name "=" option_value */
+field_option
+    : field_option_name '=' option_value  { $$ = make_option(ps, $1, $3); }
+    ;
+
+/* field_option_name: option_name — `default` and `json_name` take one token */
+field_option_name
+    : option_name                   { field_option_named(ps, $1); }
+    ;
+
 /* option_assign: option_name "=" option_value */
 option_assign
     : option_name '=' option_value  { $$ = make_option(ps, $1, $3); }
@@ -771,20 +806,42 @@ ext_name
 
 /* option_value: ["-"] (ident | INT | FLOAT | aggregate) | strings
  * (protoc's parser allows only inf and nan after '-'; the option checker
- * reports any other identifier there, with the option's type in hand) */
+ * reports any other identifier there, with the option's type in hand)
+ * A field's default or json_name written as { ... } is an error at its '{'. */
 option_value
     : ident                         { $$ = value_ident(ps, LOC(@1), $1, false); }
     | '-' ident                     { $$ = value_ident(ps, LOC(@1), $2, true); }
-    | INT                           { $$ = value_int(ps, LOC(@1), $1.u, $1.base, false); }
-    | '-' INT                       { $$ = value_int(ps, LOC(@1), $2.u, $2.base, true); }
+    | INT                           { $$ = value_int(ps, LOC(@1), $1, false); }
+    | '-' INT                       { $$ = value_int(ps, LOC(@1), $2, true); }
     | FLOAT                         { $$ = value_float(ps, LOC(@1), $1, false); }
     | '-' FLOAT                     { $$ = value_float(ps, LOC(@1), $2, true); }
     | strings                       { $$ = value_string(ps, LOC(@1), $1); }
     | aggregate
     | '-' aggregate                 { $$ = value_negate(ps, $2, LOC(@1)); }
+    | lone_brace
+    | '-' lone_brace                { $$ = $2; }
     ;
 
-/* aggregate: "{" agg_entry* "}" — text format, as protoc reads option values */
+/* lone_brace: LONE_BRACE lone_tokens ["}"] — protoc reads one token for a
+ * field's default or json_name and fails at a '{'; the rest of the bad value
+ * is skipped up to its '}' or to the ',', ']' or ';' that ends the option,
+ * so the field and the rest of the file still parse. */
+lone_brace
+    : LONE_BRACE lone_tokens '}'    { $$ = value_lone_brace(ps, LOC(@1), $1); }
+    | LONE_BRACE lone_tokens        { $$ = value_lone_brace(ps, LOC(@1), $1); }
+    ;
+
+/* lone_tokens: (value_token | "{" balanced "}")* */
+lone_tokens
+    : %empty
+    | lone_tokens value_token
+    | lone_tokens '{' balanced '}'
+    ;
+
+/* aggregate: "{" agg_entry* "}" — text format, as protoc reads option values.
+ * Only the outermost value recovers from an error: the scanner then skips to
+ * the '}' that balances its '{', counting braces alone as protoc does (see
+ * agg_skip), so nested values have no error rules of their own. */
 aggregate
     : agg_open agg_body '}'         { (void)$1; $$ = aggregate_close(ps); }
     | agg_open agg_body error '}'   { (void)$1; $$ = aggregate_close(ps); yyerrok; }
@@ -800,11 +857,10 @@ agg_angle_open
     : '<'                           { aggregate_open(ps, LOC(@1)); $$ = 0; }
     ;
 
-/* agg_body: (agg_entry [","|";"])* — after an error, a { ... } is skipped whole */
+/* agg_body: (agg_entry [","|";"])* */
 agg_body
     : %empty
     | agg_body agg_entry agg_sep
-    | agg_body error skip_block     { yyerrok; }
     ;
 
 /* agg_sep: [ "," | ";" ] */
@@ -816,11 +872,16 @@ agg_sep
 
 /* agg_entry: name ":" scalar | name [":"] message | name [":"] list */
 agg_entry
-    : agg_name ':' agg_scalar       { aggregate_add(ps, $1.name, $1.is_extension, LOC(@1), $3); }
-    | agg_name ':' agg_message      { aggregate_add(ps, $1.name, $1.is_extension, LOC(@1), $3); }
-    | agg_name agg_message          { aggregate_add(ps, $1.name, $1.is_extension, LOC(@1), $2); }
-    | agg_name ':' agg_list         { aggregate_add(ps, $1.name, $1.is_extension, LOC(@1), $3); }
-    | agg_name agg_list             { aggregate_add(ps, $1.name, $1.is_extension, LOC(@1), $2); }
+    : agg_name ':' agg_scalar
+        { aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
+    | agg_name ':' agg_message
+        { aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
+    | agg_name agg_message
+        { aggregate_add(ps, $1.name, $1.is_extension, false, LOC(@1), $2); }
+    | agg_name ':' agg_list
+        { aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
+    | agg_name agg_list
+        { aggregate_add(ps, $1.name, $1.is_extension, false, LOC(@1), $2); }
     ;
 
 /* agg_name: ident | "[" agg_ext_name "]" */
@@ -839,8 +900,8 @@ agg_ext_name
 agg_scalar
     : ident                         { $$ = value_ident(ps, LOC(@1), $1, false); }
     | '-' ident                     { $$ = value_ident(ps, LOC(@1), $2, true); }
-    | INT                           { $$ = value_int(ps, LOC(@1), $1.u, $1.base, false); }
-    | '-' INT                       { $$ = value_int(ps, LOC(@1), $2.u, $2.base, true); }
+    | INT                           { $$ = value_int(ps, LOC(@1), $1, false); }
+    | '-' INT                       { $$ = value_int(ps, LOC(@1), $2, true); }
     | FLOAT                         { $$ = value_float(ps, LOC(@1), $1, false); }
     | '-' FLOAT                     { $$ = value_float(ps, LOC(@1), $2, true); }
     | strings                       { $$ = value_string(ps, LOC(@1), $1); }
@@ -849,9 +910,7 @@ agg_scalar
 /* agg_message: "{" agg_body "}" | "<" agg_body ">" */
 agg_message
     : agg_open agg_body '}'                 { (void)$1; $$ = aggregate_close(ps); }
-    | agg_open agg_body error '}'           { (void)$1; $$ = aggregate_close(ps); yyerrok; }
     | agg_angle_open agg_body '>'           { (void)$1; $$ = aggregate_close(ps); }
-    | agg_angle_open agg_body error '>'     { (void)$1; $$ = aggregate_close(ps); yyerrok; }
     ;
 
 /* agg_list: "[" [agg_items] "]" */
@@ -884,11 +943,17 @@ balanced
 
 /* any_token: every token but "{", "}" and the end of input */
 any_token
+    : value_token
+    | ';' | ']' | ','
+    ;
+
+/* value_token: every token but "{", "}", ";", "]", "," and the end of input */
+value_token
     : IDENT | STRING | INT | FLOAT | SYMBOL | SCALAR
     | SYNTAX | IMPORT | WEAK | PUBLIC | PACKAGE | OPTION | OPTIONAL | REQUIRED | REPEATED
     | GROUP | ONEOF | MAP | EXTENSIONS | TO | MAX | RESERVED | ENUM | MESSAGE | EXTEND
     | SERVICE | RPC | STREAM | RETURNS | INF | NAN
-    | ';' | '[' | ']' | '(' | ')' | '<' | '>' | '=' | ',' | '.' | ':' | '-' | '/'
+    | '[' | '(' | ')' | '<' | '>' | '=' | '.' | ':' | '-' | '/'
     ;
 
 %%
@@ -1104,9 +1169,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
      * reporting its errors at the value's start. So an error inside an
      * aggregate is held back (parse_file reports it if nothing else went
      * wrong), and later errors inside the same value are not repeated. An
-     * unclosed value (end of file) is a plain syntax error, reported now. */
-    if (tok != YYSYMBOL_YYEOF && aggregate_defer_error(ps, loc, msg))
+     * unclosed value (end of file) is a plain syntax error, reported now.
+     * The value ends where protoc's brace count says: unless the lookahead
+     * is already that '}', the scanner skips to it (see ParseState), and
+     * the outermost aggregate's error rule takes it. */
+    if (tok != YYSYMBOL_YYEOF && aggregate_defer_error(ps, loc, msg)) {
+        if (!(tok == YYTRANSLATE('}') && ps->braces == ps->agg_braces))
+            ps->agg_skip = true;
         return 0;
+    }
     if (tok == YYSYMBOL_YYEOF)
         ps->eof_error = true;
     diag_error(ps->diag, loc, "%s", msg);

@@ -917,15 +917,210 @@ static void test_aggregates(void **state)
     assert_int_equal(q->diag.errors, 1);
     assert_true(has_error(q, 2, "expected ';'"));
     parsed_free(q);
-    /* Digits beyond 64 bits in a value are the text format reader's to
-     * report, so they too are reported at the value's start. */
-    assert_syntax_error("option (x) = {\n  a: -18446744073709551616\n};\n", 1, "too large");
     q = parse("option (x) = { a: b c d e };\noption (y) = { [a }\n;");
     assert_int_equal(q->diag.errors, 2);
     assert_true(has_error(q, 1, "invalid aggregate value"));
     assert_true(has_error(q, 2, "invalid aggregate value"));
     assert_true(q->file->parse_failed);
     parsed_free(q);
+}
+
+/* Text format takes an integer too large for 64 bits as a float or double
+ * value, so inside an aggregate it is no syntax error: it becomes a float
+ * marked int_overflow, for the option checker to judge by the field's type.
+ * Anywhere else protoc's parser rejects it on the spot. */
+static void test_aggregate_huge_integers(void **state)
+{
+    (void)state;
+    Parsed *p = parse("option (x) = { d: [18446744073709551616, 99999999999999999999999999]\n"
+                      "  f: -18446744073709551616 h: 0x1ffffffffffffffff o: 18446744073709551615 };\n");
+    assert_parses(p);
+    AggEntryVec *e = &p->file->options.items[0]->value->entries;
+    Value *d = e->items[0]->value;
+    assert_int_equal(d->kind, VAL_LIST);
+    assert_int_equal(d->list.items[0]->kind, VAL_FLOAT);
+    assert_true(d->list.items[0]->int_overflow);
+    assert_true(d->list.items[0]->d == 18446744073709551616.0);
+    assert_string_equal(d->list.items[0]->s, "18446744073709551616");
+    assert_int_equal(d->list.items[0]->base, 10);
+    assert_true(d->list.items[1]->d == 1e26);
+    Value *f = e->items[1]->value;
+    assert_int_equal(f->kind, VAL_FLOAT);
+    assert_true(f->int_overflow && f->negative);
+    assert_true(f->d == -18446744073709551616.0);
+    Value *h = e->items[2]->value;
+    assert_true(h->int_overflow);
+    assert_int_equal(h->base, 16);
+    /* the largest 64-bit value is still an ordinary integer */
+    Value *o = e->items[3]->value;
+    assert_int_equal(o->kind, VAL_INT);
+    assert_false(o->int_overflow);
+    assert_true(o->u == UINT64_MAX);
+    parsed_free(p);
+
+    /* Whether ':' was written is kept: text format lets only message
+     * fields drop it, which the option checker knows. */
+    p = parse("option (x) = { a [1] b: [2] c {} d: {} };\n");
+    assert_parses(p);
+    e = &p->file->options.items[0]->value->entries;
+    assert_true(e->items[0]->no_colon);
+    assert_false(e->items[1]->no_colon);
+    assert_true(e->items[2]->no_colon);
+    assert_false(e->items[3]->no_colon);
+    parsed_free(p);
+
+    /* A malformed number stands in as 0, never as an overflowed one. */
+    p = parse("option (x) = { a: 12abc b: 0x c: 089 };\n");
+    assert_true(p->file->parse_failed);
+    e = &p->file->options.items[0]->value->entries;
+    for (size_t i = 0; i < e->len; i++) {
+        assert_int_equal(e->items[i]->value->kind, VAL_INT);
+        assert_false(e->items[i]->value->int_overflow);
+    }
+    parsed_free(p);
+
+    assert_syntax_error("option x = 18446744073709551616;\n", 1, "too large");
+    assert_syntax_error("message A {\n  optional double d = 1 [default = 18446744073709551616];\n}\n",
+                        2, "too large");
+}
+
+/* protoc finds the end of an aggregate value by counting '{' and '}' alone,
+ * then reads the text in between: an error inside is held back and reported
+ * at the value's '{', and the value ends at the '}' that balances it, however
+ * '<' and '>' fall. */
+static void test_aggregate_error_ends_at_balancing_brace(void **state)
+{
+    (void)state;
+    Parsed *p = parse("option (info) = { m< { key: \"a\" value: 1 } };\nmessage A {}\n");
+    assert_int_equal(p->diag.errors, 1);
+    const DiagMsg *m = first_error(p);
+    assert_non_null(m);
+    assert_int_equal(m->loc.line, 1);
+    assert_int_equal(m->loc.col, 17);
+    assert_non_null(strstr(m->text, "invalid aggregate value"));
+    assert_int_equal(p->file->messages.len, 1);
+    parsed_free(p);
+
+    p = parse("option (info) = { kids <a: 3( };\nmessage A {}\n");
+    assert_int_equal(p->diag.errors, 1);
+    assert_true(has_error(p, 1, "invalid aggregate value"));
+    assert_int_equal(p->file->messages.len, 1);
+    parsed_free(p);
+
+    /* Braces opened before the error count too, and nested ones after it. */
+    p = parse("option (x) = {\n  a { b: } c { d { } } e < f\n};\noption (y) = 1;\n");
+    assert_int_equal(p->diag.errors, 1);
+    assert_true(has_error(p, 1, "invalid aggregate value"));
+    assert_int_equal(p->file->options.len, 2);
+    parsed_free(p);
+
+    /* Any other syntax error comes first, and the held-back one is dropped. */
+    p = parse("syntax = \"proto3\";\noption (x) = { m< { k: 1 } > };\nmessage A { int32 = 1; }\n");
+    assert_int_equal(p->diag.errors, 1);
+    assert_true(has_error(p, 3, "expected"));
+    parsed_free(p);
+
+    /* A value whose braces never balance runs to the end of the file. */
+    assert_syntax_error("option (x) = { a < { b } > c <\n", 2, "expected '}'");
+}
+
+/* protoc's parser reads a field's `default` and `json_name` as one token, so
+ * a '{' there is an error at the '{'; the rest of the field, and of the file,
+ * still parses. Elsewhere `default` is an ordinary option name. */
+static void test_default_and_json_name_braces(void **state)
+{
+    (void)state;
+    Parsed *p = parse("syntax = \"proto2\";\nmessage A {\n"
+                      "  optional int32 a = 1 [default = {0777];\n"
+                      "  optional int32 b = 2;\n}\n");
+    assert_int_equal(p->diag.errors, 1);
+    const DiagMsg *m = first_error(p);
+    assert_non_null(m);
+    assert_int_equal(m->loc.line, 3);
+    assert_int_equal(m->loc.col, 35);
+    assert_non_null(strstr(m->text, "default"));
+    Message *a = p->file->messages.items[0];
+    assert_int_equal(a->fields.len, 2);
+    assert_string_equal(a->fields.items[1]->name, "b");
+    parsed_free(p);
+
+    p = parse("syntax = \"proto2\";\nmessage A {\n"
+                      "  optional int32 a = 1 [json_name = { \"x\"];\n}\nmessage B {}\n");
+    assert_int_equal(p->diag.errors, 1);
+    assert_true(has_error(p, 3, "json_name"));
+    assert_int_equal(p->file->messages.len, 2);
+    parsed_free(p);
+
+    /* A closed { ... }, a '-' before it, more options after it, and the
+     * other places a field's options stand. */
+    p = parse("syntax = \"proto2\";\nmessage A {\n"
+              "  optional int32 a = 1 [default = { x { y } }, deprecated = true];\n"
+              "  optional int32 b = 2 [default = -{ 1 }];\n"
+              "  map<int32, int32> c = 3 [json_name = {}];\n"
+              "  oneof o { int32 d = 4 [default = {}]; }\n"
+              "  optional group G = 5 [default = {}] {}\n"
+              "  extensions 10 to 20;\n"
+              "}\n"
+              "extend A { optional int32 e = 10 [json_name = {}]; }\n");
+    assert_int_equal(p->diag.errors, 6);
+    assert_true(has_error(p, 3, "default"));
+    assert_true(has_error(p, 4, "default"));
+    assert_true(has_error(p, 5, "json_name"));
+    assert_true(has_error(p, 6, "default"));
+    assert_true(has_error(p, 7, "default"));
+    assert_true(has_error(p, 10, "json_name"));
+    a = p->file->messages.items[0];
+    assert_int_equal(a->fields.items[0]->options.len, 2);
+    assert_string_equal(a->fields.items[0]->options.items[1]->name.items[0].name, "deprecated");
+    parsed_free(p);
+
+    /* A group's type is known as its options are read: protoc's parser
+     * rejects a default on it there and then, before later syntax errors. */
+    p = parse("syntax = \"proto2\";\nmessage A {\n"
+              "  optional group G = 5 [deprecated = true, default = -1] {}\n"
+              "  optional int32 = 3;\n}\n");
+    assert_int_equal(p->diag.errors, 2);
+    m = first_error(p);
+    assert_non_null(m);
+    assert_int_equal(m->loc.line, 3);
+    assert_int_equal(m->loc.col, 54);
+    assert_non_null(strstr(m->text, "default"));
+    parsed_free(p);
+
+    /* Not a field's option: an aggregate as usual. */
+    p = parse("message A {\n  option default = { a: 1 };\n  extensions 1 [default = { a: 1 }];\n}\n"
+              "enum E { X = 0 [json_name = { a: 1 }]; }\n");
+    assert_parses(p);
+    parsed_free(p);
+}
+
+/* A proto2 field without a label is reported at the statement's first
+ * token, before its type is read, as protoc does: so a stray '.' hears of
+ * it even when no type name follows. Once per statement. */
+static void test_missing_label_at_leading_dot(void **state)
+{
+    (void)state;
+    Parsed *p = parse("syntax = \"proto2\";\nmessage A {\n  optional int32 a = 1; .\n}\n");
+    const DiagMsg *m = first_error(p);
+    assert_non_null(m);
+    assert_int_equal(m->loc.line, 3);
+    assert_int_equal(m->loc.col, 25);
+    assert_non_null(strstr(m->text, "label"));
+    assert_true(has_error(p, 4, "expected a name"));
+    parsed_free(p);
+
+    p = parse("syntax = \"proto2\";\nmessage A {\n  .pkg.B b = 1;\n}\n"
+              "extend A {\n  .pkg.B c = 2;\n}\n");
+    assert_int_equal(p->diag.errors, 2);
+    assert_true(has_error(p, 3, "label"));
+    assert_true(has_error(p, 6, "label"));
+    parsed_free(p);
+
+    /* proto3 needs no label: only the missing name. */
+    p = parse("syntax = \"proto3\";\nmessage A {\n  int32 a = 1; .\n}\n");
+    assert_int_equal(p->diag.errors, 1);
+    assert_true(has_error(p, 4, "expected a name"));
+    parsed_free(p);
 }
 
 /* ---------------------------------------------------------------- literals */
@@ -1528,6 +1723,10 @@ int main(void)
         cmocka_unit_test(test_option_names),
         cmocka_unit_test(test_option_values),
         cmocka_unit_test(test_aggregates),
+        cmocka_unit_test(test_aggregate_huge_integers),
+        cmocka_unit_test(test_aggregate_error_ends_at_balancing_brace),
+        cmocka_unit_test(test_default_and_json_name_braces),
+        cmocka_unit_test(test_missing_label_at_leading_dot),
         cmocka_unit_test(test_string_escapes),
         cmocka_unit_test(test_integer_literals),
         cmocka_unit_test(test_contextual_keywords),
