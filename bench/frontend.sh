@@ -63,19 +63,29 @@ run_protoc() { (cd "$work" && "$protoc" -I . --descriptor_set_out=/dev/null big.
 run_typerpc >/dev/null 2>"$work/err" || { echo "typerpc rejects the file:" >&2; head "$work/err" >&2; exit 1; }
 run_protoc >/dev/null 2>"$work/err" || { echo "protoc rejects the file:" >&2; head "$work/err" >&2; exit 1; }
 
-# One timed run of typerpc or protoc: appends "milliseconds kilobytes" to $2.
+# One timed run of typerpc or protoc: appends its wall time in milliseconds
+# to $2. The compiler is started straight from this shell (no subshell, no
+# time(1) wrapper), so the measurement holds the compiler's own start-up
+# and work and as little else as a shell allows; that matters for a run of
+# a few tens of milliseconds.
 measure() {
-  local which=$1 out=$2 t0 t1 kb
+  local which=$1 out=$2 t0 t1
   local -a cmd
   if [[ $which == typerpc ]]; then cmd=("$typerpc" -I . big.proto)
   else cmd=("$protoc" -I . --descriptor_set_out=/dev/null big.proto); fi
   t0=$EPOCHREALTIME
-  (cd "$work" && /usr/bin/time -v -o time.txt "${cmd[@]}" >/dev/null 2>&1)
+  "${cmd[@]}" >/dev/null 2>&1
   t1=$EPOCHREALTIME
-  kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
-  awk -v a="$t0" -v b="$t1" -v kb="$kb" 'BEGIN { printf "%.3f %d\n", (b - a) * 1000, kb }' >>"$out"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >>"$out"
 }
 
+# Peak memory, from separate runs under time(1).
+peak_kb() {
+  /usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>&1
+  sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt"
+}
+
+cd "$work"
 : >"$work/t.txt"
 : >"$work/p.txt"
 for ((i = 0; i < n; i++)); do
@@ -87,10 +97,10 @@ for ((i = 0; i < n; i++)); do
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-tm=$(cut -d' ' -f1 "$work/t.txt" | median)
-pm=$(cut -d' ' -f1 "$work/p.txt" | median)
-tkb=$(cut -d' ' -f2 "$work/t.txt" | sort -n | tail -n 1)
-pkb=$(cut -d' ' -f2 "$work/p.txt" | sort -n | tail -n 1)
+tm=$(median <"$work/t.txt")
+pm=$(median <"$work/p.txt")
+tkb=$(peak_kb "$typerpc" -I . big.proto)
+pkb=$(peak_kb "$protoc" -I . --descriptor_set_out=/dev/null big.proto)
 
 echo "input:   big.proto, $size bytes (gen-big-proto.py defaults: 2000 messages, 200 services)"
 echo "runs:    $n each, interleaved"
