@@ -22,8 +22,15 @@ typedef struct Chunk {
     _Alignas(ARENA_ALIGN) unsigned char data[];
 } Chunk;
 
+typedef struct Cleanup {
+    struct Cleanup *next;
+    void (*fn)(void *);
+    void *arg;
+} Cleanup;
+
 struct Arena {
     Chunk *head;
+    Cleanup *cleanups;  /* run by arena_free, newest first */
 };
 
 static void *xmalloc(size_t size)
@@ -40,6 +47,7 @@ Arena *arena_new(void)
 {
     Arena *arena = xmalloc(sizeof *arena);
     arena->head = NULL;
+    arena->cleanups = NULL;
     return arena;
 }
 
@@ -47,6 +55,8 @@ void arena_free(Arena *arena)
 {
     if (!arena)
         return;
+    for (Cleanup *c = arena->cleanups; c; c = c->next)
+        c->fn(c->arg);
     Chunk *chunk = arena->head;
     while (chunk) {
         Chunk *next = chunk->next;
@@ -80,6 +90,15 @@ void *arena_alloc(Arena *arena, size_t size)
     chunk->used += size;
     memset(p, 0, size);
     return p;
+}
+
+void arena_on_free(Arena *arena, void (*fn)(void *), void *arg)
+{
+    Cleanup *c = arena_alloc(arena, sizeof *c);
+    c->fn = fn;
+    c->arg = arg;
+    c->next = arena->cleanups;
+    arena->cleanups = c;
 }
 
 char *arena_strndup(Arena *arena, const char *s, size_t n)

@@ -45,6 +45,9 @@ void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 16-aligned */
 char *arena_strdup(Arena *arena, const char *s);
 char *arena_strndup(Arena *arena, const char *s, size_t n);
 char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
+/* Run fn(arg) when the arena is freed (newest first): for state that lives
+ * as long as the model but holds malloc'd memory of its own. */
+void arena_on_free(Arena *arena, void (*fn)(void *), void *arg);
 
 /* Growable arrays of one element type. Declare with
  * `typedef VEC(Field *) FieldVec;` and append with VEC_PUSH. Storage comes from
@@ -470,6 +473,7 @@ typedef struct Compiler {
     FileVec inputs;       /* the files named on the command line */
     StrVec loading;       /* virtual names on the current import chain (cycles) */
     VEC(Import *) following; /* following[k]: the import loading[k] is loading */
+    struct Names *gen_names; /* generate: C names, computed once, shared by the generators */
 } Compiler;
 
 void compiler_init(Compiler *c, Arena *arena, Diag *diag);

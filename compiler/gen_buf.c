@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gen_c_internal.h"
 
@@ -278,4 +280,17 @@ void ptrmap_free(PtrMap *m)
     free(m->keys);
     free(m->vals);
     memset(m, 0, sizeof *m);
+}
+
+/* Put a finished PATH.tmp in PATH's place; 0 or an errno value. The old file
+ * is unlinked first: renaming over an existing file makes ext4 (and other
+ * file systems with delayed allocation) write the new data out before the
+ * rename returns, which cost more than the whole generation of a large
+ * file. A crash between the two steps leaves PATH missing, never half
+ * written, so a build still regenerates it. */
+int gen_replace_file(const char *tmp, const char *path)
+{
+    if (unlink(path) != 0 && errno != ENOENT)
+        return errno;
+    return rename(tmp, path) == 0 ? 0 : errno;
 }

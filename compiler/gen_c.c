@@ -88,7 +88,7 @@ static bool message_needs_math(Gen *g, Message *m)
         if (gen_field_included(m->fields.items[i]) &&
             gen_field_default_needs_math(m->fields.items[i]))
             return true;
-    MessageVec ns = names_message(&g->names, m)->nested;
+    MessageVec ns = names_message(g->names, m)->nested;
     for (size_t i = 0; i < ns.len; i++)
         if (message_needs_math(g, ns.items[i]))
             return true;
@@ -153,7 +153,7 @@ static void gen_header(Gen *g, const char *ident)
     buf_puts(h, "\n/* --- descriptors --- */\n\n");
     for (size_t i = 0; i < f->enums.len; i++)
         buf_cat(h, "extern const ProtobufCEnumDescriptor    ",
-                names_enum(&g->names, f->enums.items[i])->lc, "__descriptor;\n", NULL);
+                names_enum(g->names, f->enums.items[i])->lc, "__descriptor;\n", NULL);
     for (size_t i = 0; i < f->messages.len; i++)
         gen_message_descriptor_declarations(g, f->messages.items[i]);
     buf_cat(h, "\nPROTOBUF_C__END_DECLS\n\n\n#endif  /* PROTOBUF_C_", ident, "__INCLUDED */\n",
@@ -236,8 +236,8 @@ static bool out_close(Gen *g, OutFile *o, Buf *b, bool ok)
     if (fclose(o->fp) != 0 && !err)
         err = errno ? errno : EIO;
     o->fp = NULL;
-    if (ok && !err && rename(o->tmp, o->path) != 0)
-        err = errno;
+    if (ok && !err)
+        err = gen_replace_file(o->tmp, o->path);
     if (ok && err)
         diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", o->path, strerror(err));
     if (!ok || err) {
@@ -261,8 +261,8 @@ bool gen_c_file(Compiler *c, File *f, const char *out_dir)
     g.gen_pack = !v || (v->kind == VAL_IDENT && strcmp(v->s, "true") == 0);
     v = gen_pbc_option(&f->options, "pb_c_file", "gen_init_helpers");
     g.gen_init = !v || (v->kind == VAL_IDENT && strcmp(v->s, "true") == 0);
-    names_init(&g.names, c->arena);
-    names_file(&g.names, f);
+    g.names = gen_names(c);
+    names_file(g.names, f);
 
     for (size_t i = 0; i < f->messages.len; i++)
         warn_message(&g, f->messages.items[i]);
@@ -285,6 +285,5 @@ bool gen_c_file(Compiler *c, File *f, const char *out_dir)
     ok = h_ok && c_ok;
     buf_free(&g.h);
     buf_free(&g.src);
-    names_free(&g.names);
     return ok;
 }

@@ -13,11 +13,11 @@
 
 void gen_enum_definition(Gen *g, Enum *e)
 {
-    TypeNames *t = names_enum(&g->names, e);
+    TypeNames *t = names_enum(g->names, e);
     buf_cat(&g->h, "typedef enum ", t->tag, " {\n", NULL);
     for (size_t i = 0; i < e->values.len; i++) {
         EnumValue *v = e->values.items[i];
-        buf_cat(&g->h, "  ", names_enum_value(&g->names, v), " = ", NULL);
+        buf_cat(&g->h, "  ", names_enum_value(g->names, v), " = ", NULL);
         buf_int(&g->h, v->number);
         buf_puts(&g->h, i + 1 == e->values.len ? "\n" : ",\n");
     }
@@ -65,7 +65,7 @@ static void put_count_name(Buf *b, size_t count, const char *lc, const char *suf
 void gen_enum_descriptor(Gen *g, Enum *e)
 {
     Buf *b = &g->src;
-    TypeNames *t = names_enum(&g->names, e);
+    TypeNames *t = names_enum(g->names, e);
     size_t n = e->values.len;
     ValueIndex *vi = calloc(n ? n : 1, sizeof *vi);
     if (!vi)
@@ -94,7 +94,7 @@ void gen_enum_descriptor(Gen *g, Enum *e)
         if (g->code_size)
             buf_puts(b, "  { NULL, NULL, ");
         else
-            buf_cat(b, "  { \"", v->name, "\", \"", names_enum_value(&g->names, v), "\", ", NULL);
+            buf_cat(b, "  { \"", v->name, "\", \"", names_enum_value(g->names, v), "\", ", NULL);
         buf_int(b, v->number);
         buf_puts(b, g->code_size ? " }, /* CODE_SIZE */\n" : " },\n");
     }

@@ -167,10 +167,10 @@ static const char *member_type(Gen *g, const Field *f, int *stars)
     *stars = 0;
     if (t == TYPE_MESSAGE) {
         *stars = 1;
-        return names_message(&g->names, gen_field_message(f))->c;
+        return names_message(g->names, gen_field_message(f))->c;
     }
     if (t == TYPE_ENUM)
-        return names_enum(&g->names, f->enum_type)->c;
+        return names_enum(g->names, f->enum_type)->c;
     if (t == TYPE_STRING) {
         *stars = 1;
         if (g->const_strings)
@@ -181,7 +181,7 @@ static const char *member_type(Gen *g, const Field *f, int *stars)
 
 void gen_field_member(Gen *g, Buf *b, Field *f, const char *indent)
 {
-    FieldNames *fn = names_field(&g->names, f);
+    FieldNames *fn = names_field(g->names, f);
     const char *dep = gen_option_true(&f->options, "deprecated") ? " PROTOBUF_C__DEPRECATED" : "";
     int stars;
     const char *type = member_type(g, f, &stars);
@@ -340,7 +340,7 @@ static void put_default(Gen *g, Buf *b, const Field *f, const Value *v)
         Enum *e = f->enum_type;
         for (size_t i = 0; i < e->values.len; i++) {
             if (v->kind == VAL_IDENT && strcmp(e->values.items[i]->name, v->s) == 0) {
-                buf_puts(b, names_enum_value(&g->names, e->values.items[i]));
+                buf_puts(b, names_enum_value(g->names, e->values.items[i]));
                 return;
             }
         }
@@ -362,7 +362,7 @@ static void put_enum_first(Gen *g, Buf *b, const Field *f)
 {
     Enum *e = f->enum_type;
     if (e && e->values.len)
-        buf_puts(b, names_enum_value(&g->names, e->values.items[0]));
+        buf_puts(b, names_enum_value(g->names, e->values.items[0]));
     else
         buf_puts(b, "0");
 }
@@ -384,7 +384,7 @@ void gen_field_static_init(Gen *g, Buf *b, Field *f)
         break;
     case TYPE_STRING:
         if (def)
-            buf_puts(b, names_field(&g->names, f)->def);
+            buf_puts(b, names_field(g->names, f)->def);
         else if (label == CLABEL_NONE)
             buf_puts(b, g->const_strings ? "(const char *)protobuf_c_empty_string"
                                          : "(char *)protobuf_c_empty_string");
@@ -393,7 +393,7 @@ void gen_field_static_init(Gen *g, Buf *b, Field *f)
         break;
     case TYPE_BYTES:
         if (def)
-            buf_printf(b, "{ %zu, %s_data }", def->len, names_field(&g->names, f)->def);
+            buf_printf(b, "{ %zu, %s_data }", def->len, names_field(g->names, f)->def);
         else
             buf_puts(b, "{0,NULL}");
         break;
@@ -416,7 +416,7 @@ void gen_field_default_declaration(Gen *g, Field *f)
 {
     if (!gen_field_default(f))
         return;
-    FieldNames *fn = names_field(&g->names, f);
+    FieldNames *fn = names_field(g->names, f);
     if (gen_field_type(f) == TYPE_STRING)
         buf_printf(&g->h, "extern char %s[];\n", fn->def);
     else if (gen_field_type(f) == TYPE_BYTES)
@@ -428,7 +428,7 @@ void gen_field_default_data(Gen *g, Field *f)
     Value *def = gen_field_default(f);
     if (!def)
         return;
-    FieldNames *fn = names_field(&g->names, f);
+    FieldNames *fn = names_field(g->names, f);
     FieldType t = gen_field_type(f);
     if (t == TYPE_STRING)
         buf_printf(&g->src, "char %s[] = \"", fn->def);
@@ -445,7 +445,7 @@ void gen_field_default_constant(Gen *g, Field *f)
     Value *def = gen_field_default(f);
     if (!def)
         return;
-    FieldNames *fn = names_field(&g->names, f);
+    FieldNames *fn = names_field(g->names, f);
     FieldType t = gen_field_type(f);
     if (t == TYPE_STRING)
         return;
@@ -454,7 +454,7 @@ void gen_field_default_constant(Gen *g, Field *f)
                    fn->def, def->len, fn->def);
         return;
     }
-    const char *ctype = t == TYPE_ENUM ? names_enum(&g->names, f->enum_type)->c : scalar_ctype(t);
+    const char *ctype = t == TYPE_ENUM ? names_enum(g->names, f->enum_type)->c : scalar_ctype(t);
     buf_printf(&g->src, "static const %s %s = ", ctype, fn->def);
     put_default(g, &g->src, f, def);
     buf_puts(&g->src, ";\n");
@@ -465,8 +465,8 @@ void gen_field_default_constant(Gen *g, Field *f)
 void gen_field_descriptor(Gen *g, Message *m, Field *f)
 {
     Buf *b = &g->src;
-    TypeNames *mt = names_message(&g->names, m);
-    FieldNames *fn = names_field(&g->names, f);
+    TypeNames *mt = names_message(g->names, m);
+    FieldNames *fn = names_field(g->names, f);
     CLabel label = gen_field_label(g->proto3, f);
     Oneof *o = gen_field_oneof(f);
     FieldType t = gen_field_type(f);
@@ -484,17 +484,17 @@ void gen_field_descriptor(Gen *g, Message *m, Field *f)
     if (label == CLABEL_REPEATED)
         buf_cat(b, "    offsetof(", mt->c, ", n_", fn->member, "),\n", NULL);
     else if (o)
-        buf_cat(b, "    offsetof(", mt->c, ", ", names_oneof(&g->names, o)->member, "),\n", NULL);
+        buf_cat(b, "    offsetof(", mt->c, ", ", names_oneof(g->names, o)->member, "),\n", NULL);
     else if (gen_field_has_flag(g->proto3, f))
         buf_cat(b, "    offsetof(", mt->c, ", has_", fn->member, "),\n", NULL);
     else
         buf_puts(b, "    0,   /* quantifier_offset */\n");
     buf_cat(b, "    offsetof(", mt->c, ", ", fn->member, "),\n", NULL);
     if (t == TYPE_MESSAGE)
-        buf_cat(b, "    &", names_message(&g->names, gen_field_message(f))->lc, "__descriptor,\n",
+        buf_cat(b, "    &", names_message(g->names, gen_field_message(f))->lc, "__descriptor,\n",
                 NULL);
     else if (t == TYPE_ENUM)
-        buf_cat(b, "    &", names_enum(&g->names, f->enum_type)->lc, "__descriptor,\n", NULL);
+        buf_cat(b, "    &", names_enum(g->names, f->enum_type)->lc, "__descriptor,\n", NULL);
     else
         buf_puts(b, "    NULL,\n");
     if (gen_field_default(f))

@@ -136,7 +136,12 @@ typedef struct Names {
     StrSet reserved;  /* struct member names that need a '_' */
 } Names;
 
+/* Put a finished PATH.tmp in PATH's place (gen_buf.c); 0 or an errno value. */
+int gen_replace_file(const char *tmp, const char *path);
+
 void names_init(Names *n, Arena *arena);
+/* The compilation's Names (made on first use, freed with c->arena). */
+Names *gen_names(Compiler *c);
 void names_free(Names *n);
 /* Name every construct of f, after naming its imports; idempotent. */
 void names_file(Names *n, File *f);
@@ -191,7 +196,7 @@ typedef struct Gen {
     Compiler *c;
     Arena *arena;
     File *file;
-    Names names;
+    Names *names;      /* shared by the generators: gen_names() */
     bool code_size;   /* option optimize_for = CODE_SIZE: no names in descriptors */
     bool const_strings; /* (pb_c_file).const_strings: `const char *` members */
     bool pack_deep;   /* (pb_c_file).gen_pack_helpers is set explicitly */

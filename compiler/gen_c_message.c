@@ -163,7 +163,7 @@ MessageVec gen_nested_messages(Arena *a, const Message *m)
 
 static MessageVec nested(Gen *g, Message *m)
 {
-    return names_message(&g->names, m)->nested;
+    return names_message(g->names, m)->nested;
 }
 
 /* The oneof's members that get code. */
@@ -185,7 +185,7 @@ static bool real_oneof(Oneof *o)
 
 void gen_message_typedefs(Gen *g, Message *m)
 {
-    TypeNames *t = names_message(&g->names, m);
+    TypeNames *t = names_message(g->names, m);
     buf_cat(&g->h, "typedef struct ", t->c, " ", t->c, ";\n", NULL);
     MessageVec ns = nested(g, m);
     for (size_t i = 0; i < ns.len; i++)
@@ -208,7 +208,7 @@ void gen_message_struct(Gen *g, Message *m)
     for (size_t i = 0; i < ns.len; i++)
         gen_message_struct(g, ns.items[i]);
 
-    TypeNames *t = names_message(&g->names, m);
+    TypeNames *t = names_message(g->names, m);
     Field **members = malloc((m->fields.len + 1) * sizeof *members);
     if (!members)
         abort();
@@ -218,13 +218,13 @@ void gen_message_struct(Gen *g, Message *m)
         Oneof *o = m->oneofs.items[i];
         if (!real_oneof(o))
             continue;
-        OneofNames *on = names_oneof(&g->names, o);
+        OneofNames *on = names_oneof(g->names, o);
         if (!on)
             continue;
         size_t n = oneof_members(o, members);
         buf_cat(h, "typedef enum {\n  ", on->uc, "__NOT_SET = 0", n ? ",\n" : "\n", NULL);
         for (size_t k = 0; k < n; k++) {
-            buf_cat(h, "  ", names_field(&g->names, members[k])->oneof_case, " = ", NULL);
+            buf_cat(h, "  ", names_field(g->names, members[k])->oneof_case, " = ", NULL);
             buf_int(h, members[k]->number);
             buf_puts(h, k + 1 < n ? ",\n" : "\n");
         }
@@ -240,7 +240,7 @@ void gen_message_struct(Gen *g, Message *m)
     }
     for (size_t i = 0; i < m->oneofs.len; i++) {
         Oneof *o = m->oneofs.items[i];
-        OneofNames *on = real_oneof(o) ? names_oneof(&g->names, o) : NULL;
+        OneofNames *on = real_oneof(o) ? names_oneof(g->names, o) : NULL;
         if (!on)
             continue;
         buf_cat(h, "  ", on->c, " ", on->member, ";\n", NULL);
@@ -271,7 +271,7 @@ void gen_message_struct(Gen *g, Message *m)
     }
     for (size_t i = 0; i < m->oneofs.len; i++) {
         Oneof *o = m->oneofs.items[i];
-        OneofNames *on = real_oneof(o) ? names_oneof(&g->names, o) : NULL;
+        OneofNames *on = real_oneof(o) ? names_oneof(g->names, o) : NULL;
         if (!on)
             continue;
         buf_cat(h, ", ", on->uc, "__NOT_SET", NULL);
@@ -310,7 +310,7 @@ void gen_message_helper_declarations(Gen *g, Message *m, bool pack_deep, bool pa
     MessageVec ns = nested(g, m);
     for (size_t i = 0; i < ns.len; i++)
         gen_message_helper_declarations(g, ns.items[i], true, hp.nested_pack, hp.init);
-    TypeNames *t = names_message(&g->names, m);
+    TypeNames *t = names_message(g->names, m);
     const char *c = t->c, *lc = t->lc;
     t->no_init = !hp.init;  /* the descriptor, written later, needs to know */
     if (hp.init)
@@ -342,21 +342,21 @@ void gen_message_closures(Gen *g, Message *m)
     MessageVec ns = nested(g, m);
     for (size_t i = 0; i < ns.len; i++)
         gen_message_closures(g, ns.items[i]);
-    const char *c = names_message(&g->names, m)->c;
+    const char *c = names_message(g->names, m)->c;
     buf_cat(&g->h, "typedef void (*", c, "_Closure)\n                 (const ", c,
             " *message,\n                  void *closure_data);\n", NULL);
 }
 
 void gen_message_descriptor_declarations(Gen *g, Message *m)
 {
-    buf_cat(&g->h, "extern const ProtobufCMessageDescriptor ", names_message(&g->names, m)->lc,
+    buf_cat(&g->h, "extern const ProtobufCMessageDescriptor ", names_message(g->names, m)->lc,
             "__descriptor;\n", NULL);
     MessageVec ns = nested(g, m);
     for (size_t i = 0; i < ns.len; i++)
         gen_message_descriptor_declarations(g, ns.items[i]);
     for (size_t i = 0; i < m->enums.len; i++)
         buf_cat(&g->h, "extern const ProtobufCEnumDescriptor    ",
-                names_enum(&g->names, m->enums.items[i])->lc, "__descriptor;\n", NULL);
+                names_enum(g->names, m->enums.items[i])->lc, "__descriptor;\n", NULL);
 }
 
 /* ---- source ---- */
@@ -367,7 +367,7 @@ void gen_message_helper_definitions(Gen *g, Message *m, bool pack_deep, bool pac
     MessageVec ns = nested(g, m);
     for (size_t i = 0; i < ns.len; i++)
         gen_message_helper_definitions(g, ns.items[i], true, hp.nested_pack, hp.init);
-    TypeNames *t = names_message(&g->names, m);
+    TypeNames *t = names_message(g->names, m);
     const char *c = t->c, *lc = t->lc, *uc = t->uc, *base = gen_base_field(m);
     if (hp.init)
         buf_cat(&g->src,
@@ -448,7 +448,7 @@ void gen_message_descriptor(Gen *g, Message *m)
         gen_enum_descriptor(g, m->enums.items[i]);
 
     Buf *b = &g->src;
-    TypeNames *t = names_message(&g->names, m);
+    TypeNames *t = names_message(g->names, m);
     for (size_t i = 0; i < m->fields.len; i++)
         if (gen_field_included(m->fields.items[i]))
             gen_field_default_data(g, m->fields.items[i]);

@@ -579,6 +579,25 @@ void names_free(Names *n)
     strset_free(&n->reserved);
 }
 
+static void names_free_cb(void *n)
+{
+    names_free(n);
+}
+
+/* Naming a file depends only on the file and its imports (each file gets its
+ * own set of taken identifiers, seeded from its imports), so one Names can
+ * serve the whole compilation: the message and the service generator, and
+ * every input, share it instead of naming everything again. */
+Names *gen_names(Compiler *c)
+{
+    if (!c->gen_names) {
+        c->gen_names = arena_alloc(c->arena, sizeof *c->gen_names);
+        names_init(c->gen_names, c->arena);
+        arena_on_free(c->arena, names_free_cb, c->gen_names);
+    }
+    return c->gen_names;
+}
+
 void names_file(Names *n, File *f)
 {
     if (ptrmap_get(&n->map, f))

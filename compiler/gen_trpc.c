@@ -224,14 +224,14 @@ static void name_services(TGen *g)
                 mlc = TFMT(g, "%s_", mlc);
             strset_add(&lcs, mlc);
             char *member = mlc;
-            while (strset_has(&g->names.reserved, member) || strset_has(&members, member))
+            while (strset_has(&g->names->reserved, member) || strset_has(&members, member))
                 member = TFMT(g, "%s_", member);
             strset_add(&members, member);
             t->lc = TFMT(g, "%s__%s", s->lc, mlc);
             t->member = member;
             t->c = TFMT(g, "%s_%s", s->c, m->name);
-            TypeNames *in = names_message(&g->names, m->input);
-            TypeNames *out = names_message(&g->names, m->output);
+            TypeNames *in = names_message(g->names, m->input);
+            TypeNames *out = names_message(g->names, m->output);
             t->in = in->c;
             t->out = out->c;
             t->in_desc = TFMT(g, "%s__descriptor", in->lc);
@@ -357,8 +357,8 @@ static bool write_file(TGen *g, const char *path, Buf *b)
         err = errno ? errno : EIO;
     if (fclose(fp) != 0 && !err)
         err = errno ? errno : EIO;
-    if (!err && rename(tmp, path) != 0)
-        err = errno;
+    if (!err)
+        err = gen_replace_file(tmp, path);
     if (err) {
         diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", path, strerror(err));
         remove(tmp);
@@ -377,8 +377,8 @@ bool gen_trpc_file(Compiler *c, File *f, const char *out_dir)
     if (!gen_trpc_wanted(f))
         return true;
     TGen g = { .c = c, .arena = c->arena, .file = f };
-    names_init(&g.names, c->arena);
-    names_file(&g.names, f);
+    g.names = gen_names(c);
+    names_file(g.names, f);
     name_services(&g);
 
     char *base = strip_proto(c->arena, f->name);
@@ -390,6 +390,5 @@ bool gen_trpc_file(Compiler *c, File *f, const char *out_dir)
               write_file(&g, arena_printf(c->arena, "%s%s%s.trpc.c", out_dir, sep, base), &g.src);
     buf_free(&g.h);
     buf_free(&g.src);
-    names_free(&g.names);
     return ok;
 }

@@ -50,7 +50,7 @@ typedef struct TGen {
     Compiler *c;
     Arena *arena;
     File *file;
-    Names names;
+    Names *names;      /* shared by the generators: gen_names() */
     TService *svcs;
     size_t n_svcs;
     Buf h;               /* foo.trpc.h */
