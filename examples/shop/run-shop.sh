@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Starts the whole shop, runs the scripted customer through it, stops it:
+#   run-shop.sh [--separate | --one-process] SHOP_SERVER SHOP_CUSTOMER
+# --separate (the default): users, inventory, payments and checkout each in
+#   their own process, on free TCP ports and unix sockets in a temp folder;
+#   afterwards payments and then users are stopped and an order must fail
+#   with UNAVAILABLE, naming the service that is down.
+#   Before that, inventory is frozen (SIGSTOP) and an order with a 1 s
+#   deadline must fail with DEADLINE_EXCEEDED.
+# --one-process: one shop_server serving all four services; it is stopped
+#   while a stock watch is still open (the watch is cancelled after the
+#   five-second grace period and the server still exits 0).
+# Both modes also watch the pear stock until a 300 ms deadline ends it.
+# Prints everything; fails if a server does not start or stop cleanly (exit
+# 0 on SIGTERM/SIGINT with its stop line), or the customer's output lacks
+# the expected outcomes.
+set -euo pipefail
+mode=separate
+case ${1:-} in
+--separate) shift ;;
+--one-process) mode=one-process; shift ;;
+esac
+[ $# -eq 2 ] || { echo "usage: run-shop.sh [--separate | --one-process] SHOP_SERVER SHOP_CUSTOMER" >&2; exit 2; }
+server=$1 customer=$2
+
+tmp=$(mktemp -d /tmp/typerpc-shop-XXXXXX)
+declare -A pids=() addrs=()
+cleanup() {
+    for name in "${!pids[@]}"; do kill -TERM "${pids[$name]}" 2>/dev/null || true; done
+    for name in "${!pids[@]}"; do wait "${pids[$name]}" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for log in "$tmp"/*.log; do [ -f "$log" ] && sed "s|^|  $(basename "$log" .log): |" "$log" >&2; done
+    exit 1
+}
+
+# start NAME LISTEN ARGS...: starts shop_server as NAME; sets addrs[NAME].
+start() {
+    local name=$1 listen=$2; shift 2
+    : > "$tmp/$name.log" # before the server's shell opens it, for the sed below
+    "$server" --listen "$listen" --workers 2 "$@" > "$tmp/$name.log" 2>&1 &
+    pids[$name]=$!
+    for _ in $(seq 100); do
+        local addr
+        addr=$(sed -n 's/^shop_server: serving [a-z,]* on //p' "$tmp/$name.log")
+        if [ -n "$addr" ]; then
+            addrs[$name]=$addr
+            echo "$name: $(head -1 "$tmp/$name.log")"
+            return 0
+        fi
+        kill -0 "${pids[$name]}" 2>/dev/null || fail "$name exited early"
+        sleep 0.1
+    done
+    fail "$name did not start"
+}
+
+# stop NAME SIG: the server must exit 0 and log its stop line.
+stop() {
+    local name=$1 sig=$2 rc=0
+    kill -"$sig" "${pids[$name]}"
+    wait "${pids[$name]}" || rc=$?
+    unset "pids[$name]"
+    [ "$rc" -eq 0 ] || fail "$name exited with $rc on SIG$sig"
+    grep -q "SIG$sig, stopped" "$tmp/$name.log" || fail "$name logged no stop line after SIG$sig"
+    ! grep -q "Sanitizer\|runtime error" "$tmp/$name.log" || fail "$name: sanitizer report"
+    echo "$name: $(tail -1 "$tmp/$name.log")"
+}
+
+# expect_line TEXT: the customer's output must contain TEXT.
+expect_line() {
+    grep -qF -- "$1" "$tmp/customer.out" || fail "customer output lacks: $1"
+}
+
+if [ "$mode" = separate ]; then
+    start users "unix:$tmp/users.sock" --services users
+    start inventory 127.0.0.1:0 --services inventory
+    start payments "unix:$tmp/payments.sock" --services payments
+    start checkout 127.0.0.1:0 --services checkout --users-target "${addrs[users]}" \
+        --inventory-target "${addrs[inventory]}" --payments-target "${addrs[payments]}"
+    run=("$customer" --target "${addrs[checkout]}" --users-target "${addrs[users]}"
+         --inventory-target "${addrs[inventory]}")
+else
+    start shop 127.0.0.1:0 --services users,inventory,payments,checkout
+    run=("$customer" --target "${addrs[shop]}")
+fi
+
+rc=0
+"${run[@]}" > "$tmp/customer.out" 2>&1 || rc=$?
+cat "$tmp/customer.out"
+[ "$rc" -eq 0 ] || fail "shop_customer exited with $rc"
+expect_line "customer: signed up u-1 Ada Lovelace <ada@example.com>"
+expect_line "customer: signing up again -> ALREADY_EXISTS"
+expect_line "customer: buy: order ada-1 for Ada Lovelace: 2 x apple = 240 cents, reservation r-1, charge ch-1"
+expect_line "customer: retry: order ada-1 for Ada Lovelace: 2 x apple = 240 cents, reservation r-1, charge ch-1 (replayed)"
+expect_line "customer: retry returned the same charge: yes (ch-1, ch-1)"
+expect_line "customer: too many pears: order ada-2 -> FAILED_PRECONDITION: inventory: FAILED_PRECONDITION: out of stock: 5 pear wanted, 3 left"
+expect_line "customer: unknown user: order ada-3 -> NOT_FOUND"
+expect_line "customer: declined card: order ada-4 -> ABORTED: payments: FAILED_PRECONDITION: card declined"
+expect_line "customer: stock watch ended: OK after 4 updates"
+[ "$(grep -c '^watch: apple available=' "$tmp/customer.out")" -eq 4 ] || fail "want 4 stock updates"
+expect_line "customer: all steps went as expected"
+
+# Watching for a while: the deadline ends the stream.
+inv=${addrs[inventory]:-${addrs[shop]:-}}
+out=$("$customer" --target "$inv" --watch pear 300 2>&1) || fail "watch: $out"
+echo "$out"
+grep -q "watch of pear ended: DEADLINE_EXCEEDED after 1 updates" <<< "$out" || fail "want the watch to end by its deadline"
+
+if [ "$mode" = separate ]; then
+    # A service that is too slow (inventory frozen with SIGSTOP): checkout
+    # gives it what is left of the client's deadline, then fails with
+    # DEADLINE_EXCEEDED.
+    kill -STOP "${pids[inventory]}"
+    out=$("$customer" --target "${addrs[checkout]}" --timeout 1000 --order u-1 apple 1 2>&1) && fail "order succeeded with inventory frozen"
+    kill -CONT "${pids[inventory]}"
+    echo "$out"
+    grep -q "DEADLINE_EXCEEDED" <<< "$out" || fail "inventory frozen: want DEADLINE_EXCEEDED"
+
+    # A service that is down: checkout must say UNAVAILABLE and name it.
+    stop payments TERM
+    out=$("$customer" --target "${addrs[checkout]}" --order u-1 apple 1 2>&1) && fail "order succeeded without payments"
+    echo "$out"
+    grep -q "UNAVAILABLE: payments: UNAVAILABLE" <<< "$out" || fail "payments down: want UNAVAILABLE"
+    stop users INT
+    out=$("$customer" --target "${addrs[checkout]}" --order u-1 apple 1 2>&1) && fail "order succeeded without users"
+    echo "$out"
+    grep -q "UNAVAILABLE: users: UNAVAILABLE" <<< "$out" || fail "users down: want UNAVAILABLE"
+    stop checkout TERM
+    stop inventory INT
+else
+    # Stopping with a watch still open: shutdown ends it and exits cleanly.
+    "$customer" --target "$inv" --watch apple 60000 > "$tmp/watch.out" 2>&1 &
+    watch_pid=$!
+    for _ in $(seq 50); do grep -q '^watch: apple' "$tmp/watch.out" && break; sleep 0.1; done
+    grep -q '^watch: apple' "$tmp/watch.out" || fail "the long watch did not start"
+    stop shop INT
+    wait "$watch_pid" || true
+    cat "$tmp/watch.out"
+fi
+echo "shop ($mode): all passed"

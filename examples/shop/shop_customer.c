@@ -1,0 +1,331 @@
+/*
+ * shop_customer.c — a scripted customer of the shop example.
+ *
+ *   shop_customer --target HOST:PORT [--users-target T] [--inventory-target T]
+ *   shop_customer --target HOST:PORT [--timeout MS] --order USER_ID SKU QUANTITY
+ *   shop_customer --target HOST:PORT --watch SKU MILLISECONDS
+ *
+ * --target is checkout; users and inventory default to the same address
+ * (right for the all-in-one shop_server).  The script: sign up (and once
+ * more, which must fail), look the user up, watch the apple stock in the
+ * background (an async server stream printing every update), buy two
+ * apples, retry that order with the same idempotency key (the same charge
+ * must come back), then three orders that must fail: too many pears
+ * (FAILED_PRECONDITION), an unknown user (NOT_FOUND) and a declined card
+ * (ABORTED, its reservation released so the stock goes back up).  Prints
+ * every step; exits 1 if any outcome differs from the expected one.
+ *
+ * With --order it places one order and prints the outcome (exit 0 only if
+ * it succeeded), with a deadline of --timeout milliseconds (default 5000):
+ * a probe for what checkout answers when a service is down or too slow.
+ * With --watch it prints an item's stock updates (target: inventory) until
+ * the deadline MILLISECONDS from now ends the stream (exit 0 if it saw the
+ * first update and ended with DEADLINE_EXCEEDED or OK).
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkout.trpc.h"
+#include "inventory.trpc.h"
+#include "users.trpc.h"
+
+#define TIMEOUT_MS 5000
+
+/* The deadline of each call, in milliseconds. */
+static int64_t timeout_ms = TIMEOUT_MS;
+
+/* Output lines come from this thread and from the channel's I/O thread
+ * (the stock watch); keep them whole. */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static int failures;
+
+static void say(const char *fmt, ...) TRPC_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&out_lock);
+    vprintf(fmt, ap);
+    putchar('\n');
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+    va_end(ap);
+}
+
+static void expect(bool ok, const char *what)
+{
+    if (!ok) {
+        say("customer: UNEXPECTED: %s", what);
+        failures++;
+    }
+}
+
+/* ---- the stock watch, on the inventory channel's I/O thread ---- */
+
+typedef struct watcher {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int updates;
+    bool done;
+    trpc_status code;
+} watcher;
+
+static void on_stock(Shop__Inventory_WatchStock_Call *call, Shop__Stock *msg, void *user)
+{
+    (void)call;
+    watcher *w = user;
+    say("watch: %s available=%d", msg->sku, (int)msg->available);
+    shop__stock__free_unpacked(msg, NULL);
+    pthread_mutex_lock(&w->lock);
+    w->updates++;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void on_watch_done(Shop__Inventory_WatchStock_Call *call, trpc_status code,
+                          const char *message, void *user)
+{
+    (void)call;
+    watcher *w = user;
+    if (code != TRPC_STATUS_OK)
+        say("watch: ended with %s: %s", trpc_status_name(code), message ? message : "");
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    w->code = code;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Waits until the watch has seen n updates (or ended), at most 5 s. */
+static void wait_watch(watcher *w, int n, bool until_done)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += TIMEOUT_MS / 1000;
+    pthread_mutex_lock(&w->lock);
+    while (!w->done && (until_done || w->updates < n))
+        if (pthread_cond_timedwait(&w->changed, &w->lock, &until) != 0)
+            break;
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* ---- checkout ---- */
+
+/* Places an order and prints the outcome.  Returns its status; *charge_id
+ * (if not NULL) gets a malloc'd copy of the charge id on success. */
+static trpc_status place(trpc_channel *checkout, const char *what, const char *user_id,
+                         const char *sku, int quantity, const char *card, const char *key,
+                         char **charge_id)
+{
+    Shop__OrderRequest req = SHOP__ORDER_REQUEST__INIT;
+    req.user_id = (char *)user_id;
+    req.sku = (char *)sku;
+    req.quantity = quantity;
+    req.card = (char *)card;
+    req.idempotency_key = (char *)key;
+    Shop__Order *order = NULL;
+    char *message = NULL;
+    trpc_call_opts opts = { .timeout_ms = timeout_ms, .message = &message };
+    trpc_status st = shop__checkout__place_order__call(checkout, &req, &order, &opts);
+    if (st == TRPC_STATUS_OK) {
+        say("customer: %s: order %s for %s: %d x %s = %lld cents, reservation %s, charge %s%s",
+            what, order->order_id, order->user_name, (int)order->quantity, order->sku,
+            (long long)order->total_cents, order->reservation_id, order->charge_id,
+            order->replayed ? " (replayed)" : "");
+        if (charge_id)
+            *charge_id = strdup(order->charge_id);
+        shop__order__free_unpacked(order, NULL);
+    } else {
+        say("customer: %s: order %s -> %s: %s", what, key, trpc_status_name(st),
+            message ? message : "");
+    }
+    free(message);
+    return st;
+}
+
+static int usage(FILE *out, int status)
+{
+    fputs("Usage: shop_customer --target HOST:PORT [--users-target T] [--inventory-target T]\n"
+          "       shop_customer --target HOST:PORT [--timeout MS] --order USER_ID SKU QUANTITY\n"
+          "       shop_customer --target HOST:PORT --watch SKU MILLISECONDS\n"
+          "Runs a scripted customer through the shop's checkout at --target (users and\n"
+          "inventory default to the same address), or places one order.\n",
+          out);
+    return status;
+}
+
+/* --watch: a blocking server stream, read until the deadline ends it. */
+static int watch_for(trpc_channel *inventory, const char *sku, int ms)
+{
+    Shop__WatchStockRequest ws = SHOP__WATCH_STOCK_REQUEST__INIT;
+    ws.sku = (char *)sku;
+    char *message = NULL;
+    trpc_call_opts opts = { .timeout_ms = ms, .message = &message };
+    Shop__Inventory_WatchStock_Call *call;
+    if (shop__inventory__watch_stock__start(inventory, &ws, &opts, &call) != 0)
+        return 1;
+    int updates = 0;
+    Shop__Stock *msg;
+    while (shop__inventory__watch_stock__recv(call, &msg) == 1) {
+        say("watch: %s available=%d", msg->sku, (int)msg->available);
+        shop__stock__free_unpacked(msg, NULL);
+        updates++;
+    }
+    trpc_status st = shop__inventory__watch_stock__finish(call);
+    say("customer: watch of %s ended: %s after %d updates%s%s", sku, trpc_status_name(st),
+        updates, message ? ": " : "", message ? message : "");
+    free(message);
+    return updates > 0 && (st == TRPC_STATUS_DEADLINE_EXCEEDED || st == TRPC_STATUS_OK) ? 0 : 1;
+}
+
+static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel *checkout)
+{
+    /* Sign up, twice. */
+    Shop__SignUpRequest su = SHOP__SIGN_UP_REQUEST__INIT;
+    su.name = "Ada Lovelace";
+    su.email = "ada@example.com";
+    Shop__User *u = NULL;
+    char *message = NULL;
+    trpc_call_opts opts = { .timeout_ms = TIMEOUT_MS, .message = &message };
+    trpc_status st = shop__users__sign_up__call(users, &su, &u, &opts);
+    if (st != TRPC_STATUS_OK) {
+        say("customer: sign-up failed: %s: %s", trpc_status_name(st), message ? message : "");
+        free(message);
+        return 1;
+    }
+    char *user_id = strdup(u->id);
+    say("customer: signed up %s %s <%s>", u->id, u->name, u->email);
+    shop__user__free_unpacked(u, NULL);
+    st = shop__users__sign_up__call(users, &su, &u, &opts);
+    say("customer: signing up again -> %s: %s", trpc_status_name(st), message ? message : "");
+    expect(st == TRPC_STATUS_ALREADY_EXISTS, "second sign-up should be ALREADY_EXISTS");
+    if (u)
+        shop__user__free_unpacked(u, NULL);
+    free(message);
+    message = NULL;
+
+    /* Look up. */
+    Shop__GetUserRequest gu = SHOP__GET_USER_REQUEST__INIT;
+    gu.id = user_id;
+    st = shop__users__get_user__call(users, &gu, &u, &opts);
+    if (st == TRPC_STATUS_OK) {
+        say("customer: looked up %s: %s <%s>", u->id, u->name, u->email);
+        shop__user__free_unpacked(u, NULL);
+    } else {
+        say("customer: lookup -> %s: %s", trpc_status_name(st), message ? message : "");
+    }
+    expect(st == TRPC_STATUS_OK, "lookup should succeed");
+    free(message);
+    message = NULL;
+
+    /* Watch the apples: now (10), after our order (8), after the declined
+     * order reserves one (7) and after it is released (8). */
+    watcher w = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
+    Shop__WatchStockRequest ws = SHOP__WATCH_STOCK_REQUEST__INIT;
+    ws.sku = "apple";
+    ws.max_updates = 4;
+    trpc_call_opts wopts = { .timeout_ms = 20000 };
+    Shop__Inventory_WatchStock_Call *watch = NULL;
+    if (shop__inventory__watch_stock__start_async(inventory, &ws, &wopts, on_stock,
+                                                  on_watch_done, &w, &watch) != 0) {
+        say("customer: cannot start the stock watch");
+        free(user_id);
+        return 1;
+    }
+    wait_watch(&w, 1, false); /* the watch is in place: orders will show */
+
+    /* Buy, then retry with the same key: the same charge comes back. */
+    char *charge = NULL, *again = NULL;
+    st = place(checkout, "buy", user_id, "apple", 2, "4242-4242-4242-4242", "ada-1", &charge);
+    expect(st == TRPC_STATUS_OK, "the apple order should succeed");
+    st = place(checkout, "retry", user_id, "apple", 2, "4242-4242-4242-4242", "ada-1", &again);
+    expect(st == TRPC_STATUS_OK, "the retried order should succeed");
+    bool same = charge && again && strcmp(charge, again) == 0;
+    say("customer: retry returned the same charge: %s (%s, %s)", same ? "yes" : "no",
+        charge ? charge : "-", again ? again : "-");
+    expect(same, "a retry must return the same charge");
+    free(charge);
+    free(again);
+
+    /* Orders that must fail, each with its own status. */
+    st = place(checkout, "too many pears", user_id, "pear", 5, "4242-4242-4242-4242", "ada-2",
+               NULL);
+    expect(st == TRPC_STATUS_FAILED_PRECONDITION, "out of stock should be FAILED_PRECONDITION");
+    st = place(checkout, "unknown user", "u-999", "apple", 1, "4242-4242-4242-4242", "ada-3",
+               NULL);
+    expect(st == TRPC_STATUS_NOT_FOUND, "an unknown user should be NOT_FOUND");
+    st = place(checkout, "declined card", user_id, "apple", 1, "4000-0000-0000-0002", "ada-4",
+               NULL);
+    expect(st == TRPC_STATUS_ABORTED, "a declined card should be ABORTED");
+
+    wait_watch(&w, 0, true);
+    trpc_status wst = shop__inventory__watch_stock__finish(watch);
+    say("customer: stock watch ended: %s after %d updates", trpc_status_name(wst), w.updates);
+    expect(wst == TRPC_STATUS_OK && w.updates == 4, "the watch should see 4 updates");
+    free(user_id);
+
+    if (failures)
+        say("customer: %d step(s) went wrong", failures);
+    else
+        say("customer: all steps went as expected");
+    return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *target = "127.0.0.1:50060", *users_target = NULL, *inventory_target = NULL;
+    const char *order_user = NULL, *order_sku = NULL, *watch_sku = NULL;
+    int order_qty = 0, watch_ms = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            return usage(stdout, 0);
+        if (strcmp(a, "--target") == 0 && i + 1 < argc)
+            target = argv[++i];
+        else if (strcmp(a, "--users-target") == 0 && i + 1 < argc)
+            users_target = argv[++i];
+        else if (strcmp(a, "--inventory-target") == 0 && i + 1 < argc)
+            inventory_target = argv[++i];
+        else if (strcmp(a, "--timeout") == 0 && i + 1 < argc)
+            timeout_ms = atoi(argv[++i]);
+        else if (strcmp(a, "--order") == 0 && i + 3 < argc) {
+            order_user = argv[++i];
+            order_sku = argv[++i];
+            order_qty = atoi(argv[++i]);
+        } else if (strcmp(a, "--watch") == 0 && i + 2 < argc) {
+            watch_sku = argv[++i];
+            watch_ms = atoi(argv[++i]);
+        } else
+            return usage(stderr, 2);
+    }
+
+    trpc_channel *checkout = NULL, *users = NULL, *inventory = NULL;
+    int rv, status = 1;
+    if ((rv = trpc_channel_new(&checkout, target, NULL)) != 0 ||
+        (rv = trpc_channel_new(&users, users_target ? users_target : target, NULL)) != 0 ||
+        (rv = trpc_channel_new(&inventory, inventory_target ? inventory_target : target,
+                               NULL)) != 0) {
+        fprintf(stderr, "shop_customer: %s\n", trpc_strerror(rv));
+        goto out;
+    }
+    if (watch_sku) {
+        status = watch_for(inventory, watch_sku, watch_ms);
+    } else if (order_user) {
+        char key[32];
+        snprintf(key, sizeof key, "probe-%ld", (long)getpid());
+        status = place(checkout, "probe", order_user, order_sku, order_qty,
+                       "4242-4242-4242-4242", key, NULL) == TRPC_STATUS_OK ? 0 : 1;
+    } else {
+        status = run_script(users, inventory, checkout);
+    }
+out:
+    trpc_channel_free(inventory);
+    trpc_channel_free(users);
+    trpc_channel_free(checkout);
+    return status;
+}

@@ -1,0 +1,200 @@
+/*
+ * shop_server.c — serves any of the shop's services, each in its own
+ * process or several (all) in one.
+ *
+ *   shop_server --services LIST [--listen HOST:PORT | --listen unix:PATH]
+ *               [--workers N] [--users-target T] [--inventory-target T]
+ *               [--payments-target T]
+ *
+ * LIST is a comma-separated subset of users,inventory,payments,checkout.
+ * Checkout needs the other three: --X-target says where each one is; one
+ * that is served by this same process may be left out and checkout then
+ * reaches it through this server's own address (so the all-in-one shop
+ * runs exactly the code the split one does).
+ *
+ * Logs one line when it starts (with the address actually bound, so port 0
+ * works) and one when it stops; SIGTERM or SIGINT stop it gracefully:
+ * calls in flight get up to five seconds to finish.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shop.h"
+
+enum { USERS = 1, INVENTORY = 2, PAYMENTS = 4, CHECKOUT = 8 };
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} service_names[] = {
+    { "users", USERS },
+    { "inventory", INVENTORY },
+    { "payments", PAYMENTS },
+    { "checkout", CHECKOUT },
+};
+
+static int usage(FILE *out, int status)
+{
+    fputs("Usage: shop_server --services users,inventory,payments,checkout\n"
+          "                   [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
+          "                   [--users-target T] [--inventory-target T] [--payments-target T]\n"
+          "Serves the listed shop services (default address 127.0.0.1:50060; port 0\n"
+          "picks a free one).  Checkout calls the other services at the --*-target\n"
+          "addresses; ones served by this process default to its own address.\n"
+          "Stops gracefully on SIGTERM or SIGINT.\n",
+          out);
+    return status;
+}
+
+/* The services named in list (comma-separated), or 0 if one is unknown. */
+static unsigned parse_services(const char *list)
+{
+    unsigned set = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof service_names / sizeof service_names[0]; i++)
+            if (strlen(service_names[i].name) == n && strncmp(service_names[i].name, p, n) == 0)
+                bit = service_names[i].bit;
+        if (!bit) {
+            fprintf(stderr, "shop_server: unknown service '%.*s'\n", (int)n, p);
+            return 0;
+        }
+        set |= bit;
+        p += n + (p[n] == ',');
+    }
+    return set;
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:50060", *services = NULL;
+    const char *users_target = NULL, *inventory_target = NULL, *payments_target = NULL;
+    long workers = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            return usage(stdout, 0);
+        if (i + 1 >= argc) {
+            fprintf(stderr, "shop_server: unexpected argument '%s'\n", a);
+            return usage(stderr, 2);
+        }
+        const char *v = argv[++i];
+        if (strcmp(a, "--listen") == 0) {
+            listen = v;
+        } else if (strcmp(a, "--services") == 0) {
+            services = v;
+        } else if (strcmp(a, "--users-target") == 0) {
+            users_target = v;
+        } else if (strcmp(a, "--inventory-target") == 0) {
+            inventory_target = v;
+        } else if (strcmp(a, "--payments-target") == 0) {
+            payments_target = v;
+        } else if (strcmp(a, "--workers") == 0) {
+            char *end;
+            workers = strtol(v, &end, 10);
+            if (*end || workers < 0 || workers > 1024) {
+                fprintf(stderr, "shop_server: bad --workers '%s'\n", v);
+                return usage(stderr, 2);
+            }
+        } else {
+            fprintf(stderr, "shop_server: unexpected argument '%s'\n", a);
+            return usage(stderr, 2);
+        }
+    }
+    unsigned set = services ? parse_services(services) : 0;
+    if (!set) {
+        fprintf(stderr, "shop_server: --services needs at least one service\n");
+        return usage(stderr, 2);
+    }
+    if ((set & CHECKOUT) && ((!users_target && !(set & USERS)) ||
+                             (!inventory_target && !(set & INVENTORY)) ||
+                             (!payments_target && !(set & PAYMENTS)))) {
+        fprintf(stderr, "shop_server: checkout needs --users-target, --inventory-target and "
+                        "--payments-target for services it does not serve itself\n");
+        return 2;
+    }
+
+    /* Take SIGTERM and SIGINT synchronously (sigwait below): block them
+     * before any thread starts, so every thread inherits the mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    trpc_server_opts opts;
+    trpc_server_opts_init(&opts);
+    opts.workers = (unsigned)workers;
+    trpc_server *srv = NULL;
+    shop_users *users = NULL;
+    shop_inventory *inventory = NULL;
+    shop_payments *payments = NULL;
+    shop_checkout *checkout = NULL;
+    char self[512];
+    int port = 0, status = 1;
+    int rv = trpc_server_new(&srv, &opts);
+    if (rv)
+        goto err;
+    if ((rv = trpc_server_listen(srv, listen, &port)) != 0)
+        goto err;
+    if (strncmp(listen, "unix:", 5) == 0) {
+        snprintf(self, sizeof self, "%s", listen);
+    } else {
+        /* The bound address: HOST:PORT as given, with the port picked. */
+        const char *colon = strrchr(listen, ':');
+        int host_len = colon ? (int)(colon - listen) : (int)strlen(listen);
+        if (host_len == 0) /* ":PORT" is every interface; loopback is one */
+            snprintf(self, sizeof self, "127.0.0.1:%d", port);
+        else
+            snprintf(self, sizeof self, "%.*s:%d", host_len, listen, port);
+    }
+    if ((set & USERS) && ((rv = shop_users_new(&users)) != 0 ||
+                          (rv = shop_users_serve(users, srv)) != 0))
+        goto err;
+    if ((set & INVENTORY) && ((rv = shop_inventory_new(&inventory)) != 0 ||
+                              (rv = shop_inventory_serve(inventory, srv)) != 0))
+        goto err;
+    if ((set & PAYMENTS) && ((rv = shop_payments_new(&payments)) != 0 ||
+                             (rv = shop_payments_serve(payments, srv)) != 0))
+        goto err;
+    if ((set & CHECKOUT) &&
+        ((rv = shop_checkout_new(&checkout, users_target ? users_target : self,
+                                 inventory_target ? inventory_target : self,
+                                 payments_target ? payments_target : self)) != 0 ||
+         (rv = shop_checkout_serve(checkout, srv)) != 0))
+        goto err;
+    if ((rv = trpc_server_start(srv)) != 0)
+        goto err;
+
+    char names[64] = "";
+    for (size_t i = 0; i < sizeof service_names / sizeof service_names[0]; i++) {
+        if (set & service_names[i].bit) {
+            if (names[0])
+                strcat(names, ",");
+            strcat(names, service_names[i].name);
+        }
+    }
+    printf("shop_server: serving %s on %s\n", names, self);
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    /* Finish the calls in flight first; checkout's channels and the
+     * services' state are still there for them. */
+    trpc_server_shutdown(srv, 5000);
+    printf("shop_server: %s, stopped\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = 0;
+    goto out;
+err:
+    fprintf(stderr, "shop_server: %s: %s\n", listen, trpc_strerror(rv));
+out:
+    trpc_server_free(srv);
+    shop_checkout_free(checkout);
+    shop_payments_free(payments);
+    shop_inventory_free(inventory);
+    shop_users_free(users);
+    return status;
+}
