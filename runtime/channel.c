@@ -488,6 +488,13 @@ static int on_data_chunk_recv_cb(nghttp2_session *ng, uint8_t flags, int32_t sid
         nghttp2_session_consume(ng, sid, len);
         return 0;
     }
+    /* A response that is not gRPC (a proxy's HTTP error page, say) carries
+     * no length-prefixed messages: drop its body, and let the end of the
+     * stream map the HTTP status to a gRPC status (PROTOCOL-HTTP2.md). */
+    if (s->http_status != 200 || !s->ct_ok) {
+        nghttp2_session_consume(ng, sid, len);
+        return 0;
+    }
     trpc_channel *ch = s->ch;
     size_t max = ch->o.max_recv_message_size;
     pthread_mutex_lock(&ch->mu);

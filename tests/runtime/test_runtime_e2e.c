@@ -1543,6 +1543,14 @@ static void fake_respond(nghttp2_session *s, fake_stream *st)
         strcmp(p, "http401") == 0) {
         nghttp2_nv nv[] = { { (uint8_t *)":status", (uint8_t *)p + 4, 7, 3, 0 } };
         nghttp2_submit_response(s, st->id, nv, 1, NULL);
+    } else if (strcmp(p, "http502html") == 0) {
+        /* What nginx answers when no upstream could take the call: an HTML
+         * error page, whose first bytes must not be read as a length prefix. */
+        static const char page[] = "<html><head><title>502 Bad Gateway</title></head></html>";
+        nghttp2_nv nv[] = { FNV(":status", "502"), FNV("content-type", "text/html") };
+        st->body = (const uint8_t *)page;
+        st->body_len = sizeof page - 1;
+        nghttp2_submit_response(s, st->id, nv, 2, &prd);
     } else if (strcmp(p, "html") == 0) {
         nghttp2_nv nv[] = { FNV(":status", "200"), FNV("content-type", "text/html") };
         nghttp2_submit_response(s, st->id, nv, 2, NULL);
@@ -1677,6 +1685,7 @@ static void test_client_status_mapping(void **state)
     assert_int_equal(fake_call(c, "http404", NULL, NULL, NULL), TRPC_STATUS_UNIMPLEMENTED);
     assert_int_equal(fake_call(c, "http401", NULL, NULL, NULL), TRPC_STATUS_UNAUTHENTICATED);
     assert_int_equal(fake_call(c, "html", NULL, NULL, NULL), TRPC_STATUS_UNKNOWN);
+    assert_int_equal(fake_call(c, "http502html", NULL, NULL, NULL), TRPC_STATUS_UNAVAILABLE);
     assert_int_equal(fake_call(c, "nostatus", NULL, NULL, NULL), TRPC_STATUS_UNKNOWN);
     assert_int_equal(fake_call(c, "badstatus", NULL, NULL, NULL), TRPC_STATUS_UNKNOWN);
     assert_int_equal(fake_call(c, "trailersonly", &msg, hdrs, trls), TRPC_STATUS_NOT_FOUND);
