@@ -8,7 +8,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
   libcmocka-dev python3 time
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
-  grpc-proto
+  grpc-proto nginx
 )
 
 missing=()

@@ -2,11 +2,14 @@
  * greeter_server.c — the gRPC hello-world server, in C with typerpc.
  *
  *   greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]
+ *                  [--id NAME]
  *
  * Serves helloworld.Greeter (helloworld.proto, the contract every gRPC
  * hello-world example uses) on 127.0.0.1:50051 by default; any gRPC
  * hello-world client in any language can call it. SayHello answers
- * "Hello " + name, as gRPC's own examples do. Logs one line when it starts
+ * "Hello " + name, as gRPC's own examples do; with --id ID it answers
+ * "Hello NAME from ID", so a client behind a load balancer can tell which
+ * of several instances served it (tests/scaleout counts them). Logs one line when it starts
  * (with the port actually bound, so --listen 127.0.0.1:0 is useful) and one
  * when it stops; SIGTERM or SIGINT stop it gracefully (calls in flight get
  * up to five seconds to finish).
@@ -20,15 +23,21 @@
 
 /* rpc SayHello(HelloRequest) returns (HelloReply). The reply and the
  * strings it points to live in the call's arena, freed when the call ends. */
+/* user is the instance's --id, or NULL. */
 static trpc_status say_hello(trpc_call *call, const Helloworld__HelloRequest *req,
                              Helloworld__HelloReply *reply, void *user)
 {
-    (void)user;
+    const char *id = user;
     size_t n = strlen("Hello ") + strlen(req->name) + 1;
+    if (id)
+        n += strlen(" from ") + strlen(id);
     reply->message = trpc_call_alloc(call, n);
     if (!reply->message)
         return trpc_call_error(call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-    snprintf(reply->message, n, "Hello %s", req->name);
+    if (id)
+        snprintf(reply->message, n, "Hello %s from %s", req->name, id);
+    else
+        snprintf(reply->message, n, "Hello %s", req->name);
     return TRPC_STATUS_OK;
 }
 
@@ -37,7 +46,9 @@ static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
 static int usage(FILE *out, int status)
 {
     fputs("Usage: greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
+          "                      [--id NAME]\n"
           "Serves helloworld.Greeter (default 127.0.0.1:50051; port 0 picks a free one).\n"
+          "--id NAME makes replies \"Hello <name> from NAME\" (to tell instances apart).\n"
           "Stops gracefully on SIGTERM or SIGINT.\n",
           out);
     return status;
@@ -46,13 +57,17 @@ static int usage(FILE *out, int status)
 int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:50051";
+    const char *id = NULL;
     long workers = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             return usage(stdout, 0);
-        if ((strcmp(a, "--listen") == 0 || strcmp(a, "--workers") == 0) && i + 1 < argc) {
-            if (strcmp(a, "--listen") == 0) {
+        if ((strcmp(a, "--listen") == 0 || strcmp(a, "--workers") == 0 ||
+             strcmp(a, "--id") == 0) && i + 1 < argc) {
+            if (strcmp(a, "--id") == 0) {
+                id = argv[++i];
+            } else if (strcmp(a, "--listen") == 0) {
                 listen = argv[++i];
             } else {
                 char *end;
@@ -86,7 +101,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int port = 0;
-    if ((rv = helloworld__greeter__serve(srv, &greeter, NULL)) != 0 ||
+    if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != 0 ||
         (rv = trpc_server_listen(srv, listen, &port)) != 0 ||
         (rv = trpc_server_start(srv)) != 0) {
         fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
