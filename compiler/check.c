@@ -51,6 +51,23 @@ static bool overlap(const Range *a, const Range *b)
     return a->start <= b->end && b->start <= a->end;
 }
 
+/* Every pair of overlapping ranges in one list (reserved or extension
+ * ranges), reported at the earlier of the two, as protoc does. */
+static void check_range_overlaps(Resolver *r, const RangeVec *ranges, const char *what)
+{
+    for (size_t i = 0; i < ranges->len; i++) {
+        const Range *a = &ranges->items[i];
+        for (size_t j = i + 1; j < ranges->len; j++) {
+            const Range *b = &ranges->items[j];
+            if (overlap(a, b)) {
+                rerror(r, a->loc, "%s %" PRId64 " to %" PRId64 " overlaps %s %" PRId64 " to %" PRId64,
+                       what, a->start, a->end, what, b->start, b->end);
+                rnote(r, b->loc, "overlapping range is here");
+            }
+        }
+    }
+}
+
 static bool is_identifier(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
@@ -296,31 +313,9 @@ void check_build_message_post(Resolver *r, Message *m)
                 rnote(r, b->loc, "reserved here");
             }
         }
-        /* protoc reports the earlier of two overlapping ranges. */
-        for (size_t j = i + 1; j < m->extension_ranges.len; j++) {
-            const Range *b = &m->extension_ranges.items[j];
-            if (overlap(a, b)) {
-                rerror(r, a->loc,
-                           "extension range %" PRId64 " to %" PRId64
-                           " overlaps extension range %" PRId64 " to %" PRId64,
-                           a->start, a->end, b->start, b->end);
-                rnote(r, b->loc, "overlapping range is here");
-            }
-        }
     }
-    for (size_t i = 0; i < m->reserved_ranges.len; i++) {
-        const Range *a = &m->reserved_ranges.items[i];
-        for (size_t j = i + 1; j < m->reserved_ranges.len; j++) {
-            const Range *b = &m->reserved_ranges.items[j];
-            if (overlap(a, b)) {
-                rerror(r, a->loc,
-                           "reserved range %" PRId64 " to %" PRId64
-                           " overlaps reserved range %" PRId64 " to %" PRId64,
-                           a->start, a->end, b->start, b->end);
-                rnote(r, b->loc, "overlapping range is here");
-            }
-        }
-    }
+    check_range_overlaps(r, &m->extension_ranges, "extension range");
+    check_range_overlaps(r, &m->reserved_ranges, "reserved range");
 }
 
 void check_build_enum(Resolver *r, Enum *e)
@@ -338,19 +333,7 @@ void check_build_enum(Resolver *r, Enum *e)
         else if (rg->start < INT32_MIN || rg->end > INT32_MAX)
             rerror(r, rg->loc, "reserved enum numbers must fit in int32");
     }
-    for (size_t i = 0; i < e->reserved_ranges.len; i++) {
-        const Range *a = &e->reserved_ranges.items[i];
-        for (size_t j = i + 1; j < e->reserved_ranges.len; j++) {
-            const Range *b = &e->reserved_ranges.items[j];
-            if (overlap(a, b)) {
-                rerror(r, a->loc,
-                           "reserved range %" PRId64 " to %" PRId64
-                           " overlaps reserved range %" PRId64 " to %" PRId64,
-                           a->start, a->end, b->start, b->end);
-                rnote(r, b->loc, "overlapping range is here");
-            }
-        }
-    }
+    check_range_overlaps(r, &e->reserved_ranges, "reserved range");
     NameMap reserved;
     namemap_init(&reserved, e->reserved_names.len);
     check_reserved_names(r, &e->reserved_names, e->name_loc, &reserved);
