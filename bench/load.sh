@@ -60,15 +60,6 @@ trap 'exit 130' INT TERM
 
 # ---- tools ------------------------------------------------------------------
 command -v h2load >/dev/null || die "h2load not found (apt-get install nghttp2-client)"
-if ! pkg-config --exists grpc++ || [ ! -x /usr/bin/grpc_cpp_plugin ]; then
-  if [ "$(id -u)" = 0 ]; then
-    say "installing libgrpc++-dev protobuf-compiler-grpc"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y libgrpc++-dev protobuf-compiler-grpc >&2
-  else
-    die "need libgrpc++-dev and protobuf-compiler-grpc"
-  fi
-fi
-
 # ---- build ------------------------------------------------------------------
 say "building typerpc (Release) in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTYPERPC_TESTS=OFF \
@@ -80,18 +71,8 @@ TRPC_SERVER=$BUILD/examples/helloworld/greeter_server
 [ -x "$TRPC_SERVER" ] || die "no $TRPC_SERVER"
 
 say "building the gRPC C++ server"
-GPP=$BUILD/bench-grpcpp
-mkdir -p "$GPP"
-GPP_SERVER=$GPP/grpcpp_greeter_server
-if [ ! -x "$GPP_SERVER" ] || [ "$ROOT/bench/grpcpp/greeter_server.cc" -nt "$GPP_SERVER" ] ||
-   [ "$ROOT/examples/helloworld/helloworld.proto" -nt "$GPP_SERVER" ]; then
-  protoc --cpp_out="$GPP" --grpc_out="$GPP" --plugin=protoc-gen-grpc=/usr/bin/grpc_cpp_plugin \
-    -I"$ROOT/examples/helloworld" helloworld.proto
-  # shellcheck disable=SC2046
-  g++ -O2 -std=c++17 -I"$GPP" "$ROOT/bench/grpcpp/greeter_server.cc" \
-    "$GPP/helloworld.pb.cc" "$GPP/helloworld.grpc.pb.cc" \
-    $(pkg-config --cflags --libs grpc++ protobuf) -o "$GPP_SERVER"
-fi
+# The same build bench/coldstart.sh uses (installs gRPC C++ when missing).
+GPP_SERVER=$("$ROOT/bench/grpcpp/build.sh" "$BUILD/bench-grpcpp")
 
 say "building the malloc counting shim"
 cc -O2 -shared -fPIC -o "$WORK/malloc_count.so" "$ROOT/bench/malloc_count.c"
