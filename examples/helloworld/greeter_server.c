@@ -2,7 +2,8 @@
  * greeter_server.c — the gRPC hello-world server, in C with typerpc.
  *
  *   greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]
- *                  [--id NAME]
+ *                  [--max-message-size BYTES] [--max-streams N]
+ *                  [--idle-timeout MS] [--id NAME]
  *
  * Serves helloworld.Greeter (helloworld.proto, the contract every gRPC
  * hello-world example uses) on 127.0.0.1:50051 by default; any gRPC
@@ -14,7 +15,10 @@
  * when it stops; SIGTERM or SIGINT stop it gracefully (calls in flight get
  * up to five seconds to finish).
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,41 +50,67 @@ static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
 static int usage(FILE *out, int status)
 {
     fputs("Usage: greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
-          "                      [--id NAME]\n"
+          "                      [--max-message-size BYTES] [--max-streams N]\n"
+          "                      [--idle-timeout MS] [--id NAME]\n"
           "Serves helloworld.Greeter (default 127.0.0.1:50051; port 0 picks a free one).\n"
-          "--id NAME makes replies \"Hello <name> from NAME\" (to tell instances apart).\n"
+          "--workers N             worker threads (default: one per core)\n"
+          "--max-message-size B    largest request accepted (default 4 MiB; larger ones\n"
+          "                        fail with RESOURCE_EXHAUSTED)\n"
+          "--max-streams N         concurrent calls per connection (default 100)\n"
+          "--idle-timeout MS       close connections idle this long (default: never)\n"
+          "--id NAME               replies say \"Hello <name> from NAME\" (to tell\n"
+          "                        instances apart behind a load balancer)\n"
           "Stops gracefully on SIGTERM or SIGINT.\n",
           out);
     return status;
+}
+
+/* The value of a numeric flag, or -1 (after saying why) if it is not a
+ * whole number in [min, max]. */
+static long number_arg(const char *flag, const char *text, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || errno || v < min || v > max) {
+        fprintf(stderr, "greeter_server: bad %s '%s' (want %ld to %ld)\n", flag, text, min, max);
+        return -1;
+    }
+    return v;
 }
 
 int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:50051";
     const char *id = NULL;
-    long workers = 0;
+    long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             return usage(stdout, 0);
-        if ((strcmp(a, "--listen") == 0 || strcmp(a, "--workers") == 0 ||
-             strcmp(a, "--id") == 0) && i + 1 < argc) {
-            if (strcmp(a, "--id") == 0) {
-                id = argv[++i];
-            } else if (strcmp(a, "--listen") == 0) {
-                listen = argv[++i];
-            } else {
-                char *end;
-                workers = strtol(argv[++i], &end, 10);
-                if (*end || workers < 0 || workers > 1024) {
-                    fprintf(stderr, "greeter_server: bad --workers '%s'\n", argv[i]);
-                    return usage(stderr, 2);
-                }
-            }
-        } else {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (!ok)
+            fprintf(stderr, "greeter_server: '%s' needs a value\n", a);
+        else if (strcmp(a, "--listen") == 0)
+            listen = v;
+        else if (strcmp(a, "--id") == 0)
+            id = v;
+        else if (strcmp(a, "--workers") == 0)
+            ok = (workers = number_arg(a, v, 0, 1024)) >= 0;
+        else if (strcmp(a, "--max-message-size") == 0)
+            ok = (max_message_size = number_arg(a, v, 1, INT32_MAX)) >= 0;
+        else if (strcmp(a, "--max-streams") == 0)
+            ok = (max_streams = number_arg(a, v, 1, 1 << 20)) >= 0;
+        else if (strcmp(a, "--idle-timeout") == 0)
+            ok = (idle_timeout = number_arg(a, v, 1, INT32_MAX)) >= 0;
+        else {
             fprintf(stderr, "greeter_server: unexpected argument '%s'\n", a);
-            return usage(stderr, 2);
+            ok = false;
         }
+        if (!ok)
+            return usage(stderr, 2);
+        i++;
     }
 
     /* Take SIGTERM and SIGINT synchronously (sigwait below): block them
@@ -94,6 +124,13 @@ int main(int argc, char **argv)
     trpc_server_opts opts;
     trpc_server_opts_init(&opts);
     opts.workers = (unsigned)workers;
+    /* Limits left at 0 keep the library's defaults. */
+    if (max_message_size)
+        opts.max_recv_message_size = (size_t)max_message_size;
+    if (max_streams)
+        opts.max_concurrent_streams = (uint32_t)max_streams;
+    if (idle_timeout)
+        opts.idle_timeout_ms = (int)idle_timeout;
     trpc_server *srv;
     int rv = trpc_server_new(&srv, &opts);
     if (rv) {

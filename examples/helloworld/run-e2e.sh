@@ -87,6 +87,28 @@ if out=$("$client" --target "$addr" world 2>&1); then fail "client succeeded wit
 echo "$out" | grep -q UNAVAILABLE || fail "client without a server printed '$out'"
 echo "ok: no server -> $out"
 
+# Limits are flags: a request over --max-message-size fails with
+# RESOURCE_EXHAUSTED, and the server goes on serving.
+: > "$tmp/server.log"
+"$server" --listen 127.0.0.1:0 --workers 1 --max-message-size 64 --max-streams 4 \
+    --idle-timeout 60000 > "$tmp/server.log" 2>&1 &
+pid=$!
+addr=
+for _ in $(seq 100); do
+    addr=$(sed -n 's/^greeter_server: listening on //p' "$tmp/server.log")
+    [ -n "$addr" ] && break
+    sleep 0.1
+done
+[ -n "$addr" ] || fail "greeter_server with limits did not start"
+long=$(printf 'x%.0s' $(seq 100))
+if out=$("$client" --target "$addr" "$long" 2>&1); then fail "a 100-byte name passed a 64-byte limit"; fi
+echo "$out" | grep -q RESOURCE_EXHAUSTED || fail "over the limit, the client printed '$out'"
+echo "ok: over --max-message-size -> $out"
+expect_hello "$addr" small
+stop_server TERM
+if "$server" --max-streams 0 >/dev/null 2>&1; then fail "--max-streams 0 was accepted"; fi
+echo "ok: a bad limit is a usage error"
+
 # 2. Unix socket.
 start_server "unix:$tmp/greeter.sock"
 expect_hello "$addr" unix

@@ -84,7 +84,8 @@ if [ "$mode" = separate ]; then
     run=("$customer" --target "${addrs[checkout]}" --users-target "${addrs[users]}"
          --inventory-target "${addrs[inventory]}")
 else
-    start shop 127.0.0.1:0 --services users,inventory,payments,checkout
+    start shop 127.0.0.1:0 --services users,inventory,payments,checkout \
+        --max-message-size 65536 --max-streams 64
     run=("$customer" --target "${addrs[shop]}")
 fi
 

@@ -3,8 +3,8 @@
  * process or several (all) in one.
  *
  *   shop_server --services LIST [--listen HOST:PORT | --listen unix:PATH]
- *               [--workers N] [--users-target T] [--inventory-target T]
- *               [--payments-target T]
+ *               [--workers N] [--max-message-size BYTES] [--max-streams N]
+ *               [--users-target T] [--inventory-target T] [--payments-target T]
  *
  * LIST is a comma-separated subset of users,inventory,payments,checkout.
  * Checkout needs the other three: --X-target says where each one is; one
@@ -16,7 +16,9 @@
  * works) and one when it stops; SIGTERM or SIGINT stop it gracefully:
  * calls in flight get up to five seconds to finish.
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +41,13 @@ static int usage(FILE *out, int status)
 {
     fputs("Usage: shop_server --services users,inventory,payments,checkout\n"
           "                   [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
+          "                   [--max-message-size BYTES] [--max-streams N]\n"
           "                   [--users-target T] [--inventory-target T] [--payments-target T]\n"
           "Serves the listed shop services (default address 127.0.0.1:50060; port 0\n"
           "picks a free one).  Checkout calls the other services at the --*-target\n"
           "addresses; ones served by this process default to its own address.\n"
+          "--max-message-size and --max-streams set the server's limits (defaults:\n"
+          "4 MiB per request, 100 concurrent calls per connection).\n"
           "Stops gracefully on SIGTERM or SIGINT.\n",
           out);
     return status;
@@ -68,11 +73,25 @@ static unsigned parse_services(const char *list)
     return set;
 }
 
+/* The value of a numeric flag, or -1 (after saying why) if it is not a
+ * whole number in [min, max]. */
+static long number_arg(const char *flag, const char *text, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || errno || v < min || v > max) {
+        fprintf(stderr, "shop_server: bad %s '%s' (want %ld to %ld)\n", flag, text, min, max);
+        return -1;
+    }
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:50060", *services = NULL;
     const char *users_target = NULL, *inventory_target = NULL, *payments_target = NULL;
-    long workers = 0;
+    long workers = 0, max_message_size = 0, max_streams = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -93,12 +112,14 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--payments-target") == 0) {
             payments_target = v;
         } else if (strcmp(a, "--workers") == 0) {
-            char *end;
-            workers = strtol(v, &end, 10);
-            if (*end || workers < 0 || workers > 1024) {
-                fprintf(stderr, "shop_server: bad --workers '%s'\n", v);
+            if ((workers = number_arg(a, v, 0, 1024)) < 0)
                 return usage(stderr, 2);
-            }
+        } else if (strcmp(a, "--max-message-size") == 0) {
+            if ((max_message_size = number_arg(a, v, 1, INT32_MAX)) < 0)
+                return usage(stderr, 2);
+        } else if (strcmp(a, "--max-streams") == 0) {
+            if ((max_streams = number_arg(a, v, 1, 1 << 20)) < 0)
+                return usage(stderr, 2);
         } else {
             fprintf(stderr, "shop_server: unexpected argument '%s'\n", a);
             return usage(stderr, 2);
@@ -128,6 +149,11 @@ int main(int argc, char **argv)
     trpc_server_opts opts;
     trpc_server_opts_init(&opts);
     opts.workers = (unsigned)workers;
+    /* Limits left at 0 keep the library's defaults. */
+    if (max_message_size)
+        opts.max_recv_message_size = (size_t)max_message_size;
+    if (max_streams)
+        opts.max_concurrent_streams = (uint32_t)max_streams;
     trpc_server *srv = NULL;
     shop_users *users = NULL;
     shop_inventory *inventory = NULL;
