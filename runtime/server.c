@@ -22,9 +22,16 @@
  * per-worker free list with their arena, buffers and metadata kept, so a
  * steady flow of calls does not allocate.
  *
- * Shutdown.  Listeners close, every connection gets GOAWAY (nghttp2 then
- * refuses new streams), calls in flight may finish until the grace timer
- * fires, the rest are reset with CANCEL; a worker stops when it has no
+ * Shutdown.  Listeners take what is queued and shut down (connects are
+ * refused), and every connection gets the two-step GOAWAY of RFC 9113 6.8:
+ * first a shutdown notice (last stream id 2^31-1: "stop
+ * opening streams"), then, NOTICE_MS later, the real GOAWAY with the last
+ * stream id processed (nghttp2 then refuses new streams).  Streams a peer
+ * opened before it saw the notice are served normally instead of being
+ * ignored above the final GOAWAY's last stream id.  Calls in flight may
+ * finish until the grace timer fires, the rest are reset with CANCEL;
+ * connections with nothing left close with a lingering close (also while
+ * stopping, with a shorter timeout); a worker stops when it has no
  * connection and no call left.
  */
 #include <errno.h>
@@ -155,6 +162,8 @@ struct worker {
     size_t nlis;
     struct event *wake;
     struct event *grace_ev;
+    struct event *notice_ev; /* shutdown notice sent: final GOAWAY due */
+    bool final_goaway;       /* the final GOAWAY went to every connection */
     pthread_mutex_t mu;
     trpc_call *opq_head, *opq_tail;
     bool shutdown_req;
@@ -1160,8 +1169,15 @@ static void conn_close(conn *c)
     check_done(w);
 }
 
-/* Sends what nghttp2 has queued; closes the connection when it is done.
- * Returns false if c was freed. */
+/* Lingering close timeouts: normally, and while the server stops (shorter,
+ * as the worker waits for it; peers that read the GOAWAY close sooner). */
+#define LINGER_MS 1000
+#define STOP_LINGER_MS 250
+/* Time between the shutdown notice and the final GOAWAY: more than a
+ * round trip on the networks a server is reached over (at most the grace
+ * period). */
+#define NOTICE_MS 100
+
 static void linger_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -1172,6 +1188,8 @@ static void linger_cb(evutil_socket_t fd, short what, void *arg)
     worker_flush(w);
 }
 
+/* Sends what nghttp2 has queued; closes the connection when it is done.
+ * Returns false if c was freed. */
 static bool conn_flush(conn *c)
 {
     c->dirty = false;
@@ -1188,15 +1206,18 @@ static bool conn_flush(conn *c)
          * RST, which can destroy our GOAWAY before the client reads it (and
          * it would then fail a request it could have retried).  So shut
          * down our side, discard what still comes, and close at the
-         * client's EOF or after a second.  Not when the server stops. */
-        c->linger_ev = c->w->stopping ? NULL : evtimer_new(c->w->base, linger_cb, c);
+         * client's EOF or after a second (STOP_LINGER_MS when the server
+         * stops: a proxy that sent a request as we finished must see our
+         * GOAWAY and FIN, not a reset). */
+        c->linger_ev = evtimer_new(c->w->base, linger_cb, c);
         if (!c->linger_ev) {
             conn_close(c);
             return false;
         }
         c->lingering = true;
         shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-        struct timeval tv = { 1, 0 };
+        int ms = c->w->stopping ? STOP_LINGER_MS : LINGER_MS;
+        struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
         evtimer_add(c->linger_ev, &tv);
         return true;
     }
@@ -1329,11 +1350,43 @@ static void check_done(worker *w)
     }
 }
 
+/* Step two of the shutdown: the real GOAWAY, with the last stream id
+ * nghttp2 processed, on every connection that has not had one. */
+static void send_final_goaway(worker *w)
+{
+    if (w->final_goaway) {
+        return;
+    }
+    w->final_goaway = true;
+    evtimer_del(w->notice_ev);
+    for (conn *c = w->conns; c; c = c->next) {
+        if (c->lingering || c->goaway) {
+            continue;
+        }
+        nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->ng),
+                              NGHTTP2_NO_ERROR, NULL, 0);
+        c->goaway = true;
+        c->dirty = true;
+    }
+}
+
+static void notice_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    worker *w = arg;
+    send_final_goaway(w);
+    worker_flush(w);
+    check_done(w);
+}
+
 static void grace_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     worker *w = arg;
+    send_final_goaway(w);
     for (conn *c = w->conns; c; c = c->next) {
         for (trpc_call *call = c->calls; call; call = call->cnext) {
             nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, call->sid,
@@ -1350,22 +1403,57 @@ static void begin_shutdown(worker *w, int grace_ms)
     if (w->stopping) {
         return;
     }
+    /* Stop listening now, not when the listening sockets are closed after
+     * the workers: a connection the kernel completes meanwhile would sit
+     * in the accept queue and be reset at that close, with a request a
+     * proxy already sent on it.  So take what is queued (it gets the
+     * GOAWAY below like every connection), then shut the socket down:
+     * further connects are refused, and a proxy tries another server. */
+    for (size_t i = 0; i < w->nlis; i++) {
+        evutil_socket_t lfd = evconnlistener_get_fd(w->lis[i]);
+        for (;;) {
+            struct sockaddr_storage ss;
+            socklen_t sslen = sizeof ss;
+            int fd = accept(lfd, (struct sockaddr *)&ss, &sslen);
+            if (fd < 0) {
+                break;
+            }
+            evutil_make_socket_nonblocking(fd);
+            evutil_make_socket_closeonexec(fd);
+            accept_cb(w->lis[i], fd, (struct sockaddr *)&ss, (int)sslen, w);
+        }
+        shutdown(lfd, SHUT_RDWR);
+    }
     w->stopping = true;
     for (size_t i = 0; i < w->nlis; i++) {
         evconnlistener_free(w->lis[i]);
     }
     w->nlis = 0;
-    for (conn *c = w->conns, *next; c; c = next) {
-        next = c->next;
+    /* Step one: the shutdown notice (GOAWAY, last stream id 2^31-1).  A
+     * peer may be sending a new stream while it is on its way; such streams
+     * are still served.  The final GOAWAY follows NOTICE_MS later (or at
+     * once without a grace period: calls are cancelled anyway). */
+    int notice_ms = NOTICE_MS;
+    if (grace_ms >= 0 && grace_ms < notice_ms) {
+        notice_ms = grace_ms;
+    }
+    for (conn *c = w->conns; c; c = c->next) {
         if (c->lingering) {
-            conn_close(c); /* nothing left to say to this one */
+            /* Nothing left to say to this one: shorten its linger. */
+            struct timeval tv = { 0, STOP_LINGER_MS * 1000 };
+            evtimer_add(c->linger_ev, &tv);
             continue;
         }
-        nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE,
-                              nghttp2_session_get_last_proc_stream_id(c->ng),
-                              NGHTTP2_NO_ERROR, NULL, 0);
-        c->goaway = true;
-        c->dirty = true;
+        if (!c->goaway && notice_ms > 0) {
+            nghttp2_submit_shutdown_notice(c->ng);
+            c->dirty = true;
+        }
+    }
+    if (notice_ms > 0) {
+        struct timeval tv = { notice_ms / 1000, (notice_ms % 1000) * 1000 };
+        evtimer_add(w->notice_ev, &tv);
+    } else {
+        send_final_goaway(w);
     }
     if (grace_ms >= 0) {
         struct timeval tv = { grace_ms / 1000, (grace_ms % 1000) * 1000 };
@@ -1513,7 +1601,8 @@ int trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
         }
         w->wake = event_new(w->base, -1, 0, wake_cb, w);
         w->grace_ev = evtimer_new(w->base, grace_cb, w);
-        if (!w->wake || !w->grace_ev) {
+        w->notice_ev = evtimer_new(w->base, notice_cb, w);
+        if (!w->wake || !w->grace_ev || !w->notice_ev) {
             rv = TRPC_ELIBEVENT;
             goto err;
         }
@@ -1741,6 +1830,9 @@ void trpc_server_free(trpc_server *srv)
         }
         if (w->grace_ev) {
             event_free(w->grace_ev);
+        }
+        if (w->notice_ev) {
+            event_free(w->notice_ev);
         }
         if (w->base) {
             event_base_free(w->base);
