@@ -106,6 +106,7 @@ typedef struct DiagMsg {
     char *text;
     size_t seq;       /* order of emission; ties and notes keep it */
     size_t parent;    /* for notes: seq of the error/warning they belong to */
+    Loc sort_loc;     /* where it sorts: its own loc, or its parent's for a note */
 } DiagMsg;
 
 typedef struct Diag {
@@ -472,6 +473,7 @@ typedef struct Compiler {
     FileVec files;        /* every file loaded, dependencies before dependents */
     FileVec inputs;       /* the files named on the command line */
     StrVec loading;       /* virtual names on the current import chain (cycles) */
+    int sources_read;     /* numbers each Source read, in load order */
     VEC(Import *) following; /* following[k]: the import loading[k] is loading */
     struct Names *gen_names; /* generate: C names, computed once, shared by the generators */
 } Compiler;

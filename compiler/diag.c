@@ -42,18 +42,13 @@ static void diag_add(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_l
     if (n > 0)
         vsnprintf(text, (size_t)n + 1, fmt, ap);
 
-    DiagMsg msg = { .level = level, .loc = loc, .text = text, .seq = diag->msgs.len };
-    if (level == DIAG_NOTE) {
-        /* Find the error or warning this note explains. */
-        msg.parent = msg.seq;
-        for (size_t i = diag->msgs.len; i-- > 0;) {
-            if (diag->msgs.items[i].level != DIAG_NOTE) {
-                msg.parent = diag->msgs.items[i].seq;
-                break;
-            }
-        }
-    } else {
-        msg.parent = msg.seq;
+    DiagMsg msg = { .level = level, .loc = loc, .text = text, .seq = diag->msgs.len,
+                    .parent = diag->msgs.len, .sort_loc = loc };
+    if (level == DIAG_NOTE && diag->msgs.len > 0) {
+        /* A note explains the message before it (or that one's parent). */
+        const DiagMsg *prev = &diag->msgs.items[diag->msgs.len - 1];
+        msg.parent = prev->parent;
+        msg.sort_loc = prev->sort_loc;
     }
     VEC_PUSH(diag->arena, &diag->msgs, msg);
 }
@@ -106,14 +101,10 @@ static int loc_compare(Loc a, Loc b)
     return 0;
 }
 
-static const DiagMsg *sort_msgs;
-
 static int msg_compare(const void *pa, const void *pb)
 {
     const DiagMsg *a = pa, *b = pb;
-    const DiagMsg *pa_parent = &sort_msgs[a->parent];
-    const DiagMsg *pb_parent = &sort_msgs[b->parent];
-    int c = loc_compare(pa_parent->loc, pb_parent->loc);
+    int c = loc_compare(a->sort_loc, b->sort_loc);
     if (c)
         return c;
     if (a->parent != b->parent)
@@ -229,13 +220,8 @@ void diag_flush(Diag *diag)
     size_t n = diag->msgs.len;
     if (n == 0)
         return;
-    sort_msgs = diag->msgs.items;
-    /* qsort is not stable, but the comparison ends on the unique seq. A copy
-     * keeps parent lookups (by seq, i.e. original index) valid. */
-    DiagMsg *sorted = malloc(n * sizeof *sorted);
-    if (!sorted)
-        abort();
-    memcpy(sorted, diag->msgs.items, n * sizeof *sorted);
+    /* qsort is not stable, but the comparison ends on the unique seq. */
+    DiagMsg *sorted = diag->msgs.items;
     qsort(sorted, n, sizeof *sorted, msg_compare);
 
     static const char *const level_name[] = { "error", "warning", "note" };
@@ -261,7 +247,5 @@ void diag_flush(Diag *diag)
         free(idx.items[i].starts);
     free(idx.items);
     fflush(diag->out);
-    free(sorted);
-    sort_msgs = NULL;
     diag->msgs.len = 0;
 }

@@ -25,7 +25,6 @@ void compiler_init(Compiler *c, Arena *arena, Diag *diag)
 
 Source *source_read(Arena *arena, const char *disk_path, const char *name, int *err)
 {
-    static int next_index;
     struct stat st;
     if (stat(disk_path, &st) != 0) {
         *err = errno;
@@ -78,7 +77,6 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
     src->disk_path = arena_strdup(arena, disk_path);
     src->text = arena_strndup(arena, buf, len);
     src->len = len;
-    src->index = next_index++;
     free(buf);
     return src;
 }
@@ -253,6 +251,7 @@ static File *load_virtual(Compiler *c, const char *name, const char *disk_path)
         diag_error(c->diag, (Loc){ 0 }, "%s: %s", disk_path, strerror(err));
         return NULL;
     }
+    src->index = c->sources_read++;
     File *f = parse_file(src, c->arena, c->diag);
     f->name = arena_strdup(c->arena, name);
     VEC_PUSH(c->arena, &c->loading, f->name);

@@ -753,24 +753,14 @@ static void readcb(struct bufferevent *bev, void *arg)
          * bytes; on_connected() comes back for them. */
         return;
     }
-    struct evbuffer *in = bufferevent_get_input(bev);
-    while (evbuffer_get_length(in) > 0) {
-        struct evbuffer_iovec v[8];
-        int nv = evbuffer_peek(in, -1, NULL, v, 8);
-        size_t used = 0;
-        for (int i = 0; i < nv && i < 8; i++) {
-            ssize_t rv = nghttp2_session_mem_recv(c->ng, v[i].iov_base, v[i].iov_len);
-            if (rv < 0) {
-                char buf[128];
-                snprintf(buf, sizeof buf, "HTTP/2 protocol error from the server: %s",
-                         nghttp2_strerror((int)rv));
-                conn_fail(c, TRPC_STATUS_UNAVAILABLE, buf);
-                channel_flush(ch);
-                return;
-            }
-            used += v[i].iov_len;
-        }
-        evbuffer_drain(in, used);
+    int rv = trpc__h2_feed(c->ng, bufferevent_get_input(bev));
+    if (rv < 0) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "HTTP/2 protocol error from the server: %s",
+                 nghttp2_strerror(rv));
+        conn_fail(c, TRPC_STATUS_UNAVAILABLE, buf);
+        channel_flush(ch);
+        return;
     }
     c->dirty = true;
     channel_flush(ch);

@@ -154,4 +154,10 @@ int trpc__libevent_threads(void);
  * an errno value. */
 int trpc__thread_create(pthread_t *th, void *(*fn)(void *), void *arg);
 
+/* h2feed.c: feed everything in `in` to the session, draining what it took.
+ * 0, or the nghttp2 error (negative) that stopped it; the bytes from the
+ * failing chunk on stay in `in`. */
+struct evbuffer;
+int trpc__h2_feed(nghttp2_session *ng, struct evbuffer *in);
+
 #endif /* TYPERPC_RUNTIME_INTERNAL_H */

@@ -1243,24 +1243,14 @@ static void readcb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
-    while (evbuffer_get_length(in) > 0) {
-        struct evbuffer_iovec v[8];
-        int nv = evbuffer_peek(in, -1, NULL, v, 8);
-        size_t used = 0;
-        for (int i = 0; i < nv && i < 8; i++) {
-            ssize_t rv = nghttp2_session_mem_recv(c->ng, v[i].iov_base, v[i].iov_len);
-            if (rv < 0) {
-                /* Garbage or a protocol violation: nghttp2 queued GOAWAY when
-                 * it could; send it and drop the connection. */
-                evbuffer_drain(in, evbuffer_get_length(in));
-                nghttp2_session_terminate_session(c->ng, NGHTTP2_PROTOCOL_ERROR);
-                c->dirty = true;
-                worker_flush(w);
-                return;
-            }
-            used += v[i].iov_len;
-        }
-        evbuffer_drain(in, used);
+    if (trpc__h2_feed(c->ng, in) < 0) {
+        /* Garbage or a protocol violation: nghttp2 queued GOAWAY when it
+         * could; send it and drop the connection. */
+        evbuffer_drain(in, evbuffer_get_length(in));
+        nghttp2_session_terminate_session(c->ng, NGHTTP2_PROTOCOL_ERROR);
+        c->dirty = true;
+        worker_flush(w);
+        return;
     }
     c->dirty = true;
     worker_flush(w);
