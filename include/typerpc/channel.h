@@ -3,15 +3,22 @@
  *
  * A channel is one HTTP/2 connection to one target, shared by every call made
  * on it.  It runs its own I/O thread with a libevent loop; the functions here
- * are safe to call from any number of threads at once.  It connects lazily on
- * the first call, reconnects after a failure with exponential backoff
- * (calls made while it cannot connect fail at once with UNAVAILABLE), and
- * opens a new connection when the server sends GOAWAY.
+ * are safe to call from any number of threads at once.  It resolves the
+ * target's name asynchronously (libevent's evdns, never blocking the loop),
+ * connects lazily on the first call, reconnects after a failure with
+ * exponential backoff (calls made while it cannot connect fail at once with
+ * UNAVAILABLE unless they ask to wait for ready), opens a new connection
+ * when the server sends GOAWAY, and can keep connections alive with pings.
  *
- * Blocking calls submit their work to the I/O thread and wait on a condition
- * variable; asynchronous calls run their completion callback on the I/O
- * thread (so a callback must not block, and must not call blocking functions
- * of the same channel).
+ * Blocking calls submit their work to the I/O thread and wait; asynchronous
+ * calls run their callbacks on the I/O thread (so a callback must not block,
+ * and must not call blocking functions of the same channel).
+ *
+ * Generated code gives each service a client type,
+ * `struct Pkg__Svc_Client { trpc_channel *const base; }`, made from a
+ * channel with pkg__svc__client(ch), and each streaming method a stream
+ * type, `struct Pkg__Svc_M_Stream { trpc_stream *const base; }`; the
+ * functions below take `x->base`.
  */
 #ifndef TYPERPC_CHANNEL_H
 #define TYPERPC_CHANNEL_H
@@ -24,36 +31,41 @@ extern "C" {
 
 typedef struct trpc_channel trpc_channel;
 
+/* Channel options.  Fill with TRPC_CHANNEL_OPTS(...); a zero field means
+ * the default given. */
 typedef struct trpc_channel_opts {
-    size_t max_recv_message_size;  /* default 4 MiB; larger -> RESOURCE_EXHAUSTED */
-    int connect_timeout_ms;        /* default 20000 */
-    int backoff_initial_ms;        /* first wait after a failed connect; default 1000 */
-    int backoff_max_ms;            /* default 120000 */
-    const char *authority;         /* :authority; default the target */
+    size_t size;                   /* sizeof(trpc_channel_opts) */
+    size_t max_recv_message_size;  /* 0: 4 MiB; larger replies fail the call
+                                      with RESOURCE_EXHAUSTED */
+    int connect_timeout_ms;        /* 0: 20000 */
+    int backoff_initial_ms;        /* first wait after a failed connect; 0: 1000 */
+    int backoff_max_ms;            /* 0: 120000 (multiplier 1.6, jitter 0.2) */
+    const char *authority;         /* :authority; NULL: the target */
+    /* Back-pressure on each stream's requests. */
+    size_t send_high_water;        /* a blocking send waits while this much is
+                                      unsent; 0: 1 MiB */
+    size_t max_send_buffer;        /* a send that cannot wait (on the I/O
+                                      thread) fails with TRPC_EFULL past this;
+                                      0: 4 MiB */
+    size_t recv_buffer;            /* unread replies per stream before flow
+                                      control holds the server back; 0: 1 MiB */
+    /* Keepalive (gRPC's client keepalive). */
+    int keepalive_time_ms;         /* ping after this long without reading
+                                      anything; 0: never */
+    int keepalive_timeout_ms;      /* close the connection (its calls fail
+                                      UNAVAILABLE) when a ping is not answered
+                                      within this; 0: 20 s */
+    bool keepalive_without_calls;  /* ping also when no call is open */
 } trpc_channel_opts;
 
-/* Fills *opts with the defaults. */
-TRPC_EXPORT void trpc_channel_opts_init(trpc_channel_opts *opts);
+#define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)
 
-/* Per-call options; every field is optional (a zeroed struct, or a NULL
- * pointer to it, means "none").  Out-fields are written when the call ends
- * (trpc_stream_finish(), before a blocking call returns, or before an async
- * callback runs) and must stay valid until then. */
-typedef struct trpc_call_opts {
-    int64_t timeout_ms;            /* > 0: deadline, sent as grpc-timeout */
-    const trpc_metadata *metadata; /* custom metadata to send; copied */
-    trpc_metadata *headers;        /* out: response headers (appended) */
-    trpc_metadata *trailers;       /* out: trailers (appended) */
-    char **message;                /* out: status message, malloc'd, free() it;
-                                      NULL when the status has none */
-    ProtobufCAllocator *allocator; /* decodes replies; NULL = malloc */
-} trpc_call_opts;
-
-/* Creates a channel to target: "host:port", "[v6addr]:port" or
- * "unix:/path".  Does not connect.  Errors: TRPC_EINVAL, TRPC_EADDR (cannot
- * be parsed), TRPC_ENOMEM, TRPC_ELIBEVENT, TRPC_ESYS. */
-TRPC_EXPORT int trpc_channel_new(trpc_channel **out, const char *target,
-                                 const trpc_channel_opts *opts);
+/* Creates a channel to target: "host:port" (host resolved asynchronously;
+ * every address is tried in turn), "[v6addr]:port" or "unix:/path".  Does
+ * not connect.  Errors: TRPC_EINVAL, TRPC_EADDR (cannot be parsed),
+ * TRPC_ENOMEM, TRPC_ELIBEVENT, TRPC_ESYS. */
+TRPC_EXPORT trpc_error trpc_channel_new(trpc_channel **out, const char *target,
+                                        const trpc_channel_opts *opts);
 
 /* Cancels calls still in flight (async callbacks run with CANCELLED), closes
  * the connection and joins the I/O thread.  Every trpc_stream of the channel
@@ -61,7 +73,52 @@ TRPC_EXPORT int trpc_channel_new(trpc_channel **out, const char *target,
  * no-op. */
 TRPC_EXPORT void trpc_channel_free(trpc_channel *ch);
 
-/* ---- unary ----------------------------------------------------------------- */
+/* ---- cancellation from any thread ----------------------------------------------- */
+
+/* A cancellation token: given to any number of calls through
+ * trpc_call_opts.cancel, it cancels them all when cancelled, from any
+ * thread (a blocking call then returns CANCELLED; the server sees
+ * RST_STREAM CANCEL).  A call started with a token already cancelled fails
+ * at once with CANCELLED.  Thread-safe; reference-counted internally, so it
+ * may be freed while calls still use it. */
+typedef struct trpc_cancel_token trpc_cancel_token;
+
+/* Errors: TRPC_EINVAL, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_cancel_token_new(trpc_cancel_token **out);
+TRPC_EXPORT void trpc_cancel_token_cancel(trpc_cancel_token *t);
+TRPC_EXPORT bool trpc_cancel_token_is_cancelled(const trpc_cancel_token *t);
+/* NULL is a no-op. */
+TRPC_EXPORT void trpc_cancel_token_free(trpc_cancel_token *t);
+
+/* ---- per-call options ----------------------------------------------------------- */
+
+/* Fill with TRPC_CALL_OPTS(...); every field is optional.  Out-fields are
+ * written when the call ends (trpc_stream_finish(), before a blocking call
+ * returns, or before an async callback runs) and must stay valid until then. */
+typedef struct trpc_call_opts {
+    size_t size;                   /* sizeof(trpc_call_opts) */
+    int64_t timeout_ms;            /* > 0: deadline this long from the start,
+                                      sent as grpc-timeout */
+    int64_t deadline;              /* > 0 and < INT64_MAX: an absolute deadline
+                                      on the trpc_now_ms() clock (pass
+                                      trpc_call_deadline() of the call being
+                                      served to propagate it); with timeout_ms
+                                      too, the earlier applies */
+    const trpc_metadata *metadata; /* custom metadata to send; copied */
+    trpc_metadata *headers;        /* out: response headers (appended) */
+    trpc_metadata *trailers;       /* out: trailers (appended) */
+    char **message;                /* out: status message, malloc'd, free() it;
+                                      NULL when the status has none */
+    ProtobufCAllocator *allocator; /* decodes replies; NULL = malloc */
+    trpc_cancel_token *cancel;     /* cancels the call; held until it ends */
+    bool wait_for_ready;           /* while the channel cannot connect, wait
+                                      (until the deadline) instead of failing
+                                      with UNAVAILABLE at once */
+} trpc_call_opts;
+
+#define TRPC_CALL_OPTS(...) TRPC_OPTS_SIZED(trpc_call_opts, __VA_ARGS__)
+
+/* ---- unary ------------------------------------------------------------------------ */
 
 /* Calls method m (which must be TRPC_UNARY) with req and waits.  On
  * TRPC_STATUS_OK *reply is a new message of type m->output, decoded with
@@ -77,52 +134,62 @@ TRPC_EXPORT trpc_status trpc_channel_unary(trpc_channel *ch, const trpc_method *
  * generated code hands its typed callback to its own thunk this way. */
 typedef void (*trpc_fn)(void);
 
-/* Completion of an async unary call, on the channel's I/O thread.  reply is
- * NULL unless code is TRPC_STATUS_OK; the callback owns it (free with
- * protobuf_c_message_free_unpacked(reply, allocator)).  message is the
- * status message or NULL, valid during the callback.  fn and user are what
- * was given to trpc_channel_unary_async(). */
-typedef void (*trpc_unary_done)(trpc_status code, const char *message,
-                                ProtobufCMessage *reply, trpc_fn fn, void *user);
+/* The outcome of an async unary call, valid during its callback. */
+typedef struct trpc_unary_result {
+    trpc_status status;
+    const char *message;            /* status message, or NULL */
+    ProtobufCMessage *reply;        /* NULL unless status is OK; the callback
+                                       owns it (free with
+                                       protobuf_c_message_free_unpacked(reply,
+                                       opts->allocator)) */
+    const trpc_metadata *headers;   /* response headers (never NULL) */
+    const trpc_metadata *trailers;  /* trailers (never NULL) */
+} trpc_unary_result;
+
+/* Completion of an async unary call, on the channel's I/O thread.  fn and
+ * user are what was given to trpc_channel_unary_async(). */
+typedef void (*trpc_unary_done)(const trpc_unary_result *result, trpc_fn fn, void *user);
 
 /* Starts a unary call and returns at once; done runs exactly once if and
- * only if this returns 0 (possibly before this returns, on the I/O thread).
- * opts->message is ignored (the callback gets the message); the other
- * out-fields must stay valid until the callback.  Errors: TRPC_EINVAL,
- * TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_channel_unary_async(trpc_channel *ch, const trpc_method *m,
-                                         const ProtobufCMessage *req,
-                                         const trpc_call_opts *opts,
-                                         trpc_unary_done done, trpc_fn fn,
-                                         void *user);
+ * only if this returns TRPC_OK (possibly before this returns, on the I/O
+ * thread).  opts->message, headers and trailers are ignored (the result
+ * carries them).  Errors: TRPC_EINVAL, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_channel_unary_async(trpc_channel *ch, const trpc_method *m,
+                                                const ProtobufCMessage *req,
+                                                const trpc_call_opts *opts,
+                                                trpc_unary_done done, trpc_fn fn,
+                                                void *user);
 
-/* ---- streams (any kind of method) ------------------------------------------- */
+/* ---- streams (any kind of method) ---------------------------------------------------- */
 
 /* A client call with message streams in both directions; used by one thread
  * at a time per direction (one may send while another receives). */
 typedef struct trpc_stream trpc_stream;
 
-/* Starts a call of method m.  opts (and what it points to) must stay valid
- * until trpc_stream_finish().  The stream must be finished with
+/* Starts a call of method m in *out.  opts (and what it points to) must stay
+ * valid until trpc_stream_finish().  The stream must be finished with
  * trpc_stream_finish() in every case.  Errors: TRPC_EINVAL, TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_stream_start(trpc_channel *ch, const trpc_method *m,
-                                  const trpc_call_opts *opts, trpc_stream **out);
+TRPC_EXPORT trpc_error trpc_stream_start(trpc_stream **out, trpc_channel *ch,
+                                         const trpc_method *m, const trpc_call_opts *opts);
 
-/* Queues a request message (of type m->input).  Waits while 4 MiB or more
- * of earlier messages are still unsent (back-pressure); otherwise returns
- * once the message is serialized.
+/* Queues a request message (of type m->input).  Off the I/O thread it waits
+ * while send_high_water or more is unsent (back-pressure); on the I/O thread
+ * it never waits and fails with TRPC_EFULL past max_send_buffer.
  * Errors: TRPC_EINVAL (wrong type), TRPC_ESTATE (after close_send),
- * TRPC_ECLOSED (the call has ended: finish it to learn why), TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_stream_send(trpc_stream *s, const ProtobufCMessage *msg);
+ * TRPC_ECLOSED (the call has ended, e.g. the server already sent its
+ * status: finish it to learn it), TRPC_EFULL, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_stream_send(trpc_stream *s, const ProtobufCMessage *msg);
 
-/* Half-closes: no more requests.  Errors: TRPC_ESTATE if already closed. */
-TRPC_EXPORT int trpc_stream_close_send(trpc_stream *s);
+/* Half-closes: no more requests.  Errors: TRPC_ESTATE if already closed,
+ * TRPC_ECLOSED if the call has ended. */
+TRPC_EXPORT trpc_error trpc_stream_close_send(trpc_stream *s);
 
-/* Waits for the next reply.  Returns 1 and a new message in *msg (decoded
- * with opts->allocator, the caller frees it), or 0 at the end of the reply
- * stream (then call trpc_stream_finish() for the status), or TRPC_EDECODE if
- * a reply does not decode (the call is cancelled with INTERNAL). */
-TRPC_EXPORT int trpc_stream_recv(trpc_stream *s, ProtobufCMessage **msg);
+/* Waits for the next reply.  true: *msg is a new message (decoded with
+ * opts->allocator; the caller frees it).  false: *msg is NULL, the replies
+ * are over (ended, failed, or a reply did not decode, which cancels the
+ * call with INTERNAL): trpc_stream_finish() tells the status.  Always false
+ * on an async stream. */
+TRPC_EXPORT bool trpc_stream_recv(trpc_stream *s, ProtobufCMessage **msg);
 
 /* Waits for the response headers and returns them (valid until finish), or
  * NULL if the call ended without any (Trailers-Only or failure). */
@@ -132,9 +199,31 @@ TRPC_EXPORT const trpc_metadata *trpc_stream_headers(trpc_stream *s);
  * it had already ended.  Thread-safe; the stream must still be finished. */
 TRPC_EXPORT void trpc_stream_cancel(trpc_stream *s);
 
-/* Waits for the call to end, fills opts' out-fields, frees the stream and
- * returns the status.  Replies not yet received are discarded. */
+/* Waits for the call to end (half-closing first if needed), fills opts'
+ * out-fields, frees the stream and returns the status.  Replies not yet
+ * received are discarded. */
 TRPC_EXPORT trpc_status trpc_stream_finish(trpc_stream *s);
+
+/* For a call with a single reply (client streaming): half-closes if needed,
+ * waits for the reply and the status, and frees the stream like
+ * trpc_stream_finish().  On TRPC_STATUS_OK *reply is the reply (the caller
+ * frees it); a missing or second reply turns OK into INTERNAL.  Otherwise
+ * *reply is NULL.  On an async stream it is trpc_stream_finish() with
+ * *reply NULL (the reply went to on_message). */
+TRPC_EXPORT trpc_status trpc_stream_finish_unary(trpc_stream *s, ProtobufCMessage **reply);
+
+/* Bytes of request messages queued and not yet sent (thread-safe). */
+TRPC_EXPORT size_t trpc_stream_send_buffered(const trpc_stream *s);
+/* True while less than send_high_water is unsent and the call can still
+ * send (thread-safe). */
+TRPC_EXPORT bool trpc_stream_is_writable(const trpc_stream *s);
+
+typedef void trpc_stream_cb(trpc_stream *s, void *arg);
+/* Asks for fn(s, arg) once, on the I/O thread, when the unsent requests are
+ * at or below half of send_high_water (at once if they already are).  It
+ * does not run if the call ends first.  One request at a time.  From any
+ * thread.  Errors: TRPC_EINVAL, TRPC_ECLOSED. */
+TRPC_EXPORT trpc_error trpc_stream_on_drain(trpc_stream *s, trpc_stream_cb *fn, void *arg);
 
 /* ---- async streams (event-driven programs) ----------------------------------- */
 
@@ -148,31 +237,21 @@ typedef struct trpc_stream_handlers {
     void (*on_message)(trpc_stream *s, ProtobufCMessage *msg, trpc_fn fn, void *user);
     /* The call ended (exactly once, after the last on_message); opts'
      * headers and trailers are filled; message is valid during the call. */
-    void (*on_done)(trpc_stream *s, trpc_status code, const char *message, trpc_fn fn,
-                    void *user);
-    trpc_fn message_fn, done_fn;
+    void (*on_status)(trpc_stream *s, trpc_status code, const char *message, trpc_fn fn,
+                      void *user);
+    trpc_fn message_fn, status_fn;
 } trpc_stream_handlers;
 
-/* Starts a call whose replies and end are delivered to h (copied) instead
- * of trpc_stream_recv() (which answers TRPC_ESTATE on it).  Send,
- * close_send and cancel work as for any stream, from any thread, and never
- * wait for room when called on the I/O thread.  The stream must still be
- * released with trpc_stream_finish(), which may be called from on_done
- * (it does not wait then) or after it.  Errors: TRPC_EINVAL (no on_done),
+/* Starts a call in *out whose replies and end are delivered to h (copied)
+ * instead of trpc_stream_recv().  Send, close_send and cancel work as for
+ * any stream, from any thread.  The stream must still be released with
+ * trpc_stream_finish(), which may be called from on_status (it does not
+ * wait then) or after it.  Errors: TRPC_EINVAL (no on_status),
  * TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_stream_start_async(trpc_channel *ch, const trpc_method *m,
-                                        const trpc_call_opts *opts,
-                                        const trpc_stream_handlers *h, void *user,
-                                        trpc_stream **out);
-
-/* For a call with a single reply (client streaming, or unary driven through
- * a stream): half-closes if needed, waits for the reply and the status, and
- * frees the stream like trpc_stream_finish().  On TRPC_STATUS_OK *reply is
- * the reply (the caller frees it); a missing or second reply turns OK into
- * INTERNAL.  Otherwise *reply is NULL.  On an async stream it is
- * trpc_stream_finish() with *reply NULL (the reply went to on_message). */
-TRPC_EXPORT trpc_status trpc_stream_finish_unary(trpc_stream *s,
-                                                 ProtobufCMessage **reply);
+TRPC_EXPORT trpc_error trpc_stream_start_async(trpc_stream **out, trpc_channel *ch,
+                                               const trpc_method *m,
+                                               const trpc_call_opts *opts,
+                                               const trpc_stream_handlers *h, void *user);
 
 #ifdef __cplusplus
 }

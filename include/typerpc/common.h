@@ -3,12 +3,20 @@
  *
  * The export macro, the library's error codes (one X-macro makes the enum,
  * trpc_strerror() and trpc_err_name()), the gRPC status codes with the
- * protocol's numbers, metadata lists, and the method and service descriptors
- * that generated code hands to the generic call layer.
+ * protocol's numbers, the convention for option structs, metadata lists,
+ * and the method and service descriptors that generated code hands to the
+ * generic call layer.
  *
- * Two kinds of failure exist and never mix: a library error (an int, 0 or a
- * negative TRPC_E* code) says an API call could not do what it was asked; a
- * gRPC status (trpc_status) is the outcome of a remote call.
+ * Two kinds of result exist and never mix, and each has its own enum type:
+ *  - trpc_error: a library error.  TRPC_OK (0) or a negative TRPC_E* code;
+ *    it says an API call could not do what it was asked.
+ *  - trpc_status: the outcome of a remote call, a gRPC status code with the
+ *    protocol's number (0..16), plus TRPC_PENDING, which only a server
+ *    handler returns ("not finished yet").  No trpc_status value equals a
+ *    trpc_error value other than 0 (TRPC_OK and TRPC_STATUS_OK), and
+ *    trpc_status has no negative value, so its underlying type differs from
+ *    int: a handler declared to return int or trpc_error does not fit a
+ *    handler slot.
  */
 #ifndef TYPERPC_COMMON_H
 #define TYPERPC_COMMON_H
@@ -40,12 +48,15 @@ extern "C" {
     X(LISTEN, -4, "cannot bind or listen on the address")                    \
     X(STATE, -5, "operation not allowed in the current state")               \
     X(SYS, -6, "system call failed")                                         \
-    X(CLOSED, -7, "the call is already finished")                            \
+    X(CLOSED, -7, "the call has ended")                                      \
     X(TOOBIG, -8, "message larger than the allowed maximum")                 \
     X(DECODE, -9, "message cannot be decoded")                               \
     X(EXISTS, -10, "already registered")                                     \
     X(LIBEVENT, -11, "libevent reported a failure")                          \
-    X(HTTP2, -12, "nghttp2 reported a failure")
+    X(HTTP2, -12, "nghttp2 reported a failure")                              \
+    X(FULL, -13, "send buffer full: wait until it drains")                   \
+    X(TIMEDOUT, -14, "timed out")                                            \
+    X(NOENT, -15, "no such service or method")
 
 typedef enum trpc_error {
     TRPC_OK = 0,
@@ -55,9 +66,9 @@ typedef enum trpc_error {
 } trpc_error;
 
 /* A sentence describing a library error code; never NULL. */
-TRPC_EXPORT const char *trpc_strerror(int err);
+TRPC_EXPORT const char *trpc_strerror(trpc_error err);
 /* The code's name without prefix, e.g. "NOMEM"; "OK" for 0; never NULL. */
-TRPC_EXPORT const char *trpc_err_name(int err);
+TRPC_EXPORT const char *trpc_err_name(trpc_error err);
 
 /* ---- gRPC status codes ------------------------------------------------- */
 
@@ -71,20 +82,46 @@ TRPC_EXPORT const char *trpc_err_name(int err);
     X(DATA_LOSS, 15) X(UNAUTHENTICATED, 16)
 
 typedef enum trpc_status {
-    /* Not a gRPC code: a server handler returns it to say "the call is not
-     * finished yet" (see trpc_call_finish()).  Never seen by a client. */
-    TRPC_PENDING = -1,
 #define TRPC__STATUS_ENUM(name, num) TRPC_STATUS_##name = (num),
     TRPC_STATUS_MAP(TRPC__STATUS_ENUM)
 #undef TRPC__STATUS_ENUM
+    /* Not a gRPC code: a server handler returns it to say "the call is not
+     * finished yet"; it is finished later with the method's __finish (see
+     * typerpc/server.h).  Never seen by a client.  A handler that returns
+     * any other value outside 0..16 ends its call with INTERNAL. */
+    TRPC_PENDING = 256
 } trpc_status;
 
 /* The code's protocol name, e.g. "DEADLINE_EXCEEDED"; "PENDING" for
  * TRPC_PENDING; "UNKNOWN_STATUS" for numbers outside the protocol. */
 TRPC_EXPORT const char *trpc_status_name(trpc_status code);
+/* True for the 17 gRPC codes (0..16). */
+TRPC_EXPORT bool trpc_status_valid(trpc_status code);
 
 /* Monotonic clock in milliseconds: the time base of call deadlines. */
 TRPC_EXPORT int64_t trpc_now_ms(void);
+
+/* ---- option structs ----------------------------------------------------- */
+
+/*
+ * Every options struct (trpc_server_opts, trpc_channel_opts, trpc_call_opts)
+ * begins with `size_t size`, which the caller sets to sizeof the struct it
+ * was compiled with; the library reads only the fields that fit in it, so a
+ * later version can add fields without breaking programs built against an
+ * earlier one.  Every other field's zero value means "the default", so the
+ * usual way to fill one is the matching macro, a compound literal with the
+ * size set and the fields you name:
+ *
+ *     trpc_server_opts o = TRPC_SERVER_OPTS(.workers = 4);
+ *     st = helloworld__greeter__say_hello(greeter, &req, &reply,
+ *                                         &TRPC_CALL_OPTS(.timeout_ms = 500));
+ *
+ * A NULL options pointer means all defaults.  A struct whose size is 0 (not
+ * initialised with the macro) or larger than the library knows is rejected
+ * with TRPC_EINVAL (for a call: INVALID_ARGUMENT), so a forgotten size never
+ * silently drops a setting.
+ */
+#define TRPC_OPTS_SIZED(type, ...) ((type){ .size = sizeof(type), __VA_ARGS__ })
 
 /* ---- metadata ---------------------------------------------------------- */
 
@@ -104,7 +141,7 @@ TRPC_EXPORT int64_t trpc_now_ms(void);
 typedef struct trpc_metadata trpc_metadata;
 
 /* Creates an empty list in *out.  Errors: TRPC_EINVAL, TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_metadata_new(trpc_metadata **out);
+TRPC_EXPORT trpc_error trpc_metadata_new(trpc_metadata **out);
 /* Frees the list and every entry; NULL is a no-op. */
 TRPC_EXPORT void trpc_metadata_free(trpc_metadata *md);
 /* Removes every entry (keeps its memory for reuse). */
@@ -112,19 +149,19 @@ TRPC_EXPORT void trpc_metadata_clear(trpc_metadata *md);
 /* Appends a copy of key and the len bytes at value (duplicates allowed).
  * Errors: TRPC_EINVAL for a bad or reserved key, or a non-printable value
  * for a non-binary key; TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_metadata_add(trpc_metadata *md, const char *key,
-                                  const void *value, size_t len);
+TRPC_EXPORT trpc_error trpc_metadata_add(trpc_metadata *md, const char *key,
+                                         const void *value, size_t len);
 /* Same, for a NUL-terminated value. */
-TRPC_EXPORT int trpc_metadata_add_str(trpc_metadata *md, const char *key,
-                                      const char *value);
-/* Number of entries. */
+TRPC_EXPORT trpc_error trpc_metadata_add_str(trpc_metadata *md, const char *key,
+                                             const char *value);
+/* Number of entries (0 for NULL). */
 TRPC_EXPORT size_t trpc_metadata_count(const trpc_metadata *md);
 /* Entry i: key and value stay valid until the list changes or is freed.
  * Values are NUL-terminated for convenience (len excludes the NUL).
  * Errors: TRPC_EINVAL if i is out of range. */
-TRPC_EXPORT int trpc_metadata_at(const trpc_metadata *md, size_t i,
-                                 const char **key, const void **value,
-                                 size_t *len);
+TRPC_EXPORT trpc_error trpc_metadata_at(const trpc_metadata *md, size_t i,
+                                        const char **key, const void **value,
+                                        size_t *len);
 /* The first value stored under key (and its length in *len if len is not
  * NULL), or NULL if there is none. */
 TRPC_EXPORT const void *trpc_metadata_get(const trpc_metadata *md,
@@ -133,7 +170,7 @@ TRPC_EXPORT const void *trpc_metadata_get(const trpc_metadata *md,
 /* ---- method and service descriptors ------------------------------------ */
 
 typedef enum trpc_method_kind {
-    TRPC_UNARY = 0,           /* one request, one reply */
+    TRPC_UNARY = 0,            /* one request, one reply */
     TRPC_SERVER_STREAMING = 1, /* one request, a stream of replies */
     TRPC_CLIENT_STREAMING = 2, /* a stream of requests, one reply */
     TRPC_BIDI_STREAMING = 3    /* both sides stream */

@@ -4,11 +4,18 @@
  * A server owns worker threads, each with its own libevent loop and its own
  * listening socket (SO_REUSEPORT for TCP), so connections spread over cores
  * and the hot path shares no locks.  A connection lives on one worker for its
- * whole life and so do its calls: handlers run on that worker's thread.
+ * whole life and so do its calls: their notifications run on that worker's
+ * thread, unless the method was put on the server's executor (a thread pool
+ * for handlers that block).
  *
- * Use: trpc_server_new(), register services (generated xxx__serve()
- * functions call trpc_server_add_service()), trpc_server_listen() one or more
- * addresses, trpc_server_start(), ... trpc_server_shutdown(), trpc_server_free().
+ * Use: trpc_server_new(), register services (generated pkg__svc__serve()
+ * functions call trpc_server_add_service()), optionally
+ * trpc_server_use_executor(), trpc_server_listen() one or more addresses,
+ * trpc_server_start(), ... trpc_server_shutdown(), trpc_server_free().
+ *
+ * Generated code gives each method its own call type,
+ * `struct Pkg__Svc_M_Call { trpc_call *const base; }`, and its own
+ * notification types; the functions below take `call->base`.
  */
 #ifndef TYPERPC_SERVER_H
 #define TYPERPC_SERVER_H
@@ -22,147 +29,301 @@ extern "C" {
 
 typedef struct trpc_server trpc_server;
 
-/* A call being served.  Owned by the library; valid from the first handler
- * invocation until the handler returns a final status, or - if it returned
- * TRPC_PENDING - until it calls trpc_call_finish(). */
+/* A call being served (see "The life of a call" below). */
 typedef struct trpc_call trpc_call;
 
+/* Server options.  Fill with TRPC_SERVER_OPTS(...); a zero field means the
+ * default given. */
 typedef struct trpc_server_opts {
-    unsigned workers;               /* worker threads; 0 = one per core */
-    size_t max_recv_message_size;   /* default 4 MiB; larger -> RESOURCE_EXHAUSTED */
-    uint32_t max_concurrent_streams;  /* per connection; default 100 */
-    uint32_t max_header_list_size;  /* bytes of request headers; default 16 KiB */
-    int idle_timeout_ms;            /* GOAWAY a connection without calls for
-                                       this long; 0 = never (the default) */
+    size_t size;                      /* sizeof(trpc_server_opts) */
+    unsigned workers;                 /* worker threads; 0: one per core */
+    size_t max_recv_message_size;     /* 0: 4 MiB; larger requests fail with
+                                         RESOURCE_EXHAUSTED */
+    uint32_t max_concurrent_streams;  /* per connection; 0: 100 */
+    uint32_t max_header_list_size;    /* bytes of request headers; 0: 16 KiB */
+    int idle_timeout_ms;              /* GOAWAY a connection without calls for
+                                         this long; 0: never */
+    /* Back-pressure on each call's output (reply messages the peer has not
+     * taken yet: waiting for its flow-control window or the socket). */
+    size_t send_high_water;           /* above it the call is not writable
+                                         (trpc_call_is_writable()); the drain
+                                         callback runs once it is back at or
+                                         below half of it; 0: 1 MiB */
+    size_t max_send_buffer;           /* a write that would take the call's
+                                         buffered output above this fails with
+                                         TRPC_EFULL (a message alone in an
+                                         empty buffer is always accepted);
+                                         0: 4 MiB; at least send_high_water */
+    unsigned executor_threads;        /* threads of the executor, started only
+                                         if a method uses it; 0: 4 */
+    /* Keepalive (gRPC's keepalive and ping-enforcement rules). */
+    int keepalive_time_ms;            /* ping a connection quiet this long;
+                                         0: 2 hours; -1: never */
+    int keepalive_timeout_ms;         /* close it if the ping is not answered
+                                         within this; 0: 20 s */
+    int min_ping_interval_ms;         /* a client ping sooner than this after
+                                         the previous one (with no data sent
+                                         in between) is a strike; 0: 5 min */
+    bool permit_keepalive_without_calls; /* client pings with no call open
+                                         are not strikes; default false */
+    unsigned max_ping_strikes;        /* GOAWAY ENHANCE_YOUR_CALM
+                                         "too_many_pings" after more strikes
+                                         than this; 0: 2 */
 } trpc_server_opts;
 
-/* Fills *opts with the defaults. */
-TRPC_EXPORT void trpc_server_opts_init(trpc_server_opts *opts);
+#define TRPC_SERVER_OPTS(...) TRPC_OPTS_SIZED(trpc_server_opts, __VA_ARGS__)
+
+/* ---- the life of a call --------------------------------------------------------
+ *
+ * Notifications.  Generated code registers, per method, up to four typed
+ * notifications (the generic forms are below):
+ *  - message: a request message arrived.  For unary and server-streaming
+ *    methods it comes once, after the request stream ended, with the whole
+ *    request; for client-streaming and bidi methods, once per message.
+ *  - start (client-streaming and bidi only; optional): the call began,
+ *    before any message.
+ *  - end (client-streaming and bidi only; required): the client half-closed:
+ *    no more request messages.
+ *  - done (optional): the call is over, with why (trpc_done_reason).  It runs
+ *    exactly once per call, last.
+ * A call's notifications, and its timer and drain callbacks, run one at a
+ * time, in order, in the call's context: its worker thread, or for a method
+ * on the executor one executor thread at a time.
+ *
+ * Results.  message, start and end return a trpc_status: a gRPC code
+ * finishes the call with it (for unary and client-streaming methods the
+ * reply given to the handler is sent first when the code is OK; a message
+ * set with trpc_call_error() goes as grpc-message); TRPC_PENDING means "not
+ * finished yet": a streaming-input call then waits for more input, and a
+ * unary, server-streaming or end handler that returns it will finish the
+ * call later with the method's __finish (trpc_call_finish()), from any
+ * thread.
+ *
+ * Finishing and holding.  A call is finished exactly once: by a handler's
+ * status, by __finish, or by the runtime (client cancellation, deadline,
+ * lost connection, shutdown, bad input, see trpc_done_reason).  The
+ * application *holds* a call from the moment a unary, server-streaming or
+ * end handler returns TRPC_PENDING, or it calls trpc_call_hold(), until it
+ * calls __finish.  A call handle is valid until the done notification has
+ * returned and, if the call is held, until the application's __finish,
+ * whichever is later: a thread that keeps a call may always finish it,
+ * even after the call ended on the wire (__finish then returns
+ * TRPC_ECLOSED and only releases the hold).  An unheld call is gone when
+ * its done notification returns.
+ *
+ * Memory.  Each call has an arena: the request is decoded into it (a
+ * streamed request message is valid only during its notification; a unary
+ * or server-streaming request for the whole call), the reply is allocated
+ * and initialised in it, and the handler allocates the reply's strings,
+ * bytes and sub-messages from it (trpc_call_alloc(), trpc_call_strdup(),
+ * trpc_call_allocator()).  It is freed in one step when the call is gone.
+ */
+
+/* Why a call ended; given to the done notification. */
+typedef enum trpc_done_reason {
+    TRPC_DONE_FINISHED = 0,       /* the application's status was sent */
+    TRPC_DONE_CANCELLED = 1,      /* the client cancelled (RST_STREAM) */
+    TRPC_DONE_DEADLINE = 2,       /* the deadline passed (the client gets
+                                     DEADLINE_EXCEEDED) */
+    TRPC_DONE_CONNECTION_LOST = 3,/* the connection closed or broke first */
+    TRPC_DONE_SHUTDOWN = 4,       /* cancelled when the shutdown grace ran out */
+    TRPC_DONE_FAILED = 5          /* the runtime ended it with an error status:
+                                     malformed or oversized input, or out of
+                                     memory (trpc_call_status() tells which) */
+} trpc_done_reason;
+
+/* "FINISHED", "CANCELLED", ...; never NULL. */
+TRPC_EXPORT const char *trpc_done_reason_name(trpc_done_reason why);
 
 /*
- * The generic handler that generated code registers for each method.  The
- * library calls it on the call's worker thread:
- *  - TRPC_UNARY: once, in = the request, out = the reply to fill.
- *  - TRPC_SERVER_STREAMING: once, in = the request, out = the call (a writer).
- *  - TRPC_CLIENT_STREAMING: once per request message (in != NULL), then once
- *    with in == NULL when the client half-closes or the call is cancelled;
- *    out = the reply to fill.
- *  - TRPC_BIDI_STREAMING: like client streaming, out = the call (a writer).
- * A streamed request message is valid only during that invocation; a unary
- * or server-streaming request stays valid until the call ends.  The reply
- * has been initialised (descriptor->message_init) in the call's arena.
- * Return a status to finish the call (the reply, if any, is sent when it is
- * TRPC_STATUS_OK), or TRPC_PENDING: for a message of a streaming request it
- * means "go on", at the end of input it means the handler will finish the
- * call later with trpc_call_finish() from any thread.  Once the handler has
- * handed the call to another thread, every later invocation (including the
- * in == NULL one) must return TRPC_PENDING: that thread finishes the call.
- * impl and user are the pointers given to trpc_server_add_service().
+ * The generic notifications generated code registers (its thunks cast to
+ * the method's types).  impl and user are the pointers given to
+ * trpc_server_add_service().  reply is the method's reply message,
+ * allocated and initialised in the call's arena, for unary and
+ * client-streaming methods, NULL for the others.
  */
-typedef trpc_status (*trpc_handler)(trpc_call *call, const ProtobufCMessage *in,
-                                    void *out, const void *impl, void *user);
+typedef trpc_status (*trpc_message_fn)(trpc_call *call, const ProtobufCMessage *req,
+                                       ProtobufCMessage *reply, const void *impl,
+                                       void *user);
+typedef trpc_status (*trpc_event_fn)(trpc_call *call, ProtobufCMessage *reply,
+                                     const void *impl, void *user);
+typedef void (*trpc_done_fn)(trpc_call *call, trpc_done_reason why, const void *impl,
+                             void *user);
+
+typedef struct trpc_method_handlers {
+    trpc_message_fn on_message; /* NULL: the method answers UNIMPLEMENTED */
+    trpc_event_fn on_start;     /* client-streaming and bidi; may be NULL */
+    trpc_event_fn on_end;       /* client-streaming and bidi; required when
+                                   on_message is set */
+    trpc_done_fn on_done;       /* may be NULL */
+} trpc_method_handlers;
 
 /* Creates a server in *out (opts NULL = defaults).  Nothing runs yet.
  * Errors: TRPC_EINVAL, TRPC_ENOMEM, TRPC_ELIBEVENT. */
-TRPC_EXPORT int trpc_server_new(trpc_server **out, const trpc_server_opts *opts);
+TRPC_EXPORT trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts);
 
-/* Registers svc: handlers[i] serves svc->methods[i] (NULL entries answer
- * UNIMPLEMENTED); impl and user are passed back to every handler.  svc,
- * handlers and impl are borrowed and must outlive the server (generated code
- * passes static data; handlers is copied).  Only before trpc_server_start().
- * Errors: TRPC_EINVAL, TRPC_ESTATE (already started), TRPC_EEXISTS (a
- * method path is already registered), TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_server_add_service(trpc_server *srv, const trpc_service *svc,
-                                        const trpc_handler *handlers,
-                                        const void *impl, void *user);
+/* Registers svc: handlers[i] serves svc->methods[i]; impl and user are
+ * passed back to every notification.  svc and impl are borrowed and must
+ * outlive the server (generated code passes static data); handlers is
+ * copied.  Only before trpc_server_start().  Errors: TRPC_EINVAL (NULL
+ * argument, or a streaming-input method with on_message but no on_end, or
+ * on_start/on_end on a method that has no streaming input), TRPC_ESTATE
+ * (already started), TRPC_EEXISTS (a method path is already registered),
+ * TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_server_add_service(trpc_server *srv, const trpc_service *svc,
+                                               const trpc_method_handlers *handlers,
+                                               const void *impl, void *user);
+
+/* Runs every notification of the named service ("pkg.Service") or method
+ * ("/pkg.Service/Method") on the server's executor, a pool of
+ * opts.executor_threads threads, so its handlers may block (a database
+ * client, file I/O) without stalling the worker's other calls.  A call's
+ * notifications still run one at a time and in order; streamed request
+ * messages wait for the handler (the client is throttled by flow control).
+ * Only after the service is registered and before trpc_server_start().
+ * Errors: TRPC_EINVAL, TRPC_ENOENT (nothing registered by that name),
+ * TRPC_ESTATE. */
+TRPC_EXPORT trpc_error trpc_server_use_executor(trpc_server *srv, const char *name);
 
 /* Binds and listens on addr: "host:port", "[v6addr]:port", ":port" (all
  * interfaces) or "unix:/path" (an existing socket file at path is replaced).
  * Port 0 picks a free port; the bound port is written to *port if port is
  * not NULL (0 for unix sockets).  Only before trpc_server_start().
  * Errors: TRPC_EINVAL, TRPC_EADDR, TRPC_ELISTEN, TRPC_ESTATE, TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_server_listen(trpc_server *srv, const char *addr, int *port);
+TRPC_EXPORT trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port);
 
-/* Starts the workers; returns at once, the server serves in the background.
- * Errors: TRPC_ESTATE (no listener, or started before), TRPC_ESYS,
- * TRPC_ELIBEVENT, TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_server_start(trpc_server *srv);
+/* Starts the workers (and the executor if used); returns at once, the
+ * server serves in the background.  Errors: TRPC_ESTATE (no listener, or
+ * started before), TRPC_ESYS, TRPC_ELIBEVENT, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_server_start(trpc_server *srv);
 
 /* Graceful shutdown: stops accepting, sends GOAWAY on every connection, lets
  * calls in flight finish for up to grace_ms milliseconds (< 0: forever), then
- * cancels the rest (RST_STREAM CANCEL; handlers see trpc_call_is_cancelled()).
- * Blocks until every worker has stopped, which includes waiting for handlers
- * that returned TRPC_PENDING to call trpc_call_finish().  Calling it twice,
- * or on a server never started, is harmless.  Must not be called from a
- * handler.  Returns 0. */
-TRPC_EXPORT int trpc_server_shutdown(trpc_server *srv, int grace_ms);
+ * cancels the rest (RST_STREAM CANCEL; their done notifications say
+ * TRPC_DONE_SHUTDOWN).  Blocks until every worker has stopped, which
+ * includes waiting for held calls to be finished by their owners.  Calling
+ * it twice, or on a server never started, is harmless.  Must not be called
+ * from a notification.  Returns TRPC_OK. */
+TRPC_EXPORT trpc_error trpc_server_shutdown(trpc_server *srv, int grace_ms);
 
 /* Shuts down (grace 0) if still running, then frees everything and removes
  * unix socket files it created.  NULL is a no-op. */
 TRPC_EXPORT void trpc_server_free(trpc_server *srv);
 
-/* ---- inside a handler ---------------------------------------------------- */
-/* Unless said otherwise these are for the thread that currently owns the call
- * (the worker during a handler invocation, then whoever finishes it). */
+/* ---- inside a call -------------------------------------------------------------
+ * Unless said otherwise these are for the call's context (its notifications,
+ * timer and drain callbacks) or, while the application holds the call, for
+ * the one thread using it at a time. */
 
-/* The arena allocator of the call: memory for the reply's strings, bytes,
- * repeated fields and sub-messages; all freed in one step when the call
- * ends.  Never NULL. */
+/* The arena allocator of the call (never NULL), and allocation from it:
+ * n bytes 16-byte aligned, or a copy of s; NULL if out of memory. */
 TRPC_EXPORT ProtobufCAllocator *trpc_call_allocator(trpc_call *call);
-/* n bytes from the call's arena (16-byte aligned), NULL if out of memory. */
 TRPC_EXPORT void *trpc_call_alloc(trpc_call *call, size_t n);
-/* A copy of s in the call's arena, NULL if out of memory. */
 TRPC_EXPORT char *trpc_call_strdup(trpc_call *call, const char *s);
 
 /* The method being served, e.g. "/pkg.Service/Method". */
 TRPC_EXPORT const char *trpc_call_path(const trpc_call *call);
+/* The peer's address as gRPC writes it: "ipv4:1.2.3.4:5678",
+ * "ipv6:[::1]:5678" or "unix:/path" ("unix:" when unnamed). */
+TRPC_EXPORT const char *trpc_call_peer(const trpc_call *call);
 /* The client's custom metadata; valid while the call is. */
 TRPC_EXPORT const trpc_metadata *trpc_call_metadata(const trpc_call *call);
 /* The call's deadline on the trpc_now_ms() clock, or INT64_MAX if the client
  * sent none. */
 TRPC_EXPORT int64_t trpc_call_deadline(const trpc_call *call);
-/* True once the client cancelled, the deadline passed, the connection broke
- * or the server cancelled the call at shutdown.  Thread-safe. */
+/* True once the call has ended without the application's status: the
+ * client cancelled, the deadline passed, the connection was lost, or the
+ * server cancelled it at shutdown.  Thread-safe. */
 TRPC_EXPORT bool trpc_call_is_cancelled(const trpc_call *call);
+/* The status sent, once the call has ended (in the done notification);
+ * TRPC_PENDING before. */
+TRPC_EXPORT trpc_status trpc_call_status(const trpc_call *call);
 
-/* A pointer the handler keeps with the call (per-call state for streams). */
+/* A pointer the application keeps with the call (per-call state). */
 TRPC_EXPORT void trpc_call_set_data(trpc_call *call, void *data);
 TRPC_EXPORT void *trpc_call_data(const trpc_call *call);
 
+/* Takes the application's hold on the call (see "Finishing and holding"):
+ * its handle stays valid until the application finishes it, so another
+ * thread may write to it and finish it.  Idempotent.  Errors: TRPC_ESTATE
+ * if the application already finished the call. */
+TRPC_EXPORT trpc_error trpc_call_hold(trpc_call *call);
+
 /* Adds response header metadata; only before the first message is sent.
  * Errors: as trpc_metadata_add(), TRPC_ESTATE if headers are already sent. */
-TRPC_EXPORT int trpc_call_add_header(trpc_call *call, const char *key,
-                                     const void *value, size_t len);
+TRPC_EXPORT trpc_error trpc_call_add_header(trpc_call *call, const char *key,
+                                            const void *value, size_t len);
 /* Adds trailer metadata, sent with the status.  Errors: as
  * trpc_metadata_add(), TRPC_ECLOSED once the call is finished. */
-TRPC_EXPORT int trpc_call_add_trailer(trpc_call *call, const char *key,
-                                      const void *value, size_t len);
+TRPC_EXPORT trpc_error trpc_call_add_trailer(trpc_call *call, const char *key,
+                                             const void *value, size_t len);
 
 /* Sets the status message (printf-style, UTF-8, sent percent-encoded as
  * grpc-message) and returns code, so a handler can write
- * `return trpc_call_error(call, TRPC_STATUS_NOT_FOUND, "no user %s", id);`. */
+ * `return trpc_call_error(call->base, TRPC_STATUS_NOT_FOUND, "no user %s", id);`. */
 TRPC_EXPORT trpc_status trpc_call_error(trpc_call *call, trpc_status code,
                                         const char *fmt, ...) TRPC_PRINTF(3, 4);
+TRPC_EXPORT trpc_status trpc_call_verror(trpc_call *call, trpc_status code,
+                                         const char *fmt, va_list ap) TRPC_PRINTF(3, 0);
 
-/* Queues one message of a server or bidi stream.  Thread-safe: may be called
- * from any thread while the call is held (for example after the handler
- * returned TRPC_PENDING).  The message is serialized before it returns and
- * leaves as HTTP/2 flow control allows.  On any thread but the call's
- * worker it waits while 4 MiB or more are already queued (back-pressure);
- * on the worker (inside a handler) it never waits and buffers without
- * limit.
- * Errors: TRPC_EINVAL (NULL or wrong message type for the method, or a
- * unary/client-streaming method), TRPC_ECLOSED (call finished, cancelled or
- * its connection lost), TRPC_ENOMEM. */
-TRPC_EXPORT int trpc_call_send(trpc_call *call, const ProtobufCMessage *msg);
+/* Queues one reply message (of the method's output type) on a
+ * server-streaming or bidi call; generated __write calls it.  Never waits,
+ * from any thread.  Errors: TRPC_EINVAL (wrong type, or a method without a
+ * reply stream), TRPC_ECLOSED (the call has ended or was finished),
+ * TRPC_EFULL (the call's buffered output would pass max_send_buffer: wait
+ * for the drain callback or trpc_call_wait_writable(), then write again),
+ * TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_call_send(trpc_call *call, const ProtobufCMessage *msg);
 
-/* Finishes a call whose handler returned TRPC_PENDING, with status code
- * (and the message set by trpc_call_error(), if any); for unary and client
- * streaming methods the reply given to the handler is sent first when code
- * is TRPC_STATUS_OK.  Thread-safe: any thread, exactly once.  After it
- * returns the call must not be touched.  If the call was cancelled meanwhile
- * nothing is sent and the call is only released. */
-TRPC_EXPORT void trpc_call_finish(trpc_call *call, trpc_status code);
+/* Finishes the call with code (a gRPC code, not TRPC_PENDING): for unary and
+ * client-streaming methods the reply given to the handler is sent first when
+ * code is OK; then the status with the message of trpc_call_error() and the
+ * trailers.  Releases the application's hold.  From any thread; generated
+ * __finish calls it.  Errors: TRPC_EINVAL (code not 0..16), TRPC_ESTATE
+ * (the application finished the call before), TRPC_ECLOSED (the call had
+ * already ended: nothing is sent, the hold is released). */
+TRPC_EXPORT trpc_error trpc_call_finish(trpc_call *call, trpc_status code);
+
+/* ---- back-pressure ---- */
+
+/* Bytes of reply messages queued on the call and not yet taken by the
+ * peer (thread-safe). */
+TRPC_EXPORT size_t trpc_call_send_buffered(const trpc_call *call);
+/* True while the buffered output is below the server's send_high_water and
+ * the call can still be written to (thread-safe). */
+TRPC_EXPORT bool trpc_call_is_writable(const trpc_call *call);
+
+typedef void trpc_call_cb(trpc_call *call, void *arg);
+/* Asks for fn(call, arg) once, in the call's context, when the call's
+ * buffered output is at or below half of send_high_water (at once, on the
+ * next turn of the loop, if it already is).  It does not run if the call
+ * ends first (the done notification does).  One request at a time: a new
+ * one replaces the previous.  From any thread.  Errors: TRPC_EINVAL,
+ * TRPC_ECLOSED. */
+TRPC_EXPORT trpc_error trpc_call_on_drain(trpc_call *call, trpc_call_cb *fn, void *arg);
+/* Blocks until the call is writable, the call ends (TRPC_ECLOSED) or
+ * timeout_ms passes (< 0: no limit; TRPC_ETIMEDOUT).  For threads that may
+ * block (an executor handler, an application thread), never the worker:
+ * there it returns TRPC_ESTATE. */
+TRPC_EXPORT trpc_error trpc_call_wait_writable(trpc_call *call, int64_t timeout_ms);
+
+/* ---- timers ---- */
+
+/* A one-shot timer bound to a call: its callback runs in the call's context
+ * and never after the call has ended (timers stop when it does).  Timers
+ * are freed with the call; create one and start it as often as needed. */
+typedef struct trpc_timer trpc_timer;
+
+/* Creates a stopped timer in *out that will run fn(call, arg).  In the
+ * call's context only.  Errors: TRPC_EINVAL, TRPC_ECLOSED, TRPC_ESTATE (not
+ * in the call's context), TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_timer_new(trpc_timer **out, trpc_call *call, trpc_call_cb *fn,
+                                      void *arg);
+/* (Re)starts t to fire once after delay_ms (>= 0).  In the call's context.
+ * Errors: TRPC_EINVAL, TRPC_ECLOSED, TRPC_ESTATE. */
+TRPC_EXPORT trpc_error trpc_timer_start(trpc_timer *t, int64_t delay_ms);
+/* Stops t if it is pending; harmless otherwise.  In the call's context. */
+TRPC_EXPORT void trpc_timer_stop(trpc_timer *t);
 
 #ifdef __cplusplus
 }
