@@ -28,7 +28,7 @@ flags=(ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 if "$NPM" "${flags[@]}" --offline >npm-offline.log 2>&1; then
   echo "npm_ci: installed from npm's cache"
 else
-  echo "npm_ci: not all in npm's cache ($(tail -n 1 npm-offline.log)); trying the registry"
+  echo "npm_ci: not all in npm's cache ($(grep -m 1 -E "npm (ERR|error)" npm-offline.log)); trying the registry"
   if ! "$NPM" "${flags[@]}"; then
     echo "npm_ci: 'npm ci' failed: the grpc-js interop tests need the npm registry" \
          "(or a warm npm cache) once" >&2
