@@ -385,7 +385,8 @@ async function main() {
       process.stdout.write(`${f.name}: passed\n`);
     } catch (e) {
       failed++;
-      process.stderr.write(`grpcjs_client: ${f.name}: FAILED: ${e instanceof Failed ? e.message : e.stack}\n`);
+      const why = e instanceof Failed ? e.message : e.stack;
+      process.stderr.write(`grpcjs_client: ${f.name}: FAILED: ${why}\n`);
       process.stdout.write(`${f.name}: FAILED\n`);
     }
   }
