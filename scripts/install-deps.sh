@@ -8,8 +8,14 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
   libcmocka-dev python3 time
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
-  grpc-proto nginx
+  grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
 )
+# The grpc-js interop peer (tests/interop/node) needs node and npm; Debian's
+# only when neither is already there (e.g. a NodeSource node, which bundles
+# npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,8 @@
 
 Usage: grpcio_client.py --server_host HOST --server_port PORT --test_case NAME
 
-Runs one test case of grpc/doc/interop-test-descriptions.md (or "all")
+Runs one test case of grpc/doc/interop-test-descriptions.md, or one of
+typerpc's two early-end cases (README.md), or "all"
 against a grpc.testing.TestService server with grpcio's generic client API
 (channel.unary_unary etc.; no generated stubs).  Exits 0 when the case
 passes, else prints why and exits 1.  Messages come from protoc
@@ -12,6 +13,7 @@ passes, else prints why and exits 1.  Messages come from protoc
 import argparse
 import queue
 import sys
+import time
 
 import grpc
 import empty_pb2
@@ -238,10 +240,66 @@ def timeout_on_sleeping_server(s):
         reqs.close()
 
 
+EARLY_CODE = grpc.StatusCode.INVALID_ARGUMENT
+EARLY_MESSAGE = "server ends the call early"
+
+
+def server_ends_bidi_early(s):
+    """typerpc's own case (README.md): the server ends a bidi call (Echo
+    Status) while the client has not half-closed; the client must see that
+    status at once, not at its deadline.  grpcio drains the request iterator
+    itself, so a later request cannot fail visibly: it must simply change
+    nothing (and not hang the call)."""
+    t0 = time.monotonic()
+    reqs = Requests()
+    call = s.full_duplex_call(reqs, timeout=TIMEOUT)
+    try:
+        reqs.put(out_req([31415], 27182))
+        r = next(call)
+        check(len(r.payload.body) == 31415, "first response %d bytes" % len(r.payload.body))
+        reqs.put(out_req(status=m.EchoStatus(code=EARLY_CODE.value[0], message=EARLY_MESSAGE)))
+        try:
+            rest = list(call)
+            raise Failed("call ended with OK after %d more responses" % len(rest))
+        except grpc.RpcError:
+            pass
+        ms = (time.monotonic() - t0) * 1000
+        check(call.code() == EARLY_CODE and call.details() == EARLY_MESSAGE,
+              "status %s (%r) after %d ms, want %s (%r)"
+              % (call.code(), call.details(), ms, EARLY_CODE, EARLY_MESSAGE))
+        reqs.put(out_req([9], 8))
+    finally:
+        reqs.close()
+    check(call.code() == EARLY_CODE, "status changed to %s" % call.code())
+
+
+def server_ends_client_stream_early(s):
+    """The same for client streaming: expect_compressed on an uncompressed
+    message (CompressedRequest) makes the server fail StreamingInputCall with
+    INVALID_ARGUMENT before the client half-closes."""
+    t0 = time.monotonic()
+    reqs = Requests()
+    fut = s.streaming_input_call.future(reqs, timeout=TIMEOUT)
+    try:
+        reqs.put(m.StreamingInputCallRequest(payload=zeros(27182)))
+        reqs.put(m.StreamingInputCallRequest(payload=zeros(8),
+                                             expect_compressed=m.BoolValue(value=True)))
+        e = fut.exception()
+        ms = (time.monotonic() - t0) * 1000
+        check(e is not None, "StreamingInputCall succeeded")
+        check(fut.code() == grpc.StatusCode.INVALID_ARGUMENT,
+              "status %s (%r) after %d ms, want INVALID_ARGUMENT"
+              % (fut.code(), fut.details(), ms))
+        reqs.put(m.StreamingInputCallRequest(payload=zeros(1828)))
+    finally:
+        reqs.close()
+
+
 CASES = [empty_unary, large_unary, client_streaming, server_streaming, ping_pong,
          empty_stream, status_code_and_message, special_status_message, custom_metadata,
          unimplemented_method, unimplemented_service, cancel_after_begin,
-         cancel_after_first_response, timeout_on_sleeping_server]
+         cancel_after_first_response, timeout_on_sleeping_server, server_ends_bidi_early,
+         server_ends_client_stream_early]
 
 
 def main():

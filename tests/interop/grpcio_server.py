@@ -6,7 +6,9 @@ Usage: grpcio_server.py --port N   (0 picks a free port)
 Implements the server side of grpc/doc/interop-test-descriptions.md with
 grpcio's generic handlers (no generated service code): EmptyCall, UnaryCall,
 CacheableUnaryCall, StreamingOutputCall, StreamingInputCall, FullDuplexCall,
-HalfDuplexCall, Echo Status and Echo Metadata.  UnimplementedCall is left
+HalfDuplexCall, Echo Status and Echo Metadata, CompressedRequest
+(expect_compressed: INVALID_ARGUMENT, no client here compresses; both end a
+stream at once, before the client half-closes).  UnimplementedCall is left
 out so it answers UNIMPLEMENTED.  Prints "PORT <n>" once listening, stops on
 SIGTERM or SIGINT and exits 0.  Messages come from protoc --python_out
 (messages_pb2, empty_pb2 on PYTHONPATH).

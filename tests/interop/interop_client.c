@@ -5,13 +5,17 @@
  * Usage: interop_client --server_host HOST --server_port PORT --test_case NAME
  *        [--server_host_override NAME] [--use_tls=false]
  * (flags take "--flag=value" or "--flag value").  NAME is one of the cases
- * below, or "all" to run every one in order.  Exits 0 when the case passes;
+ * below, or "all" to run every one in order (server_ends_bidi_early and
+ * server_ends_client_stream_early are typerpc's own cases: see
+ * tests/interop/README.md).  Exits 0 when the case passes;
  * otherwise prints why on stderr and exits 1 (2 for bad usage).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "grpc/testing/test.trpc.h"
 
 #define ECHO_INITIAL "x-grpc-test-echo-initial"
@@ -402,6 +406,8 @@ static int custom_metadata(trpc_channel *ch)
     CHECK(zeros(reply->payload, 314159), "UnaryCall: wrong response payload");
     why = check_echoed(headers, trailers);
     CHECK(!why, "UnaryCall: %s", why);
+    free(msg); /* a server may send a message with OK (grpc-js sends "OK") */
+    msg = NULL;
 
     trpc_metadata_clear(headers);
     trpc_metadata_clear(trailers);
@@ -549,6 +555,166 @@ out:
     return rc;
 }
 
+/* ---- typerpc's early-end cases (tests/interop/README.md) ----
+ * The server ends a call while the client has not half-closed.  The client
+ * must see the server's status at once, not at its deadline (a client that
+ * waits for RST_STREAM, or for its own half-close, ends with
+ * DEADLINE_EXCEEDED here), and a later send must fail cleanly. */
+#define EARLY_CODE TRPC_STATUS_INVALID_ARGUMENT
+#define EARLY_MESSAGE "server ends the call early"
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* FullDuplexCall: one ping-pong round, then a request whose response_status
+ * (Echo Status) makes the server end the call. */
+static int server_ends_bidi_early(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    Grpc__Testing__TestService_FullDuplexCall_Call *call;
+    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    static const int32_t size = 31415;
+    out_req r;
+    out_req_init(&r, &size, 1, 27182);
+    int rv1 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    out_req_free(&r);
+    Grpc__Testing__StreamingOutputCallResponse *resp = NULL;
+    int got1 = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
+    bool first_ok = got1 == 1 && zeros(resp->payload, 31415);
+    if (got1 == 1) {
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+
+    Grpc__Testing__EchoStatus es = GRPC__TESTING__ECHO_STATUS__INIT;
+    es.code = EARLY_CODE;
+    es.message = EARLY_MESSAGE;
+    out_req_init(&r, NULL, 0, -1);
+    r.req.response_status = &es;
+    int rv2 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    /* No close_send: the server ends the call on its own. */
+    int got2 = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
+    if (got2 == 1) {
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    long ended_ms = ms_since(&t0);
+    out_req_init(&r, &size, 1, 8);
+    int rv3 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    out_req_free(&r);
+    trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
+
+    CHECK(rv1 == 0 && rv2 == 0, "send: %s", trpc_strerror(rv1 ? rv1 : rv2));
+    CHECK(first_ok, "no first response of 31415 zero bytes (recv returned %d)", got1);
+    CHECK(got2 == 0, "recv after the request to end the call returned %d, want 0", got2);
+    CHECK(st == EARLY_CODE, "status %s after %ld ms, want %s: %s", trpc_status_name(st),
+          ended_ms, trpc_status_name(EARLY_CODE), msg ? msg : "(no message)");
+    CHECK(msg && strcmp(msg, EARLY_MESSAGE) == 0, "message \"%s\", want \"%s\"",
+          msg ? msg : "(none)", EARLY_MESSAGE);
+    CHECK(rv3 != 0, "a send after the call ended succeeded");
+out:
+    free(msg);
+    return rc;
+}
+
+/* What on_done saw, for the async client stream below. */
+typedef struct early_done {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    trpc_status code;
+} early_done;
+
+static void early_on_message(Grpc__Testing__TestService_StreamingInputCall_Call *call,
+                             Grpc__Testing__StreamingInputCallResponse *m, void *user)
+{
+    (void)call, (void)user;
+    grpc__testing__streaming_input_call_response__free_unpacked(m, NULL);
+}
+
+static void early_on_done(Grpc__Testing__TestService_StreamingInputCall_Call *call,
+                          trpc_status code, const char *message, void *user)
+{
+    (void)call, (void)message;
+    early_done *d = user;
+    pthread_mutex_lock(&d->mu);
+    d->done = true;
+    d->code = code;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* StreamingInputCall: CompressedRequest (expect_compressed on an
+ * uncompressed message) makes the server answer INVALID_ARGUMENT before the
+ * client half-closes.  The async API shows the end without half-closing
+ * (the blocking finish would half-close first). */
+static int server_ends_client_stream_early(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    early_done d = { .done = false };
+    pthread_mutex_init(&d.mu, NULL);
+    pthread_cond_init(&d.cv, NULL);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    Grpc__Testing__TestService_StreamingInputCall_Call *call;
+    int rv = grpc__testing__test_service__streaming_input_call__start_async(
+        ch, &opts, early_on_message, early_on_done, &d, &call);
+    if (rv) {
+        rc = fail("start: %s", trpc_strerror(rv));
+        goto destroy;
+    }
+    Grpc__Testing__BoolValue yes = GRPC__TESTING__BOOL_VALUE__INIT;
+    yes.value = true;
+    Grpc__Testing__StreamingInputCallRequest req =
+        GRPC__TESTING__STREAMING_INPUT_CALL_REQUEST__INIT;
+    req.payload = new_payload(27182);
+    int rv1 = grpc__testing__test_service__streaming_input_call__send(call, &req);
+    free_payload(req.payload);
+    req.payload = new_payload(8);
+    req.expect_compressed = &yes;
+    int rv2 = grpc__testing__test_service__streaming_input_call__send(call, &req);
+    free_payload(req.payload);
+    pthread_mutex_lock(&d.mu);
+    while (!d.done) {
+        pthread_cond_wait(&d.cv, &d.mu); /* the deadline bounds this */
+    }
+    pthread_mutex_unlock(&d.mu);
+    long ended_ms = ms_since(&t0);
+    req.payload = new_payload(1828);
+    req.expect_compressed = NULL;
+    int rv3 = grpc__testing__test_service__streaming_input_call__send(call, &req);
+    free_payload(req.payload);
+    Grpc__Testing__StreamingInputCallResponse *reply = NULL;
+    trpc_status st = grpc__testing__test_service__streaming_input_call__finish(call, &reply);
+    if (reply) {
+        grpc__testing__streaming_input_call_response__free_unpacked(reply, NULL);
+    }
+
+    CHECK(rv1 == 0, "send: %s", trpc_strerror(rv1));
+    (void)rv2; /* the server may have ended the call already */
+    CHECK(d.code == TRPC_STATUS_INVALID_ARGUMENT && st == d.code,
+          "status %s (finish: %s) after %ld ms, want INVALID_ARGUMENT: %s",
+          trpc_status_name(d.code), trpc_status_name(st), ended_ms, msg ? msg : "(no message)");
+    CHECK(rv3 != 0, "a send after the call ended succeeded");
+out:
+    free(msg);
+destroy:
+    pthread_cond_destroy(&d.cv);
+    pthread_mutex_destroy(&d.mu);
+    return rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(trpc_channel *ch);
@@ -567,6 +733,8 @@ static const struct {
     { "cancel_after_begin", cancel_after_begin },
     { "cancel_after_first_response", cancel_after_first_response },
     { "timeout_on_sleeping_server", timeout_on_sleeping_server },
+    { "server_ends_bidi_early", server_ends_bidi_early },
+    { "server_ends_client_stream_early", server_ends_client_stream_early },
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

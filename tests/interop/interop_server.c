@@ -11,7 +11,8 @@
  * response_size zero bytes; COMPRESSABLE only), StreamingOutputCall and
  * FullDuplexCall (one response per ResponseParameters, observing
  * interval_us), StreamingInputCall (aggregated payload size), Echo Status
- * (response_status ends the call with that code and message), Echo Metadata
+ * (response_status ends the call with that code and message at once, even
+ * before the client half-closes: server_ends_bidi_early), Echo Metadata
  * (x-grpc-test-echo-initial back as a header, x-grpc-test-echo-trailing-bin
  * back as a trailer), CompressedRequest (expect_compressed: INVALID_ARGUMENT,
  * since typerpc never receives compressed messages).  HalfDuplexCall and
