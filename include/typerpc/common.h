@@ -97,7 +97,7 @@ typedef enum TRPC__ENUM16 trpc_status {
     TRPC_STATUS_MAP(TRPC__STATUS_ENUM)
 #undef TRPC__STATUS_ENUM
     /* Not a gRPC code: a server handler returns it to say "the call is not
-     * finished yet"; it is finished later with the method's __finish (see
+     * finished yet"; it is finished later with the method's __finish_call (see
      * typerpc/server.h).  Never seen by a client.  A handler that returns
      * any other value outside 0..16 ends its call with INTERNAL. */
     TRPC_PENDING = 256,
