@@ -37,6 +37,8 @@ const char *trpc_status_name(trpc_status code)
     switch (code) {
     case TRPC_PENDING:
         return "PENDING";
+    case TRPC__STATUS_MIN:
+        break;
 #define X(name, num) case TRPC_STATUS_##name: return #name;
         TRPC_STATUS_MAP(X)
 #undef X
