@@ -8,7 +8,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/metadata.h"
+#include "base/wire.h"
 
 void trpc__md_init(trpc_metadata *md) { memset(md, 0, sizeof *md); }
 
@@ -19,7 +20,7 @@ void trpc__md_fini(trpc_metadata *md)
     memset(md, 0, sizeof *md);
 }
 
-int trpc_metadata_new(trpc_metadata **out)
+trpc_error trpc_metadata_new(trpc_metadata **out)
 {
     if (!out) {
         return TRPC_EINVAL;
@@ -49,11 +50,6 @@ void trpc_metadata_clear(trpc_metadata *md)
     }
 }
 
-static bool eq(const char *a, size_t alen, const char *b)
-{
-    return alen == strlen(b) && memcmp(a, b, alen) == 0;
-}
-
 bool trpc__md_reserved(const char *key, size_t len)
 {
     static const char *const reserved[] = {
@@ -66,7 +62,7 @@ bool trpc__md_reserved(const char *key, size_t len)
         return true;
     }
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-        if (eq(key, len, reserved[i])) {
+        if (trpc__is((const uint8_t *)key, len, reserved[i])) {
             return true;
         }
     }
@@ -93,7 +89,7 @@ static bool is_bin(const char *k, size_t len)
     return len > 4 && memcmp(k + len - 4, "-bin", 4) == 0;
 }
 
-static int md_push(trpc_metadata *md, const char *key, size_t klen,
+static trpc_error md_push(trpc_metadata *md, const char *key, size_t klen,
                    const void *val, size_t vlen, bool b64)
 {
     if (md->n == md->cap) {
@@ -136,7 +132,7 @@ static int md_push(trpc_metadata *md, const char *key, size_t klen,
     return 0;
 }
 
-int trpc_metadata_add(trpc_metadata *md, const char *key, const void *value,
+trpc_error trpc_metadata_add(trpc_metadata *md, const char *key, const void *value,
                       size_t len)
 {
     if (!md || !key || (!value && len)) {
@@ -157,7 +153,7 @@ int trpc_metadata_add(trpc_metadata *md, const char *key, const void *value,
     return md_push(md, key, klen, value ? value : "", len, false);
 }
 
-int trpc_metadata_add_str(trpc_metadata *md, const char *key, const char *value)
+trpc_error trpc_metadata_add_str(trpc_metadata *md, const char *key, const char *value)
 {
     if (!value) {
         return TRPC_EINVAL;
@@ -167,7 +163,7 @@ int trpc_metadata_add_str(trpc_metadata *md, const char *key, const char *value)
 
 size_t trpc_metadata_count(const trpc_metadata *md) { return md ? md->n : 0; }
 
-int trpc_metadata_at(const trpc_metadata *md, size_t i, const char **key,
+trpc_error trpc_metadata_at(const trpc_metadata *md, size_t i, const char **key,
                      const void **value, size_t *len)
 {
     if (!md || i >= md->n) {
@@ -205,7 +201,7 @@ const void *trpc_metadata_get(const trpc_metadata *md, const char *key, size_t *
     return NULL;
 }
 
-int trpc__md_add_wire(trpc_metadata *md, const uint8_t *key, size_t klen,
+trpc_error trpc__md_add_wire(trpc_metadata *md, const uint8_t *key, size_t klen,
                       const uint8_t *val, size_t vlen)
 {
     const char *k = (const char *)key;
@@ -215,11 +211,14 @@ int trpc__md_add_wire(trpc_metadata *md, const uint8_t *key, size_t klen,
     return md_push(md, k, klen, val, vlen, is_bin(k, klen));
 }
 
-int trpc__md_append(trpc_metadata *to, const trpc_metadata *from)
+trpc_error trpc__md_append(trpc_metadata *to, const trpc_metadata *from)
 {
+    if (!to) {
+        return TRPC_OK;
+    }
     for (size_t i = 0; from && i < from->n; i++) {
         const trpc__md_entry *e = &from->e[i];
-        int rv = md_push(to, (const char *)from->pool.data + e->key_off,
+        trpc_error rv = md_push(to, (const char *)from->pool.data + e->key_off,
                          e->key_len, from->pool.data + e->val_off, e->val_len,
                          false);
         if (rv) {
@@ -229,7 +228,7 @@ int trpc__md_append(trpc_metadata *to, const trpc_metadata *from)
     return 0;
 }
 
-int trpc__md_to_nv(const trpc_metadata *md, nghttp2_nv *nv, size_t *nnv,
+trpc_error trpc__md_to_nv(const trpc_metadata *md, nghttp2_nv *nv, size_t *nnv,
                    trpc__buf *scratch)
 {
     if (!md) {

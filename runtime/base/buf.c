@@ -1,13 +1,11 @@
 /*
- * buf.c: the growable byte buffer used for message bodies, outgoing frames
- * and metadata pools.  Buffers are reset, not freed, between calls so that a
- * recycled call reuses the memory of the previous one.
+ * buf.c: the growable byte buffer (see buf.h).
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/buf.h"
 
-int trpc__buf_reserve(trpc__buf *b, size_t extra)
+trpc_error trpc__buf_reserve(trpc__buf *b, size_t extra)
 {
     if (b->off > 0 && b->off == b->len) {
         b->off = b->len = 0;
@@ -27,10 +25,12 @@ int trpc__buf_reserve(trpc__buf *b, size_t extra)
     if (extra > SIZE_MAX / 2 - b->len) {
         return TRPC_ENOMEM;
     }
+    /* Double, or take exactly what is wanted when that is more: a large
+     * message written into an empty buffer costs its size, not twice. */
     size_t want = b->len + extra;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < want) {
-        cap *= 2;
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    if (cap < want) {
+        cap = want;
     }
     uint8_t *p = realloc(b->data, cap);
     if (!p) {
@@ -41,12 +41,12 @@ int trpc__buf_reserve(trpc__buf *b, size_t extra)
     return 0;
 }
 
-int trpc__buf_append(trpc__buf *b, const void *p, size_t n)
+trpc_error trpc__buf_append(trpc__buf *b, const void *p, size_t n)
 {
     if (n == 0) {
         return 0;
     }
-    int rv = trpc__buf_reserve(b, n);
+    trpc_error rv = trpc__buf_reserve(b, n);
     if (rv) {
         return rv;
     }
@@ -71,13 +71,18 @@ void trpc__buf_free(trpc__buf *b)
     memset(b, 0, sizeof *b);
 }
 
-int trpc__buf_append_message(trpc__buf *b, const ProtobufCMessage *msg)
+size_t trpc__frame_size(const ProtobufCMessage *msg)
+{
+    return protobuf_c_message_get_packed_size(msg) + 5;
+}
+
+trpc_error trpc__buf_append_message(trpc__buf *b, const ProtobufCMessage *msg)
 {
     size_t n = protobuf_c_message_get_packed_size(msg);
     if (n > UINT32_MAX) {
         return TRPC_ETOOBIG;
     }
-    int rv = trpc__buf_reserve(b, n + 5);
+    trpc_error rv = trpc__buf_reserve(b, n + 5);
     if (rv) {
         return rv;
     }

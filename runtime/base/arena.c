@@ -1,14 +1,12 @@
 /*
- * arena.c: the per-call arena.  A bump allocator over a list of chunks,
- * exposed as a ProtobufCAllocator so protobuf-c decodes a request into it and
- * a handler builds its reply in it.  free() is a no-op; reset drops every
- * chunk but one of moderate size, which the next call on the recycled call
- * object reuses, so a steady stream of small calls allocates nothing.
+ * arena.c: the per-call arena (see arena.h).  Reset drops every chunk but
+ * one of moderate size, which the next call on the recycled call object
+ * reuses, so a steady stream of small calls allocates nothing.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <stdalign.h>
-#include "internal.h"
+#include "base/arena.h"
 
 #define ARENA_MIN_CHUNK 4096u
 #define ARENA_KEEP_MAX (256u * 1024u)

@@ -1,13 +1,31 @@
 /*
  * wire.c: the small pieces of the gRPC wire protocol that HTTP/2 does not
- * cover: the 5-byte message framing, grpc-timeout values, grpc-message
- * percent-encoding, base64 for binary metadata, the HTTP-to-gRPC status
- * mapping and content-type recognition (gRPC's PROTOCOL-HTTP2.md).
+ * cover (see wire.h).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#include "internal.h"
+#include "base/wire.h"
+
+bool trpc__is(const uint8_t *p, size_t n, const char *lit)
+{
+    return n == strlen(lit) && memcmp(p, lit, n) == 0;
+}
+
+trpc_status trpc__status_parse(const uint8_t *v, size_t len)
+{
+    int n = 0;
+    if (len == 0 || len > 2) {
+        return TRPC_STATUS_UNKNOWN;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9') {
+            return TRPC_STATUS_UNKNOWN;
+        }
+        n = n * 10 + (v[i] - '0');
+    }
+    return n <= 16 ? (trpc_status)n : TRPC_STATUS_UNKNOWN;
+}
 
 trpc__frame_ev trpc__framer_feed(trpc__framer *f, const uint8_t **p, size_t *n,
                                  size_t max)
@@ -113,7 +131,7 @@ size_t trpc__timeout_format(int64_t ms, char *out)
     return (size_t)snprintf(out, 16, "%lldH", (long long)h);
 }
 
-int trpc__pct_encode(trpc__buf *out, const char *s)
+trpc_error trpc__pct_encode(trpc__buf *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t n = strlen(s);
@@ -177,7 +195,7 @@ char *trpc__pct_decode(const uint8_t *v, size_t len)
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int trpc__b64_encode(trpc__buf *out, const uint8_t *p, size_t n)
+trpc_error trpc__b64_encode(trpc__buf *out, const uint8_t *p, size_t n)
 {
     if (trpc__buf_reserve(out, n * 4 / 3 + 4)) {
         return TRPC_ENOMEM;
