@@ -1,15 +1,17 @@
 /*
  * gen_trpc.c — foo.proto -> foo.trpc.h and foo.trpc.c: typed gRPC services.
  *
- * For every `service` of a file the generator writes what docs/runtime.md
- * ("What the generator emits") specifies: the method table libtyperpc
- * serves and calls through, a handler function type per method and an
- * _Impl table of them, __serve to register a table, typed writers for
- * streamed replies, and per method typed client functions (blocking and
- * async, with typed stream handles). Every public function is declared with
- * its name in parentheses and shadowed by a macro of the same name that
- * passes each typed argument through a `_Generic` guard (TRPC_IN/TRPC_OUT),
- * so a wrong message, handle or callback type is a compile error.
+ * For every `service` of a file the generator writes what
+ * docs/service-api.md specifies: the method table libtyperpc serves and
+ * calls through; per method a call type, notification types and an _Impl
+ * table of them, __serve to register a table, typed __write and
+ * __finish_call; per service a client type, and per method typed client
+ * functions (blocking and async, with typed stream and result types). Every
+ * handle is a struct of its own, `struct { X *const base; }`, and every
+ * public function is declared with its name in parentheses and shadowed by
+ * a macro of the same name that passes each typed argument through a
+ * `_Generic` guard (TRPC_IN/TRPC_OUT/TRPC_OPT), so a wrong message, handle,
+ * callback or options argument is a compile error.
  *
  * Files without services get no .trpc files (as protoc plugins skip files
  * that have nothing for them), and neither does a file marked
@@ -18,18 +20,26 @@
  * Names. A service pkg.Greeter is Pkg__Greeter for types and pkg__greeter
  * for functions and objects, exactly as protoc-c names Pkg__Greeter_Service
  * and pkg__greeter__descriptor ((pb_c_file).c_package replaces the package,
- * as for messages). A method SayHello is say_hello in function names and in
- * the _Impl table, SayHello in type names. Every function name ends in a
- * `__verb` and every type in a distinct suffix, so nothing collides with the
- * message code. Within one file, two services or two methods whose C names
- * coincide (Foo and foo, FooBar and foo_bar) keep declaration order: the
- * later one gets a trailing '_'; an _Impl member that would be a C keyword
- * gets one too. The service-level names __serve, __trpc_methods and
- * __trpc_service get a '_' if a method has that name (protoc-c would name
- * the method's function the same).
+ * as for messages). A method SayHello is Pkg__Greeter_SayHello in type
+ * names, pkg__greeter__say_hello in function names and say_hello in the
+ * _Impl table.
+ *
+ * Collisions are settled as gen_c_names.c settles the message code's: every
+ * identifier the service code makes (types, functions, objects, and the
+ * static thunks of foo.trpc.c) is claimed, in declaration order, in one set
+ * per file that starts out holding the functions and types of every message
+ * and enum foo.trpc.c sees (the file's and its imports'). A construct whose
+ * identifiers are taken gets a trailing '_' on its own part (the service's
+ * prefixes, the method's function or type part) until they are all free.
+ * So a service claims __serve, __client, __trpc_methods, __trpc_service,
+ * _Impl and _Client first, and a method named Serve becomes
+ * pkg__greeter__serve_; of two methods Foo and foo the later is foo_; of
+ * two services Foo and foo the later is Pkg__Foo_ / pkg__foo_. _Impl
+ * members are settled per table the same way, and a member that is a C
+ * keyword (Int -> int_) gets the '_' too.
  *
  * The gRPC path of a method is "/" + the service's full name as written
- * (package included) + "/" + the method's name.
+ * (package included, never c_package) + "/" + the method's name.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -39,14 +49,19 @@
 
 #include "gen_trpc_internal.h"
 
-bool trpc_has_writer(const TMethod *t)
+bool trpc_streams_input(const TMethod *t)
+{
+    return t->kind == TK_CLIENT_STREAMING || t->kind == TK_BIDI;
+}
+
+bool trpc_streams_output(const TMethod *t)
 {
     return t->kind == TK_SERVER_STREAMING || t->kind == TK_BIDI;
 }
 
-bool trpc_has_handle(const TMethod *t)
+bool trpc_has_reply(const TMethod *t)
 {
-    return t->kind != TK_UNARY;
+    return !trpc_streams_output(t);
 }
 
 /* ---- layout ---- */
@@ -115,15 +130,30 @@ void trpc_wrap(Buf *b, int indent, const char *head, const char *open, const cha
 void trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
                 const char *tail)
 {
+    size_t len = strlen(ret);
+    const char *sep = len && ret[len - 1] == '*' ? "" : " ";
     char head[512];
-    snprintf(head, sizeof head, "%s (%s)", ret, name);
+    snprintf(head, sizeof head, "%s%s(%s)", ret, sep, name);
     if (strlen(head) + 2 >= sizeof head) {
         /* Absurdly long names: no alignment, same text. */
-        buf_cat(b, ret, " (", name, ")", NULL);
+        buf_cat(b, ret, sep, "(", name, ")", NULL);
         trpc_wrap(b, 0, "", "(", params, n, ")", tail, TRPC_COLUMNS);
         return;
     }
     trpc_wrap(b, 0, head, "(", params, n, ")", tail, TRPC_COLUMNS);
+}
+
+void trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
+               const char *tail)
+{
+    trpc_wrap(b, indent, head, "(", items, n, ")", tail, TRPC_COLUMNS);
+}
+
+void trpc_handle_type(TGen *g, const char *name, const char *base)
+{
+    buf_cat(&g->h, "typedef struct ", name, " {\n"
+            "    ", base, " *const base;\n"
+            "} ", name, ";\n", NULL);
 }
 
 void trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
@@ -160,6 +190,49 @@ void trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_arg
     buf_free(&tmp);
 }
 
+/* ---- public functions ---- */
+
+void trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type)
+{
+    if (fn->n < TRPC_MAX_PARAMS)
+        fn->p[fn->n++] = (TParam){ decl, name, guard, type };
+}
+
+void trpc_fn_declare(TGen *g, const TFn *fn)
+{
+    const char *params[TRPC_MAX_PARAMS], *args[TRPC_MAX_PARAMS], *items[TRPC_MAX_PARAMS];
+    for (size_t i = 0; i < fn->n; i++) {
+        const TParam *p = &fn->p[i];
+        params[i] = p->decl;
+        args[i] = p->name;
+        switch (p->guard) {
+        case G_IN:
+            items[i] = TFMT(g, "TRPC_IN(%s, %s)", p->type, p->name);
+            break;
+        case G_OUT:
+            items[i] = TFMT(g, "TRPC_OUT(%s, %s)", p->type, p->name);
+            break;
+        case G_OPT:
+            items[i] = TFMT(g, "TRPC_OPT(%s, %s)", p->type, p->name);
+            break;
+        case G_PLAIN:
+            items[i] = TFMT(g, "(%s)", p->name);
+            break;
+        }
+    }
+    trpc_proto(&g->h, fn->ret, fn->name, params, fn->n, ";");
+    trpc_macro(g, fn->name, args, fn->n, fn->name, items, fn->n);
+}
+
+void trpc_fn_define(TGen *g, const TFn *fn)
+{
+    const char *params[TRPC_MAX_PARAMS];
+    for (size_t i = 0; i < fn->n; i++)
+        params[i] = fn->p[i].decl;
+    buf_puts(&g->src, "\n");
+    trpc_proto(&g->src, fn->ret, fn->name, params, fn->n, "");
+}
+
 /* ---- names ---- */
 
 /* The name C names derive from: the full name, with the package replaced
@@ -175,75 +248,169 @@ static const char *c_full_name(TGen *g, const char *full)
     return TFMT(g, "%s.%s", cpkg, rest);
 }
 
-static char *service_word(TGen *g, TService *s, const char *word)
+/* The identifiers of one .trpc translation unit: what the message code it
+ * includes declares, then what the service code has claimed so far. */
+typedef struct Claims {
+    TGen *g;
+    StrSet taken;
+    PtrMap seen;   /* files whose messages are claimed */
+} Claims;
+
+static void claim(Claims *k, const char *id)
 {
-    char *w = arena_strdup(g->arena, word);
-    for (;;) {
-        bool clash = false;
-        for (size_t i = 0; i < s->n && !clash; i++)
-            clash = strcmp(c_camel_to_lower(g->arena, s->ms[i].m->name), w) == 0;
-        if (!clash)
-            return TFMT(g, "%s__%s", s->lc, w);
-        w = TFMT(g, "%s_", w);
+    strset_add(&k->taken, arena_strdup(k->g->arena, id));
+}
+
+static void claim_message(Claims *k, const Message *m)
+{
+    static const char *const fns[] = { "__init", "__get_packed_size", "__pack",
+                                       "__pack_to_buffer", "__unpack", "__free_unpacked",
+                                       "__descriptor" };
+    TypeNames *t = names_message(k->g->names, m);
+    if (!t)
+        return;
+    claim(k, t->c);
+    claim(k, TFMT(k->g, "%s_Closure", t->c));
+    for (size_t i = 0; i < NITEMS(fns); i++)
+        claim(k, TFMT(k->g, "%s%s", t->lc, fns[i]));
+    for (size_t i = 0; i < t->nested.len; i++)
+        claim_message(k, t->nested.items[i]);
+    for (size_t i = 0; i < m->enums.len; i++) {
+        TypeNames *e = names_enum(k->g->names, m->enums.items[i]);
+        if (e) {
+            claim(k, e->c);
+            claim(k, TFMT(k->g, "%s__descriptor", e->lc));
+        }
     }
+}
+
+/* The message code of f and of every file it imports, directly or not. */
+static void claim_file(Claims *k, const File *f)
+{
+    if (ptrmap_get(&k->seen, f))
+        return;
+    ptrmap_put(&k->seen, f, (void *)f);
+    for (size_t i = 0; i < f->imports.len; i++)
+        if (f->imports.items[i].file)
+            claim_file(k, f->imports.items[i].file);
+    for (size_t i = 0; i < f->messages.len; i++)
+        claim_message(k, f->messages.items[i]);
+    for (size_t i = 0; i < f->enums.len; i++) {
+        TypeNames *e = names_enum(k->g->names, f->enums.items[i]);
+        if (e) {
+            claim(k, e->c);
+            claim(k, TFMT(k->g, "%s__descriptor", e->lc));
+        }
+    }
+}
+
+/* Whether pre + base + each suffix (up to NULL) is free in set. */
+static bool all_free(TGen *g, const StrSet *set, const char *pre, const char *base,
+                     const char *const *sfx)
+{
+    for (; *sfx; sfx++)
+        if (strset_has(set, TFMT(g, "%s%s%s", pre, base, *sfx)))
+            return false;
+    return true;
+}
+
+/* Append '_' to base until every pre + base + suffix is free, claim them
+ * all and return base. */
+static char *settle(TGen *g, StrSet *set, const char *pre, char *base, const char *const *sfx)
+{
+    while (!all_free(g, set, pre, base, sfx))
+        base = TFMT(g, "%s_", base);
+    for (; *sfx; sfx++)
+        strset_add(set, TFMT(g, "%s%s%s", pre, base, *sfx));
+    return base;
+}
+
+/* The identifiers a method claims: its functions (public, then the static
+ * thunks of foo.trpc.c) after its function prefix, its types after its
+ * type prefix, its members in the _Impl table. Each is the union over the
+ * four kinds (a unary method claims __start too), so a method's names never
+ * depend on its kind or on the kind of another method: changing a method
+ * from unary to streaming renames nothing else. gen_trpc_server.c and
+ * gen_trpc_client.c write a subset of these. */
+static const char *const method_functions[] = {
+    "", "__async", "__start", "__start_async", "__send", "__close_send", "__recv", "__cancel",
+    "__finish", "__write", "__finish_call", "__serve_message", "__serve_start", "__serve_end",
+    "__serve_done", "__on_result", "__on_message", "__on_status", NULL,
+};
+static const char *const method_types[] = {
+    "_Call", "_Handler", "_Start", "_End", "_Done", "_Result", "_OnResult", "_Stream",
+    "_OnMessage", "_OnStatus", NULL,
+};
+static const char *const method_members[] = { "", "_start", "_end", "_done", NULL };
+
+static bool is_keyword(const Names *n, const char *member)
+{
+    return strset_has(&n->reserved, member);
+}
+
+static void name_methods(TGen *g, Claims *k, TService *s)
+{
+    StrSet members = { 0 };
+    for (size_t i = 0; i < s->n; i++) {
+        TMethod *t = &s->ms[i];
+        Method *m = s->s->methods.items[i];
+        t->m = m;
+        t->index = i;
+        t->kind = m->client_streaming ? (m->server_streaming ? TK_BIDI : TK_CLIENT_STREAMING)
+                                      : (m->server_streaming ? TK_SERVER_STREAMING : TK_UNARY);
+        char *lc = c_camel_to_lower(g->arena, m->name);
+        lc = settle(g, &k->taken, TFMT(g, "%s__", s->lc), lc, method_functions);
+        t->lc = TFMT(g, "%s__%s", s->lc, lc);
+        char *c = settle(g, &k->taken, TFMT(g, "%s_", s->c), arena_strdup(g->arena, m->name),
+                         method_types);
+        t->c = TFMT(g, "%s_%s", s->c, c);
+
+        char *member = c_camel_to_lower(g->arena, m->name);
+        while (is_keyword(g->names, member))
+            member = TFMT(g, "%s_", member);
+        t->member = settle(g, &members, "", member, method_members);
+
+        TypeNames *in = names_message(g->names, m->input);
+        TypeNames *out = names_message(g->names, m->output);
+        t->in = in->c;
+        t->out = out->c;
+        t->in_desc = TFMT(g, "%s__descriptor", in->lc);
+        t->out_desc = TFMT(g, "%s__descriptor", out->lc);
+    }
+    strset_free(&members);
 }
 
 static void name_services(TGen *g)
 {
+    static const char *const svc_functions[] = { "__serve", "__client", "__trpc_methods",
+                                                 "__trpc_service", NULL };
+    static const char *const svc_types[] = { "_Impl", "_Client", NULL };
     File *f = g->file;
+    Claims k = { .g = g };
+    claim_file(&k, f);
+
     g->n_svcs = f->services.len;
     g->svcs = arena_alloc(g->arena, (g->n_svcs ? g->n_svcs : 1) * sizeof *g->svcs);
-    StrSet svc_names = { 0 };
     for (size_t i = 0; i < g->n_svcs; i++) {
         TService *s = &g->svcs[i];
         s->s = f->services.items[i];
         const char *full = c_full_name(g, s->s->full_name);
         char *lc = c_full_name_to_lower(g->arena, full);
         char *c = c_full_name_to_c(g->arena, full);
-        while (strset_has(&svc_names, lc) || strset_has(&svc_names, c)) {
+        /* Both prefixes move together, so Pkg__Foo_ always goes with pkg__foo_. */
+        while (!all_free(g, &k.taken, "", lc, svc_functions) ||
+               !all_free(g, &k.taken, "", c, svc_types)) {
             lc = TFMT(g, "%s_", lc);
             c = TFMT(g, "%s_", c);
         }
-        strset_add(&svc_names, lc);
-        strset_add(&svc_names, c);
-        s->lc = lc;
-        s->c = c;
+        s->lc = settle(g, &k.taken, "", lc, svc_functions);
+        s->c = settle(g, &k.taken, "", c, svc_types);
         s->n = s->s->methods.len;
         s->ms = arena_alloc(g->arena, (s->n ? s->n : 1) * sizeof *s->ms);
-
-        StrSet lcs = { 0 }, members = { 0 };
-        for (size_t k = 0; k < s->n; k++) {
-            TMethod *t = &s->ms[k];
-            Method *m = s->s->methods.items[k];
-            t->m = m;
-            t->index = k;
-            t->kind = m->client_streaming ? (m->server_streaming ? TK_BIDI : TK_CLIENT_STREAMING)
-                                          : (m->server_streaming ? TK_SERVER_STREAMING : TK_UNARY);
-            char *mlc = c_camel_to_lower(g->arena, m->name);
-            while (strset_has(&lcs, mlc))
-                mlc = TFMT(g, "%s_", mlc);
-            strset_add(&lcs, mlc);
-            char *member = mlc;
-            while (strset_has(&g->names->reserved, member) || strset_has(&members, member))
-                member = TFMT(g, "%s_", member);
-            strset_add(&members, member);
-            t->lc = TFMT(g, "%s__%s", s->lc, mlc);
-            t->member = member;
-            t->c = TFMT(g, "%s_%s", s->c, m->name);
-            TypeNames *in = names_message(g->names, m->input);
-            TypeNames *out = names_message(g->names, m->output);
-            t->in = in->c;
-            t->out = out->c;
-            t->in_desc = TFMT(g, "%s__descriptor", in->lc);
-            t->out_desc = TFMT(g, "%s__descriptor", out->lc);
-        }
-        strset_free(&lcs);
-        strset_free(&members);
-        s->serve = service_word(g, s, "serve");
-        s->methods = service_word(g, s, "trpc_methods");
-        s->service = service_word(g, s, "trpc_service");
+        name_methods(g, &k, s);
     }
-    strset_free(&svc_names);
+    strset_free(&k.taken);
+    ptrmap_free(&k.seen);
 }
 
 /* ---- the two files ---- */
@@ -278,18 +445,25 @@ static void gen_header(TGen *g, const char *base)
             "#include <typerpc/typerpc.h>\n"
             "#include \"", base, ".pb-c.h\"\n"
             "\n"
-            "/* Mistakes that C reports only as warnings by default are made hard errors\n"
-            " * in every file that uses this service: a handler of the wrong type in an\n"
-            " * _Impl table (incompatible pointer), a function the method's kind does\n"
-            " * not have, such as __call on a stream (implicit declaration), and a value\n"
-            " * of another enum type, such as a trpc_error returned as a trpc_status. */\n"
+            "/* Mistakes that C reports only as warnings by default are made errors in\n"
+            " * every file that includes this header (docs/service-api.md): a handler or\n"
+            " * callback of the wrong type (incompatible pointer), a function the\n"
+            " * method's kind does not have (implicit declaration), a trpc_error used as\n"
+            " * a trpc_status or the reverse (enum conversion), an integer where a\n"
+            " * pointer goes (int conversion), and a handler that can end without\n"
+            " * returning its status (return type). */\n"
             "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) && \\\n"
             "    !defined(TRPC_ALLOW_INCOMPATIBLE_POINTERS)\n"
             "#pragma GCC diagnostic error \"-Wincompatible-pointer-types\"\n"
+            "#if defined(__clang__) && __clang_major__ >= 16\n"
+            "#pragma GCC diagnostic error \"-Wincompatible-function-pointer-types\"\n"
+            "#endif\n"
             "#pragma GCC diagnostic error \"-Wimplicit-function-declaration\"\n"
             "#if defined(__clang__) || __GNUC__ >= 10\n"
             "#pragma GCC diagnostic error \"-Wenum-conversion\"\n"
             "#endif\n"
+            "#pragma GCC diagnostic error \"-Wint-conversion\"\n"
+            "#pragma GCC diagnostic error \"-Wreturn-type\"\n"
             "#endif\n"
             "\n"
             "#ifdef __cplusplus\n"

@@ -1,12 +1,16 @@
 /*
  * gen_trpc_server.c — a service's descriptors and its server side.
  *
- * Header: the method table and service descriptor, a distinct incomplete
- * writer type per streamed-reply method, a handler function type per
- * method, the _Impl table, __serve, and the typed __write functions.
- * Source: the tables, one thunk per method (a generic trpc_handler that
- * calls the typed handler through its own type, never through an
- * incompatible pointer), __serve, __write.
+ * Header: the method table and service descriptor; per method a call type
+ * of its own (`struct { trpc_call *const base; }`) and its notification
+ * types, each with that call type in its signature, so no notification of
+ * one method fits a slot of another, and no two slots of one method share
+ * a type (start and end differ: start gets the request metadata); the
+ * _Impl table; __serve; __write (streamed replies) and __finish_call.
+ * Source: the tables, one static thunk per notification (from the
+ * runtime's generic forms in typerpc/server.h to the typed ones, so no
+ * function is ever called through a pointer of another type), __serve,
+ * __write, __finish_call.
  */
 #include "gen_trpc_internal.h"
 
@@ -17,92 +21,260 @@ static const char *const kind_names[] = {
     [TK_BIDI] = "TRPC_BIDI_STREAMING",
 };
 
-static const char *out_param(TGen *g, const TMethod *t)
+/* ---- the functions ---- */
+
+static TFn fn_serve(TGen *g, const TService *s)
 {
-    return trpc_has_writer(t) ? TFMT(g, "%s_Writer *out", t->c) : TFMT(g, "%s *reply", t->out);
+    TFn fn = { "trpc_error", TFMT(g, "%s__serve", s->lc), { { 0 } }, 0 };
+    trpc_fn_param(&fn, "trpc_server *srv", "srv", G_OUT, "trpc_server *");
+    trpc_fn_param(&fn, TFMT(g, "const %s_Impl *impl", s->c), "impl", G_IN,
+                  TFMT(g, "%s_Impl", s->c));
+    trpc_fn_param(&fn, "void *user", "user", G_PLAIN, NULL);
+    return fn;
+}
+
+static TFn fn_write(TGen *g, const TMethod *t)
+{
+    TFn fn = { "trpc_error", TFMT(g, "%s__write", t->lc), { { 0 } }, 0 };
+    trpc_fn_param(&fn, TFMT(g, "%s_Call *call", t->c), "call", G_OUT, TFMT(g, "%s_Call *", t->c));
+    trpc_fn_param(&fn, TFMT(g, "const %s *msg", t->out), "msg", G_IN, t->out);
+    return fn;
+}
+
+static TFn fn_finish_call(TGen *g, const TMethod *t)
+{
+    TFn fn = { "trpc_error", TFMT(g, "%s__finish_call", t->lc), { { 0 } }, 0 };
+    trpc_fn_param(&fn, TFMT(g, "%s_Call *call", t->c), "call", G_OUT, TFMT(g, "%s_Call *", t->c));
+    trpc_fn_param(&fn, "trpc_status code", "code", G_PLAIN, NULL);
+    return fn;
+}
+
+/* ---- header ---- */
+
+static void rpc_comment(Buf *h, const Method *m)
+{
+    buf_cat(h, "/* rpc ", m->name, "(", m->client_streaming ? "stream " : "", m->input_name,
+            ") returns (", m->server_streaming ? "stream " : "", m->output_name, ") */\n", NULL);
+}
+
+/* `typedef RET NAME(params);` wrapped. */
+static void fn_type(TGen *g, const char *ret, const char *name, const char *const *params,
+                    size_t n)
+{
+    trpc_wrap(&g->h, 0, TFMT(g, "typedef %s %s", ret, name), "(", params, n, ")", ";",
+              TRPC_COLUMNS);
+}
+
+static void method_types(TGen *g, const TMethod *t)
+{
+    const char *call = TFMT(g, "%s_Call *call", t->c);
+    const char *req = TFMT(g, "const %s *req", t->in);
+    const char *reply = TFMT(g, "%s *reply", t->out);
+    buf_puts(&g->h, "\n");
+    rpc_comment(&g->h, t->m);
+    trpc_handle_type(g, TFMT(g, "%s_Call", t->c), "trpc_call");
+    if (trpc_has_reply(t)) {
+        const char *params[] = { call, req, reply, "void *user" };
+        fn_type(g, "trpc_status", TFMT(g, "%s_Handler", t->c), params, NITEMS(params));
+    } else {
+        const char *params[] = { call, req, "void *user" };
+        fn_type(g, "trpc_status", TFMT(g, "%s_Handler", t->c), params, NITEMS(params));
+    }
+    if (trpc_streams_input(t)) {
+        const char *md = "const trpc_metadata *metadata";
+        if (trpc_has_reply(t)) {
+            const char *start[] = { call, md, reply, "void *user" };
+            const char *end[] = { call, reply, "void *user" };
+            fn_type(g, "trpc_status", TFMT(g, "%s_Start", t->c), start, NITEMS(start));
+            fn_type(g, "trpc_status", TFMT(g, "%s_End", t->c), end, NITEMS(end));
+        } else {
+            const char *start[] = { call, md, "void *user" };
+            const char *end[] = { call, "void *user" };
+            fn_type(g, "trpc_status", TFMT(g, "%s_Start", t->c), start, NITEMS(start));
+            fn_type(g, "trpc_status", TFMT(g, "%s_End", t->c), end, NITEMS(end));
+        }
+    }
+    const char *done[] = { call, "trpc_done_reason why", "void *user" };
+    fn_type(g, "void", TFMT(g, "%s_Done", t->c), done, NITEMS(done));
 }
 
 void trpc_header_server(TGen *g, TService *s)
 {
     Buf *h = &g->h;
-    buf_cat(h, "\n/* ---- descriptors (service ", s->s->full_name, ") ---- */\n\n", NULL);
+    const char *name = s->s->full_name;
+    buf_cat(h, "\n/* ---- ", name, ": descriptors ---- */\n\n", NULL);
     if (s->n)
-        buf_printf(h, "extern const trpc_method %s[%zu];\n", s->methods, s->n);
-    buf_cat(h, "extern const trpc_service ", s->service, ";\n", NULL);
+        buf_printf(h, "extern const trpc_method %s__trpc_methods[%zu];\n", s->lc, s->n);
+    buf_cat(h, "extern const trpc_service ", s->lc, "__trpc_service;\n", NULL);
 
-    buf_puts(h, "\n/* ---- server ---- */\n");
-    bool writers = false;
-    for (size_t i = 0; i < s->n; i++) {
-        TMethod *t = &s->ms[i];
-        if (!trpc_has_writer(t))
-            continue;
-        if (!writers)
-            buf_puts(h, "\n/* Writers: the call, typed so only the method's reply type can be "
-                        "written. */\n");
-        writers = true;
-        buf_cat(h, "typedef struct ", t->c, "_Writer ", t->c, "_Writer;\n", NULL);
-    }
-
+    buf_cat(h, "\n/* ---- ", name, ": server ---- */\n", NULL);
     if (s->n)
-        buf_puts(h, "\n");
-    for (size_t i = 0; i < s->n; i++) {
-        TMethod *t = &s->ms[i];
-        Method *m = t->m;
-        buf_cat(h, "/* rpc ", m->name, "(", m->client_streaming ? "stream " : "", m->input_name,
-                ") returns (", m->server_streaming ? "stream " : "", m->output_name, ")", NULL);
-        if (m->client_streaming)
-            buf_puts(h, ":\n * req is NULL at the end of the request stream. */\n");
-        else
-            buf_puts(h, " */\n");
-        const char *params[] = { "trpc_call *call", TFMT(g, "const %s *req", t->in),
-                                 out_param(g, t), "void *user" };
-        trpc_wrap(h, 0, TFMT(g, "typedef trpc_status %s_Handler", t->c), "(", params,
-                  NITEMS(params), ")", ";", TRPC_COLUMNS);
-    }
-
-    buf_cat(h, "\n/* The implementation table; a NULL entry answers UNIMPLEMENTED. */\n"
-               "typedef struct ", s->c, "_Impl {\n", NULL);
+        buf_puts(h, "\n/* Per method: its call type (call->base is the trpc_call the runtime's\n"
+                    " * functions take) and its notification types: _Handler for a request\n"
+                    " * message, for streaming input _Start when the call begins and _End when\n"
+                    " * the input ends, and _Done when the call is over.  Handlers return a\n"
+                    " * gRPC status that finishes the call, or TRPC_PENDING (typerpc/server.h). */\n");
     for (size_t i = 0; i < s->n; i++)
-        buf_cat(h, "    ", s->ms[i].c, "_Handler *", s->ms[i].member, ";\n", NULL);
+        method_types(g, &s->ms[i]);
+
+    buf_cat(h, "\n/* The implementation: a NULL handler answers UNIMPLEMENTED; _start and\n"
+               " * _done may be NULL; _end is required beside a streaming input's handler. */\n"
+               "typedef struct ", s->c, "_Impl {\n", NULL);
+    for (size_t i = 0; i < s->n; i++) {
+        const TMethod *t = &s->ms[i];
+        buf_cat(h, "    ", t->c, "_Handler *", t->member, ";\n", NULL);
+        if (trpc_streams_input(t)) {
+            buf_cat(h, "    ", t->c, "_Start *", t->member, "_start;\n", NULL);
+            buf_cat(h, "    ", t->c, "_End *", t->member, "_end;\n", NULL);
+        }
+        buf_cat(h, "    ", t->c, "_Done *", t->member, "_done;\n", NULL);
+    }
     if (!s->n)
         buf_puts(h, "    char no_methods_; /* the service declares no methods */\n");
     buf_cat(h, "} ", s->c, "_Impl;\n", NULL);
 
     buf_puts(h, "\n/* Registers impl (borrowed: it must outlive the server) on srv; user is\n"
-                " * passed to every handler.  Returns 0 or a trpc_server_add_service() error. */\n");
-    if (strcmp(s->serve + strlen(s->lc), "__serve") != 0)
-        buf_cat(h, "/* Named ", s->serve, ": protoc-c would give the function of\n"
-                " * the method Serve the name ", s->lc, "__serve. */\n", NULL);
-    const char *serve_params[] = { "trpc_server *srv", TFMT(g, "const %s_Impl *impl", s->c),
-                                   "void *user" };
-    trpc_proto(h, "int", s->serve, serve_params, NITEMS(serve_params), ";");
-    const char *serve_args[] = { "srv", "impl", "user" };
-    const char *serve_items[] = { "(srv)", TFMT(g, "TRPC_IN(%s_Impl, impl)", s->c), "(user)" };
-    trpc_macro(g, s->serve, serve_args, NITEMS(serve_args), s->serve, serve_items,
-               NITEMS(serve_items));
+                " * passed to every notification.  Errors: TRPC_EINVAL, or those of\n"
+                " * trpc_server_add_service(). */\n");
+    TFn serve = fn_serve(g, s);
+    trpc_fn_declare(g, &serve);
 
-    if (writers)
-        buf_puts(h, "\n/* Queues one reply on a server stream (see trpc_call_send()). */\n");
+    if (s->n)
+        buf_puts(h, "\n/* __write queues a reply on a server stream (trpc_call_send()); __finish_call\n"
+                    " * finishes a call the application holds, from any thread\n"
+                    " * (trpc_call_finish()). */\n");
     for (size_t i = 0; i < s->n; i++) {
-        TMethod *t = &s->ms[i];
-        if (!trpc_has_writer(t))
-            continue;
-        const char *name = TFMT(g, "%s__write", t->lc);
-        const char *params[] = { TFMT(g, "%s_Writer *out", t->c),
-                                 TFMT(g, "const %s *msg", t->out) };
-        trpc_proto(h, "int", name, params, NITEMS(params), ";");
-        const char *args[] = { "out", "msg" };
-        const char *items[] = { TFMT(g, "TRPC_OUT(%s_Writer *, out)", t->c),
-                                TFMT(g, "TRPC_IN(%s, msg)", t->out) };
-        trpc_macro(g, name, args, NITEMS(args), name, items, NITEMS(items));
+        const TMethod *t = &s->ms[i];
+        if (trpc_streams_output(t)) {
+            TFn w = fn_write(g, t);
+            trpc_fn_declare(g, &w);
+        }
+        TFn f = fn_finish_call(g, t);
+        trpc_fn_declare(g, &f);
     }
+}
+
+/* ---- source ---- */
+
+static void thunk_head(TGen *g, const char *ret, const char *name, const char *const *params,
+                       size_t n, const TService *s)
+{
+    Buf *b = &g->src;
+    buf_puts(b, "\n");
+    trpc_wrap(b, 0, TFMT(g, "static %s %s", ret, name), "(", params, n, ")", "", TRPC_COLUMNS);
+    buf_cat(b, "{\n    const ", s->c, "_Impl *t = impl;\n", NULL);
+}
+
+static void method_thunks(TGen *g, const TService *s, const TMethod *t)
+{
+    Buf *b = &g->src;
+    const char *call = TFMT(g, "(%s_Call *)call", t->c);
+    const char *reply = TFMT(g, "(%s *)reply", t->out);
+
+    const char *msg_params[] = { "trpc_call *call", "const ProtobufCMessage *req",
+                                 "ProtobufCMessage *reply", "const void *impl", "void *user" };
+    thunk_head(g, "trpc_status", TFMT(g, "%s__serve_message", t->lc), msg_params,
+               NITEMS(msg_params), s);
+    const char *req = TFMT(g, "(const %s *)req", t->in);
+    if (trpc_has_reply(t)) {
+        const char *args[] = { call, req, reply, "user" };
+        trpc_stmt(b, 4, TFMT(g, "return t->%s", t->member), args, NITEMS(args), ";");
+    } else {
+        const char *args[] = { call, req, "user" };
+        buf_puts(b, "    (void)reply;\n");
+        trpc_stmt(b, 4, TFMT(g, "return t->%s", t->member), args, NITEMS(args), ";");
+    }
+    buf_puts(b, "}\n");
+
+    if (trpc_streams_input(t)) {
+        const char *ev_params[] = { "trpc_call *call", "ProtobufCMessage *reply",
+                                    "const void *impl", "void *user" };
+        const char *md = "trpc_call_metadata(call)";
+        thunk_head(g, "trpc_status", TFMT(g, "%s__serve_start", t->lc), ev_params,
+                   NITEMS(ev_params), s);
+        if (trpc_has_reply(t)) {
+            const char *args[] = { call, md, reply, "user" };
+            trpc_stmt(b, 4, TFMT(g, "return t->%s_start", t->member), args, NITEMS(args), ";");
+        } else {
+            const char *args[] = { call, md, "user" };
+            buf_puts(b, "    (void)reply;\n");
+            trpc_stmt(b, 4, TFMT(g, "return t->%s_start", t->member), args, NITEMS(args), ";");
+        }
+        buf_puts(b, "}\n");
+
+        thunk_head(g, "trpc_status", TFMT(g, "%s__serve_end", t->lc), ev_params,
+                   NITEMS(ev_params), s);
+        if (trpc_has_reply(t)) {
+            const char *args[] = { call, reply, "user" };
+            trpc_stmt(b, 4, TFMT(g, "return t->%s_end", t->member), args, NITEMS(args), ";");
+        } else {
+            const char *args[] = { call, "user" };
+            buf_puts(b, "    (void)reply;\n");
+            trpc_stmt(b, 4, TFMT(g, "return t->%s_end", t->member), args, NITEMS(args), ";");
+        }
+        buf_puts(b, "}\n");
+    }
+
+    const char *done_params[] = { "trpc_call *call", "trpc_done_reason why", "const void *impl",
+                                  "void *user" };
+    thunk_head(g, "void", TFMT(g, "%s__serve_done", t->lc), done_params, NITEMS(done_params), s);
+    const char *args[] = { call, "why", "user" };
+    trpc_stmt(b, 4, TFMT(g, "t->%s_done", t->member), args, NITEMS(args), ";");
+    buf_puts(b, "}\n");
+}
+
+/* `.FIELD = impl->MEMBER ? THUNK : NULL,` at indent 12, broken after '='
+ * when it does not fit. */
+static void handler_field(TGen *g, const char *field, const char *member, const char *thunk)
+{
+    const char *value = TFMT(g, "impl->%s ? %s : NULL,", member, thunk);
+    if (12 + strlen(field) + 4 + strlen(value) <= TRPC_COLUMNS)
+        buf_cat(&g->src, "            .", field, " = ", value, "\n", NULL);
+    else
+        buf_cat(&g->src, "            .", field, " =\n                ", value, "\n", NULL);
+}
+
+static void define_serve(TGen *g, const TService *s)
+{
+    Buf *b = &g->src;
+    TFn serve = fn_serve(g, s);
+    trpc_fn_define(g, &serve);
+    buf_puts(b, "{\n"
+                "    if (!impl) {\n"
+                "        return TRPC_EINVAL;\n"
+                "    }\n");
+    if (s->n) {
+        buf_printf(b, "    const trpc_method_handlers handlers[%zu] = {\n", s->n);
+        for (size_t i = 0; i < s->n; i++) {
+            const TMethod *t = &s->ms[i];
+            buf_cat(b, "        {\n", NULL);
+            handler_field(g, "on_message", t->member, TFMT(g, "%s__serve_message", t->lc));
+            if (trpc_streams_input(t)) {
+                handler_field(g, "on_start", TFMT(g, "%s_start", t->member),
+                              TFMT(g, "%s__serve_start", t->lc));
+                handler_field(g, "on_end", TFMT(g, "%s_end", t->member),
+                              TFMT(g, "%s__serve_end", t->lc));
+            }
+            handler_field(g, "on_done", TFMT(g, "%s_done", t->member),
+                          TFMT(g, "%s__serve_done", t->lc));
+            buf_puts(b, "        },\n");
+        }
+        buf_puts(b, "    };\n");
+    } else {
+        buf_puts(b, "    const trpc_method_handlers handlers[1] = { { 0 } }; /* no methods */\n");
+    }
+    const char *add[] = { "srv", TFMT(g, "&%s__trpc_service", s->lc), "handlers", "impl",
+                          "user" };
+    trpc_stmt(b, 4, "return trpc_server_add_service", add, NITEMS(add), ";");
+    buf_puts(b, "}\n");
 }
 
 void trpc_source_server(TGen *g, TService *s)
 {
     Buf *b = &g->src;
+    buf_cat(b, "\n/* ---- ", s->s->full_name, ": descriptors ---- */\n", NULL);
     if (s->n) {
-        buf_printf(b, "\nconst trpc_method %s[%zu] = {\n", s->methods, s->n);
+        buf_printf(b, "\nconst trpc_method %s__trpc_methods[%zu] = {\n", s->lc, s->n);
         for (size_t i = 0; i < s->n; i++) {
             TMethod *t = &s->ms[i];
             const char *items[] = { TFMT(g, "\"/%s/%s\"", s->s->full_name, t->m->name),
@@ -112,62 +284,40 @@ void trpc_source_server(TGen *g, TService *s)
         }
         buf_puts(b, "};\n");
     }
-    buf_cat(b, "\nconst trpc_service ", s->service, " = {\n", NULL);
+    buf_cat(b, "\nconst trpc_service ", s->lc, "__trpc_service = {\n", NULL);
     const char *svc_items[] = { TFMT(g, "\"%s\"", s->s->full_name), TFMT(g, "%zu", s->n),
-                                s->n ? s->methods : "NULL" };
+                                s->n ? TFMT(g, "%s__trpc_methods", s->lc) : "NULL" };
     trpc_wrap(b, 4, "", "", svc_items, NITEMS(svc_items), "", "", TRPC_COLUMNS);
     buf_puts(b, "};\n");
 
+    buf_cat(b, "\n/* ---- ", s->s->full_name, ": server ---- */\n", NULL);
     if (s->n)
-        buf_puts(b, "\n/* ---- server: thunks from the generic handler to the typed ones ---- */\n");
-    for (size_t i = 0; i < s->n; i++) {
-        TMethod *t = &s->ms[i];
-        const char *params[] = { "trpc_call *call", "const ProtobufCMessage *in", "void *out",
-                                 "const void *impl", "void *user" };
-        buf_puts(b, "\n");
-        trpc_wrap(b, 0, TFMT(g, "static trpc_status %s__thunk", t->lc), "(", params,
-                  NITEMS(params), ")", "", TRPC_COLUMNS);
-        buf_cat(b, "{\n    const ", s->c, "_Impl *t = impl;\n", NULL);
-        const char *args[] = { "call", TFMT(g, "(const %s *)in", t->in),
-                               trpc_has_writer(t) ? TFMT(g, "(%s_Writer *)out", t->c)
-                                                  : TFMT(g, "(%s *)out", t->out),
-                               "user" };
-        trpc_wrap(b, 4, TFMT(g, "return t->%s", t->member), "(", args, NITEMS(args), ")", ";",
-                  TRPC_COLUMNS);
-        buf_puts(b, "}\n");
-    }
+        buf_puts(b, "\n/* Thunks from the runtime's generic notifications to the typed ones.  A\n"
+                    " * trpc_call starts with its own address, the base of every call type. */\n");
+    for (size_t i = 0; i < s->n; i++)
+        method_thunks(g, s, &s->ms[i]);
 
-    const char *serve_params[] = { "trpc_server *srv", TFMT(g, "const %s_Impl *impl", s->c),
-                                   "void *user" };
-    buf_puts(b, "\n");
-    trpc_proto(b, "int", s->serve, serve_params, NITEMS(serve_params), "");
-    buf_puts(b, "{\n"
-                "    if (!impl) {\n"
-                "        return TRPC_EINVAL;\n"
-                "    }\n");
-    if (s->n) {
-        buf_printf(b, "    const trpc_handler handlers[%zu] = {\n", s->n);
-        for (size_t i = 0; i < s->n; i++)
-            buf_cat(b, "        impl->", s->ms[i].member, " ? ", s->ms[i].lc, "__thunk : NULL,\n",
-                    NULL);
-        buf_puts(b, "    };\n");
-    }
-    const char *add[] = { "srv", TFMT(g, "&%s", s->service), s->n ? "handlers" : "NULL", "impl",
-                          "user" };
-    trpc_wrap(b, 4, "return trpc_server_add_service", "(", add, NITEMS(add), ")", ";",
-              TRPC_COLUMNS);
-    buf_puts(b, "}\n");
+    define_serve(g, s);
 
     for (size_t i = 0; i < s->n; i++) {
-        TMethod *t = &s->ms[i];
-        if (!trpc_has_writer(t))
-            continue;
-        const char *params[] = { TFMT(g, "%s_Writer *out", t->c),
-                                 TFMT(g, "const %s *msg", t->out) };
-        buf_puts(b, "\n");
-        trpc_proto(b, "int", TFMT(g, "%s__write", t->lc), params, NITEMS(params), "");
+        const TMethod *t = &s->ms[i];
+        if (trpc_streams_output(t)) {
+            TFn w = fn_write(g, t);
+            trpc_fn_define(g, &w);
+            buf_puts(b, "{\n"
+                        "    if (!call) {\n"
+                        "        return TRPC_EINVAL;\n"
+                        "    }\n"
+                        "    return trpc_call_send(call->base, (const ProtobufCMessage *)msg);\n"
+                        "}\n");
+        }
+        TFn f = fn_finish_call(g, t);
+        trpc_fn_define(g, &f);
         buf_puts(b, "{\n"
-                    "    return trpc_call_send((trpc_call *)out, &msg->base);\n"
+                    "    if (!call) {\n"
+                    "        return TRPC_EINVAL;\n"
+                    "    }\n"
+                    "    return trpc_call_finish(call->base, code);\n"
                     "}\n");
     }
 }

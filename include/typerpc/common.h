@@ -13,10 +13,18 @@
  *  - trpc_status: the outcome of a remote call, a gRPC status code with the
  *    protocol's number (0..16), plus TRPC_PENDING, which only a server
  *    handler returns ("not finished yet").  No trpc_status value equals a
- *    trpc_error value other than 0 (TRPC_OK and TRPC_STATUS_OK), and
- *    trpc_status has no negative value, so its underlying type differs from
- *    int: a handler declared to return int or trpc_error does not fit a
- *    handler slot.
+ *    trpc_error value other than 0 (TRPC_OK and TRPC_STATUS_OK).
+ *
+ * With gcc and clang both enums are 16-bit signed types (TRPC__ENUM16: packed,
+ * with a sentinel at -32768 that is neither an error nor a status), for two
+ * reasons.  Their underlying type is not int, so a handler declared to
+ * return int or trpc_error does not fit a handler slot (an enum type is
+ * compatible with its underlying type).  And both have the same width and
+ * signedness, so clang reports a trpc_error converted to a trpc_status, or
+ * the reverse, as -Wenum-conversion (which generated service headers make an
+ * error); between types of different width or signedness clang reports the
+ * conversion as -Wsign-conversion or -Wimplicit-int-conversion instead,
+ * which are off by default.  Other compilers give both enums int.
  */
 #ifndef TYPERPC_COMMON_H
 #define TYPERPC_COMMON_H
@@ -33,9 +41,11 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 #define TRPC_EXPORT __attribute__((visibility("default")))
 #define TRPC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define TRPC__ENUM16 __attribute__((packed))
 #else
 #define TRPC_EXPORT
 #define TRPC_PRINTF(f, a)
+#define TRPC__ENUM16
 #endif
 
 /* ---- library errors ---------------------------------------------------- */
@@ -58,11 +68,12 @@ extern "C" {
     X(TIMEDOUT, -14, "timed out")                                            \
     X(NOENT, -15, "no such service or method")
 
-typedef enum trpc_error {
+typedef enum TRPC__ENUM16 trpc_error {
     TRPC_OK = 0,
 #define TRPC__ERR_ENUM(name, val, desc) TRPC_E##name = (val),
     TRPC_ERRNO_MAP(TRPC__ERR_ENUM)
 #undef TRPC__ERR_ENUM
+    TRPC__ERROR_MIN = -32768 /* not an error: makes the type 16-bit (see above) */
 } trpc_error;
 
 /* A sentence describing a library error code; never NULL. */
@@ -81,15 +92,16 @@ TRPC_EXPORT const char *trpc_err_name(trpc_error err);
     X(UNIMPLEMENTED, 12) X(INTERNAL, 13) X(UNAVAILABLE, 14)                  \
     X(DATA_LOSS, 15) X(UNAUTHENTICATED, 16)
 
-typedef enum trpc_status {
+typedef enum TRPC__ENUM16 trpc_status {
 #define TRPC__STATUS_ENUM(name, num) TRPC_STATUS_##name = (num),
     TRPC_STATUS_MAP(TRPC__STATUS_ENUM)
 #undef TRPC__STATUS_ENUM
     /* Not a gRPC code: a server handler returns it to say "the call is not
-     * finished yet"; it is finished later with the method's __finish (see
+     * finished yet"; it is finished later with the method's __finish_call (see
      * typerpc/server.h).  Never seen by a client.  A handler that returns
      * any other value outside 0..16 ends its call with INTERNAL. */
-    TRPC_PENDING = 256
+    TRPC_PENDING = 256,
+    TRPC__STATUS_MIN = -32768 /* not a status: makes the type signed 16-bit */
 } trpc_status;
 
 /* The code's protocol name, e.g. "DEADLINE_EXCEEDED"; "PENDING" for

@@ -96,18 +96,18 @@ typedef struct trpc_server_opts {
  * set with trpc_call_error() goes as grpc-message); TRPC_PENDING means "not
  * finished yet": a streaming-input call then waits for more input, and a
  * unary, server-streaming or end handler that returns it will finish the
- * call later with the method's __finish (trpc_call_finish()), from any
+ * call later with the method's __finish_call (trpc_call_finish()), from any
  * thread.
  *
  * Finishing and holding.  A call is finished exactly once: by a handler's
- * status, by __finish, or by the runtime (client cancellation, deadline,
+ * status, by __finish_call, or by the runtime (client cancellation, deadline,
  * lost connection, shutdown, bad input, see trpc_done_reason).  The
  * application *holds* a call from the moment a unary, server-streaming or
  * end handler returns TRPC_PENDING, or it calls trpc_call_hold(), until it
- * calls __finish.  A call handle is valid until the done notification has
- * returned and, if the call is held, until the application's __finish,
+ * calls __finish_call.  A call handle is valid until the done notification has
+ * returned and, if the call is held, until the application's __finish_call,
  * whichever is later: a thread that keeps a call may always finish it,
- * even after the call ended on the wire (__finish then returns
+ * even after the call ended on the wire (__finish_call then returns
  * TRPC_ECLOSED and only releases the hold).  An unheld call is gone when
  * its done notification returns.
  *
@@ -279,7 +279,7 @@ TRPC_EXPORT trpc_error trpc_call_send(trpc_call *call, const ProtobufCMessage *m
  * client-streaming methods the reply given to the handler is sent first when
  * code is OK; then the status with the message of trpc_call_error() and the
  * trailers.  Releases the application's hold.  From any thread; generated
- * __finish calls it.  Errors: TRPC_EINVAL (code not 0..16), TRPC_ESTATE
+ * __finish_call calls it.  Errors: TRPC_EINVAL (code not 0..16), TRPC_ESTATE
  * (the application finished the call before), TRPC_ECLOSED (the call had
  * already ended: nothing is sent, the hold is released). */
 TRPC_EXPORT trpc_error trpc_call_finish(trpc_call *call, trpc_status code);

@@ -6,11 +6,14 @@
  *               message text
  *   "metadata"  echo the request metadata back as headers and trailers
  *   "deadline"  report the time left before the call's deadline (-1: none)
- *   "defer"     return TRPC_PENDING; another thread finishes the call after
- *               sleep_ms (server streams: that thread writes the replies)
+ *   "defer"     return TRPC_PENDING (the call is held); another thread
+ *               finishes it after sleep_ms (server streams: that thread
+ *               writes the replies, waiting for room when the peer is slow)
  *   "wait_cancel" another thread waits until the call is cancelled, counts
- *               it, and finishes with CANCELLED
+ *               it, and finishes it (which then only releases the hold)
  *   "big"       reply payload of count bytes
+ * Every method counts its done notifications by reason; a streaming call
+ * that ends without the application's status counts as saw_cancel.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -26,6 +29,10 @@ void echo_impl_reset(void)
     atomic_store(&echo_stats_g.saw_cancel, 0);
     atomic_store(&echo_stats_g.finished_late, 0);
     atomic_store(&echo_stats_g.stream_msgs, 0);
+    atomic_store(&echo_stats_g.late_closed, 0);
+    for (int i = 0; i < 6; i++) {
+        atomic_store(&echo_stats_g.done[i], 0);
+    }
 }
 
 void echo_sleep_ms(int ms)
@@ -45,35 +52,42 @@ int echo_wait_counter(atomic_int *counter, int n)
     return 0;
 }
 
+/* A held call finished by a thread of its own. */
 typedef struct deferred {
-    trpc_call *call;
-    Echo__EchoReply *reply;        /* unary: the reply to fill */
-    Echo__Echo_ServerStream_Writer *out; /* server streaming */
+    Echo__Echo_Unary_Call *ucall;        /* unary */
+    Echo__EchoReply *reply;
+    Echo__Echo_ServerStream_Call *scall; /* server streaming */
     char *text;
     int count, code, sleep_ms;
     size_t payload_len; /* server streaming: each reply carries this many bytes */
     int wait_cancel;
 } deferred;
 
+static trpc_call *deferred_base(const deferred *d)
+{
+    return d->ucall ? d->ucall->base : d->scall->base;
+}
+
 static void *deferred_main(void *arg)
 {
     deferred *d = arg;
+    trpc_call *call = deferred_base(d);
     trpc_status st = TRPC_STATUS_OK;
     if (d->wait_cancel) {
-        for (int i = 0; i < 2000 && !trpc_call_is_cancelled(d->call); i++) {
+        for (int i = 0; i < 2000 && !trpc_call_is_cancelled(call); i++) {
             echo_sleep_ms(5);
         }
-        if (trpc_call_is_cancelled(d->call)) {
+        if (trpc_call_is_cancelled(call)) {
             atomic_fetch_add(&echo_stats_g.saw_cancel, 1);
         }
         st = TRPC_STATUS_CANCELLED;
     } else {
         echo_sleep_ms(d->sleep_ms);
         if (d->reply) {
-            d->reply->text = trpc_call_strdup(d->call, d->text);
+            d->reply->text = trpc_call_strdup(call, d->text);
             d->reply->index = 7;
         }
-        if (d->out) {
+        if (d->scall) {
             uint8_t *payload = calloc(1, d->payload_len + 1);
             for (int i = 0; i < d->count && payload; i++) {
                 Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
@@ -81,35 +95,35 @@ static void *deferred_main(void *arg)
                 r.index = i;
                 r.payload.data = payload;
                 r.payload.len = d->payload_len;
-                if (echo__echo__server_stream__write(d->out, &r) != 0) {
+                trpc_error rv;
+                /* A thread that may block waits for room instead of
+                 * failing with TRPC_EFULL. */
+                while ((rv = echo__echo__server_stream__write(d->scall, &r)) == TRPC_EFULL &&
+                       trpc_call_wait_writable(call, -1) == TRPC_OK) {
+                }
+                if (rv != TRPC_OK) {
                     break;
                 }
             }
             free(payload);
         }
         if (d->code) {
-            st = trpc_call_error(d->call, (trpc_status)d->code, "%s", d->text);
+            st = trpc_call_error(call, (trpc_status)d->code, "%s", d->text);
         }
     }
     atomic_fetch_add(&echo_stats_g.finished_late, 1);
-    trpc_call *call = d->call;
     free(d->text);
+    trpc_error rv = d->ucall ? echo__echo__unary__finish_call(d->ucall, st)
+                             : echo__echo__server_stream__finish_call(d->scall, st);
+    if (rv == TRPC_ECLOSED) {
+        atomic_fetch_add(&echo_stats_g.late_closed, 1);
+    }
     free(d);
-    trpc_call_finish(call, st);
     return NULL;
 }
 
-static trpc_status defer_to_thread(trpc_call *call, const Echo__EchoRequest *req,
-                                   Echo__EchoReply *reply,
-                                   Echo__Echo_ServerStream_Writer *out, int wait_cancel)
+static trpc_status defer_to_thread(deferred *d, const Echo__EchoRequest *req, int wait_cancel)
 {
-    deferred *d = calloc(1, sizeof *d);
-    if (!d) {
-        return TRPC_STATUS_RESOURCE_EXHAUSTED;
-    }
-    d->call = call;
-    d->reply = reply;
-    d->out = out;
     d->text = strdup(req->text ? req->text : "");
     d->count = req->count;
     d->code = req->code;
@@ -117,7 +131,7 @@ static trpc_status defer_to_thread(trpc_call *call, const Echo__EchoRequest *req
     d->payload_len = req->payload.len;
     d->wait_cancel = wait_cancel;
     pthread_t th;
-    if (pthread_create(&th, NULL, deferred_main, d) != 0) {
+    if (!d->text || pthread_create(&th, NULL, deferred_main, d) != 0) {
         free(d->text);
         free(d);
         return TRPC_STATUS_RESOURCE_EXHAUSTED;
@@ -147,33 +161,48 @@ static bool mode_is(const Echo__EchoRequest *req, const char *m)
     return req->mode && strcmp(req->mode, m) == 0;
 }
 
-static trpc_status do_unary(trpc_call *call, const Echo__EchoRequest *req,
+static void count_done(trpc_done_reason why, bool streaming)
+{
+    if ((unsigned)why < 6) {
+        atomic_fetch_add(&echo_stats_g.done[why], 1);
+    }
+    if (streaming && why != TRPC_DONE_FINISHED && why != TRPC_DONE_FAILED) {
+        atomic_fetch_add(&echo_stats_g.saw_cancel, 1);
+    }
+}
+
+/* ---- unary ---- */
+
+static trpc_status do_unary(Echo__Echo_Unary_Call *call, const Echo__EchoRequest *req,
                             Echo__EchoReply *reply, void *user)
 {
     (void)user;
     atomic_fetch_add(&echo_stats_g.started, 1);
-    if (mode_is(req, "defer")) {
-        return defer_to_thread(call, req, reply, NULL, 0);
-    }
-    if (mode_is(req, "wait_cancel")) {
-        return defer_to_thread(call, req, reply, NULL, 1);
+    if (mode_is(req, "defer") || mode_is(req, "wait_cancel")) {
+        deferred *d = calloc(1, sizeof *d);
+        if (!d) {
+            return TRPC_STATUS_RESOURCE_EXHAUSTED;
+        }
+        d->ucall = call;
+        d->reply = reply;
+        return defer_to_thread(d, req, mode_is(req, "wait_cancel"));
     }
     if (mode_is(req, "metadata")) {
-        echo_metadata(call);
+        echo_metadata(call->base);
     }
     if (mode_is(req, "deadline")) {
-        int64_t d = trpc_call_deadline(call);
-        reply->deadline_left_ms = d == INT64_MAX ? -1 : d - trpc_now_ms();
+        int64_t dl = trpc_call_deadline(call->base);
+        reply->deadline_left_ms = dl == INT64_MAX ? -1 : dl - trpc_now_ms();
     }
     if (req->code) {
-        /* out-of-range codes test the runtime's mapping to UNKNOWN */
-        return trpc_call_error(call, (trpc_status)req->code, "%s", req->text);
+        /* out-of-range codes test the runtime's mapping to INTERNAL */
+        return trpc_call_error(call->base, (trpc_status)req->code, "%s", req->text);
     }
-    reply->text = req->text; /* the request lives as long as the call */
+    reply->text = req->text; /* the request lives until the call is finished */
     reply->payload = req->payload;
     if (mode_is(req, "big")) {
         reply->payload.len = (size_t)req->count;
-        reply->payload.data = trpc_call_alloc(call, reply->payload.len);
+        reply->payload.data = trpc_call_alloc(call->base, reply->payload.len);
         if (!reply->payload.data) {
             return TRPC_STATUS_RESOURCE_EXHAUSTED;
         }
@@ -182,37 +211,103 @@ static trpc_status do_unary(trpc_call *call, const Echo__EchoRequest *req,
     return TRPC_STATUS_OK;
 }
 
-static trpc_status do_server_stream(trpc_call *call, const Echo__EchoRequest *req,
-                                    Echo__Echo_ServerStream_Writer *out, void *user)
+static void unary_done(Echo__Echo_Unary_Call *call, trpc_done_reason why, void *user)
+{
+    (void)call;
+    (void)user;
+    count_done(why, false);
+}
+
+/* ---- server streaming ---- */
+
+/* Streaming on the worker the v2 way: write while the call is writable,
+ * then ask for the drain callback and go on from there, holding the call
+ * (returning PENDING) meanwhile.  Memory stays under the call's bound
+ * whatever the client's pace. */
+typedef struct ss_state {
+    Echo__Echo_ServerStream_Call *call;
+    const Echo__EchoRequest *req;
+    int next;
+} ss_state;
+
+/* Writes what it may; finishes the call at the end.  True once finished. */
+static bool ss_pump(ss_state *s)
+{
+    trpc_call *base = s->call->base;
+    while (s->next < s->req->count) {
+        if (!trpc_call_is_writable(base)) {
+            return false;
+        }
+        Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
+        r.text = s->req->text;
+        r.index = s->next;
+        r.payload = s->req->payload;
+        trpc_error rv = echo__echo__server_stream__write(s->call, &r);
+        if (rv != TRPC_OK) {
+            echo__echo__server_stream__finish_call(
+                s->call, trpc_call_error(base, TRPC_STATUS_INTERNAL, "write %d: %s", s->next,
+                                         trpc_strerror(rv)));
+            return true;
+        }
+        s->next++;
+    }
+    trpc_status st = TRPC_STATUS_OK;
+    if (s->req->code) {
+        st = trpc_call_error(base, (trpc_status)s->req->code, "%s", s->req->text);
+    }
+    echo__echo__server_stream__finish_call(s->call, st);
+    return true;
+}
+
+static void ss_drained(trpc_call *base, void *arg)
+{
+    ss_state *s = arg;
+    if (!ss_pump(s)) {
+        trpc_call_on_drain(base, ss_drained, s);
+    }
+}
+
+static trpc_status do_server_stream(Echo__Echo_ServerStream_Call *call,
+                                    const Echo__EchoRequest *req, void *user)
 {
     (void)user;
     atomic_fetch_add(&echo_stats_g.started, 1);
     if (mode_is(req, "metadata")) {
-        echo_metadata(call);
+        echo_metadata(call->base);
     }
-    if (mode_is(req, "defer")) {
-        return defer_to_thread(call, req, NULL, out, 0);
-    }
-    if (mode_is(req, "wait_cancel")) {
-        Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
-        r.text = "first";
-        echo__echo__server_stream__write(out, &r);
-        return defer_to_thread(call, req, NULL, NULL, 1);
-    }
-    for (int i = 0; i < req->count; i++) {
-        Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
-        r.text = req->text;
-        r.index = i;
-        r.payload = req->payload;
-        if (echo__echo__server_stream__write(out, &r) != 0) {
-            return TRPC_STATUS_INTERNAL;
+    if (mode_is(req, "defer") || mode_is(req, "wait_cancel")) {
+        if (mode_is(req, "wait_cancel")) {
+            Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
+            r.text = "first";
+            echo__echo__server_stream__write(call, &r);
         }
+        deferred *d = calloc(1, sizeof *d);
+        if (!d) {
+            return TRPC_STATUS_RESOURCE_EXHAUSTED;
+        }
+        d->scall = call;
+        return defer_to_thread(d, req, mode_is(req, "wait_cancel"));
     }
-    if (req->code) {
-        return trpc_call_error(call, (trpc_status)req->code, "%s", req->text);
+    ss_state *s = trpc_call_alloc(call->base, sizeof *s);
+    if (!s) {
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
     }
-    return TRPC_STATUS_OK;
+    *s = (ss_state){ call, req, 0 };
+    if (!ss_pump(s)) {
+        trpc_call_on_drain(call->base, ss_drained, s);
+    }
+    return TRPC_PENDING; /* finished by ss_pump, now or from the drain callback */
 }
+
+static void server_stream_done(Echo__Echo_ServerStream_Call *call, trpc_done_reason why,
+                               void *user)
+{
+    (void)call;
+    (void)user;
+    count_done(why, false);
+}
+
+/* ---- client streaming ---- */
 
 typedef struct cs_state {
     int n;
@@ -220,76 +315,117 @@ typedef struct cs_state {
     char text[256];
 } cs_state;
 
-static trpc_status do_client_stream(trpc_call *call, const Echo__EchoRequest *req,
-                                    Echo__EchoReply *reply, void *user)
+static trpc_status client_stream_start(Echo__Echo_ClientStream_Call *call,
+                                       const trpc_metadata *md, Echo__EchoReply *reply,
+                                       void *user)
+{
+    (void)md;
+    (void)reply;
+    (void)user;
+    atomic_fetch_add(&echo_stats_g.started, 1);
+    cs_state *st = trpc_call_alloc(call->base, sizeof *st);
+    if (!st) {
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    memset(st, 0, sizeof *st);
+    trpc_call_set_data(call->base, st);
+    return TRPC_PENDING;
+}
+
+static trpc_status do_client_stream(Echo__Echo_ClientStream_Call *call,
+                                    const Echo__EchoRequest *req, Echo__EchoReply *reply,
+                                    void *user)
+{
+    (void)reply;
+    (void)user;
+    cs_state *st = trpc_call_data(call->base);
+    atomic_fetch_add(&echo_stats_g.stream_msgs, 1);
+    if (req->code) {
+        return trpc_call_error(call->base, (trpc_status)req->code, "%s", req->text);
+    }
+    st->n++;
+    st->bytes += req->payload.len;
+    size_t have = strlen(st->text);
+    if (req->text && have + strlen(req->text) < sizeof st->text) {
+        strcat(st->text, req->text);
+    }
+    return TRPC_PENDING;
+}
+
+static trpc_status client_stream_end(Echo__Echo_ClientStream_Call *call, Echo__EchoReply *reply,
+                                     void *user)
 {
     (void)user;
-    cs_state *st = trpc_call_data(call);
-    if (!st) {
-        atomic_fetch_add(&echo_stats_g.started, 1);
-        st = trpc_call_alloc(call, sizeof *st);
-        if (!st) {
-            return TRPC_STATUS_RESOURCE_EXHAUSTED;
-        }
-        memset(st, 0, sizeof *st);
-        trpc_call_set_data(call, st);
-    }
-    if (req) {
-        atomic_fetch_add(&echo_stats_g.stream_msgs, 1);
-        if (req->code) {
-            return trpc_call_error(call, (trpc_status)req->code, "%s", req->text);
-        }
-        st->n++;
-        st->bytes += req->payload.len;
-        size_t have = strlen(st->text);
-        if (req->text && have + strlen(req->text) < sizeof st->text) {
-            strcat(st->text, req->text);
-        }
-        return TRPC_PENDING;
-    }
-    if (trpc_call_is_cancelled(call)) {
-        atomic_fetch_add(&echo_stats_g.saw_cancel, 1);
-        return TRPC_STATUS_CANCELLED;
-    }
-    reply->text = trpc_call_strdup(call, st->text);
+    cs_state *st = trpc_call_data(call->base);
+    reply->text = trpc_call_strdup(call->base, st->text);
     reply->index = st->n;
     reply->deadline_left_ms = (int64_t)st->bytes;
     return TRPC_STATUS_OK;
 }
 
-static trpc_status do_bidi(trpc_call *call, const Echo__EchoRequest *req,
-                           Echo__Echo_Bidi_Writer *out, void *user)
+static void client_stream_done(Echo__Echo_ClientStream_Call *call, trpc_done_reason why,
+                               void *user)
+{
+    (void)call;
+    (void)user;
+    count_done(why, true);
+}
+
+/* ---- bidi ---- */
+
+static trpc_status bidi_start(Echo__Echo_Bidi_Call *call, const trpc_metadata *md, void *user)
+{
+    (void)call;
+    (void)md;
+    (void)user;
+    atomic_fetch_add(&echo_stats_g.started, 1);
+    return TRPC_PENDING;
+}
+
+static trpc_status do_bidi(Echo__Echo_Bidi_Call *call, const Echo__EchoRequest *req, void *user)
 {
     (void)user;
-    if (!trpc_call_data(call)) {
-        atomic_fetch_add(&echo_stats_g.started, 1);
-        trpc_call_set_data(call, call);
-    }
-    if (!req) {
-        if (trpc_call_is_cancelled(call)) {
-            atomic_fetch_add(&echo_stats_g.saw_cancel, 1);
-            return TRPC_STATUS_CANCELLED;
-        }
-        return TRPC_STATUS_OK;
-    }
     atomic_fetch_add(&echo_stats_g.stream_msgs, 1);
     if (req->code) {
-        return trpc_call_error(call, (trpc_status)req->code, "%s", req->text);
+        return trpc_call_error(call->base, (trpc_status)req->code, "%s", req->text);
     }
     Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
     r.text = req->text;
     r.payload = req->payload;
     r.index = atomic_load(&echo_stats_g.stream_msgs);
-    if (echo__echo__bidi__write(out, &r) != 0) {
-        return TRPC_STATUS_INTERNAL;
+    trpc_error rv = echo__echo__bidi__write(call, &r);
+    if (rv != TRPC_OK) {
+        return trpc_call_error(call->base, TRPC_STATUS_INTERNAL, "write: %s", trpc_strerror(rv));
     }
     return TRPC_PENDING;
 }
 
+static trpc_status bidi_end(Echo__Echo_Bidi_Call *call, void *user)
+{
+    (void)call;
+    (void)user;
+    return TRPC_STATUS_OK;
+}
+
+static void bidi_done(Echo__Echo_Bidi_Call *call, trpc_done_reason why, void *user)
+{
+    (void)call;
+    (void)user;
+    count_done(why, true);
+}
+
 const Echo__Echo_Impl echo_impl = {
     .unary = do_unary,
+    .unary_done = unary_done,
     .server_stream = do_server_stream,
+    .server_stream_done = server_stream_done,
     .client_stream = do_client_stream,
+    .client_stream_start = client_stream_start,
+    .client_stream_end = client_stream_end,
+    .client_stream_done = client_stream_done,
     .bidi = do_bidi,
+    .bidi_start = bidi_start,
+    .bidi_end = bidi_end,
+    .bidi_done = bidi_done,
     .missing = NULL,
 };

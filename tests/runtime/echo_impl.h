@@ -11,10 +11,12 @@
 
 /* Counters the tests watch (reset by echo_impl_reset()). */
 typedef struct echo_stats {
-    atomic_int started;        /* handler entries (first invocation of a call) */
-    atomic_int saw_cancel;     /* handlers that observed cancellation */
+    atomic_int started;        /* calls that reached a handler */
+    atomic_int saw_cancel;     /* handlers or done notifications that saw cancellation */
     atomic_int finished_late;  /* calls finished from another thread */
     atomic_int stream_msgs;    /* streamed request messages received */
+    atomic_int done[6];        /* done notifications, by trpc_done_reason */
+    atomic_int late_closed;    /* a late __finish_call got TRPC_ECLOSED */
 } echo_stats;
 
 extern echo_stats echo_stats_g;

@@ -9,12 +9,13 @@
 #include "echo_impl.h"
 #include "helloworld.trpc.h"
 
-static trpc_status say_hello(trpc_call *call, const Helloworld__HelloRequest *req,
+static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
+                             const Helloworld__HelloRequest *req,
                              Helloworld__HelloReply *reply, void *user)
 {
     (void)user;
     size_t n = strlen(req->name) + 16;
-    reply->message = trpc_call_alloc(call, n);
+    reply->message = trpc_call_alloc(call->base, n);
     if (!reply->message) {
         return TRPC_STATUS_RESOURCE_EXHAUSTED;
     }
@@ -26,17 +27,17 @@ int main(int argc, char **argv)
 {
     const char *addr = argc > 1 ? argv[1] : "127.0.0.1:0";
     trpc_server *srv;
-    int rv = trpc_server_new(&srv, NULL);
+    trpc_error rv = trpc_server_new(&srv, NULL);
     if (rv) {
         fprintf(stderr, "trpc_server_new: %s\n", trpc_strerror(rv));
         return 1;
     }
     static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
     int port = 0;
-    if ((rv = echo__echo__serve(srv, &echo_impl, NULL)) != 0 ||
-        (rv = helloworld__greeter__serve(srv, &greeter, NULL)) != 0 ||
-        (rv = trpc_server_listen(srv, addr, &port)) != 0 ||
-        (rv = trpc_server_start(srv)) != 0) {
+    if ((rv = echo__echo__serve(srv, &echo_impl, NULL)) != TRPC_OK ||
+        (rv = helloworld__greeter__serve(srv, &greeter, NULL)) != TRPC_OK ||
+        (rv = trpc_server_listen(srv, addr, &port)) != TRPC_OK ||
+        (rv = trpc_server_start(srv)) != TRPC_OK) {
         fprintf(stderr, "echo_server: %s: %s\n", addr, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;

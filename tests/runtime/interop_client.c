@@ -19,11 +19,16 @@
 
 static const char *target;
 static trpc_channel *ch;
+static Echo__Echo_Client *echo;
 
 static int setup(void **state)
 {
     (void)state;
-    return trpc_channel_new(&ch, target, NULL);
+    if (trpc_channel_new(&ch, target, NULL) != TRPC_OK) {
+        return -1;
+    }
+    echo = echo__echo__client(ch);
+    return 0;
 }
 
 static int teardown(void **state)
@@ -39,13 +44,14 @@ static void test_unary(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "hi";
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, NULL), TRPC_STATUS_OK);
     assert_string_equal(reply->text, "hi");
     echo__echo_reply__free_unpacked(reply, NULL);
     Helloworld__HelloRequest hreq = HELLOWORLD__HELLO_REQUEST__INIT;
     hreq.name = "typerpc";
     Helloworld__HelloReply *hrep = NULL;
-    assert_int_equal(helloworld__greeter__say_hello__call(ch, &hreq, &hrep, NULL),
+    assert_int_equal(helloworld__greeter__say_hello(helloworld__greeter__client(ch), &hreq, &hrep,
+                                                    NULL),
                      TRPC_STATUS_OK);
     assert_string_equal(hrep->message, "Hello typerpc");
     helloworld__hello_reply__free_unpacked(hrep, NULL);
@@ -67,8 +73,8 @@ static void test_status(void **state)
         req.code = code;
         Echo__EchoReply *reply = NULL;
         char *msg = NULL;
-        trpc_call_opts opts = { .message = &msg };
-        assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), code);
+        trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+        assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), code);
         assert_non_null(msg);
         assert_string_equal(msg, text);
         free(msg);
@@ -92,8 +98,8 @@ static void test_metadata(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.mode = "metadata";
     Echo__EchoReply *reply = NULL;
-    trpc_call_opts opts = { .metadata = send, .headers = hdrs, .trailers = trls };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), TRPC_STATUS_OK);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.metadata = send, .headers = hdrs, .trailers = trls);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), TRPC_STATUS_OK);
     echo__echo_reply__free_unpacked(reply, NULL);
     for (int pass = 0; pass < 2; pass++) {
         trpc_metadata *md = pass ? trls : hdrs;
@@ -118,19 +124,19 @@ static void test_streams(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "s";
     req.count = 100;
-    Echo__Echo_ServerStream_Call *sc;
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &sc), 0);
+    Echo__Echo_ServerStream_Stream *sc;
+    assert_int_equal(echo__echo__server_stream__start(&sc, echo, &req, NULL), 0);
     int n = 0;
     Echo__EchoReply *r;
-    while (echo__echo__server_stream__recv(sc, &r) == 1) {
+    while (echo__echo__server_stream__recv(sc, &r)) {
         assert_int_equal(r->index, n++);
         echo__echo_reply__free_unpacked(r, NULL);
     }
     assert_int_equal(n, 100);
     assert_int_equal(echo__echo__server_stream__finish(sc), TRPC_STATUS_OK);
 
-    Echo__Echo_ClientStream_Call *cc;
-    assert_int_equal(echo__echo__client_stream__start(ch, NULL, &cc), 0);
+    Echo__Echo_ClientStream_Stream *cc;
+    assert_int_equal(echo__echo__client_stream__start(&cc, echo, NULL), 0);
     for (int i = 0; i < 50; i++) {
         Echo__EchoRequest m = ECHO__ECHO_REQUEST__INIT;
         m.text = "ab";
@@ -141,20 +147,20 @@ static void test_streams(void **state)
     assert_int_equal(strlen(r->text), 100);
     echo__echo_reply__free_unpacked(r, NULL);
 
-    Echo__Echo_Bidi_Call *bc;
-    assert_int_equal(echo__echo__bidi__start(ch, NULL, &bc), 0);
+    Echo__Echo_Bidi_Stream *bc;
+    assert_int_equal(echo__echo__bidi__start(&bc, echo, NULL), 0);
     for (int i = 0; i < 20; i++) {
         Echo__EchoRequest m = ECHO__ECHO_REQUEST__INIT;
         char text[16];
         snprintf(text, sizeof text, "m%d", i);
         m.text = text;
         assert_int_equal(echo__echo__bidi__send(bc, &m), 0);
-        assert_int_equal(echo__echo__bidi__recv(bc, &r), 1); /* ping-pong */
+        assert_true(echo__echo__bidi__recv(bc, &r)); /* ping-pong */
         assert_string_equal(r->text, text);
         echo__echo_reply__free_unpacked(r, NULL);
     }
     echo__echo__bidi__close_send(bc);
-    assert_int_equal(echo__echo__bidi__recv(bc, &r), 0);
+    assert_false(echo__echo__bidi__recv(bc, &r));
     assert_int_equal(echo__echo__bidi__finish(bc), TRPC_STATUS_OK);
 }
 
@@ -170,14 +176,14 @@ static void test_large(void **state)
     req.payload.data = big;
     req.payload.len = n;
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, NULL), TRPC_STATUS_OK);
     assert_int_equal(reply->payload.len, n);
     assert_memory_equal(reply->payload.data, big, n);
     echo__echo_reply__free_unpacked(reply, NULL);
     Echo__EchoRequest breq = ECHO__ECHO_REQUEST__INIT;
     breq.mode = "big";
     breq.count = 2 << 20;
-    assert_int_equal(echo__echo__unary__call(ch, &breq, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &breq, &reply, NULL), TRPC_STATUS_OK);
     assert_int_equal(reply->payload.len, 2 << 20);
     echo__echo_reply__free_unpacked(reply, NULL);
     /* over grpcio's 4 MiB receive limit */
@@ -185,11 +191,11 @@ static void test_large(void **state)
     big = calloc(1, 5u << 20);
     req.payload.data = big;
     req.payload.len = 5u << 20;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, NULL),
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, NULL),
                      TRPC_STATUS_RESOURCE_EXHAUSTED);
     /* over typerpc's 4 MiB receive limit */
     breq.count = 5 << 20;
-    assert_int_equal(echo__echo__unary__call(ch, &breq, &reply, NULL),
+    assert_int_equal(echo__echo__unary(echo, &breq, &reply, NULL),
                      TRPC_STATUS_RESOURCE_EXHAUSTED);
     free(big);
 }
@@ -199,7 +205,7 @@ static int server_cancel_count(void)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.mode = "stats";
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, NULL), TRPC_STATUS_OK);
     int n = reply->index;
     echo__echo_reply__free_unpacked(reply, NULL);
     return n;
@@ -223,32 +229,59 @@ static void test_deadline_and_cancel(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.mode = "wait_cancel";
     Echo__EchoReply *reply = NULL;
-    trpc_call_opts opts = { .timeout_ms = 200 };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts),
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 200);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts),
                      TRPC_STATUS_DEADLINE_EXCEEDED);
     wait_server_cancels(base + 1); /* grpcio saw the deadline too */
     req.mode = "deadline";
     opts.timeout_ms = 30000;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), TRPC_STATUS_OK);
     assert_true(reply->deadline_left_ms > 0 && reply->deadline_left_ms <= 30000);
     echo__echo_reply__free_unpacked(reply, NULL);
 
     /* cancel after the first response */
-    Echo__Echo_ServerStream_Call *sc;
+    Echo__Echo_ServerStream_Stream *sc;
     req.mode = "wait_cancel";
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &sc), 0);
+    assert_int_equal(echo__echo__server_stream__start(&sc, echo, &req, NULL), 0);
     Echo__EchoReply *r;
-    assert_int_equal(echo__echo__server_stream__recv(sc, &r), 1);
+    assert_true(echo__echo__server_stream__recv(sc, &r));
     assert_string_equal(r->text, "first");
     echo__echo_reply__free_unpacked(r, NULL);
     echo__echo__server_stream__cancel(sc);
     assert_int_equal(echo__echo__server_stream__finish(sc), TRPC_STATUS_CANCELLED);
     wait_server_cancels(base + 2);
     /* cancel right after begin */
-    Echo__Echo_Bidi_Call *bc;
-    assert_int_equal(echo__echo__bidi__start(ch, NULL, &bc), 0);
+    Echo__Echo_Bidi_Stream *bc;
+    assert_int_equal(echo__echo__bidi__start(&bc, echo, NULL), 0);
     echo__echo__bidi__cancel(bc);
     assert_int_equal(echo__echo__bidi__finish(bc), TRPC_STATUS_CANCELLED);
+}
+
+/* The server ends a bidi call while the client still sends (it has not
+ * half-closed): the call completes with the server's status as soon as the
+ * trailers arrive, and later sends fail with TRPC_ECLOSED. */
+static void test_server_ends_first(void **state)
+{
+    (void)state;
+    Echo__Echo_Bidi_Stream *bc;
+    assert_int_equal(echo__echo__bidi__start(&bc, echo, NULL), TRPC_OK);
+    Echo__EchoRequest m = ECHO__ECHO_REQUEST__INIT;
+    m.text = "one";
+    assert_int_equal(echo__echo__bidi__send(bc, &m), TRPC_OK);
+    Echo__EchoReply *r;
+    assert_true(echo__echo__bidi__recv(bc, &r));
+    echo__echo_reply__free_unpacked(r, NULL);
+    m.code = TRPC_STATUS_ABORTED;
+    m.text = "enough";
+    assert_int_equal(echo__echo__bidi__send(bc, &m), TRPC_OK);
+    assert_false(echo__echo__bidi__recv(bc, &r)); /* returns at the trailers */
+    trpc_error rv = TRPC_OK;
+    for (int i = 0; i < 1000 && rv == TRPC_OK; i++) {
+        m.code = 0;
+        rv = echo__echo__bidi__send(bc, &m);
+    }
+    assert_int_equal(rv, TRPC_ECLOSED);
+    assert_int_equal(echo__echo__bidi__finish(bc), TRPC_STATUS_ABORTED);
 }
 
 static void test_unimplemented(void **state)
@@ -256,7 +289,7 @@ static void test_unimplemented(void **state)
     (void)state;
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__missing__call(ch, &req, &reply, NULL),
+    assert_int_equal(echo__echo__missing(echo, &req, &reply, NULL),
                      TRPC_STATUS_UNIMPLEMENTED);
     static const trpc_method nope = { "/nope.Nope/X", &echo__echo_request__descriptor,
                                       &echo__echo_reply__descriptor, TRPC_UNARY };
@@ -275,7 +308,7 @@ static void *hammer(void *arg)
         snprintf(text, sizeof text, "%d", i);
         req.text = text;
         Echo__EchoReply *reply = NULL;
-        if (echo__echo__unary__call(ch, &req, &reply, NULL) == TRPC_STATUS_OK &&
+        if (echo__echo__unary(echo, &req, &reply, NULL) == TRPC_STATUS_OK &&
             strcmp(reply->text, text) == 0) {
             ok++;
         }
@@ -315,6 +348,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_metadata),     cmocka_unit_test(test_streams),
         cmocka_unit_test(test_large),        cmocka_unit_test(test_deadline_and_cancel),
         cmocka_unit_test(test_unimplemented), cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_server_ends_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

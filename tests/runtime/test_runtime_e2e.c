@@ -25,22 +25,25 @@
 
 #include "echo_impl.h"
 #include "helloworld.trpc.h"
+#include "rt_util.h"
 
 static char tmpdir[64];
 static trpc_server *srv;
 static int port4;
 static char unix_target[128];
 static trpc_channel *ch; /* to 127.0.0.1:port4 */
+static Echo__Echo_Client *echo; /* on ch */
 
-static int connect_port(int p);
-static int read_until_closed(int fd);
+#define connect_port rt_connect_port
+#define read_until_closed rt_read_until_closed
 
-static trpc_status say_hello(trpc_call *call, const Helloworld__HelloRequest *req,
+static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
+                             const Helloworld__HelloRequest *req,
                              Helloworld__HelloReply *reply, void *user)
 {
     (void)user;
     size_t n = strlen(req->name) + 16;
-    reply->message = trpc_call_alloc(call, n);
+    reply->message = trpc_call_alloc(call->base, n);
     snprintf(reply->message, n, "Hello %s", req->name);
     return TRPC_STATUS_OK;
 }
@@ -50,12 +53,7 @@ static const Helloworld__Greeter_Impl greeter_impl = { .say_hello = say_hello };
 static trpc_server *new_server(unsigned workers, const trpc_server_opts *base, int *port,
                                const char *unix_path)
 {
-    trpc_server_opts o;
-    if (base) {
-        o = *base;
-    } else {
-        trpc_server_opts_init(&o);
-    }
+    trpc_server_opts o = base ? *base : TRPC_SERVER_OPTS();
     o.workers = workers;
     trpc_server *s = NULL;
     assert_int_equal(trpc_server_new(&s, &o), 0);
@@ -74,22 +72,7 @@ static trpc_server *new_server(unsigned workers, const trpc_server_opts *base, i
     return s;
 }
 
-static trpc_channel *new_channel(const char *fmt, ...) TRPC_PRINTF(1, 2);
-static trpc_channel *new_channel(const char *fmt, ...)
-{
-    char target[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(target, sizeof target, fmt, ap);
-    va_end(ap);
-    trpc_channel_opts o;
-    trpc_channel_opts_init(&o);
-    o.backoff_initial_ms = 20;
-    o.backoff_max_ms = 100;
-    trpc_channel *c = NULL;
-    assert_int_equal(trpc_channel_new(&c, target, &o), 0);
-    return c;
-}
+#define new_channel rt_channel
 
 static int setup_all(void **state)
 {
@@ -101,6 +84,7 @@ static int setup_all(void **state)
     snprintf(unix_target, sizeof unix_target, "%s/echo.sock", tmpdir);
     srv = new_server(2, NULL, &port4, unix_target);
     ch = new_channel("127.0.0.1:%d", port4);
+    echo = echo__echo__client(ch);
     return 0;
 }
 
@@ -121,8 +105,8 @@ static void check_unary_on(trpc_channel *c)
     req.text = "hello";
     Echo__EchoReply *reply = NULL;
     char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    trpc_status st = echo__echo__unary__call(c, &req, &reply, &opts);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+    trpc_status st = echo__echo__unary(echo__echo__client(c), &req, &reply, &opts);
     assert_int_equal(st, TRPC_STATUS_OK);
     assert_null(msg);
     assert_non_null(reply);
@@ -137,7 +121,8 @@ static void test_unary_tcp4(void **state)
     Helloworld__HelloRequest hreq = HELLOWORLD__HELLO_REQUEST__INIT;
     hreq.name = "world";
     Helloworld__HelloReply *hrep = NULL;
-    assert_int_equal(helloworld__greeter__say_hello__call(ch, &hreq, &hrep, NULL),
+    assert_int_equal(helloworld__greeter__say_hello(helloworld__greeter__client(ch), &hreq, &hrep,
+                                                    NULL),
                      TRPC_STATUS_OK);
     assert_string_equal(hrep->message, "Hello world");
     helloworld__hello_reply__free_unpacked(hrep, NULL);
@@ -186,8 +171,8 @@ static void test_status_messages(void **state)
         req.code = code;
         Echo__EchoReply *reply = (Echo__EchoReply *)1;
         char *msg = NULL;
-        trpc_call_opts opts = { .message = &msg };
-        trpc_status st = echo__echo__unary__call(ch, &req, &reply, &opts);
+        trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+        trpc_status st = echo__echo__unary(echo, &req, &reply, &opts);
         assert_int_equal(st, code);
         assert_null(reply);
         if (*text) {
@@ -216,7 +201,7 @@ static void test_server_api(void **state)
         { "/d.D/M", &echo__echo_request__descriptor, &echo__echo_reply__descriptor, TRPC_UNARY },
     };
     static const trpc_service dupsvc = { "d.D", 2, dup };
-    const trpc_handler hs[2] = { NULL, NULL };
+    const trpc_method_handlers hs[2] = { { 0 }, { 0 } };
     assert_int_equal(trpc_server_add_service(s, &dupsvc, hs, NULL, NULL), TRPC_EEXISTS);
     assert_int_equal(trpc_server_listen(s, "nonsense", NULL), TRPC_EADDR);
     assert_int_equal(trpc_server_listen(s, "256.1.1.1:0", NULL), TRPC_EADDR);
@@ -233,16 +218,21 @@ static void test_server_api(void **state)
 static void test_status_out_of_range(void **state)
 {
     (void)state;
-    /* a handler returning a number that is no gRPC code: UNKNOWN */
+    /* A handler returning a number that is no gRPC code ends its call with
+     * INTERNAL and says so; the application's message is not sent. */
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "odd";
-    req.code = 42;
-    Echo__EchoReply *reply = NULL;
-    char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), TRPC_STATUS_UNKNOWN);
-    assert_string_equal(msg, "odd");
-    free(msg);
+    static const int codes[] = { 42, 17, -3, 255, 257 };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        req.code = codes[i];
+        Echo__EchoReply *reply = NULL;
+        char *msg = NULL;
+        trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+        assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), TRPC_STATUS_INTERNAL);
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, "not a gRPC status"));
+        free(msg);
+    }
 }
 
 static void test_status_names(void **state)
@@ -283,8 +273,8 @@ static void test_metadata(void **state)
     req.text = "md";
     req.mode = "metadata";
     Echo__EchoReply *reply = NULL;
-    trpc_call_opts opts = { .metadata = send, .headers = hdrs, .trailers = trls };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), TRPC_STATUS_OK);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.metadata = send, .headers = hdrs, .trailers = trls);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), TRPC_STATUS_OK);
     echo__echo_reply__free_unpacked(reply, NULL);
     for (int pass = 0; pass < 2; pass++) {
         trpc_metadata *md = pass ? trls : hdrs;
@@ -310,11 +300,11 @@ static void test_metadata(void **state)
         assert_int_equal(tokens, 2);
     }
     /* Streams see response headers before the end. */
-    Echo__Echo_ServerStream_Call *call;
-    trpc_call_opts sopts = { .metadata = send };
+    Echo__Echo_ServerStream_Stream *call;
+    trpc_call_opts sopts = TRPC_CALL_OPTS(.metadata = send);
     req.count = 3;
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, &sopts, &call), 0);
-    const trpc_metadata *h = trpc_stream_headers((trpc_stream *)call);
+    assert_int_equal(echo__echo__server_stream__start(&call, echo, &req, &sopts), 0);
+    const trpc_metadata *h = trpc_stream_headers(call->base);
     assert_non_null(h);
     assert_string_equal(trpc_metadata_get(h, "x-token", NULL), "abc 123");
     assert_int_equal(echo__echo__server_stream__finish(call), TRPC_STATUS_OK);
@@ -333,11 +323,11 @@ static void test_server_stream(void **state)
         req.text = "s";
         req.count = 100;
         req.mode = deferred ? "defer" : "";
-        Echo__Echo_ServerStream_Call *call;
-        assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &call), 0);
+        Echo__Echo_ServerStream_Stream *call;
+        assert_int_equal(echo__echo__server_stream__start(&call, echo, &req, NULL), 0);
         int n = 0;
         Echo__EchoReply *r;
-        while (echo__echo__server_stream__recv(call, &r) == 1) {
+        while (echo__echo__server_stream__recv(call, &r)) {
             assert_int_equal(r->index, n);
             assert_string_equal(r->text, "s");
             n++;
@@ -351,13 +341,13 @@ static void test_server_stream(void **state)
     req.text = "after two";
     req.count = 2;
     req.code = TRPC_STATUS_ABORTED;
-    Echo__Echo_ServerStream_Call *call;
+    Echo__Echo_ServerStream_Stream *call;
     char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, &opts, &call), 0);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+    assert_int_equal(echo__echo__server_stream__start(&call, echo, &req, &opts), 0);
     int n = 0;
     Echo__EchoReply *r;
-    while (echo__echo__server_stream__recv(call, &r) == 1) {
+    while (echo__echo__server_stream__recv(call, &r)) {
         n++;
         echo__echo_reply__free_unpacked(r, NULL);
     }
@@ -368,16 +358,16 @@ static void test_server_stream(void **state)
     /* zero replies */
     req.code = 0;
     req.count = 0;
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &call), 0);
-    assert_int_equal(echo__echo__server_stream__recv(call, &r), 0);
+    assert_int_equal(echo__echo__server_stream__start(&call, echo, &req, NULL), 0);
+    assert_false(echo__echo__server_stream__recv(call, &r));
     assert_int_equal(echo__echo__server_stream__finish(call), TRPC_STATUS_OK);
 }
 
 static void test_client_stream(void **state)
 {
     (void)state;
-    Echo__Echo_ClientStream_Call *call;
-    assert_int_equal(echo__echo__client_stream__start(ch, NULL, &call), 0);
+    Echo__Echo_ClientStream_Stream *call;
+    assert_int_equal(echo__echo__client_stream__start(&call, echo, NULL), 0);
     for (int i = 0; i < 50; i++) {
         Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
         req.text = "ab";
@@ -389,12 +379,12 @@ static void test_client_stream(void **state)
     assert_int_equal(strlen(reply->text), 100);
     echo__echo_reply__free_unpacked(reply, NULL);
     /* empty request stream */
-    assert_int_equal(echo__echo__client_stream__start(ch, NULL, &call), 0);
+    assert_int_equal(echo__echo__client_stream__start(&call, echo, NULL), 0);
     assert_int_equal(echo__echo__client_stream__finish(call, &reply), TRPC_STATUS_OK);
     assert_int_equal(reply->index, 0);
     echo__echo_reply__free_unpacked(reply, NULL);
     /* the handler fails early */
-    assert_int_equal(echo__echo__client_stream__start(ch, NULL, &call), 0);
+    assert_int_equal(echo__echo__client_stream__start(&call, echo, NULL), 0);
     Echo__EchoRequest bad = ECHO__ECHO_REQUEST__INIT;
     bad.code = TRPC_STATUS_FAILED_PRECONDITION;
     bad.text = "no";
@@ -407,8 +397,8 @@ static void test_client_stream(void **state)
 static void test_bidi(void **state)
 {
     (void)state;
-    Echo__Echo_Bidi_Call *call;
-    assert_int_equal(echo__echo__bidi__start(ch, NULL, &call), 0);
+    Echo__Echo_Bidi_Stream *call;
+    assert_int_equal(echo__echo__bidi__start(&call, echo, NULL), 0);
     for (int i = 0; i < 20; i++) {
         Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
         char text[16];
@@ -416,13 +406,13 @@ static void test_bidi(void **state)
         req.text = text;
         assert_int_equal(echo__echo__bidi__send(call, &req), 0);
         Echo__EchoReply *r;
-        assert_int_equal(echo__echo__bidi__recv(call, &r), 1);
+        assert_true(echo__echo__bidi__recv(call, &r));
         assert_string_equal(r->text, text);
         echo__echo_reply__free_unpacked(r, NULL);
     }
     assert_int_equal(echo__echo__bidi__close_send(call), 0);
     Echo__EchoReply *r;
-    assert_int_equal(echo__echo__bidi__recv(call, &r), 0);
+    assert_false(echo__echo__bidi__recv(call, &r));
     assert_int_equal(echo__echo__bidi__finish(call), TRPC_STATUS_OK);
 }
 
@@ -441,14 +431,14 @@ static void test_large_messages(void **state)
     req.payload.data = big;
     req.payload.len = n;
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, NULL), TRPC_STATUS_OK);
     assert_int_equal(reply->payload.len, n);
     assert_memory_equal(reply->payload.data, big, n);
     echo__echo_reply__free_unpacked(reply, NULL);
 
     /* bidi with 1 MiB messages both ways */
-    Echo__Echo_Bidi_Call *call;
-    assert_int_equal(echo__echo__bidi__start(ch, NULL, &call), 0);
+    Echo__Echo_Bidi_Stream *call;
+    assert_int_equal(echo__echo__bidi__start(&call, echo, NULL), 0);
     req.payload.len = 1024 * 1024;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(echo__echo__bidi__send(call, &req), 0);
@@ -456,7 +446,7 @@ static void test_large_messages(void **state)
     echo__echo__bidi__close_send(call);
     int got = 0;
     Echo__EchoReply *r;
-    while (echo__echo__bidi__recv(call, &r) == 1) {
+    while (echo__echo__bidi__recv(call, &r)) {
         assert_int_equal(r->payload.len, 1024 * 1024);
         assert_memory_equal(r->payload.data, big, 1024 * 1024);
         echo__echo_reply__free_unpacked(r, NULL);
@@ -467,12 +457,12 @@ static void test_large_messages(void **state)
 
     /* A 10 MiB server stream read slowly: flow control throttles the
      * server; every reply arrives intact. */
-    Echo__Echo_ServerStream_Call *sc;
+    Echo__Echo_ServerStream_Stream *sc;
     req.payload.len = 256 * 1024;
     req.count = 40;
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &sc), 0);
+    assert_int_equal(echo__echo__server_stream__start(&sc, echo, &req, NULL), 0);
     got = 0;
-    while (echo__echo__server_stream__recv(sc, &r) == 1) {
+    while (echo__echo__server_stream__recv(sc, &r)) {
         assert_int_equal(r->payload.len, 256 * 1024);
         assert_memory_equal(r->payload.data, big, 256 * 1024);
         echo__echo_reply__free_unpacked(r, NULL);
@@ -485,9 +475,9 @@ static void test_large_messages(void **state)
     /* The same from a handler thread: trpc_call_send() waits for room. */
     req.mode = "defer";
     req.sleep_ms = 0;
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &sc), 0);
+    assert_int_equal(echo__echo__server_stream__start(&sc, echo, &req, NULL), 0);
     got = 0;
-    while (echo__echo__server_stream__recv(sc, &r) == 1) {
+    while (echo__echo__server_stream__recv(sc, &r)) {
         assert_int_equal(r->payload.len, 256 * 1024);
         echo__echo_reply__free_unpacked(r, NULL);
         if (got++ % 8 == 0) {
@@ -498,8 +488,8 @@ static void test_large_messages(void **state)
     assert_int_equal(echo__echo__server_stream__finish(sc), TRPC_STATUS_OK);
     req.mode = "";
     /* A 10 MiB client stream: trpc_stream_send() waits for room. */
-    Echo__Echo_ClientStream_Call *cc;
-    assert_int_equal(echo__echo__client_stream__start(ch, NULL, &cc), 0);
+    Echo__Echo_ClientStream_Stream *cc;
+    assert_int_equal(echo__echo__client_stream__start(&cc, echo, NULL), 0);
     for (int i = 0; i < 40; i++) {
         assert_int_equal(echo__echo__client_stream__send(cc, &req), 0);
     }
@@ -509,8 +499,8 @@ static void test_large_messages(void **state)
     assert_int_equal(sum->deadline_left_ms, 40 * 256 * 1024);
     echo__echo_reply__free_unpacked(sum, NULL);
     /* Finishing without reading does not stall either. */
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &sc), 0);
-    assert_int_equal(echo__echo__server_stream__recv(sc, &r), 1);
+    assert_int_equal(echo__echo__server_stream__start(&sc, echo, &req, NULL), 0);
+    assert_true(echo__echo__server_stream__recv(sc, &r));
     echo__echo_reply__free_unpacked(r, NULL);
     assert_int_equal(echo__echo__server_stream__finish(sc), TRPC_STATUS_OK);
     req.count = 0;
@@ -522,17 +512,15 @@ static void test_large_messages(void **state)
     req.payload.data = big;
     req.payload.len = n;
     char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts),
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts),
                      TRPC_STATUS_RESOURCE_EXHAUSTED);
     assert_non_null(msg);
     free(msg);
     check_unary_on(ch);
 
     /* A reply over the client's limit. */
-    trpc_channel_opts co;
-    trpc_channel_opts_init(&co);
-    co.max_recv_message_size = 1000;
+    trpc_channel_opts co = TRPC_CHANNEL_OPTS(.max_recv_message_size = 1000);
     trpc_channel *small;
     char target[64];
     snprintf(target, sizeof target, "127.0.0.1:%d", port4);
@@ -540,10 +528,10 @@ static void test_large_messages(void **state)
     Echo__EchoRequest breq = ECHO__ECHO_REQUEST__INIT;
     breq.mode = "big";
     breq.count = 5000;
-    assert_int_equal(echo__echo__unary__call(small, &breq, &reply, NULL),
+    assert_int_equal(echo__echo__unary(echo__echo__client(small), &breq, &reply, NULL),
                      TRPC_STATUS_RESOURCE_EXHAUSTED);
     breq.count = 10;
-    assert_int_equal(echo__echo__unary__call(small, &breq, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo__echo__client(small), &breq, &reply, NULL), TRPC_STATUS_OK);
     echo__echo_reply__free_unpacked(reply, NULL);
     trpc_channel_free(small);
     free(big);
@@ -557,8 +545,8 @@ static void test_unimplemented(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     Echo__EchoReply *reply = NULL;
     char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    assert_int_equal(echo__echo__missing__call(ch, &req, &reply, &opts),
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+    assert_int_equal(echo__echo__missing(echo, &req, &reply, &opts),
                      TRPC_STATUS_UNIMPLEMENTED);
     assert_non_null(msg);
     free(msg);
@@ -577,10 +565,11 @@ static void test_unimplemented(void **state)
         assert_null(r);
     }
     trpc_stream *s;
-    assert_int_equal(trpc_stream_start(ch, &nope[2], NULL, &s), 0);
+    assert_int_equal(trpc_stream_start(&s, ch, &nope[2], NULL), TRPC_OK);
     trpc_stream_send(s, &req.base);
     ProtobufCMessage *m;
-    assert_int_equal(trpc_stream_recv(s, &m), 0);
+    assert_false(trpc_stream_recv(s, &m));
+    assert_null(m);
     assert_int_equal(trpc_stream_finish(s), TRPC_STATUS_UNIMPLEMENTED);
     /* wrong message type is refused locally */
     Echo__EchoReply wrong = ECHO__ECHO_REPLY__INIT;
@@ -599,8 +588,8 @@ static void test_deadline_client(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.mode = "wait_cancel";
     Echo__EchoReply *reply = NULL;
-    trpc_call_opts opts = { .timeout_ms = 100 };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts),
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 100);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts),
                      TRPC_STATUS_DEADLINE_EXCEEDED);
     /* The server saw the deadline too and cancelled the handler's call. */
     assert_true(echo_wait_counter(&echo_stats_g.saw_cancel, 1));
@@ -608,20 +597,20 @@ static void test_deadline_client(void **state)
     /* The handler can read its deadline. */
     req.mode = "deadline";
     opts.timeout_ms = 60000;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), TRPC_STATUS_OK);
     assert_true(reply->deadline_left_ms > 0 && reply->deadline_left_ms <= 60000);
     echo__echo_reply__free_unpacked(reply, NULL);
     opts.timeout_ms = 0;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts), TRPC_STATUS_OK);
     assert_int_equal(reply->deadline_left_ms, -1);
     echo__echo_reply__free_unpacked(reply, NULL);
     /* A streaming call times out the same way. */
-    Echo__Echo_ServerStream_Call *call;
+    Echo__Echo_ServerStream_Stream *call;
     req.mode = "wait_cancel";
     opts.timeout_ms = 100;
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, &opts, &call), 0);
+    assert_int_equal(echo__echo__server_stream__start(&call, echo, &req, &opts), 0);
     Echo__EchoReply *r;
-    while (echo__echo__server_stream__recv(call, &r) == 1) {
+    while (echo__echo__server_stream__recv(call, &r)) {
         echo__echo_reply__free_unpacked(r, NULL);
     }
     assert_int_equal(echo__echo__server_stream__finish(call), TRPC_STATUS_DEADLINE_EXCEEDED);
@@ -633,22 +622,22 @@ static void test_cancel(void **state)
     (void)state;
     echo_impl_reset();
     /* bidi: the handler sees end-of-input with cancelled set */
-    Echo__Echo_Bidi_Call *call;
-    assert_int_equal(echo__echo__bidi__start(ch, NULL, &call), 0);
+    Echo__Echo_Bidi_Stream *call;
+    assert_int_equal(echo__echo__bidi__start(&call, echo, NULL), 0);
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "x";
     echo__echo__bidi__send(call, &req);
     Echo__EchoReply *r;
-    assert_int_equal(echo__echo__bidi__recv(call, &r), 1);
+    assert_true(echo__echo__bidi__recv(call, &r));
     echo__echo_reply__free_unpacked(r, NULL);
     echo__echo__bidi__cancel(call);
     assert_int_equal(echo__echo__bidi__finish(call), TRPC_STATUS_CANCELLED);
     assert_true(echo_wait_counter(&echo_stats_g.saw_cancel, 1));
     /* a deferred unary handler sees trpc_call_is_cancelled() */
-    Echo__Echo_ServerStream_Call *sc;
+    Echo__Echo_ServerStream_Stream *sc;
     req.mode = "wait_cancel";
-    assert_int_equal(echo__echo__server_stream__start(ch, &req, NULL, &sc), 0);
-    assert_int_equal(echo__echo__server_stream__recv(sc, &r), 1);
+    assert_int_equal(echo__echo__server_stream__start(&sc, echo, &req, NULL), 0);
+    assert_true(echo__echo__server_stream__recv(sc, &r));
     echo__echo_reply__free_unpacked(r, NULL);
     echo__echo__server_stream__cancel(sc);
     assert_int_equal(echo__echo__server_stream__finish(sc), TRPC_STATUS_CANCELLED);
@@ -668,14 +657,14 @@ static void test_deferred_from_thread(void **state)
     req.mode = "defer";
     req.sleep_ms = 20;
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, NULL), TRPC_STATUS_OK);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, NULL), TRPC_STATUS_OK);
     assert_string_equal(reply->text, "later");
     assert_int_equal(reply->index, 7);
     echo__echo_reply__free_unpacked(reply, NULL);
     req.code = TRPC_STATUS_NOT_FOUND;
     char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    assert_int_equal(echo__echo__unary__call(ch, &req, &reply, &opts),
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &opts),
                      TRPC_STATUS_NOT_FOUND);
     assert_string_equal(msg, "later");
     free(msg);
@@ -698,7 +687,7 @@ static void *hammer(void *arg)
             req.mode = "defer";
         }
         Echo__EchoReply *reply = NULL;
-        if (echo__echo__unary__call(ch, &req, &reply, NULL) == TRPC_STATUS_OK &&
+        if (echo__echo__unary(echo, &req, &reply, NULL) == TRPC_STATUS_OK &&
             strcmp(reply->text, text) == 0) {
             ok++;
         }
@@ -713,28 +702,24 @@ typedef struct async_wait {
     int done, ok;
 } async_wait;
 
-static void on_done(trpc_status code, const char *message, Echo__EchoReply *reply,
-                    void *user)
+static void on_done(const Echo__Echo_Unary_Result *r, void *user)
 {
-    (void)message;
     async_wait *w = user;
     pthread_mutex_lock(&w->mu);
     w->done++;
-    w->ok += code == TRPC_STATUS_OK && reply && strcmp(reply->text, "async") == 0;
+    w->ok += r->status == TRPC_STATUS_OK && r->reply && strcmp(r->reply->text, "async") == 0 &&
+             r->headers && r->trailers;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    if (reply) {
-        echo__echo_reply__free_unpacked(reply, NULL);
+    if (r->reply) {
+        echo__echo_reply__free_unpacked(r->reply, NULL);
     }
 }
 
-static void on_done_ignore(trpc_status code, const char *message, Echo__EchoReply *reply,
-                           void *user)
+static void on_done_ignore(const Echo__Echo_Unary_Result *r, void *user)
 {
-    (void)code;
-    (void)message;
     (void)user;
-    echo__echo_reply__free_unpacked(reply, NULL);
+    echo__echo_reply__free_unpacked(r->reply, NULL);
 }
 
 static void test_concurrency(void **state)
@@ -749,7 +734,7 @@ static void test_concurrency(void **state)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "async";
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(echo__echo__unary__async(ch, &req, NULL, on_done, &w), 0);
+        assert_int_equal(echo__echo__unary__async(echo, &req, NULL, on_done, &w), 0);
     }
     int total = 0;
     for (int i = 0; i < NTHREADS; i++) {
@@ -769,9 +754,7 @@ static void test_concurrency(void **state)
 static void test_max_concurrent_streams(void **state)
 {
     (void)state;
-    trpc_server_opts o;
-    trpc_server_opts_init(&o);
-    o.max_concurrent_streams = 2;
+    trpc_server_opts o = TRPC_SERVER_OPTS(.max_concurrent_streams = 2);
     int p;
     trpc_server *s = new_server(1, &o, &p, NULL);
     trpc_channel *c = new_channel("127.0.0.1:%d", p);
@@ -782,7 +765,7 @@ static void test_max_concurrent_streams(void **state)
     req.mode = "defer";
     req.sleep_ms = 10;
     for (int i = 0; i < 12; i++) {
-        assert_int_equal(echo__echo__unary__async(c, &req, NULL, on_done, &w), 0);
+        assert_int_equal(echo__echo__unary__async(echo__echo__client(c), &req, NULL, on_done, &w), 0);
     }
     pthread_mutex_lock(&w.mu);
     while (w.done < 12) {
@@ -817,7 +800,7 @@ static void ass_wait_done(async_stream_state *st)
     pthread_mutex_unlock(&st->mu);
 }
 
-static void ss_on_message(Echo__Echo_ServerStream_Call *call, Echo__EchoReply *msg, void *user)
+static void ss_on_message(Echo__Echo_ServerStream_Stream *call, Echo__EchoReply *msg, void *user)
 {
     (void)call;
     async_stream_state *st = user;
@@ -829,7 +812,7 @@ static void ss_on_message(Echo__Echo_ServerStream_Call *call, Echo__EchoReply *m
     echo__echo_reply__free_unpacked(msg, NULL);
 }
 
-static void ss_on_done(Echo__Echo_ServerStream_Call *call, trpc_status code,
+static void ss_on_done(Echo__Echo_ServerStream_Stream *call, trpc_status code,
                        const char *message, void *user)
 {
     (void)message;
@@ -844,7 +827,7 @@ static void ss_on_done(Echo__Echo_ServerStream_Call *call, trpc_status code,
     pthread_mutex_unlock(&st->mu);
 }
 
-static void bidi_on_message(Echo__Echo_Bidi_Call *call, Echo__EchoReply *msg, void *user)
+static void bidi_on_message(Echo__Echo_Bidi_Stream *call, Echo__EchoReply *msg, void *user)
 {
     async_stream_state *st = user;
     echo__echo_reply__free_unpacked(msg, NULL);
@@ -864,7 +847,7 @@ static void bidi_on_message(Echo__Echo_Bidi_Call *call, Echo__EchoReply *msg, vo
     }
 }
 
-static void bidi_on_done(Echo__Echo_Bidi_Call *call, trpc_status code, const char *message,
+static void bidi_on_done(Echo__Echo_Bidi_Stream *call, trpc_status code, const char *message,
                          void *user)
 {
     (void)call;
@@ -877,7 +860,7 @@ static void bidi_on_done(Echo__Echo_Bidi_Call *call, trpc_status code, const cha
     pthread_mutex_unlock(&st->mu);
 }
 
-static void cs_on_message(Echo__Echo_ClientStream_Call *call, Echo__EchoReply *msg,
+static void cs_on_message(Echo__Echo_ClientStream_Stream *call, Echo__EchoReply *msg,
                           void *user)
 {
     (void)call;
@@ -888,7 +871,7 @@ static void cs_on_message(Echo__Echo_ClientStream_Call *call, Echo__EchoReply *m
     echo__echo_reply__free_unpacked(msg, NULL);
 }
 
-static void cs_on_done(Echo__Echo_ClientStream_Call *call, trpc_status code,
+static void cs_on_done(Echo__Echo_ClientStream_Stream *call, trpc_status code,
                        const char *message, void *user)
 {
     (void)call;
@@ -912,32 +895,36 @@ static void test_async_streams(void **state)
     req.count = 100;
     trpc_metadata *trls;
     trpc_metadata_new(&trls);
-    trpc_call_opts opts = { .trailers = trls, .metadata = NULL };
-    Echo__Echo_ServerStream_Call *sc;
-    assert_int_equal(echo__echo__server_stream__start_async(ch, &req, &opts, ss_on_message,
-                                                            ss_on_done, &st, &sc), 0);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.trailers = trls, .metadata = NULL);
+    Echo__Echo_ServerStream_Stream *sc;
+    assert_int_equal(echo__echo__server_stream__start_async(&sc, echo, &req, &opts,
+                                                            ss_on_message, ss_on_done, &st),
+                     0);
     ass_wait_done(&st);
     assert_int_equal(st.messages, 100);
     assert_int_equal(st.code, TRPC_STATUS_OK);
     Echo__EchoReply *r;
-    assert_int_equal(echo__echo__server_stream__recv(sc, &r), TRPC_ESTATE);
+    assert_false(echo__echo__server_stream__recv(sc, &r)); /* replies went to on_message */
+    assert_null(r);
     assert_int_equal(echo__echo__server_stream__finish(sc), TRPC_STATUS_OK);
     /* finished from inside on_done; an error status */
     async_stream_state st2 = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                                0, 0, TRPC_STATUS_UNKNOWN, 0, true, 0 };
     req.count = 3;
     req.code = TRPC_STATUS_OUT_OF_RANGE;
-    assert_int_equal(echo__echo__server_stream__start_async(ch, &req, NULL, ss_on_message,
-                                                            ss_on_done, &st2, &sc), 0);
+    assert_int_equal(echo__echo__server_stream__start_async(&sc, echo, &req, NULL,
+                                                            ss_on_message, ss_on_done, &st2),
+                     0);
     ass_wait_done(&st2);
     assert_int_equal(st2.messages, 3);
     assert_int_equal(st2.code, TRPC_STATUS_OUT_OF_RANGE);
     /* bidi ping-pong driven from the I/O thread */
     async_stream_state st3 = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                                0, 0, TRPC_STATUS_UNKNOWN, 50, false, 0 };
-    Echo__Echo_Bidi_Call *bc;
-    assert_int_equal(echo__echo__bidi__start_async(ch, NULL, bidi_on_message, bidi_on_done,
-                                                   &st3, &bc), 0);
+    Echo__Echo_Bidi_Stream *bc;
+    assert_int_equal(echo__echo__bidi__start_async(&bc, echo, NULL, bidi_on_message,
+                                                   bidi_on_done, &st3),
+                     0);
     Echo__EchoRequest ping = ECHO__ECHO_REQUEST__INIT;
     ping.text = "ping";
     assert_int_equal(echo__echo__bidi__send(bc, &ping), 0);
@@ -948,8 +935,9 @@ static void test_async_streams(void **state)
     /* cancelled */
     async_stream_state st4 = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                                0, 0, TRPC_STATUS_UNKNOWN, 0, false, 0 };
-    assert_int_equal(echo__echo__bidi__start_async(ch, NULL, bidi_on_message, bidi_on_done,
-                                                   &st4, &bc), 0);
+    assert_int_equal(echo__echo__bidi__start_async(&bc, echo, NULL, bidi_on_message,
+                                                   bidi_on_done, &st4),
+                     0);
     echo__echo__bidi__cancel(bc);
     ass_wait_done(&st4);
     assert_int_equal(st4.code, TRPC_STATUS_CANCELLED);
@@ -957,9 +945,10 @@ static void test_async_streams(void **state)
     /* client stream: the reply comes to on_message */
     async_stream_state st5 = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                                0, 0, TRPC_STATUS_UNKNOWN, 0, false, 0 };
-    Echo__Echo_ClientStream_Call *cc;
-    assert_int_equal(echo__echo__client_stream__start_async(ch, NULL, cs_on_message,
-                                                            cs_on_done, &st5, &cc), 0);
+    Echo__Echo_ClientStream_Stream *cc;
+    assert_int_equal(echo__echo__client_stream__start_async(&cc, echo, NULL, cs_on_message,
+                                                            cs_on_done, &st5),
+                     0);
     for (int i = 0; i < 5; i++) {
         assert_int_equal(echo__echo__client_stream__send(cc, &ping), 0);
     }
@@ -978,9 +967,7 @@ static void test_async_streams(void **state)
 static void test_idle_timeout(void **state)
 {
     (void)state;
-    trpc_server_opts o;
-    trpc_server_opts_init(&o);
-    o.idle_timeout_ms = 50;
+    trpc_server_opts o = TRPC_SERVER_OPTS(.idle_timeout_ms = 50);
     int p;
     trpc_server *s = new_server(1, &o, &p, NULL);
     /* a connection that never starts a call is sent away */
@@ -1005,8 +992,8 @@ static void test_idle_timeout(void **state)
         Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
         Echo__EchoReply *reply = NULL;
         char *msg = NULL;
-        trpc_call_opts opts = { .message = &msg };
-        if (echo__echo__unary__call(c, &req, &reply, &opts) != TRPC_STATUS_OK) {
+        trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+        if (echo__echo__unary(echo__echo__client(c), &req, &reply, &opts) != TRPC_STATUS_OK) {
             fprintf(stderr, "call %d: %s\n", i, msg ? msg : "");
             failed++;
         }
@@ -1036,7 +1023,7 @@ static void *bg_unary(void *arg)
     req.mode = (char *)b->mode;
     req.sleep_ms = b->sleep_ms;
     Echo__EchoReply *reply = NULL;
-    b->st = echo__echo__unary__call(b->c, &req, &reply, NULL);
+    b->st = echo__echo__unary(echo__echo__client(b->c), &req, &reply, NULL);
     echo__echo_reply__free_unpacked(reply, NULL);
     return NULL;
 }
@@ -1059,7 +1046,7 @@ static void test_graceful_shutdown(void **state)
     /* After shutdown, calls fail UNAVAILABLE. */
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     Echo__EchoReply *reply = NULL;
-    assert_int_equal(echo__echo__unary__call(c, &req, &reply, NULL), TRPC_STATUS_UNAVAILABLE);
+    assert_int_equal(echo__echo__unary(echo__echo__client(c), &req, &reply, NULL), TRPC_STATUS_UNAVAILABLE);
     trpc_server_free(s);
 
     /* A call that outlives the grace period is cancelled. */
@@ -1088,15 +1075,15 @@ static void test_unavailable_and_reconnect(void **state)
     req.text = "hello";
     Echo__EchoReply *reply = NULL;
     char *msg = NULL;
-    trpc_call_opts opts = { .message = &msg };
-    assert_int_equal(echo__echo__unary__call(c, &req, &reply, &opts), TRPC_STATUS_UNAVAILABLE);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = &msg);
+    assert_int_equal(echo__echo__unary(echo__echo__client(c), &req, &reply, &opts), TRPC_STATUS_UNAVAILABLE);
     assert_non_null(msg);
     free(msg);
     for (int round = 0; round < 2; round++) {
         trpc_server *s = new_server(1, NULL, NULL, path);
         trpc_status st = TRPC_STATUS_UNAVAILABLE;
         for (int i = 0; i < 500 && st == TRPC_STATUS_UNAVAILABLE; i++) {
-            st = echo__echo__unary__call(c, &req, &reply, NULL);
+            st = echo__echo__unary(echo__echo__client(c), &req, &reply, NULL);
             if (st == TRPC_STATUS_UNAVAILABLE) {
                 echo_sleep_ms(10);
             }
@@ -1115,148 +1102,16 @@ static void test_unavailable_and_reconnect(void **state)
     int dead_port = ntohs(sa.sin_port);
     close(fd);
     c = new_channel("127.0.0.1:%d", dead_port);
-    assert_int_equal(echo__echo__unary__call(c, &req, &reply, NULL), TRPC_STATUS_UNAVAILABLE);
+    assert_int_equal(echo__echo__unary(echo__echo__client(c), &req, &reply, NULL), TRPC_STATUS_UNAVAILABLE);
     trpc_channel_free(c);
 }
 
 /* ---- bad input ------------------------------------------------------------------------------- */
 
-static int connect_port(int p)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    struct timeval tv = { 10, 0 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
-
-/* Reads until the server closes; returns whether it did (not a timeout). */
-static int read_until_closed(int fd)
-{
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n == 0) {
-            return 1;
-        }
-        if (n < 0) {
-            return errno == ECONNRESET;
-        }
-    }
-}
-
-/* A minimal raw HTTP/2 client over a blocking socket, to send what a
- * well-behaved client never would. */
-typedef struct raw {
-    int fd;
-    const uint8_t *body;
-    size_t body_len, body_off;
-    int http_status;
-    int grpc_status;
-    bool closed;
-} raw;
-
-static ssize_t raw_send(nghttp2_session *s, const uint8_t *d, size_t n, int f, void *u)
-{
-    (void)s;
-    (void)f;
-    raw *r = u;
-    return write(r->fd, d, n);
-}
-
-static ssize_t raw_read(nghttp2_session *s, int32_t sid, uint8_t *buf, size_t len,
-                        uint32_t *flags, nghttp2_data_source *src, void *u)
-{
-    (void)s;
-    (void)sid;
-    (void)src;
-    raw *r = u;
-    size_t n = r->body_len - r->body_off;
-    if (n > len) {
-        n = len;
-    }
-    memcpy(buf, r->body + r->body_off, n);
-    r->body_off += n;
-    if (r->body_off == r->body_len) {
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-    }
-    return (ssize_t)n;
-}
-
-static int raw_header(nghttp2_session *s, const nghttp2_frame *fr, const uint8_t *name,
-                      size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *u)
-{
-    (void)s;
-    (void)fr;
-    (void)flags;
-    (void)vl;
-    raw *r = u;
-    if (nl == 7 && memcmp(name, ":status", 7) == 0) {
-        r->http_status = atoi((const char *)value);
-    } else if (nl == 11 && memcmp(name, "grpc-status", 11) == 0) {
-        r->grpc_status = atoi((const char *)value);
-    }
-    return 0;
-}
-
-static int raw_close(nghttp2_session *s, int32_t sid, uint32_t e, void *u)
-{
-    (void)s;
-    (void)sid;
-    (void)e;
-    ((raw *)u)->closed = true;
-    return 0;
-}
-
-static void raw_call_hdr(int p, const char *path, const char *ctype, const void *body,
-                         size_t len, const char *xname, const char *xvalue,
-                         int *http_status, int *grpc_status)
-{
-    raw r = { .fd = connect_port(p), .body = body, .body_len = len,
-              .grpc_status = -1 };
-    nghttp2_session_callbacks *cb;
-    nghttp2_session_callbacks_new(&cb);
-    nghttp2_session_callbacks_set_send_callback(cb, raw_send);
-    nghttp2_session_callbacks_set_on_header_callback(cb, raw_header);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, raw_close);
-    nghttp2_session *s;
-    nghttp2_session_client_new(&s, cb, &r);
-    nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, NULL, 0);
-    nghttp2_nv nv[] = {
-        { (uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0 },
-        { (uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0 },
-        { (uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0 },
-        { (uint8_t *)":authority", (uint8_t *)"x", 10, 1, 0 },
-        { (uint8_t *)"content-type", (uint8_t *)ctype, 12, strlen(ctype), 0 },
-        { (uint8_t *)"te", (uint8_t *)"trailers", 2, 8, 0 },
-        { (uint8_t *)xname, (uint8_t *)xvalue, xname ? strlen(xname) : 0,
-          xvalue ? strlen(xvalue) : 0, 0 },
-    };
-    nghttp2_data_provider prd = { .read_callback = raw_read };
-    assert_true(nghttp2_submit_request(s, NULL, nv, xname ? 7 : 6, &prd, NULL) > 0);
-    nghttp2_session_send(s);
-    uint8_t buf[16384];
-    while (!r.closed) {
-        ssize_t n = read(r.fd, buf, sizeof buf);
-        if (n <= 0) {
-            break;
-        }
-        assert_true(nghttp2_session_mem_recv(s, buf, (size_t)n) >= 0);
-        nghttp2_session_send(s);
-    }
-    *http_status = r.http_status;
-    *grpc_status = r.grpc_status;
-    nghttp2_session_del(s);
-    nghttp2_session_callbacks_del(cb);
-    close(r.fd);
-}
-
 static void raw_call(int p, const char *path, const char *ctype, const void *body,
                      size_t len, int *http_status, int *grpc_status)
 {
-    raw_call_hdr(p, path, ctype, body, len, NULL, NULL, http_status, grpc_status);
+    rt_raw_call(p, path, ctype, body, len, NULL, NULL, http_status, grpc_status);
 }
 
 /* The server enforces grpc-timeout by itself (this client never cancels). */
@@ -1267,7 +1122,7 @@ static void test_deadline_server(void **state)
     static const uint8_t wait_cancel[] = { 0, 0, 0, 0, 13, 0x2a, 11, 'w', 'a', 'i', 't', '_',
                                            'c', 'a', 'n', 'c', 'e', 'l' };
     int hs, gs;
-    raw_call_hdr(port4, "/echo.Echo/Unary", "application/grpc", wait_cancel,
+    rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", wait_cancel,
                  sizeof wait_cancel, "grpc-timeout", "50m", &hs, &gs);
     assert_int_equal(hs, 200);
     assert_int_equal(gs, TRPC_STATUS_DEADLINE_EXCEEDED);
@@ -1275,7 +1130,7 @@ static void test_deadline_server(void **state)
     /* a malformed grpc-timeout is ignored (no deadline) */
     static const uint8_t deadline[] = { 0, 0, 0, 0, 10, 0x2a, 8, 'd', 'e', 'a', 'd', 'l',
                                         'i', 'n', 'e' };
-    raw_call_hdr(port4, "/echo.Echo/Unary", "application/grpc", deadline, sizeof deadline,
+    rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline, sizeof deadline,
                  "grpc-timeout", "soon", &hs, &gs);
     assert_int_equal(gs, TRPC_STATUS_OK);
 }
@@ -1356,7 +1211,7 @@ static void test_random_input(void **state)
         }
         value[vl] = 0;
         int hs, gs;
-        raw_call_hdr(port4, paths[rnd() % 4], "application/grpc", body, len,
+        rt_raw_call(port4, paths[rnd() % 4], "application/grpc", body, len,
                      names[rnd() % 6], value, &hs, &gs);
         /* an answer, or a reset for headers HTTP/2 itself forbids */
         assert_true((hs == 200 && gs >= 0 && gs <= 16) || (hs == 0 && gs == -1));
@@ -1435,10 +1290,10 @@ static void test_bad_input(void **state)
     trpc_metadata_add_str(md, "x-huge", big);
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     Echo__EchoReply *reply = NULL;
-    trpc_call_opts opts = { .metadata = md };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.metadata = md);
     char *msg = NULL;
     opts.message = &msg;
-    trpc_status st = echo__echo__unary__call(ch, &req, &reply, &opts);
+    trpc_status st = echo__echo__unary(echo, &req, &reply, &opts);
     assert_int_equal(st, TRPC_STATUS_RESOURCE_EXHAUSTED);
     assert_non_null(msg);
     free(msg);
@@ -1450,95 +1305,23 @@ static void test_bad_input(void **state)
 
 /* ---- a misbehaving peer: client-side status mapping -------------------------------------- */
 
-/* A deliberately odd HTTP/2 server (blocking, one thread) whose answer
- * depends on the :path, to check how the channel maps what real servers and
- * proxies send into gRPC statuses. */
-typedef struct fake_stream {
-    int32_t id;
-    char path[64];
-    const uint8_t *body;
-    size_t body_len, off;
-    bool trailers;
-} fake_stream;
-
-typedef struct fake {
-    int lfd, fd;
-    nghttp2_session *ng;
-    fake_stream st[64];
-    pthread_t th;
-} fake;
-
-static ssize_t fake_send(nghttp2_session *s, const uint8_t *d, size_t n, int f, void *u)
-{
-    (void)s;
-    (void)f;
-    fake *fk = u;
-    ssize_t w = write(fk->fd, d, n);
-    return w < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : w;
-}
-
-static fake_stream *fake_find(fake *fk, int32_t id)
-{
-    for (int i = 0; i < 64; i++) {
-        if (fk->st[i].id == id) {
-            return &fk->st[i];
-        }
-    }
-    for (int i = 0; i < 64; i++) {
-        if (fk->st[i].id == 0) {
-            memset(&fk->st[i], 0, sizeof fk->st[i]);
-            fk->st[i].id = id;
-            return &fk->st[i];
-        }
-    }
-    return NULL;
-}
-
-static int fake_header(nghttp2_session *s, const nghttp2_frame *fr, const uint8_t *name,
-                       size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *u)
-{
-    (void)s;
-    (void)flags;
-    fake_stream *st = fake_find(u, fr->hd.stream_id);
-    if (st && nl == 5 && memcmp(name, ":path", 5) == 0 && vl < sizeof st->path) {
-        memcpy(st->path, value, vl);
-        st->path[vl] = 0;
-    }
-    return 0;
-}
-
-static ssize_t fake_read(nghttp2_session *s, int32_t sid, uint8_t *buf, size_t len,
-                         uint32_t *flags, nghttp2_data_source *src, void *u)
-{
-    (void)u;
-    fake_stream *st = src->ptr;
-    size_t n = st->body_len - st->off;
-    if (n > len) {
-        n = len;
-    }
-    memcpy(buf, st->body + st->off, n);
-    st->off += n;
-    if (st->off == st->body_len) {
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-        if (st->trailers) {
-            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-            nghttp2_nv t[] = { { (uint8_t *)"grpc-status", (uint8_t *)"0", 11, 1, 0 } };
-            nghttp2_submit_trailer(s, sid, t, 1);
-        }
-    }
-    return (ssize_t)n;
-}
-
-#define FNV(n, v) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0 }
+/* A deliberately odd HTTP/2 server (rt_fake) whose answer depends on the
+ * :path, to check how the channel maps what real servers and proxies send
+ * into gRPC statuses. */
+#define FNV RT_NV
 
 static int fake_refused;
 
-static void fake_respond(nghttp2_session *s, fake_stream *st)
+static void fake_respond(rt_fake *fk, nghttp2_session *s, rt_fake_stream *st, bool end)
 {
     static const uint8_t empty_msg[] = { 0, 0, 0, 0, 0 };
     static const uint8_t compressed_msg[] = { 1, 0, 0, 0, 0 };
+    static const nghttp2_nv ok_trailers[] = { FNV("grpc-status", "0") };
+    (void)fk;
+    if (!end) {
+        return; /* answer once the request is complete */
+    }
     const char *p = st->path + 6; /* after "/fake/" */
-    nghttp2_data_provider prd = { .source.ptr = st, .read_callback = fake_read };
     if (strcmp(p, "http503") == 0 || strcmp(p, "http404") == 0 ||
         strcmp(p, "http401") == 0) {
         nghttp2_nv nv[] = { { (uint8_t *)":status", (uint8_t *)p + 4, 7, 3, 0 } };
@@ -1548,17 +1331,13 @@ static void fake_respond(nghttp2_session *s, fake_stream *st)
          * error page, whose first bytes must not be read as a length prefix. */
         static const char page[] = "<html><head><title>502 Bad Gateway</title></head></html>";
         nghttp2_nv nv[] = { FNV(":status", "502"), FNV("content-type", "text/html") };
-        st->body = (const uint8_t *)page;
-        st->body_len = sizeof page - 1;
-        nghttp2_submit_response(s, st->id, nv, 2, &prd);
+        rt_fake_reply(s, st, nv, 2, (const uint8_t *)page, sizeof page - 1, NULL, 0);
     } else if (strcmp(p, "html") == 0) {
         nghttp2_nv nv[] = { FNV(":status", "200"), FNV("content-type", "text/html") };
         nghttp2_submit_response(s, st->id, nv, 2, NULL);
     } else if (strcmp(p, "nostatus") == 0) {
         nghttp2_nv nv[] = { FNV(":status", "200"), FNV("content-type", "application/grpc") };
-        st->body = empty_msg;
-        st->body_len = 5;
-        nghttp2_submit_response(s, st->id, nv, 2, &prd);
+        rt_fake_reply(s, st, nv, 2, empty_msg, 5, NULL, 0);
     } else if (strcmp(p, "trailersonly") == 0) {
         nghttp2_nv nv[] = { FNV(":status", "200"), FNV("content-type", "application/grpc"),
                             FNV("grpc-status", "5"), FNV("grpc-message", "nope%20here"),
@@ -1573,16 +1352,10 @@ static void fake_respond(nghttp2_session *s, fake_stream *st)
     } else if (strcmp(p, "paddedbin") == 0 || strcmp(p, "refuseonce") == 0) {
         nghttp2_nv nv[] = { FNV(":status", "200"), FNV("content-type", "application/grpc"),
                             FNV("x-pad-bin", "AAE=") };
-        st->body = empty_msg;
-        st->body_len = 5;
-        st->trailers = true;
-        nghttp2_submit_response(s, st->id, nv, 3, &prd);
+        rt_fake_reply(s, st, nv, 3, empty_msg, 5, ok_trailers, 1);
     } else if (strcmp(p, "compressed") == 0) {
         nghttp2_nv nv[] = { FNV(":status", "200"), FNV("content-type", "application/grpc") };
-        st->body = compressed_msg;
-        st->body_len = 5;
-        st->trailers = true;
-        nghttp2_submit_response(s, st->id, nv, 2, &prd);
+        rt_fake_reply(s, st, nv, 2, compressed_msg, 5, ok_trailers, 1);
     } else if (strcmp(p, "refused") == 0) {
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_REFUSED_STREAM);
     } else if (strcmp(p, "cancel") == 0) {
@@ -1590,61 +1363,6 @@ static void fake_respond(nghttp2_session *s, fake_stream *st)
     } else {
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
     }
-}
-
-static int fake_frame(nghttp2_session *s, const nghttp2_frame *fr, void *u)
-{
-    if ((fr->hd.type == NGHTTP2_HEADERS || fr->hd.type == NGHTTP2_DATA) &&
-        (fr->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-        fake_stream *st = fake_find(u, fr->hd.stream_id);
-        if (st) {
-            fake_respond(s, st);
-        }
-    }
-    return 0;
-}
-
-static int fake_close(nghttp2_session *s, int32_t sid, uint32_t e, void *u)
-{
-    (void)s;
-    (void)e;
-    fake_stream *st = fake_find(u, sid);
-    if (st) {
-        st->id = 0;
-    }
-    return 0;
-}
-
-static void *fake_main(void *arg)
-{
-    fake *fk = arg;
-    nghttp2_session_callbacks *cb;
-    nghttp2_session_callbacks_new(&cb);
-    nghttp2_session_callbacks_set_send_callback(cb, fake_send);
-    nghttp2_session_callbacks_set_on_header_callback(cb, fake_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, fake_frame);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, fake_close);
-    for (;;) {
-        fk->fd = accept(fk->lfd, NULL, NULL);
-        if (fk->fd < 0) {
-            break;
-        }
-        nghttp2_session_server_new(&fk->ng, cb, fk);
-        nghttp2_submit_settings(fk->ng, NGHTTP2_FLAG_NONE, NULL, 0);
-        nghttp2_session_send(fk->ng);
-        uint8_t buf[16384];
-        ssize_t n;
-        while ((n = read(fk->fd, buf, sizeof buf)) > 0) {
-            if (nghttp2_session_mem_recv(fk->ng, buf, (size_t)n) < 0 ||
-                nghttp2_session_send(fk->ng) != 0) {
-                break;
-            }
-        }
-        nghttp2_session_del(fk->ng);
-        close(fk->fd);
-    }
-    nghttp2_session_callbacks_del(cb);
-    return NULL;
 }
 
 static trpc_status fake_call(trpc_channel *c, const char *name, char **msg,
@@ -1656,8 +1374,8 @@ static trpc_status fake_call(trpc_channel *c, const char *name, char **msg,
                       TRPC_UNARY };
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     ProtobufCMessage *reply = NULL;
-    trpc_call_opts opts = { .message = msg, .headers = hdrs, .trailers = trls,
-                            .timeout_ms = 20000 };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.message = msg, .headers = hdrs, .trailers = trls,
+                            .timeout_ms = 20000);
     trpc_status st = trpc_channel_unary(c, &m, &req.base, &reply, &opts);
     if (reply) {
         protobuf_c_message_free_unpacked(reply, NULL);
@@ -1668,15 +1386,10 @@ static trpc_status fake_call(trpc_channel *c, const char *name, char **msg,
 static void test_client_status_mapping(void **state)
 {
     (void)state;
-    fake fk = { 0 };
-    fk.lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t sl = sizeof sa;
-    assert_int_equal(bind(fk.lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fk.lfd, 4), 0);
-    getsockname(fk.lfd, (struct sockaddr *)&sa, &sl);
-    assert_int_equal(pthread_create(&fk.th, NULL, fake_main, &fk), 0);
-    trpc_channel *c = new_channel("127.0.0.1:%d", ntohs(sa.sin_port));
+    static rt_fake fk;
+    fk.respond = fake_respond;
+    rt_fake_start(&fk);
+    trpc_channel *c = new_channel("127.0.0.1:%d", fk.port);
     char *msg = NULL;
     trpc_metadata *hdrs, *trls;
     trpc_metadata_new(&hdrs);
@@ -1708,9 +1421,7 @@ static void test_client_status_mapping(void **state)
     assert_int_equal(fake_call(c, "cancel", NULL, NULL, NULL), TRPC_STATUS_CANCELLED);
     assert_int_equal(fake_call(c, "other", NULL, NULL, NULL), TRPC_STATUS_INTERNAL);
     trpc_channel_free(c);
-    shutdown(fk.lfd, SHUT_RDWR);
-    close(fk.lfd);
-    pthread_join(fk.th, NULL);
+    rt_fake_stop(&fk);
     trpc_metadata_free(hdrs);
     trpc_metadata_free(trls);
 }
@@ -1723,13 +1434,13 @@ static void test_client_disconnect(void **state)
     trpc_channel *c = new_channel("127.0.0.1:%d", port4);
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.mode = "wait_cancel";
-    assert_int_equal(echo__echo__unary__async(c, &req, NULL, on_done_ignore, NULL), 0);
-    Echo__Echo_Bidi_Call *bc;
-    assert_int_equal(echo__echo__bidi__start(c, NULL, &bc), 0);
+    assert_int_equal(echo__echo__unary__async(echo__echo__client(c), &req, NULL, on_done_ignore, NULL), 0);
+    Echo__Echo_Bidi_Stream *bc;
+    assert_int_equal(echo__echo__bidi__start(&bc, echo__echo__client(c), NULL), 0);
     req.mode = "";
     echo__echo__bidi__send(bc, &req);
     Echo__EchoReply *r;
-    assert_int_equal(echo__echo__bidi__recv(bc, &r), 1);
+    assert_true(echo__echo__bidi__recv(bc, &r));
     echo__echo_reply__free_unpacked(r, NULL);
     assert_true(echo_wait_counter(&echo_stats_g.started, 2));
     echo__echo__bidi__cancel(bc);

@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/addr.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/metadata.h"
+#include "base/wire.h"
 
 static void test_base64(void **state)
 {

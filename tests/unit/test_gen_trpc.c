@@ -11,10 +11,19 @@
  *                dependency file names .trpc outputs only where they exist
  *   deterministic  two runs write the same bytes
  *   compiles     awkward inputs (no package, a nested folder, imported
- *                message types, every call kind, methods named Serve, Int,
- *                Foo/foo, a service with no methods, c_package) generate
- *                code that compiles with -std=c11 -Wall -Wextra -Werror on
- *                gcc and, if installed, clang
+ *                message types, every call kind, methods named Serve,
+ *                Client, TrpcMethods, Int, Foo/foo, Get/GetEnd/GetDone, Init
+ *                beside a message of the service's name, services Names and
+ *                names, a service with no methods, c_package) generate code
+ *                that compiles with -std=c11 -Wall -Wextra -Werror and the
+ *                project's warnings on gcc and, if installed, clang, under
+ *                the names docs/service-api.md promises
+ *   forwards     the generated code for echo.proto, linked against a fake
+ *                runtime (gen_trpc/fake_runtime.c) that records what it is
+ *                given, passes the right method, messages, handles and
+ *                callbacks, stores replies, rejects NULL handles, and
+ *                cleans up a server-streaming start whose request cannot
+ *                be sent (gen_trpc/forward.c), with gcc and clang
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,25 +215,37 @@ static const char *const awkward_common =
     "package deep.pkg;\n"
     "message Msg { string s = 1; }\n";
 
+/* Names chosen to collide: methods named after the service-level functions
+ * (Serve, Client, TrpcMethods), a C keyword (Int), Foo beside foo, GetEnd
+ * and GetDone beside the bidi Get's get_end and get_done members, two
+ * services whose C names coincide (Names, names), a service with no
+ * methods, and a message `kinds` whose functions (a_b__c__kinds__init...)
+ * share the service Kinds' prefix. */
 static const char *const awkward =
     "syntax = \"proto3\";\n"
     "package a_b.c;\n"
     "import \"common/types.proto\";\n"
     "message Req { int32 x = 1; }\n"
     "message Rep { int32 y = 1; }\n"
+    "message kinds { int32 z = 1; }\n"
     "service Kinds {\n"
     "  rpc Unary(Req) returns (Rep);\n"
     "  rpc ServerStream(Req) returns (stream Rep);\n"
     "  rpc ClientStream(stream Req) returns (Rep);\n"
     "  rpc Bidi(stream .deep.pkg.Msg) returns (stream deep.pkg.Msg);\n"
+    "  rpc Init(Req) returns (Rep);\n"
     "}\n"
     "service Names {\n"
     "  rpc Serve(Req) returns (Rep);\n"
+    "  rpc Client(stream Req) returns (Rep);\n"
     "  rpc Int(Req) returns (Rep);\n"
     "  rpc Foo(Req) returns (Rep);\n"
     "  rpc foo(Req) returns (Rep);\n"
     "  rpc TrpcMethods(stream Req) returns (stream Rep);\n"
     "  rpc HTTPGet(Req) returns (Rep);\n"
+    "  rpc Get(stream Req) returns (stream Rep);\n"
+    "  rpc GetEnd(Req) returns (Rep);\n"
+    "  rpc GetDone(Req) returns (Rep);\n"
     "}\n"
     "service Empty {}\n"
     "service names {\n"
@@ -244,53 +265,127 @@ static const char *const cpkg =
     "message Req { int32 x = 1; }\n"
     "service Svc { rpc Call(Req) returns (Req); }\n";
 
-/* A program that uses one method of each kind of the Kinds service. */
+/* A program that uses every kind and every renamed name: it compiles only
+ * if each name is what the header comment of gen_trpc.c promises. */
 static const char *const use_kinds =
     "#include \"a/awkward.trpc.h\"\n"
     "#include \"plain.trpc.h\"\n"
     "#include \"cpkg.trpc.h\"\n"
-    "static trpc_status unary(trpc_call *call, const AB__C__Req *req, AB__C__Rep *reply,\n"
-    "                         void *user)\n"
+    "static trpc_status unary(AB__C__Kinds_Unary_Call *call, const AB__C__Req *req,\n"
+    "                         AB__C__Rep *reply, void *user)\n"
     "{ (void)call; (void)req; (void)reply; (void)user; return TRPC_STATUS_OK; }\n"
-    "static trpc_status bidi(trpc_call *call, const Deep__Pkg__Msg *req,\n"
-    "                        AB__C__Kinds_Bidi_Writer *out, void *user)\n"
-    "{ (void)call; (void)user; return req ? a_b__c__kinds__bidi__write(out, req) : 0; }\n"
+    "static trpc_status bidi(AB__C__Kinds_Bidi_Call *call, const Deep__Pkg__Msg *req,\n"
+    "                        void *user)\n"
+    "{ (void)user; return a_b__c__kinds__bidi__write(call, req) == TRPC_OK\n"
+    "      ? TRPC_PENDING : TRPC_STATUS_UNAVAILABLE; }\n"
+    "static trpc_status bidi_start(AB__C__Kinds_Bidi_Call *call, const trpc_metadata *md,\n"
+    "                              void *user)\n"
+    "{ (void)call; (void)md; (void)user; return TRPC_PENDING; }\n"
+    "static trpc_status bidi_end(AB__C__Kinds_Bidi_Call *call, void *user)\n"
+    "{ (void)user; return a_b__c__kinds__bidi__finish_call(call, TRPC_STATUS_OK) == TRPC_OK\n"
+    "      ? TRPC_PENDING : TRPC_STATUS_OK; }\n"
+    "static trpc_status cs(AB__C__Kinds_ClientStream_Call *call, const AB__C__Req *req,\n"
+    "                      AB__C__Rep *reply, void *user)\n"
+    "{ (void)call; (void)user; reply->y += req->x; return TRPC_PENDING; }\n"
+    "static trpc_status cs_start(AB__C__Kinds_ClientStream_Call *call,\n"
+    "                            const trpc_metadata *md, AB__C__Rep *reply, void *user)\n"
+    "{ (void)call; (void)md; (void)reply; (void)user; return TRPC_PENDING; }\n"
+    "static trpc_status cs_end(AB__C__Kinds_ClientStream_Call *call, AB__C__Rep *reply,\n"
+    "                          void *user)\n"
+    "{ (void)call; (void)reply; (void)user; return TRPC_STATUS_OK; }\n"
+    "static void cs_done(AB__C__Kinds_ClientStream_Call *call, trpc_done_reason why,\n"
+    "                    void *user)\n"
+    "{ (void)call; (void)why; (void)user; }\n"
+    "static trpc_status watch(AB__C__Kinds_ServerStream_Call *call, const AB__C__Req *req,\n"
+    "                         void *user)\n"
+    "{ (void)req; (void)user; trpc_call_set_data(call->base, NULL); return TRPC_PENDING; }\n"
+    "static void on_result(const AB__C__Kinds_Unary_Result *r, void *user)\n"
+    "{ (void)user; if (r->reply) a_b__c__rep__free_unpacked(r->reply, NULL); }\n"
+    "static void on_message(AB__C__Kinds_Bidi_Stream *s, Deep__Pkg__Msg *m, void *user)\n"
+    "{ (void)s; (void)user; deep__pkg__msg__free_unpacked(m, NULL); }\n"
+    "static void on_status(AB__C__Kinds_Bidi_Stream *s, trpc_status code, const char *msg,\n"
+    "                      void *user)\n"
+    "{ (void)s; (void)code; (void)msg; (void)user; }\n"
     "int use(trpc_server *srv, trpc_channel *ch);\n"
     "int use(trpc_server *srv, trpc_channel *ch)\n"
     "{\n"
-    "    static const AB__C__Kinds_Impl kinds = { .unary = unary, .bidi = bidi };\n"
-    "    static const AB__C__Names_Impl names = { .serve = 0, .int_ = 0, .foo = 0,\n"
-    "                                               .foo_ = 0, .trpc_methods = 0,\n"
-    "                                               .httpget = 0 };\n"
+    "    static const AB__C__Kinds_Impl kinds = {\n"
+    "        .unary = unary, .server_stream = watch,\n"
+    "        .client_stream = cs, .client_stream_start = cs_start,\n"
+    "        .client_stream_end = cs_end, .client_stream_done = cs_done,\n"
+    "        .bidi = bidi, .bidi_start = bidi_start, .bidi_end = bidi_end,\n"
+    "        .init = 0, .init_done = 0 };\n"
+    "    static const AB__C__Names_Impl names = {\n"
+    "        .serve = 0, .client = 0, .client_start = 0, .client_end = 0, .int_ = 0,\n"
+    "        .foo = 0, .foo_ = 0, .trpc_methods = 0, .httpget = 0,\n"
+    "        .get = 0, .get_start = 0, .get_end = 0, .get_done = 0,\n"
+    "        .get_end_ = 0, .get_end__done = 0, .get_done_ = 0, .get_done__done = 0 };\n"
     "    static const AB__C__Names__Impl names2 = { .get = 0 };\n"
     "    static const AB__C__Empty_Impl empty = { 0 };\n"
-    "    int n = a_b__c__kinds__serve(srv, &kinds, NULL);\n"
-    "    n += a_b__c__names__serve_(srv, &names, NULL);\n"
+    "    int n = 0;\n"
+    "    n += a_b__c__kinds__serve(srv, &kinds, NULL);\n"
+    "    n += a_b__c__names__serve(srv, &names, NULL);\n"
     "    n += a_b__c__names___serve(srv, &names2, NULL);\n"
     "    n += a_b__c__empty__serve(srv, &empty, NULL);\n"
+    "    AB__C__Kinds_Client *kc = a_b__c__kinds__client(ch);\n"
+    "    AB__C__Names_Client *nc = a_b__c__names__client(ch);\n"
+    "    AB__C__Names__Client *nc2 = a_b__c__names___client(ch);\n"
+    "    AB__C__Empty_Client *ec = a_b__c__empty__client(ch);\n"
+    "    (void)ec;\n"
     "    AB__C__Req req = A_B__C__REQ__INIT;\n"
-    "    AB__C__Rep *rep;\n"
-    "    n += (int)a_b__c__names__foo__call(ch, &req, &rep, NULL);\n"
-    "    n += (int)a_b__c__names__foo___call(ch, &req, &rep, NULL);\n"
-    "    AB__C__Names_TrpcMethods_Call *tm;\n"
-    "    n += a_b__c__names__trpc_methods__start(ch, NULL, &tm);\n"
-    "    AB__C__Kinds_ClientStream_Call *cs;\n"
-    "    n += a_b__c__kinds__client_stream__start(ch, NULL, &cs);\n"
+    "    AB__C__Rep *rep = NULL;\n"
+    "    n += (int)a_b__c__kinds__unary(kc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__kinds__unary(kc, &req, &rep, &TRPC_CALL_OPTS(.timeout_ms = 5));\n"
+    "    n += a_b__c__kinds__unary__async(kc, &req, NULL, on_result, NULL);\n"
+    "    n += (int)a_b__c__kinds__init_(kc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__serve_(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__int(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__foo(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__foo_(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__httpget(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__get_end(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names__get_done(nc, &req, &rep, NULL);\n"
+    "    n += (int)a_b__c__names___get(nc2, &req, &rep, NULL);\n"
+    "    AB__C__Names_Client_Stream *cl;\n"
+    "    n += a_b__c__names__client___start(&cl, nc, NULL);\n"
+    "    n += (int)a_b__c__names__client___finish(cl, &rep);\n"
+    "    AB__C__Names_TrpcMethods_Stream *tm;\n"
+    "    n += a_b__c__names__trpc_methods___start(&tm, nc, NULL);\n"
+    "    n += (int)a_b__c__names__trpc_methods___finish(tm);\n"
+    "    AB__C__Names_Get_Stream *gs;\n"
+    "    n += a_b__c__names__get__start(&gs, nc, NULL);\n"
+    "    n += (int)a_b__c__names__get__finish(gs);\n"
+    "    AB__C__Kinds_ServerStream_Stream *ss;\n"
+    "    n += a_b__c__kinds__server_stream__start(&ss, kc, &req, NULL);\n"
+    "    while (a_b__c__kinds__server_stream__recv(ss, &rep))\n"
+    "        a_b__c__rep__free_unpacked(rep, NULL);\n"
+    "    n += (int)a_b__c__kinds__server_stream__finish(ss);\n"
+    "    AB__C__Kinds_ClientStream_Stream *cs;\n"
+    "    n += a_b__c__kinds__client_stream__start(&cs, kc, NULL);\n"
     "    n += a_b__c__kinds__client_stream__send(cs, &req);\n"
+    "    n += a_b__c__kinds__client_stream__close_send(cs);\n"
     "    n += (int)a_b__c__kinds__client_stream__finish(cs, &rep);\n"
+    "    AB__C__Kinds_Bidi_Stream *bs;\n"
+    "    Deep__Pkg__Msg msg = DEEP__PKG__MSG__INIT;\n"
+    "    n += a_b__c__kinds__bidi__start_async(&bs, kc, NULL, on_message, on_status, NULL);\n"
+    "    n += a_b__c__kinds__bidi__send(bs, &msg);\n"
+    "    a_b__c__kinds__bidi__cancel(bs);\n"
+    "    n += (int)a_b__c__kinds__bidi__finish(bs);\n"
+    "    AB__C__Kinds kinds_msg = A_B__C__KINDS__INIT;\n"
+    "    n += (int)a_b__c__kinds__get_packed_size(&kinds_msg);\n"
     "    Req preq = REQ__INIT;\n"
     "    Req *prep;\n"
-    "    n += (int)plain__call__call(ch, &preq, &prep, NULL);\n"
+    "    n += (int)plain__call(plain__client(ch), &preq, &prep, NULL);\n"
     "    Renamed__Req rreq = RENAMED__REQ__INIT;\n"
     "    Renamed__Req *rrep;\n"
-    "    n += (int)renamed__svc__call__call(ch, &rreq, &rrep, NULL);\n"
+    "    n += (int)renamed__svc__call(renamed__svc__client(ch), &rreq, &rrep, NULL);\n"
     "    return n;\n"
     "}\n";
 
 static void compile_with(const char *cc, const char *out)
 {
     must_run("cd %s && %s -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes "
-             "-Wmissing-prototypes -Werror -c -I%s -I%s/../include "
+             "-Wmissing-prototypes -Wformat=2 -Werror -c -I%s -I%s/../include "
              "$(pkg-config --cflags libprotobuf-c) a/awkward.trpc.c plain.trpc.c cpkg.trpc.c "
              "use.c a/awkward.pb-c.c common/types.pb-c.c plain.pb-c.c cpkg.pb-c.c",
              out, cc, out, TESTS_DIR);
@@ -336,6 +431,29 @@ static void test_awkward_compiles(void **state)
         compile_with("clang", out);
 }
 
+static void forward_with(const char *cc, const char *out)
+{
+    must_run("cd %s && %s -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes "
+             "-Wmissing-prototypes -Werror -I. -I%s/../include -I%s/unit/gen_trpc "
+             "$(pkg-config --cflags libprotobuf-c) %s/unit/gen_trpc/forward.c "
+             "%s/unit/gen_trpc/fake_runtime.c echo.trpc.c echo.pb-c.c "
+             "$(pkg-config --libs libprotobuf-c) -o forward && ./forward",
+             out, cc, TESTS_DIR, TESTS_DIR, TESTS_DIR, TESTS_DIR);
+}
+
+static void test_forwards(void **state)
+{
+    (void)state;
+    char out[256];
+    snprintf(out, sizeof out, "%s/fwd", tmp);
+    must_run("rm -rf %s && mkdir -p %s && %s -I%s/runtime/proto --c_out=%s "
+             "%s/runtime/proto/echo.proto",
+             out, out, TYPERPC_EXE, TESTS_DIR, out, TESTS_DIR);
+    forward_with("gcc", out);
+    if (run_command("command -v clang >/dev/null", 10, NULL) == 0)
+        forward_with("clang", out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_skip_without_services),
         cmocka_unit_test(test_awkward_compiles),
+        cmocka_unit_test(test_forwards),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

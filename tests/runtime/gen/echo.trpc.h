@@ -5,229 +5,361 @@
 #include <typerpc/typerpc.h>
 #include "echo.pb-c.h"
 
-/* Mistakes that C reports only as warnings by default are made hard errors
- * in every file that uses this service: a handler of the wrong type in an
- * _Impl table (incompatible pointer), a function the method's kind does
- * not have, such as __call on a stream (implicit declaration), and a value
- * of another enum type, such as a trpc_error returned as a trpc_status. */
+/* Mistakes that C reports only as warnings by default are made errors in
+ * every file that includes this header (docs/service-api.md): a handler or
+ * callback of the wrong type (incompatible pointer), a function the
+ * method's kind does not have (implicit declaration), a trpc_error used as
+ * a trpc_status or the reverse (enum conversion), an integer where a
+ * pointer goes (int conversion), and a handler that can end without
+ * returning its status (return type). */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) && \
     !defined(TRPC_ALLOW_INCOMPATIBLE_POINTERS)
 #pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#if defined(__clang__) && __clang_major__ >= 16
+#pragma GCC diagnostic error "-Wincompatible-function-pointer-types"
+#endif
 #pragma GCC diagnostic error "-Wimplicit-function-declaration"
 #if defined(__clang__) || __GNUC__ >= 10
 #pragma GCC diagnostic error "-Wenum-conversion"
 #endif
+#pragma GCC diagnostic error "-Wint-conversion"
+#pragma GCC diagnostic error "-Wreturn-type"
 #endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- descriptors (service echo.Echo) ---- */
+/* ---- echo.Echo: descriptors ---- */
 
 extern const trpc_method echo__echo__trpc_methods[5];
 extern const trpc_service echo__echo__trpc_service;
 
-/* ---- server ---- */
+/* ---- echo.Echo: server ---- */
 
-/* Writers: the call, typed so only the method's reply type can be written. */
-typedef struct Echo__Echo_ServerStream_Writer Echo__Echo_ServerStream_Writer;
-typedef struct Echo__Echo_Bidi_Writer Echo__Echo_Bidi_Writer;
+/* Per method: its call type (call->base is the trpc_call the runtime's
+ * functions take) and its notification types: _Handler for a request
+ * message, for streaming input _Start when the call begins and _End when
+ * the input ends, and _Done when the call is over.  Handlers return a
+ * gRPC status that finishes the call, or TRPC_PENDING (typerpc/server.h). */
 
 /* rpc Unary(EchoRequest) returns (EchoReply) */
-typedef trpc_status Echo__Echo_Unary_Handler(trpc_call *call, const Echo__EchoRequest *req,
+typedef struct Echo__Echo_Unary_Call {
+    trpc_call *const base;
+} Echo__Echo_Unary_Call;
+typedef trpc_status Echo__Echo_Unary_Handler(Echo__Echo_Unary_Call *call,
+                                             const Echo__EchoRequest *req,
                                              Echo__EchoReply *reply, void *user);
+typedef void Echo__Echo_Unary_Done(Echo__Echo_Unary_Call *call, trpc_done_reason why,
+                                   void *user);
+
 /* rpc ServerStream(EchoRequest) returns (stream EchoReply) */
-typedef trpc_status Echo__Echo_ServerStream_Handler(trpc_call *call,
-                                                    const Echo__EchoRequest *req,
-                                                    Echo__Echo_ServerStream_Writer *out,
-                                                    void *user);
-/* rpc ClientStream(stream EchoRequest) returns (EchoReply):
- * req is NULL at the end of the request stream. */
-typedef trpc_status Echo__Echo_ClientStream_Handler(trpc_call *call,
+typedef struct Echo__Echo_ServerStream_Call {
+    trpc_call *const base;
+} Echo__Echo_ServerStream_Call;
+typedef trpc_status Echo__Echo_ServerStream_Handler(Echo__Echo_ServerStream_Call *call,
+                                                    const Echo__EchoRequest *req, void *user);
+typedef void Echo__Echo_ServerStream_Done(Echo__Echo_ServerStream_Call *call,
+                                          trpc_done_reason why, void *user);
+
+/* rpc ClientStream(stream EchoRequest) returns (EchoReply) */
+typedef struct Echo__Echo_ClientStream_Call {
+    trpc_call *const base;
+} Echo__Echo_ClientStream_Call;
+typedef trpc_status Echo__Echo_ClientStream_Handler(Echo__Echo_ClientStream_Call *call,
                                                     const Echo__EchoRequest *req,
                                                     Echo__EchoReply *reply, void *user);
-/* rpc Bidi(stream EchoRequest) returns (stream EchoReply):
- * req is NULL at the end of the request stream. */
-typedef trpc_status Echo__Echo_Bidi_Handler(trpc_call *call, const Echo__EchoRequest *req,
-                                            Echo__Echo_Bidi_Writer *out, void *user);
-/* rpc Missing(EchoRequest) returns (EchoReply) */
-typedef trpc_status Echo__Echo_Missing_Handler(trpc_call *call, const Echo__EchoRequest *req,
-                                               Echo__EchoReply *reply, void *user);
+typedef trpc_status Echo__Echo_ClientStream_Start(Echo__Echo_ClientStream_Call *call,
+                                                  const trpc_metadata *metadata,
+                                                  Echo__EchoReply *reply, void *user);
+typedef trpc_status Echo__Echo_ClientStream_End(Echo__Echo_ClientStream_Call *call,
+                                                Echo__EchoReply *reply, void *user);
+typedef void Echo__Echo_ClientStream_Done(Echo__Echo_ClientStream_Call *call,
+                                          trpc_done_reason why, void *user);
 
-/* The implementation table; a NULL entry answers UNIMPLEMENTED. */
+/* rpc Bidi(stream EchoRequest) returns (stream EchoReply) */
+typedef struct Echo__Echo_Bidi_Call {
+    trpc_call *const base;
+} Echo__Echo_Bidi_Call;
+typedef trpc_status Echo__Echo_Bidi_Handler(Echo__Echo_Bidi_Call *call,
+                                            const Echo__EchoRequest *req, void *user);
+typedef trpc_status Echo__Echo_Bidi_Start(Echo__Echo_Bidi_Call *call,
+                                          const trpc_metadata *metadata, void *user);
+typedef trpc_status Echo__Echo_Bidi_End(Echo__Echo_Bidi_Call *call, void *user);
+typedef void Echo__Echo_Bidi_Done(Echo__Echo_Bidi_Call *call, trpc_done_reason why,
+                                  void *user);
+
+/* rpc Missing(EchoRequest) returns (EchoReply) */
+typedef struct Echo__Echo_Missing_Call {
+    trpc_call *const base;
+} Echo__Echo_Missing_Call;
+typedef trpc_status Echo__Echo_Missing_Handler(Echo__Echo_Missing_Call *call,
+                                               const Echo__EchoRequest *req,
+                                               Echo__EchoReply *reply, void *user);
+typedef void Echo__Echo_Missing_Done(Echo__Echo_Missing_Call *call, trpc_done_reason why,
+                                     void *user);
+
+/* The implementation: a NULL handler answers UNIMPLEMENTED; _start and
+ * _done may be NULL; _end is required beside a streaming input's handler. */
 typedef struct Echo__Echo_Impl {
     Echo__Echo_Unary_Handler *unary;
+    Echo__Echo_Unary_Done *unary_done;
     Echo__Echo_ServerStream_Handler *server_stream;
+    Echo__Echo_ServerStream_Done *server_stream_done;
     Echo__Echo_ClientStream_Handler *client_stream;
+    Echo__Echo_ClientStream_Start *client_stream_start;
+    Echo__Echo_ClientStream_End *client_stream_end;
+    Echo__Echo_ClientStream_Done *client_stream_done;
     Echo__Echo_Bidi_Handler *bidi;
+    Echo__Echo_Bidi_Start *bidi_start;
+    Echo__Echo_Bidi_End *bidi_end;
+    Echo__Echo_Bidi_Done *bidi_done;
     Echo__Echo_Missing_Handler *missing;
+    Echo__Echo_Missing_Done *missing_done;
 } Echo__Echo_Impl;
 
 /* Registers impl (borrowed: it must outlive the server) on srv; user is
- * passed to every handler.  Returns 0 or a trpc_server_add_service() error. */
-int (echo__echo__serve)(trpc_server *srv, const Echo__Echo_Impl *impl, void *user);
+ * passed to every notification.  Errors: TRPC_EINVAL, or those of
+ * trpc_server_add_service(). */
+trpc_error (echo__echo__serve)(trpc_server *srv, const Echo__Echo_Impl *impl, void *user);
 #define echo__echo__serve(srv, impl, user) \
-    (echo__echo__serve)((srv), TRPC_IN(Echo__Echo_Impl, impl), (user))
+    (echo__echo__serve)(TRPC_OUT(trpc_server *, srv), TRPC_IN(Echo__Echo_Impl, impl), (user))
 
-/* Queues one reply on a server stream (see trpc_call_send()). */
-int (echo__echo__server_stream__write)(Echo__Echo_ServerStream_Writer *out,
-                                       const Echo__EchoReply *msg);
-#define echo__echo__server_stream__write(out, msg)                                      \
-    (echo__echo__server_stream__write)(TRPC_OUT(Echo__Echo_ServerStream_Writer *, out), \
+/* __write queues a reply on a server stream (trpc_call_send()); __finish_call
+ * finishes a call the application holds, from any thread
+ * (trpc_call_finish()). */
+trpc_error (echo__echo__unary__finish_call)(Echo__Echo_Unary_Call *call, trpc_status code);
+#define echo__echo__unary__finish_call(call, code) \
+    (echo__echo__unary__finish_call)(TRPC_OUT(Echo__Echo_Unary_Call *, call), (code))
+trpc_error (echo__echo__server_stream__write)(Echo__Echo_ServerStream_Call *call,
+                                              const Echo__EchoReply *msg);
+#define echo__echo__server_stream__write(call, msg)                                    \
+    (echo__echo__server_stream__write)(TRPC_OUT(Echo__Echo_ServerStream_Call *, call), \
                                        TRPC_IN(Echo__EchoReply, msg))
-int (echo__echo__bidi__write)(Echo__Echo_Bidi_Writer *out, const Echo__EchoReply *msg);
-#define echo__echo__bidi__write(out, msg)                              \
-    (echo__echo__bidi__write)(TRPC_OUT(Echo__Echo_Bidi_Writer *, out), \
+trpc_error (echo__echo__server_stream__finish_call)(Echo__Echo_ServerStream_Call *call,
+                                                    trpc_status code);
+#define echo__echo__server_stream__finish_call(call, code)                                   \
+    (echo__echo__server_stream__finish_call)(TRPC_OUT(Echo__Echo_ServerStream_Call *, call), \
+                                             (code))
+trpc_error (echo__echo__client_stream__finish_call)(Echo__Echo_ClientStream_Call *call,
+                                                    trpc_status code);
+#define echo__echo__client_stream__finish_call(call, code)                                   \
+    (echo__echo__client_stream__finish_call)(TRPC_OUT(Echo__Echo_ClientStream_Call *, call), \
+                                             (code))
+trpc_error (echo__echo__bidi__write)(Echo__Echo_Bidi_Call *call, const Echo__EchoReply *msg);
+#define echo__echo__bidi__write(call, msg)                            \
+    (echo__echo__bidi__write)(TRPC_OUT(Echo__Echo_Bidi_Call *, call), \
                               TRPC_IN(Echo__EchoReply, msg))
+trpc_error (echo__echo__bidi__finish_call)(Echo__Echo_Bidi_Call *call, trpc_status code);
+#define echo__echo__bidi__finish_call(call, code) \
+    (echo__echo__bidi__finish_call)(TRPC_OUT(Echo__Echo_Bidi_Call *, call), (code))
+trpc_error (echo__echo__missing__finish_call)(Echo__Echo_Missing_Call *call, trpc_status code);
+#define echo__echo__missing__finish_call(call, code) \
+    (echo__echo__missing__finish_call)(TRPC_OUT(Echo__Echo_Missing_Call *, call), (code))
 
-/* ---- client ---- */
+/* ---- echo.Echo: client ---- */
 
-typedef struct Echo__Echo_ServerStream_Call Echo__Echo_ServerStream_Call;
-typedef struct Echo__Echo_ClientStream_Call Echo__Echo_ClientStream_Call;
-typedef struct Echo__Echo_Bidi_Call Echo__Echo_Bidi_Call;
+/* The service's client: a channel under this service's type, made with
+ * echo__echo__client(ch) (NULL for NULL); client->base is the channel. */
+typedef struct Echo__Echo_Client {
+    trpc_channel *const base;
+} Echo__Echo_Client;
+Echo__Echo_Client *(echo__echo__client)(trpc_channel *ch);
+#define echo__echo__client(ch) \
+    (echo__echo__client)(TRPC_OUT(trpc_channel *, ch))
 
-typedef void Echo__Echo_Unary_Done(trpc_status code, const char *message,
-                                   Echo__EchoReply *reply, void *user);
+/* Per unary method, the outcome its async callback gets; per streaming
+ * method, its stream type (stream->base is the trpc_stream) and the
+ * callbacks of an async stream: on_message owns msg, on_status runs once,
+ * last. */
+typedef struct Echo__Echo_Unary_Result {
+    trpc_status status;
+    const char *message;           /* status message, or NULL */
+    Echo__EchoReply *reply;        /* NULL unless OK; the callback owns it */
+    const trpc_metadata *headers;  /* never NULL */
+    const trpc_metadata *trailers; /* never NULL */
+} Echo__Echo_Unary_Result;
+typedef void Echo__Echo_Unary_OnResult(const Echo__Echo_Unary_Result *result, void *user);
 
-/* Async stream callbacks (see trpc_stream_start_async()): on_message owns
- * msg; on_done runs once, last. */
-typedef void Echo__Echo_ServerStream_OnMessage(Echo__Echo_ServerStream_Call *call,
+typedef struct Echo__Echo_ServerStream_Stream {
+    trpc_stream *const base;
+} Echo__Echo_ServerStream_Stream;
+typedef void Echo__Echo_ServerStream_OnMessage(Echo__Echo_ServerStream_Stream *stream,
                                                Echo__EchoReply *msg, void *user);
-typedef void Echo__Echo_ServerStream_OnDone(Echo__Echo_ServerStream_Call *call,
-                                            trpc_status code, const char *message, void *user);
-typedef void Echo__Echo_ClientStream_OnMessage(Echo__Echo_ClientStream_Call *call,
+typedef void Echo__Echo_ServerStream_OnStatus(Echo__Echo_ServerStream_Stream *stream,
+                                              trpc_status code, const char *message,
+                                              void *user);
+
+typedef struct Echo__Echo_ClientStream_Stream {
+    trpc_stream *const base;
+} Echo__Echo_ClientStream_Stream;
+typedef void Echo__Echo_ClientStream_OnMessage(Echo__Echo_ClientStream_Stream *stream,
                                                Echo__EchoReply *msg, void *user);
-typedef void Echo__Echo_ClientStream_OnDone(Echo__Echo_ClientStream_Call *call,
-                                            trpc_status code, const char *message, void *user);
-typedef void Echo__Echo_Bidi_OnMessage(Echo__Echo_Bidi_Call *call, Echo__EchoReply *msg,
+typedef void Echo__Echo_ClientStream_OnStatus(Echo__Echo_ClientStream_Stream *stream,
+                                              trpc_status code, const char *message,
+                                              void *user);
+
+typedef struct Echo__Echo_Bidi_Stream {
+    trpc_stream *const base;
+} Echo__Echo_Bidi_Stream;
+typedef void Echo__Echo_Bidi_OnMessage(Echo__Echo_Bidi_Stream *stream, Echo__EchoReply *msg,
                                        void *user);
-typedef void Echo__Echo_Bidi_OnDone(Echo__Echo_Bidi_Call *call, trpc_status code,
-                                    const char *message, void *user);
-typedef void Echo__Echo_Missing_Done(trpc_status code, const char *message,
-                                     Echo__EchoReply *reply, void *user);
+typedef void Echo__Echo_Bidi_OnStatus(Echo__Echo_Bidi_Stream *stream, trpc_status code,
+                                      const char *message, void *user);
 
-/* Unary: blocking call (see trpc_channel_unary()) and async form (see
- * trpc_channel_unary_async()). */
-trpc_status (echo__echo__unary__call)(trpc_channel *ch, const Echo__EchoRequest *req,
-                                      Echo__EchoReply **reply, const trpc_call_opts *opts);
-#define echo__echo__unary__call(ch, req, reply, opts)                \
-    (echo__echo__unary__call)((ch), TRPC_IN(Echo__EchoRequest, req), \
-                              TRPC_OUT(Echo__EchoReply **, reply), (opts))
-int (echo__echo__unary__async)(trpc_channel *ch, const Echo__EchoRequest *req,
-                               const trpc_call_opts *opts, Echo__Echo_Unary_Done *done,
-                               void *user);
-#define echo__echo__unary__async(ch, req, opts, done, user)                   \
-    (echo__echo__unary__async)((ch), TRPC_IN(Echo__EchoRequest, req), (opts), \
-                               TRPC_OUT(Echo__Echo_Unary_Done *, done), (user))
+typedef struct Echo__Echo_Missing_Result {
+    trpc_status status;
+    const char *message;           /* status message, or NULL */
+    Echo__EchoReply *reply;        /* NULL unless OK; the callback owns it */
+    const trpc_metadata *headers;  /* never NULL */
+    const trpc_metadata *trailers; /* never NULL */
+} Echo__Echo_Missing_Result;
+typedef void Echo__Echo_Missing_OnResult(const Echo__Echo_Missing_Result *result, void *user);
 
-trpc_status (echo__echo__missing__call)(trpc_channel *ch, const Echo__EchoRequest *req,
-                                        Echo__EchoReply **reply, const trpc_call_opts *opts);
-#define echo__echo__missing__call(ch, req, reply, opts)                \
-    (echo__echo__missing__call)((ch), TRPC_IN(Echo__EchoRequest, req), \
-                                TRPC_OUT(Echo__EchoReply **, reply), (opts))
-int (echo__echo__missing__async)(trpc_channel *ch, const Echo__EchoRequest *req,
-                                 const trpc_call_opts *opts, Echo__Echo_Missing_Done *done,
-                                 void *user);
-#define echo__echo__missing__async(ch, req, opts, done, user)                   \
-    (echo__echo__missing__async)((ch), TRPC_IN(Echo__EchoRequest, req), (opts), \
-                                 TRPC_OUT(Echo__Echo_Missing_Done *, done), (user))
+/* Unary: the blocking call (trpc_channel_unary()) and the async one
+ * (trpc_channel_unary_async()). */
+trpc_status (echo__echo__unary)(Echo__Echo_Client *client, const Echo__EchoRequest *req,
+                                Echo__EchoReply **reply, const trpc_call_opts *opts);
+#define echo__echo__unary(client, req, reply, opts)                                           \
+    (echo__echo__unary)(TRPC_OUT(Echo__Echo_Client *, client),                                \
+                        TRPC_IN(Echo__EchoRequest, req), TRPC_OUT(Echo__EchoReply **, reply), \
+                        TRPC_OPT(trpc_call_opts, opts))
+trpc_error (echo__echo__unary__async)(Echo__Echo_Client *client, const Echo__EchoRequest *req,
+                                      const trpc_call_opts *opts,
+                                      Echo__Echo_Unary_OnResult *done, void *user);
+#define echo__echo__unary__async(client, req, opts, done, user)       \
+    (echo__echo__unary__async)(TRPC_OUT(Echo__Echo_Client *, client), \
+                               TRPC_IN(Echo__EchoRequest, req),       \
+                               TRPC_OPT(trpc_call_opts, opts),        \
+                               TRPC_OUT(Echo__Echo_Unary_OnResult *, done), (user))
 
-/* Server streaming: start with the request, recv replies until 0, finish. */
-int (echo__echo__server_stream__start)(trpc_channel *ch, const Echo__EchoRequest *req,
-                                       const trpc_call_opts *opts,
-                                       Echo__Echo_ServerStream_Call **call);
-#define echo__echo__server_stream__start(ch, req, opts, call)                         \
-    (echo__echo__server_stream__start)((ch), TRPC_IN(Echo__EchoRequest, req), (opts), \
-                                       TRPC_OUT(Echo__Echo_ServerStream_Call **, call))
-int (echo__echo__server_stream__start_async)(trpc_channel *ch, const Echo__EchoRequest *req,
-                                             const trpc_call_opts *opts,
-                                             Echo__Echo_ServerStream_OnMessage *on_message,
-                                             Echo__Echo_ServerStream_OnDone *on_done,
-                                             void *user, Echo__Echo_ServerStream_Call **call);
-#define echo__echo__server_stream__start_async(ch, req, opts, on_message, on_done, user, call) \
-    (echo__echo__server_stream__start_async)(                                                  \
-        (ch), TRPC_IN(Echo__EchoRequest, req), (opts),                                         \
-        TRPC_OUT(Echo__Echo_ServerStream_OnMessage *, on_message),                             \
-        TRPC_OUT(Echo__Echo_ServerStream_OnDone *, on_done), (user),                           \
-        TRPC_OUT(Echo__Echo_ServerStream_Call **, call))
-int (echo__echo__server_stream__recv)(Echo__Echo_ServerStream_Call *call,
-                                      Echo__EchoReply **msg);
-#define echo__echo__server_stream__recv(call, msg)                                    \
-    (echo__echo__server_stream__recv)(TRPC_OUT(Echo__Echo_ServerStream_Call *, call), \
+trpc_status (echo__echo__missing)(Echo__Echo_Client *client, const Echo__EchoRequest *req,
+                                  Echo__EchoReply **reply, const trpc_call_opts *opts);
+#define echo__echo__missing(client, req, reply, opts)            \
+    (echo__echo__missing)(TRPC_OUT(Echo__Echo_Client *, client), \
+                          TRPC_IN(Echo__EchoRequest, req),       \
+                          TRPC_OUT(Echo__EchoReply **, reply),   \
+                          TRPC_OPT(trpc_call_opts, opts))
+trpc_error (echo__echo__missing__async)(Echo__Echo_Client *client,
+                                        const Echo__EchoRequest *req,
+                                        const trpc_call_opts *opts,
+                                        Echo__Echo_Missing_OnResult *done, void *user);
+#define echo__echo__missing__async(client, req, opts, done, user)       \
+    (echo__echo__missing__async)(TRPC_OUT(Echo__Echo_Client *, client), \
+                                 TRPC_IN(Echo__EchoRequest, req),       \
+                                 TRPC_OPT(trpc_call_opts, opts),        \
+                                 TRPC_OUT(Echo__Echo_Missing_OnResult *, done), (user))
+
+/* Server streaming: __start with the request, __recv replies until false,
+ * __finish (trpc_stream_*). */
+trpc_error (echo__echo__server_stream__start)(Echo__Echo_ServerStream_Stream **out,
+                                              Echo__Echo_Client *client,
+                                              const Echo__EchoRequest *req,
+                                              const trpc_call_opts *opts);
+#define echo__echo__server_stream__start(out, client, req, opts)                         \
+    (echo__echo__server_stream__start)(TRPC_OUT(Echo__Echo_ServerStream_Stream **, out), \
+                                       TRPC_OUT(Echo__Echo_Client *, client),            \
+                                       TRPC_IN(Echo__EchoRequest, req),                  \
+                                       TRPC_OPT(trpc_call_opts, opts))
+trpc_error (echo__echo__server_stream__start_async)(
+    Echo__Echo_ServerStream_Stream **out, Echo__Echo_Client *client,
+    const Echo__EchoRequest *req, const trpc_call_opts *opts,
+    Echo__Echo_ServerStream_OnMessage *on_message, Echo__Echo_ServerStream_OnStatus *on_status,
+    void *user);
+#define echo__echo__server_stream__start_async(out, client, req, opts, on_message, on_status, user) \
+    (echo__echo__server_stream__start_async)(                                                       \
+        TRPC_OUT(Echo__Echo_ServerStream_Stream **, out),                                           \
+        TRPC_OUT(Echo__Echo_Client *, client), TRPC_IN(Echo__EchoRequest, req),                     \
+        TRPC_OPT(trpc_call_opts, opts),                                                             \
+        TRPC_OUT(Echo__Echo_ServerStream_OnMessage *, on_message),                                  \
+        TRPC_OUT(Echo__Echo_ServerStream_OnStatus *, on_status), (user))
+bool (echo__echo__server_stream__recv)(Echo__Echo_ServerStream_Stream *stream,
+                                       Echo__EchoReply **msg);
+#define echo__echo__server_stream__recv(stream, msg)                                      \
+    (echo__echo__server_stream__recv)(TRPC_OUT(Echo__Echo_ServerStream_Stream *, stream), \
                                       TRPC_OUT(Echo__EchoReply **, msg))
-void (echo__echo__server_stream__cancel)(Echo__Echo_ServerStream_Call *call);
-#define echo__echo__server_stream__cancel(call) \
-    (echo__echo__server_stream__cancel)(TRPC_OUT(Echo__Echo_ServerStream_Call *, call))
-trpc_status (echo__echo__server_stream__finish)(Echo__Echo_ServerStream_Call *call);
-#define echo__echo__server_stream__finish(call) \
-    (echo__echo__server_stream__finish)(TRPC_OUT(Echo__Echo_ServerStream_Call *, call))
+void (echo__echo__server_stream__cancel)(Echo__Echo_ServerStream_Stream *stream);
+#define echo__echo__server_stream__cancel(stream) \
+    (echo__echo__server_stream__cancel)(TRPC_OUT(Echo__Echo_ServerStream_Stream *, stream))
+trpc_status (echo__echo__server_stream__finish)(Echo__Echo_ServerStream_Stream *stream);
+#define echo__echo__server_stream__finish(stream) \
+    (echo__echo__server_stream__finish)(TRPC_OUT(Echo__Echo_ServerStream_Stream *, stream))
 
-/* Client streaming: start, send requests, finish (half-closes, waits for
- * the reply and the status). */
-int (echo__echo__client_stream__start)(trpc_channel *ch, const trpc_call_opts *opts,
-                                       Echo__Echo_ClientStream_Call **call);
-#define echo__echo__client_stream__start(ch, opts, call) \
-    (echo__echo__client_stream__start)((ch), (opts),     \
-                                       TRPC_OUT(Echo__Echo_ClientStream_Call **, call))
-int (echo__echo__client_stream__start_async)(trpc_channel *ch, const trpc_call_opts *opts,
-                                             Echo__Echo_ClientStream_OnMessage *on_message,
-                                             Echo__Echo_ClientStream_OnDone *on_done,
-                                             void *user, Echo__Echo_ClientStream_Call **call);
-#define echo__echo__client_stream__start_async(ch, opts, on_message, on_done, user, call) \
-    (echo__echo__client_stream__start_async)(                                             \
-        (ch), (opts), TRPC_OUT(Echo__Echo_ClientStream_OnMessage *, on_message),          \
-        TRPC_OUT(Echo__Echo_ClientStream_OnDone *, on_done), (user),                      \
-        TRPC_OUT(Echo__Echo_ClientStream_Call **, call))
-/* Half-closes an async client stream (the reply comes to on_message). */
-int (echo__echo__client_stream__close_send)(Echo__Echo_ClientStream_Call *call);
-#define echo__echo__client_stream__close_send(call) \
-    (echo__echo__client_stream__close_send)(TRPC_OUT(Echo__Echo_ClientStream_Call *, call))
-int (echo__echo__client_stream__send)(Echo__Echo_ClientStream_Call *call,
-                                      const Echo__EchoRequest *msg);
-#define echo__echo__client_stream__send(call, msg)                                    \
-    (echo__echo__client_stream__send)(TRPC_OUT(Echo__Echo_ClientStream_Call *, call), \
+/* Client streaming: __start, __send requests, __finish (half-closes, waits
+ * for the reply and the status); an async stream's reply comes to
+ * on_message, after __close_send. */
+trpc_error (echo__echo__client_stream__start)(Echo__Echo_ClientStream_Stream **out,
+                                              Echo__Echo_Client *client,
+                                              const trpc_call_opts *opts);
+#define echo__echo__client_stream__start(out, client, opts)                              \
+    (echo__echo__client_stream__start)(TRPC_OUT(Echo__Echo_ClientStream_Stream **, out), \
+                                       TRPC_OUT(Echo__Echo_Client *, client),            \
+                                       TRPC_OPT(trpc_call_opts, opts))
+trpc_error (echo__echo__client_stream__start_async)(
+    Echo__Echo_ClientStream_Stream **out, Echo__Echo_Client *client,
+    const trpc_call_opts *opts, Echo__Echo_ClientStream_OnMessage *on_message,
+    Echo__Echo_ClientStream_OnStatus *on_status, void *user);
+#define echo__echo__client_stream__start_async(out, client, opts, on_message, on_status, user) \
+    (echo__echo__client_stream__start_async)(                                                  \
+        TRPC_OUT(Echo__Echo_ClientStream_Stream **, out),                                      \
+        TRPC_OUT(Echo__Echo_Client *, client), TRPC_OPT(trpc_call_opts, opts),                 \
+        TRPC_OUT(Echo__Echo_ClientStream_OnMessage *, on_message),                             \
+        TRPC_OUT(Echo__Echo_ClientStream_OnStatus *, on_status), (user))
+trpc_error (echo__echo__client_stream__send)(Echo__Echo_ClientStream_Stream *stream,
+                                             const Echo__EchoRequest *msg);
+#define echo__echo__client_stream__send(stream, msg)                                      \
+    (echo__echo__client_stream__send)(TRPC_OUT(Echo__Echo_ClientStream_Stream *, stream), \
                                       TRPC_IN(Echo__EchoRequest, msg))
-void (echo__echo__client_stream__cancel)(Echo__Echo_ClientStream_Call *call);
-#define echo__echo__client_stream__cancel(call) \
-    (echo__echo__client_stream__cancel)(TRPC_OUT(Echo__Echo_ClientStream_Call *, call))
-trpc_status (echo__echo__client_stream__finish)(Echo__Echo_ClientStream_Call *call,
+trpc_error (echo__echo__client_stream__close_send)(Echo__Echo_ClientStream_Stream *stream);
+#define echo__echo__client_stream__close_send(stream) \
+    (echo__echo__client_stream__close_send)(          \
+        TRPC_OUT(Echo__Echo_ClientStream_Stream *, stream))
+void (echo__echo__client_stream__cancel)(Echo__Echo_ClientStream_Stream *stream);
+#define echo__echo__client_stream__cancel(stream) \
+    (echo__echo__client_stream__cancel)(TRPC_OUT(Echo__Echo_ClientStream_Stream *, stream))
+trpc_status (echo__echo__client_stream__finish)(Echo__Echo_ClientStream_Stream *stream,
                                                 Echo__EchoReply **reply);
-#define echo__echo__client_stream__finish(call, reply)                                  \
-    (echo__echo__client_stream__finish)(TRPC_OUT(Echo__Echo_ClientStream_Call *, call), \
+#define echo__echo__client_stream__finish(stream, reply)                                    \
+    (echo__echo__client_stream__finish)(TRPC_OUT(Echo__Echo_ClientStream_Stream *, stream), \
                                         TRPC_OUT(Echo__EchoReply **, reply))
 
-/* Bidirectional: start, send/recv in any order, close_send, finish. */
-int (echo__echo__bidi__start)(trpc_channel *ch, const trpc_call_opts *opts,
-                              Echo__Echo_Bidi_Call **call);
-#define echo__echo__bidi__start(ch, opts, call) \
-    (echo__echo__bidi__start)((ch), (opts), TRPC_OUT(Echo__Echo_Bidi_Call **, call))
-int (echo__echo__bidi__start_async)(trpc_channel *ch, const trpc_call_opts *opts,
-                                    Echo__Echo_Bidi_OnMessage *on_message,
-                                    Echo__Echo_Bidi_OnDone *on_done, void *user,
-                                    Echo__Echo_Bidi_Call **call);
-#define echo__echo__bidi__start_async(ch, opts, on_message, on_done, user, call)         \
-    (echo__echo__bidi__start_async)((ch), (opts),                                        \
-                                    TRPC_OUT(Echo__Echo_Bidi_OnMessage *, on_message),   \
-                                    TRPC_OUT(Echo__Echo_Bidi_OnDone *, on_done), (user), \
-                                    TRPC_OUT(Echo__Echo_Bidi_Call **, call))
-int (echo__echo__bidi__send)(Echo__Echo_Bidi_Call *call, const Echo__EchoRequest *msg);
-#define echo__echo__bidi__send(call, msg)                            \
-    (echo__echo__bidi__send)(TRPC_OUT(Echo__Echo_Bidi_Call *, call), \
+/* Bidirectional: __start, __send and __recv in any order, __close_send,
+ * __finish. */
+trpc_error (echo__echo__bidi__start)(Echo__Echo_Bidi_Stream **out, Echo__Echo_Client *client,
+                                     const trpc_call_opts *opts);
+#define echo__echo__bidi__start(out, client, opts)                      \
+    (echo__echo__bidi__start)(TRPC_OUT(Echo__Echo_Bidi_Stream **, out), \
+                              TRPC_OUT(Echo__Echo_Client *, client),    \
+                              TRPC_OPT(trpc_call_opts, opts))
+trpc_error (echo__echo__bidi__start_async)(Echo__Echo_Bidi_Stream **out,
+                                           Echo__Echo_Client *client,
+                                           const trpc_call_opts *opts,
+                                           Echo__Echo_Bidi_OnMessage *on_message,
+                                           Echo__Echo_Bidi_OnStatus *on_status, void *user);
+#define echo__echo__bidi__start_async(out, client, opts, on_message, on_status, user)  \
+    (echo__echo__bidi__start_async)(TRPC_OUT(Echo__Echo_Bidi_Stream **, out),          \
+                                    TRPC_OUT(Echo__Echo_Client *, client),             \
+                                    TRPC_OPT(trpc_call_opts, opts),                    \
+                                    TRPC_OUT(Echo__Echo_Bidi_OnMessage *, on_message), \
+                                    TRPC_OUT(Echo__Echo_Bidi_OnStatus *, on_status), (user))
+trpc_error (echo__echo__bidi__send)(Echo__Echo_Bidi_Stream *stream,
+                                    const Echo__EchoRequest *msg);
+#define echo__echo__bidi__send(stream, msg)                              \
+    (echo__echo__bidi__send)(TRPC_OUT(Echo__Echo_Bidi_Stream *, stream), \
                              TRPC_IN(Echo__EchoRequest, msg))
-int (echo__echo__bidi__close_send)(Echo__Echo_Bidi_Call *call);
-#define echo__echo__bidi__close_send(call) \
-    (echo__echo__bidi__close_send)(TRPC_OUT(Echo__Echo_Bidi_Call *, call))
-int (echo__echo__bidi__recv)(Echo__Echo_Bidi_Call *call, Echo__EchoReply **msg);
-#define echo__echo__bidi__recv(call, msg)                            \
-    (echo__echo__bidi__recv)(TRPC_OUT(Echo__Echo_Bidi_Call *, call), \
+trpc_error (echo__echo__bidi__close_send)(Echo__Echo_Bidi_Stream *stream);
+#define echo__echo__bidi__close_send(stream) \
+    (echo__echo__bidi__close_send)(TRPC_OUT(Echo__Echo_Bidi_Stream *, stream))
+bool (echo__echo__bidi__recv)(Echo__Echo_Bidi_Stream *stream, Echo__EchoReply **msg);
+#define echo__echo__bidi__recv(stream, msg)                              \
+    (echo__echo__bidi__recv)(TRPC_OUT(Echo__Echo_Bidi_Stream *, stream), \
                              TRPC_OUT(Echo__EchoReply **, msg))
-void (echo__echo__bidi__cancel)(Echo__Echo_Bidi_Call *call);
-#define echo__echo__bidi__cancel(call) \
-    (echo__echo__bidi__cancel)(TRPC_OUT(Echo__Echo_Bidi_Call *, call))
-trpc_status (echo__echo__bidi__finish)(Echo__Echo_Bidi_Call *call);
-#define echo__echo__bidi__finish(call) \
-    (echo__echo__bidi__finish)(TRPC_OUT(Echo__Echo_Bidi_Call *, call))
+void (echo__echo__bidi__cancel)(Echo__Echo_Bidi_Stream *stream);
+#define echo__echo__bidi__cancel(stream) \
+    (echo__echo__bidi__cancel)(TRPC_OUT(Echo__Echo_Bidi_Stream *, stream))
+trpc_status (echo__echo__bidi__finish)(Echo__Echo_Bidi_Stream *stream);
+#define echo__echo__bidi__finish(stream) \
+    (echo__echo__bidi__finish)(TRPC_OUT(Echo__Echo_Bidi_Stream *, stream))
 
 #ifdef __cplusplus
 }

@@ -5,73 +5,125 @@
 #include <typerpc/typerpc.h>
 #include "helloworld.pb-c.h"
 
-/* Mistakes that C reports only as warnings by default are made hard errors
- * in every file that uses this service: a handler of the wrong type in an
- * _Impl table (incompatible pointer), a function the method's kind does
- * not have, such as __call on a stream (implicit declaration), and a value
- * of another enum type, such as a trpc_error returned as a trpc_status. */
+/* Mistakes that C reports only as warnings by default are made errors in
+ * every file that includes this header (docs/service-api.md): a handler or
+ * callback of the wrong type (incompatible pointer), a function the
+ * method's kind does not have (implicit declaration), a trpc_error used as
+ * a trpc_status or the reverse (enum conversion), an integer where a
+ * pointer goes (int conversion), and a handler that can end without
+ * returning its status (return type). */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) && \
     !defined(TRPC_ALLOW_INCOMPATIBLE_POINTERS)
 #pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#if defined(__clang__) && __clang_major__ >= 16
+#pragma GCC diagnostic error "-Wincompatible-function-pointer-types"
+#endif
 #pragma GCC diagnostic error "-Wimplicit-function-declaration"
 #if defined(__clang__) || __GNUC__ >= 10
 #pragma GCC diagnostic error "-Wenum-conversion"
 #endif
+#pragma GCC diagnostic error "-Wint-conversion"
+#pragma GCC diagnostic error "-Wreturn-type"
 #endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- descriptors (service helloworld.Greeter) ---- */
+/* ---- helloworld.Greeter: descriptors ---- */
 
 extern const trpc_method helloworld__greeter__trpc_methods[1];
 extern const trpc_service helloworld__greeter__trpc_service;
 
-/* ---- server ---- */
+/* ---- helloworld.Greeter: server ---- */
+
+/* Per method: its call type (call->base is the trpc_call the runtime's
+ * functions take) and its notification types: _Handler for a request
+ * message, for streaming input _Start when the call begins and _End when
+ * the input ends, and _Done when the call is over.  Handlers return a
+ * gRPC status that finishes the call, or TRPC_PENDING (typerpc/server.h). */
 
 /* rpc SayHello(HelloRequest) returns (HelloReply) */
-typedef trpc_status Helloworld__Greeter_SayHello_Handler(trpc_call *call,
-                                                         const Helloworld__HelloRequest *req,
-                                                         Helloworld__HelloReply *reply,
-                                                         void *user);
+typedef struct Helloworld__Greeter_SayHello_Call {
+    trpc_call *const base;
+} Helloworld__Greeter_SayHello_Call;
+typedef trpc_status Helloworld__Greeter_SayHello_Handler(
+    Helloworld__Greeter_SayHello_Call *call, const Helloworld__HelloRequest *req,
+    Helloworld__HelloReply *reply, void *user);
+typedef void Helloworld__Greeter_SayHello_Done(Helloworld__Greeter_SayHello_Call *call,
+                                               trpc_done_reason why, void *user);
 
-/* The implementation table; a NULL entry answers UNIMPLEMENTED. */
+/* The implementation: a NULL handler answers UNIMPLEMENTED; _start and
+ * _done may be NULL; _end is required beside a streaming input's handler. */
 typedef struct Helloworld__Greeter_Impl {
     Helloworld__Greeter_SayHello_Handler *say_hello;
+    Helloworld__Greeter_SayHello_Done *say_hello_done;
 } Helloworld__Greeter_Impl;
 
 /* Registers impl (borrowed: it must outlive the server) on srv; user is
- * passed to every handler.  Returns 0 or a trpc_server_add_service() error. */
-int (helloworld__greeter__serve)(trpc_server *srv, const Helloworld__Greeter_Impl *impl,
-                                 void *user);
-#define helloworld__greeter__serve(srv, impl, user) \
-    (helloworld__greeter__serve)((srv), TRPC_IN(Helloworld__Greeter_Impl, impl), (user))
+ * passed to every notification.  Errors: TRPC_EINVAL, or those of
+ * trpc_server_add_service(). */
+trpc_error (helloworld__greeter__serve)(trpc_server *srv, const Helloworld__Greeter_Impl *impl,
+                                        void *user);
+#define helloworld__greeter__serve(srv, impl, user)            \
+    (helloworld__greeter__serve)(TRPC_OUT(trpc_server *, srv), \
+                                 TRPC_IN(Helloworld__Greeter_Impl, impl), (user))
 
-/* ---- client ---- */
+/* __write queues a reply on a server stream (trpc_call_send()); __finish_call
+ * finishes a call the application holds, from any thread
+ * (trpc_call_finish()). */
+trpc_error (helloworld__greeter__say_hello__finish_call)(
+    Helloworld__Greeter_SayHello_Call *call, trpc_status code);
+#define helloworld__greeter__say_hello__finish_call(call, code) \
+    (helloworld__greeter__say_hello__finish_call)(              \
+        TRPC_OUT(Helloworld__Greeter_SayHello_Call *, call), (code))
 
-typedef void Helloworld__Greeter_SayHello_Done(trpc_status code, const char *message,
-                                               Helloworld__HelloReply *reply, void *user);
+/* ---- helloworld.Greeter: client ---- */
 
-/* Unary: blocking call (see trpc_channel_unary()) and async form (see
- * trpc_channel_unary_async()). */
-trpc_status (helloworld__greeter__say_hello__call)(trpc_channel *ch,
+/* The service's client: a channel under this service's type, made with
+ * helloworld__greeter__client(ch) (NULL for NULL); client->base is the channel. */
+typedef struct Helloworld__Greeter_Client {
+    trpc_channel *const base;
+} Helloworld__Greeter_Client;
+Helloworld__Greeter_Client *(helloworld__greeter__client)(trpc_channel *ch);
+#define helloworld__greeter__client(ch) \
+    (helloworld__greeter__client)(TRPC_OUT(trpc_channel *, ch))
+
+/* Per unary method, the outcome its async callback gets; per streaming
+ * method, its stream type (stream->base is the trpc_stream) and the
+ * callbacks of an async stream: on_message owns msg, on_status runs once,
+ * last. */
+typedef struct Helloworld__Greeter_SayHello_Result {
+    trpc_status status;
+    const char *message;           /* status message, or NULL */
+    Helloworld__HelloReply *reply; /* NULL unless OK; the callback owns it */
+    const trpc_metadata *headers;  /* never NULL */
+    const trpc_metadata *trailers; /* never NULL */
+} Helloworld__Greeter_SayHello_Result;
+typedef void Helloworld__Greeter_SayHello_OnResult(
+    const Helloworld__Greeter_SayHello_Result *result, void *user);
+
+/* Unary: the blocking call (trpc_channel_unary()) and the async one
+ * (trpc_channel_unary_async()). */
+trpc_status (helloworld__greeter__say_hello)(Helloworld__Greeter_Client *client,
+                                             const Helloworld__HelloRequest *req,
+                                             Helloworld__HelloReply **reply,
+                                             const trpc_call_opts *opts);
+#define helloworld__greeter__say_hello(client, req, reply, opts)                     \
+    (helloworld__greeter__say_hello)(TRPC_OUT(Helloworld__Greeter_Client *, client), \
+                                     TRPC_IN(Helloworld__HelloRequest, req),         \
+                                     TRPC_OUT(Helloworld__HelloReply **, reply),     \
+                                     TRPC_OPT(trpc_call_opts, opts))
+trpc_error (helloworld__greeter__say_hello__async)(Helloworld__Greeter_Client *client,
                                                    const Helloworld__HelloRequest *req,
-                                                   Helloworld__HelloReply **reply,
-                                                   const trpc_call_opts *opts);
-#define helloworld__greeter__say_hello__call(ch, req, reply, opts)                       \
-    (helloworld__greeter__say_hello__call)((ch), TRPC_IN(Helloworld__HelloRequest, req), \
-                                           TRPC_OUT(Helloworld__HelloReply **, reply),   \
-                                           (opts))
-int (helloworld__greeter__say_hello__async)(trpc_channel *ch,
-                                            const Helloworld__HelloRequest *req,
-                                            const trpc_call_opts *opts,
-                                            Helloworld__Greeter_SayHello_Done *done,
-                                            void *user);
-#define helloworld__greeter__say_hello__async(ch, req, opts, done, user) \
-    (helloworld__greeter__say_hello__async)(                             \
-        (ch), TRPC_IN(Helloworld__HelloRequest, req), (opts),            \
-        TRPC_OUT(Helloworld__Greeter_SayHello_Done *, done), (user))
+                                                   const trpc_call_opts *opts,
+                                                   Helloworld__Greeter_SayHello_OnResult *done,
+                                                   void *user);
+#define helloworld__greeter__say_hello__async(client, req, opts, done, user)    \
+    (helloworld__greeter__say_hello__async)(                                    \
+        TRPC_OUT(Helloworld__Greeter_Client *, client),                         \
+        TRPC_IN(Helloworld__HelloRequest, req), TRPC_OPT(trpc_call_opts, opts), \
+        TRPC_OUT(Helloworld__Greeter_SayHello_OnResult *, done), (user))
 
 #ifdef __cplusplus
 }

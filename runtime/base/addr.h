@@ -1,0 +1,31 @@
+/*
+ * base/addr.h: listen and target addresses ("host:port", "[v6]:port",
+ * ":port", "unix:/path"), and how a peer's address is written for
+ * trpc_call_peer() (gRPC's "ipv4:1.2.3.4:5678" form).
+ */
+#ifndef TRPC_BASE_ADDR_H
+#define TRPC_BASE_ADDR_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "typerpc/common.h"
+
+typedef struct trpc__addr {
+    bool is_unix;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    char host[256];  /* without brackets; "" = any */
+    char port[16];
+} trpc__addr;
+
+/* Parses s into *a.  TRPC_OK or TRPC_EADDR. */
+trpc_error trpc__addr_parse(const char *s, trpc__addr *a);
+
+/* The longest peer string trpc__peer_format() writes, with its NUL. */
+#define TRPC__PEER_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
+/* Writes sa as gRPC names peers into out (TRPC__PEER_MAX bytes):
+ * "ipv4:1.2.3.4:5678", "ipv6:[::1]:5678", "unix:/path" ("unix:" when the
+ * socket has no name). */
+void trpc__peer_format(const struct sockaddr *sa, socklen_t len, char *out);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * lifecycle.c: the channel as a whole (trpc_channel_new/free of
+ * typerpc/channel.h): its options, its I/O thread and the loop's op
+ * dispatch.
+ *
+ *   state      event                          next
+ *   RUNNING    trpc_channel_new               (I/O thread started; no connection
+ *                                              until the first call)
+ *   RUNNING    trpc_channel_free              STOPPING (every call still in flight
+ *                                              ends CANCELLED, connections close)
+ *   STOPPING   no stream and no connection    the loop ends; the thread is joined
+ *
+ * A channel begins with its client part (client/stream.h), whose first
+ * member is the channel itself: generated client handles
+ * (struct { trpc_channel *const base; }) are the channel's address.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "base/opts.h"
+#include "base/thread.h"
+#include "client/conn.h"
+
+enum { FLAG_STOP = 1 };
+
+struct trpc_channel {
+    trpc__client cl;            /* first: see above */
+    trpc__cconns conns;
+    bool th_started;
+};
+
+static void check_stop(trpc_channel *ch)
+{
+    if (ch->cl.stopping && !ch->cl.all && !ch->conns.head) {
+        event_base_loopbreak(ch->cl.ev);
+    }
+}
+
+static void stream_released(trpc__client *cl) { check_stop((trpc_channel *)cl); }
+
+static void conn_closed(trpc__cconns *set)
+{
+    check_stop((trpc_channel *)((char *)set - offsetof(trpc_channel, conns)));
+}
+
+static void wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc_channel *ch = arg;
+    trpc__opq_item *it;
+    unsigned ops;
+    while ((it = trpc__opq_pop(&ch->cl.opq, &ops))) {
+        trpc_stream *s = (trpc_stream *)((char *)it - offsetof(trpc_stream, op));
+        if ((ops & TRPC__SOP_START) && trpc__stream_begin(s)) {
+            trpc__cconns_start(&ch->conns, s);
+        }
+        trpc__stream_run_ops(s, ops & ~(unsigned)TRPC__SOP_START);
+        trpc__stream_unref(s); /* the queue's reference */
+    }
+    if ((trpc__opq_take_flags(&ch->cl.opq) & FLAG_STOP) && !ch->cl.stopping) {
+        ch->cl.stopping = true;
+        for (trpc_stream *s = ch->cl.all, *next; s; s = next) {
+            next = s->anext;
+            trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "channel closed");
+        }
+        trpc__cconns_fail_all(&ch->conns, TRPC_STATUS_CANCELLED, "channel closed");
+        check_stop(ch);
+    }
+}
+
+static void *io_main(void *arg)
+{
+    trpc_channel *ch = arg;
+    event_base_loop(ch->cl.ev, EVLOOP_NO_EXIT_ON_EMPTY);
+    return NULL;
+}
+
+trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_channel_opts *opts)
+{
+    if (!out || !target) {
+        return TRPC_EINVAL;
+    }
+    trpc_channel_opts o;
+    if (TRPC__OPTS_READ(trpc_channel_opts, &o, opts) != TRPC_OK) {
+        return TRPC_EINVAL;
+    }
+    if (trpc__libevent_threads() != 0) {
+        return TRPC_ELIBEVENT;
+    }
+    trpc__addr a;
+    trpc_error rv = trpc__addr_parse(target, &a);
+    if (rv) {
+        return rv;
+    }
+    if (!o.max_recv_message_size) o.max_recv_message_size = TRPC__DEFAULT_MAX_MSG;
+    if (o.connect_timeout_ms <= 0) o.connect_timeout_ms = 20000;
+    if (o.backoff_initial_ms <= 0) o.backoff_initial_ms = 1000;
+    if (o.backoff_max_ms < o.backoff_initial_ms) o.backoff_max_ms = 120000;
+    if (!o.send_high_water) o.send_high_water = 1u << 20;
+    if (!o.max_send_buffer) o.max_send_buffer = 4u << 20;
+    if (o.max_send_buffer < o.send_high_water) o.max_send_buffer = o.send_high_water;
+    if (!o.recv_buffer) o.recv_buffer = 1u << 20;
+    trpc_channel *ch = calloc(1, sizeof *ch);
+    if (!ch) {
+        return TRPC_ENOMEM;
+    }
+    ch->cl.base = ch;
+    ch->cl.o = o;
+    ch->cl.authority = strdup(o.authority ? o.authority : a.is_unix ? "localhost" : target);
+    ch->cl.o.authority = NULL; /* not kept: the caller's string */
+    ch->cl.released = stream_released;
+    struct event_base *base = event_base_new();
+    if (!ch->cl.authority || !base) {
+        if (base) {
+            event_base_free(base);
+        }
+        free(ch->cl.authority);
+        free(ch);
+        return !base ? TRPC_ELIBEVENT : TRPC_ENOMEM;
+    }
+    if (trpc__client_init(&ch->cl, base, wake_cb, ch) != 0) {
+        event_base_free(base);
+        free(ch->cl.authority);
+        free(ch);
+        return TRPC_ELIBEVENT;
+    }
+    rv = trpc__cconns_init(&ch->conns, &ch->cl, &a, target);
+    if (rv == TRPC_OK) {
+        ch->conns.closed = conn_closed;
+        if (trpc__thread_create(&ch->cl.io_thread, io_main, ch) != 0) {
+            rv = TRPC_ESYS;
+        } else {
+            ch->th_started = true;
+        }
+    }
+    if (rv != TRPC_OK) {
+        trpc_channel_free(ch);
+        return rv;
+    }
+    *out = ch;
+    return TRPC_OK;
+}
+
+void trpc_channel_free(trpc_channel *ch)
+{
+    if (!ch) {
+        return;
+    }
+    if (ch->th_started) {
+        trpc__opq_flag(&ch->cl.opq, FLAG_STOP);
+        pthread_join(ch->cl.io_thread, NULL);
+    }
+    trpc__cconns_fini(&ch->conns);
+    struct event_base *base = ch->cl.ev;
+    trpc__client_fini(&ch->cl);
+    event_base_free(base);
+    free(ch->cl.authority);
+    free(ch);
+}

@@ -1,0 +1,744 @@
+/*
+ * stream.c: a client call on its channel's I/O thread, and the state it
+ * shares with application threads.
+ *
+ * The I/O thread's view (trpc__stream_state):
+ *
+ *   state     event                                    next      what happens
+ *   NEW       start op: channel closing, deadline      RELEASED  CANCELLED or
+ *             already passed                                     DEADLINE_EXCEEDED
+ *   NEW       its connection is connecting             WAITING   queued on it
+ *   NEW       its connection is ready                  OPEN      request submitted
+ *   NEW       no connection (backoff, connect failed)  RELEASED  UNAVAILABLE
+ *   WAITING   the connection is ready                  OPEN      request submitted
+ *   WAITING   connect failed; cancel; deadline         RELEASED  the status says which
+ *   OPEN      END_STREAM from the server               ENDED     status from the trailers
+ *             while still sending                                at once; RST_STREAM
+ *                                                                (NO_ERROR) stops the rest
+ *   OPEN      cancel, deadline, bad reply              ENDED     RST_STREAM(CANCEL)
+ *   OPEN      the stream closes                        RELEASED  status from trailers, or
+ *                                                                from the reset or HTTP
+ *   OPEN      refused unprocessed (REFUSED_STREAM)     NEW       sent again once
+ *                                                                (transparent retry)
+ *   OPEN      the connection fails                     RELEASED  UNAVAILABLE
+ *   ENDED     the stream closes, or the connection     RELEASED
+ *             fails
+ *
+ * The outcome (done, status, message) is decided once, on the I/O thread,
+ * under the client's mutex, and wakes every waiter; from then on sends fail
+ * with TRPC_ECLOSED.  The status comes as soon as it is known: a server
+ * that ends the call (trailers with END_STREAM) while the client still
+ * sends completes it at once, whether or not it also resets the stream
+ * (grpc-js does not), and the client resets its side so the stream is
+ * released.
+ *
+ * Back-pressure.  Requests are framed into the stream's buffer by the
+ * sending thread; the data provider hands them to nghttp2 as the server's
+ * window allows.  A sender off the I/O thread waits while send_high_water
+ * or more is unsent; on the I/O thread a send past max_send_buffer fails
+ * with TRPC_EFULL.  The drain request runs on the I/O thread once the
+ * unsent bytes are down to half of send_high_water.  Receiving: DATA is
+ * given back to flow control as it arrives while less than recv_buffer of
+ * unread replies waits in the stream; beyond, as the application takes
+ * them, so a slow reader holds the server back.
+ *
+ * Transparent retry: the request bytes stay in the buffer after they are
+ * sent (up to RETAIN_MAX) until the response headers arrive, so a stream
+ * the server refused unprocessed (REFUSED_STREAM, e.g. above a GOAWAY's
+ * last stream id) can be sent again, once, on another connection.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/thread.h"
+#include "h2/timer.h"
+#include "client/stream.h"
+
+#define RETAIN_MAX (256u * 1024u)
+
+/* ---- the client ----------------------------------------------------------------- */
+
+int trpc__client_init(trpc__client *cl, struct event_base *base, event_callback_fn wake,
+                      void *arg)
+{
+    cl->ev = base;
+    cl->all = NULL;
+    cl->stopping = false;
+    if (pthread_mutex_init(&cl->mu, NULL) != 0) {
+        return -1;
+    }
+    if (trpc__h2loop_init(&cl->loop, base) != 0 || trpc__opq_init(&cl->opq, base, wake, arg) != 0) {
+        trpc__h2loop_fini(&cl->loop);
+        pthread_mutex_destroy(&cl->mu);
+        return -1;
+    }
+    return 0;
+}
+
+void trpc__client_fini(trpc__client *cl)
+{
+    trpc__opq_fini(&cl->opq);
+    trpc__h2loop_fini(&cl->loop);
+    pthread_mutex_destroy(&cl->mu);
+}
+
+/* ---- references ------------------------------------------------------------------------ */
+
+void trpc__stream_free(trpc_stream *s)
+{
+    for (trpc__rmsg *m = s->qhead, *n; m; m = n) {
+        n = m->next;
+        free(m);
+    }
+    trpc__buf_free(&s->out);
+    trpc__buf_free(&s->fr.body);
+    trpc__buf_free(&s->nvbuf);
+    trpc__md_fini(&s->hdrs);
+    trpc__md_fini(&s->trls);
+    trpc__md_fini(&s->sendmd);
+    free(s->nva);
+    free(s->message);
+    free(s->grpc_message);
+    if (s->dl_ev) {
+        event_free(s->dl_ev);
+    }
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
+
+void trpc__stream_unref(trpc_stream *s)
+{
+    trpc__client *cl = s->cl;
+    pthread_mutex_lock(&cl->mu);
+    int n = --s->refs;
+    pthread_mutex_unlock(&cl->mu);
+    if (n == 0) {
+        trpc__stream_free(s);
+    }
+}
+
+void trpc__stream_post(trpc_stream *s, unsigned ops)
+{
+    if (trpc__opq_post(&s->cl->opq, &s->op, ops)) {
+        s->refs++; /* the queue's */
+    }
+}
+
+void trpc__stream_launch(trpc_stream *s)
+{
+    pthread_mutex_lock(&s->cl->mu);
+    trpc__stream_post(s, TRPC__SOP_START);
+    pthread_mutex_unlock(&s->cl->mu);
+}
+
+/* ---- making one -------------------------------------------------------------------------- */
+
+#define NVS(n, v) (nghttp2_nv){ (uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE }
+
+trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
+                            const trpc_call_opts *opts)
+{
+    if (!m || !m->path || !m->input || !m->output) {
+        return TRPC_EINVAL;
+    }
+    trpc_stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        return TRPC_ENOMEM;
+    }
+    s->base = s;
+    s->cl = cl;
+    s->m = m;
+    s->opts = *opts;
+    if (trpc__cond_init(&s->cv) != 0) {
+        free(s);
+        return TRPC_ENOMEM;
+    }
+    trpc__md_init(&s->hdrs);
+    trpc__md_init(&s->trls);
+    trpc__md_init(&s->sendmd);
+    if (trpc__md_append(&s->sendmd, s->opts.metadata) != TRPC_OK) {
+        trpc__stream_free(s);
+        return TRPC_ENOMEM;
+    }
+    s->deadline = INT64_MAX;
+    if (s->opts.timeout_ms > 0) {
+        s->deadline = trpc_now_ms() + s->opts.timeout_ms;
+    }
+    if (s->opts.deadline > 0 && s->opts.deadline < s->deadline) {
+        s->deadline = s->opts.deadline;
+    }
+    size_t cap = 8 + trpc_metadata_count(s->opts.metadata);
+    s->nva = malloc(cap * sizeof *s->nva);
+    if (!s->nva) {
+        trpc__stream_free(s);
+        return TRPC_ENOMEM;
+    }
+    s->nva[s->nnv++] = NVS(":method", "POST");
+    s->nva[s->nnv++] = NVS(":scheme", "http");
+    s->nva[s->nnv++] = NVS(":path", m->path);
+    s->nva[s->nnv++] = NVS(":authority", cl->authority);
+    s->nva[s->nnv++] = NVS("content-type", "application/grpc");
+    s->nva[s->nnv++] = NVS("te", "trailers");
+    s->nva[s->nnv++] = NVS("user-agent", TRPC__USER_AGENT);
+    if (trpc__md_to_nv(&s->sendmd, s->nva, &s->nnv, &s->nvbuf) != TRPC_OK) {
+        trpc__stream_free(s);
+        return TRPC_ENOMEM;
+    }
+    s->nnv_base = s->nnv;
+    s->retain = true;
+    s->refs = 2; /* the application's and the I/O thread's */
+    s->state = TRPC__STREAM_NEW;
+    *out = s;
+    return TRPC_OK;
+}
+
+/* ---- the outcome ------------------------------------------------------------------------ */
+
+static void async_unary_done(trpc_stream *s)
+{
+    /* Decoded here, on the I/O thread: the result goes to the callback. */
+    trpc_unary_result r = { s->status, s->message, NULL, &s->hdrs, &s->trls };
+    if (r.status == TRPC_STATUS_OK) {
+        if (!s->qhead || s->qhead->next) {
+            r.status = TRPC_STATUS_INTERNAL;
+            r.message = s->qhead ? "more than one reply message for a unary call"
+                                 : "no reply message for a unary call";
+        } else {
+            r.reply = protobuf_c_message_unpack(s->m->output, s->opts.allocator,
+                                                s->qhead->len, s->qhead->data);
+            if (!r.reply) {
+                r.status = TRPC_STATUS_INTERNAL;
+                r.message = "cannot decode the reply message";
+            }
+        }
+    }
+    trpc_unary_done cb = s->unary_cb;
+    s->unary_cb = NULL;
+    cb(&r, s->unary_fn, s->unary_user);
+}
+
+/* Records the outcome (once), wakes the waiters, runs the async callback. */
+static void complete(trpc_stream *s, trpc_status st, const char *msg)
+{
+    trpc__client *cl = s->cl;
+    if (s->async && !s->done) {
+        /* Fill the out-metadata before done is visible: trpc_stream_finish()
+         * on another thread may run as soon as it is. */
+        trpc__md_append(s->opts.headers, &s->hdrs);
+        trpc__md_append(s->opts.trailers, &s->trls);
+        s->opts.headers = s->opts.trailers = NULL;
+    }
+    pthread_mutex_lock(&cl->mu);
+    if (s->done) {
+        pthread_mutex_unlock(&cl->mu);
+        return;
+    }
+    s->done = true;
+    s->headers_ready = true;
+    s->status = st;
+    s->message = msg && *msg ? strdup(msg) : NULL;
+    s->drain_fn = NULL;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&cl->mu);
+    if (s->dl_ev) {
+        evtimer_del(s->dl_ev);
+    }
+    if (s->async) {
+        s->h.on_status(s, st, s->message, s->h.status_fn, s->h_user);
+    } else if (s->unary_cb) {
+        async_unary_done(s);
+    }
+}
+
+static void completef(trpc_stream *s, trpc_status st, const char *fmt, ...) TRPC_PRINTF(3, 4);
+static void completef(trpc_stream *s, trpc_status st, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    complete(s, st, buf);
+}
+
+/* The status of a response that ended without a reset: its trailers'
+ * grpc-status, or what HTTP says when there is none. */
+static void complete_from_response(trpc_stream *s)
+{
+    if (s->have_status) {
+        complete(s, s->grpc_status, s->grpc_message);
+    } else if (s->http_status != 200) {
+        completef(s, trpc__http_to_grpc(s->http_status), "HTTP status %d without grpc-status",
+                  s->http_status);
+    } else if (!s->ct_ok) {
+        complete(s, TRPC_STATUS_UNKNOWN, "response is not application/grpc");
+    } else {
+        complete(s, TRPC_STATUS_UNKNOWN, "response ended without grpc-status");
+    }
+}
+
+/* The I/O thread is done with s. */
+static void release(trpc_stream *s)
+{
+    trpc__client *cl = s->cl;
+    if (s->state == TRPC__STREAM_RELEASED) {
+        return;
+    }
+    s->state = TRPC__STREAM_RELEASED;
+    s->h2 = NULL;
+    if (s->dl_ev) {
+        evtimer_del(s->dl_ev);
+    }
+    if (s->aprev) {
+        s->aprev->anext = s->anext;
+    } else if (cl->all == s) {
+        cl->all = s->anext;
+    }
+    if (s->anext) {
+        s->anext->aprev = s->aprev;
+    }
+    s->anext = s->aprev = NULL;
+    trpc__stream_unref(s);
+    cl->released(cl);
+}
+
+/* ---- waiting for a connection ---------------------------------------------------------- */
+
+void trpc__stream_wait(trpc_stream *s, trpc__stream_queue *q)
+{
+    s->state = TRPC__STREAM_WAITING;
+    s->waitq = q;
+    s->qnext = NULL;
+    if (q->tail) {
+        q->tail->qnext = s;
+    } else {
+        q->head = s;
+    }
+    q->tail = s;
+}
+
+trpc_stream *trpc__stream_unqueue(trpc__stream_queue *q)
+{
+    trpc_stream *s = q->head;
+    if (s) {
+        q->head = s->qnext;
+        if (!q->head) {
+            q->tail = NULL;
+        }
+        s->qnext = NULL;
+        s->waitq = NULL;
+        s->state = TRPC__STREAM_NEW;
+    }
+    return s;
+}
+
+static void leave_queue(trpc_stream *s)
+{
+    trpc__stream_queue *q = s->waitq;
+    trpc_stream *prev = NULL;
+    for (trpc_stream *x = q->head; x; prev = x, x = x->qnext) {
+        if (x == s) {
+            if (prev) {
+                prev->qnext = s->qnext;
+            } else {
+                q->head = s->qnext;
+            }
+            if (q->tail == s) {
+                q->tail = prev;
+            }
+            break;
+        }
+    }
+    s->qnext = NULL;
+    s->waitq = NULL;
+}
+
+/* ---- ending from this side --------------------------------------------------------------- */
+
+void trpc__stream_abort(trpc_stream *s, trpc_status st, const char *msg)
+{
+    complete(s, st, msg);
+    switch (s->state) {
+    case TRPC__STREAM_OPEN:
+        nghttp2_submit_rst_stream(s->h2->ng, NGHTTP2_FLAG_NONE, s->sid, NGHTTP2_CANCEL);
+        trpc__h2_mark(s->h2);
+        s->state = TRPC__STREAM_ENDED;
+        break;
+    case TRPC__STREAM_WAITING:
+        leave_queue(s);
+        release(s);
+        break;
+    case TRPC__STREAM_NEW:
+        release(s);
+        break;
+    case TRPC__STREAM_ENDED:
+    case TRPC__STREAM_RELEASED:
+        break;
+    }
+}
+
+void trpc__stream_fail(trpc_stream *s, trpc_status st, const char *msg)
+{
+    complete(s, st, msg);
+    if (s->state == TRPC__STREAM_WAITING) {
+        leave_queue(s);
+    }
+    release(s);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__stream_abort(arg, TRPC_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded");
+}
+
+bool trpc__stream_begin(trpc_stream *s)
+{
+    trpc__client *cl = s->cl;
+    s->anext = cl->all;
+    if (cl->all) {
+        cl->all->aprev = s;
+    }
+    cl->all = s;
+    if (cl->stopping) {
+        trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "channel closed");
+        return false;
+    }
+    if (s->deadline != INT64_MAX) {
+        if (s->deadline <= trpc_now_ms()) {
+            trpc__stream_abort(s, TRPC_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded");
+            return false;
+        }
+        s->dl_ev = evtimer_new(cl->ev, deadline_cb, s);
+        if (s->dl_ev) {
+            trpc__timer_at(s->dl_ev, s->deadline);
+        }
+    }
+    return true;
+}
+
+/* ---- sending ---------------------------------------------------------------------------- */
+
+static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size_t len,
+                            uint32_t *flags, nghttp2_data_source *src, void *ud)
+{
+    (void)ng;
+    (void)sid;
+    (void)ud;
+    trpc_stream *s = src->ptr;
+    trpc__client *cl = s->cl;
+    size_t high = cl->o.send_high_water;
+    pthread_mutex_lock(&cl->mu);
+    if (s->retain && s->wire_off + len > RETAIN_MAX) {
+        s->retain = false; /* too much to keep: no retry for this one */
+        s->out.off += s->wire_off;
+        s->wire_off = 0;
+    }
+    size_t avail = trpc__buf_avail(&s->out) - s->wire_off;
+    size_t n = avail < len ? avail : len;
+    if (n) {
+        memcpy(buf, s->out.data + s->out.off + s->wire_off, n);
+        if (s->retain) {
+            s->wire_off += n;
+        } else {
+            s->out.off += n;
+            if (s->out.off == s->out.len) {
+                trpc__buf_reset(&s->out, 64u * 1024u);
+            }
+        }
+    }
+    size_t left = avail - n;
+    if (avail >= high && left < high) {
+        pthread_cond_broadcast(&s->cv); /* a sender may wait for room */
+    }
+    if (s->drain_fn && avail > high / 2 && left <= high / 2) {
+        trpc__stream_post(s, TRPC__SOP_DRAIN);
+    }
+    bool eof = left == 0 && s->send_closed;
+    pthread_mutex_unlock(&cl->mu);
+    if (eof) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return (ssize_t)n;
+    }
+    return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
+}
+
+bool trpc__stream_submit(trpc_stream *s, trpc__h2conn *h2)
+{
+    s->nnv = s->nnv_base;
+    if (s->deadline != INT64_MAX) {
+        size_t n = trpc__timeout_format(s->deadline - trpc_now_ms(), s->timeout_val);
+        s->nva[s->nnv++] = (nghttp2_nv){ (uint8_t *)"grpc-timeout", (uint8_t *)s->timeout_val,
+                                         12, n, NGHTTP2_NV_FLAG_NONE };
+    }
+    nghttp2_data_provider prd = { .source.ptr = s, .read_callback = data_read_cb };
+    /* nva stays (pointing into sendmd and nvbuf) for a transparent retry. */
+    int32_t sid = nghttp2_submit_request(h2->ng, NULL, s->nva, s->nnv, &prd, s);
+    if (sid < 0) {
+        completef(s, TRPC_STATUS_UNAVAILABLE, "cannot start a stream: %s", nghttp2_strerror(sid));
+        release(s);
+        return false;
+    }
+    s->sid = sid;
+    s->h2 = h2;
+    s->state = TRPC__STREAM_OPEN;
+    trpc__h2_mark(h2);
+    return true;
+}
+
+/* ---- receiving ---------------------------------------------------------------------------- */
+
+void trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uint8_t *name,
+                            size_t namelen, const uint8_t *value, size_t valuelen)
+{
+    if (s->done) {
+        return; /* ended here already: finish may be reading the metadata */
+    }
+    bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (trpc__is(name, namelen, ":status")) {
+        int v = 0;
+        for (size_t i = 0; i < valuelen && i < 3; i++) {
+            v = v * 10 + (value[i] - '0');
+        }
+        s->http_status = v;
+    } else if (trpc__is(name, namelen, "content-type")) {
+        s->ct_ok = trpc__is_grpc_content_type(value, valuelen);
+    } else if (trpc__is(name, namelen, "grpc-status")) {
+        s->have_status = true;
+        s->grpc_status = trpc__status_parse(value, valuelen);
+    } else if (trpc__is(name, namelen, "grpc-message")) {
+        free(s->grpc_message);
+        s->grpc_message = trpc__pct_decode(value, valuelen);
+    } else if (!trpc__md_reserved((const char *)name, namelen)) {
+        bool trailer = end || frame->headers.cat == NGHTTP2_HCAT_HEADERS;
+        trpc__md_add_wire(trailer ? &s->trls : &s->hdrs, name, namelen, value, valuelen);
+    }
+}
+
+void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame)
+{
+    trpc__client *cl = s->cl;
+    bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
+        s->saw_headers = !end;
+        pthread_mutex_lock(&cl->mu);
+        if (s->retain) { /* processed: nothing to retry any more */
+            s->retain = false;
+            s->out.off += s->wire_off;
+            s->wire_off = 0;
+        }
+        if (s->saw_headers) {
+            s->headers_ready = true;
+            pthread_cond_broadcast(&s->cv);
+        }
+        pthread_mutex_unlock(&cl->mu);
+    }
+    if (!end || s->state != TRPC__STREAM_OPEN) {
+        return;
+    }
+    /* The server ended the call: its status stands now.  If this side is
+     * still open (the client has not half-closed, or its requests are not
+     * all out), nghttp2 would keep the stream open waiting for us; reset
+     * our side so it is released (RFC 9113 8.1: the response is complete). */
+    complete_from_response(s);
+    if (!nghttp2_session_get_stream_local_close(s->h2->ng, s->sid)) {
+        nghttp2_submit_rst_stream(s->h2->ng, NGHTTP2_FLAG_NONE, s->sid, NGHTTP2_NO_ERROR);
+        trpc__h2_mark(s->h2);
+    }
+    s->state = TRPC__STREAM_ENDED;
+}
+
+void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
+{
+    nghttp2_session *ng = s->h2->ng;
+    if (s->done) {
+        nghttp2_session_consume(ng, s->sid, len);
+        return;
+    }
+    /* A response that is not gRPC (a proxy's HTTP error page, say) carries
+     * no length-prefixed messages: drop its body, and let the end of the
+     * stream map the HTTP status to a gRPC status (PROTOCOL-HTTP2.md). */
+    if (s->http_status != 200 || !s->ct_ok) {
+        nghttp2_session_consume(ng, s->sid, len);
+        return;
+    }
+    trpc__client *cl = s->cl;
+    size_t max = cl->o.max_recv_message_size;
+    pthread_mutex_lock(&cl->mu);
+    bool hold = s->queued_bytes >= cl->o.recv_buffer && !s->discard && !s->async;
+    pthread_mutex_unlock(&cl->mu);
+    if (hold) {
+        s->owed += len;
+    } else {
+        nghttp2_session_consume(ng, s->sid, len + s->owed);
+        s->owed = 0;
+    }
+    while (len > 0 && !s->done) {
+        trpc__frame_ev ev = trpc__framer_feed(&s->fr, &data, &len, max);
+        if (ev == TRPC__FRAME_MESSAGE) {
+            if (s->fr.hdr[0] & 1) {
+                trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
+                                   "compressed reply message without a supported grpc-encoding");
+                break;
+            }
+            const uint8_t *body = s->fr.body.data ? s->fr.body.data : (const uint8_t *)"";
+            if (s->async) {
+                ProtobufCMessage *msg = NULL;
+                if (s->h.on_message) {
+                    msg = protobuf_c_message_unpack(s->m->output, s->opts.allocator,
+                                                    s->fr.msg_len, body);
+                    if (!msg) {
+                        trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
+                                           "cannot decode a reply message");
+                        break;
+                    }
+                }
+                trpc__framer_next(&s->fr);
+                if (msg) {
+                    s->h.on_message(s, msg, s->h.message_fn, s->h_user);
+                }
+                continue;
+            }
+            trpc__rmsg *m = malloc(sizeof *m + s->fr.msg_len);
+            if (!m) {
+                trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+                break;
+            }
+            m->next = NULL;
+            m->len = s->fr.msg_len;
+            if (m->len) {
+                memcpy(m->data, body, m->len);
+            }
+            trpc__framer_next(&s->fr);
+            pthread_mutex_lock(&cl->mu);
+            if (s->discard) {
+                free(m);
+            } else {
+                if (s->qtail) {
+                    s->qtail->next = m;
+                } else {
+                    s->qhead = m;
+                }
+                s->qtail = m;
+                s->queued_bytes += m->len + 5;
+                pthread_cond_broadcast(&s->cv);
+            }
+            pthread_mutex_unlock(&cl->mu);
+        } else if (ev == TRPC__FRAME_TOO_BIG) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "received message larger than max (%u vs. %zu)",
+                     (unsigned)s->fr.msg_len, max);
+            trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, buf);
+        } else if (ev == TRPC__FRAME_NOMEM) {
+            trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        } else {
+            break;
+        }
+    }
+}
+
+/* ---- the end of the wire stream ---------------------------------------------------------- */
+
+bool trpc__stream_retry(trpc_stream *s, uint32_t err)
+{
+    if (err != NGHTTP2_REFUSED_STREAM || s->have_status || s->done || s->retried ||
+        s->state != TRPC__STREAM_OPEN || s->cl->stopping) {
+        return false;
+    }
+    trpc__client *cl = s->cl;
+    pthread_mutex_lock(&cl->mu);
+    bool ok = s->retain;
+    if (ok) {
+        s->wire_off = 0; /* everything goes out again */
+    }
+    pthread_mutex_unlock(&cl->mu);
+    if (!ok) {
+        return false;
+    }
+    if (s->owed) {
+        nghttp2_session_consume_connection(s->h2->ng, s->owed);
+        s->owed = 0;
+    }
+    s->retried = true;
+    s->state = TRPC__STREAM_NEW;
+    s->h2 = NULL;
+    s->sid = 0;
+    s->http_status = 0;
+    s->ct_ok = s->saw_headers = false;
+    trpc__framer_next(&s->fr);
+    trpc_metadata_clear(&s->hdrs);
+    trpc_metadata_clear(&s->trls);
+    return true;
+}
+
+void trpc__stream_on_close(trpc_stream *s, uint32_t err)
+{
+    if (s->owed && s->h2) {
+        nghttp2_session_consume_connection(s->h2->ng, s->owed);
+        s->owed = 0;
+    }
+    if (s->state == TRPC__STREAM_OPEN) {
+        if (s->have_status) {
+            complete(s, s->grpc_status, s->grpc_message);
+        } else if (err == NGHTTP2_REFUSED_STREAM) {
+            complete(s, TRPC_STATUS_UNAVAILABLE, "stream refused by the server (GOAWAY)");
+        } else if (err == NGHTTP2_CANCEL) {
+            complete(s, TRPC_STATUS_CANCELLED, "stream cancelled by the server");
+        } else if (err != NGHTTP2_NO_ERROR) {
+            completef(s, TRPC_STATUS_INTERNAL, "stream reset by the server: %s",
+                      nghttp2_http2_strerror(err));
+        } else {
+            complete_from_response(s);
+        }
+    }
+    release(s);
+}
+
+/* ---- ops ------------------------------------------------------------------------------------ */
+
+static void run_drain(trpc_stream *s)
+{
+    trpc__client *cl = s->cl;
+    pthread_mutex_lock(&cl->mu);
+    trpc_stream_cb *fn = NULL;
+    void *arg = NULL;
+    if (s->drain_fn && !s->done &&
+        trpc__buf_avail(&s->out) - s->wire_off <= cl->o.send_high_water / 2) {
+        fn = s->drain_fn;
+        arg = s->drain_arg;
+        s->drain_fn = NULL;
+    }
+    pthread_mutex_unlock(&cl->mu);
+    if (fn) {
+        fn(s, arg);
+    }
+}
+
+void trpc__stream_run_ops(trpc_stream *s, unsigned ops)
+{
+    bool open = s->state == TRPC__STREAM_OPEN;
+    if ((ops & TRPC__SOP_SEND) && open) {
+        nghttp2_session_resume_data(s->h2->ng, s->sid);
+        trpc__h2_mark(s->h2);
+    }
+    if ((ops & TRPC__SOP_CONSUME) && open && s->owed) {
+        nghttp2_session_consume(s->h2->ng, s->sid, s->owed);
+        s->owed = 0;
+        trpc__h2_mark(s->h2);
+    }
+    if (ops & TRPC__SOP_DRAIN) {
+        run_drain(s);
+    }
+    if (ops & TRPC__SOP_CANCEL) {
+        pthread_mutex_lock(&s->cl->mu);
+        bool bad_reply = s->decode_failed;
+        pthread_mutex_unlock(&s->cl->mu);
+        if (bad_reply) {
+            trpc__stream_abort(s, TRPC_STATUS_INTERNAL, "cannot decode a reply message");
+        } else {
+            trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "Cancelled");
+        }
+    }
+}

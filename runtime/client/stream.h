@@ -1,0 +1,188 @@
+/*
+ * client/stream.h: a client call (trpc_stream) and the part of a channel
+ * every stream shares (trpc__client).  The stream's state table is in
+ * stream.c.
+ *
+ * Threads.  A stream lives on its channel's I/O thread (everything under
+ * "I/O thread" below), and is used by application threads through the
+ * shared part, guarded by the client's mutex: the request buffer, the
+ * reply queue, the outcome.  Application threads never touch a session:
+ * they post ops to the client's queue and the I/O thread applies them.
+ *
+ * Lifetime.  References: the application's (dropped by
+ * trpc_stream_finish(); an async unary call has none), the I/O thread's
+ * (dropped when it is done with the stream: RELEASED), and the op queue's
+ * while the stream waits in it.
+ */
+#ifndef TRPC_CLIENT_STREAM_H
+#define TRPC_CLIENT_STREAM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "typerpc/channel.h"
+#include "base/buf.h"
+#include "base/metadata.h"
+#include "base/wire.h"
+#include "h2/conn.h"
+#include "h2/opq.h"
+
+typedef struct trpc__stream_queue {
+    trpc_stream *head, *tail;
+} trpc__stream_queue;
+
+/* What a channel's streams share; the first member of every trpc_channel
+ * (whose own first member, base, is the channel itself). */
+typedef struct trpc__client {
+    trpc_channel *base;             /* the channel: generated handles are its address */
+    pthread_mutex_t mu;             /* the streams' shared state */
+    struct event_base *ev;
+    trpc__h2loop loop;
+    trpc__opq opq;                  /* ops to the I/O thread */
+    pthread_t io_thread;
+    trpc_channel_opts o;            /* with the defaults filled in */
+    char *authority;
+    trpc_stream *all;               /* streams the I/O thread holds (I/O thread) */
+    bool stopping;                  /* the channel is being freed (I/O thread) */
+    void (*released)(struct trpc__client *cl); /* a stream left `all` */
+} trpc__client;
+
+/* The I/O thread's view of a stream (transitions: stream.c). */
+typedef enum trpc__stream_state {
+    TRPC__STREAM_NEW = 0,  /* created; its start op is on the way */
+    TRPC__STREAM_WAITING,  /* queued on a connection that is connecting */
+    TRPC__STREAM_OPEN,     /* on the wire, no status yet */
+    TRPC__STREAM_ENDED,    /* status known, the wire stream still closing */
+    TRPC__STREAM_RELEASED  /* the I/O thread is done with it */
+} trpc__stream_state;
+
+/* Ops application threads post to a stream (applied in this order). */
+enum {
+    TRPC__SOP_START = 1,
+    TRPC__SOP_SEND = 2,     /* requests were queued: resume the data */
+    TRPC__SOP_CONSUME = 4,  /* replies were taken: open the window */
+    TRPC__SOP_DRAIN = 8,    /* check the drain request */
+    TRPC__SOP_CANCEL = 16
+};
+
+typedef struct trpc__rmsg {
+    struct trpc__rmsg *next;
+    size_t len;
+    uint8_t data[];
+} trpc__rmsg;
+
+struct trpc_stream {
+    trpc_stream *base;              /* itself: generated handles are its address */
+    trpc__client *cl;
+    const trpc_method *m;
+    trpc_call_opts opts;            /* a copy; the out-pointers are the caller's */
+
+    /* shared, under cl->mu */
+    trpc__buf out;                  /* framed requests not yet sent */
+    size_t wire_off;                /* retained bytes already handed to nghttp2 */
+    bool retain;                    /* keep sent bytes for a transparent retry */
+    bool send_closed;               /* half-close asked for */
+    bool done;                      /* the outcome is known */
+    bool headers_ready;
+    bool decode_failed;             /* a reply did not decode */
+    trpc_status status;
+    char *message;
+    trpc__rmsg *qhead, *qtail;      /* replies not yet received */
+    size_t queued_bytes;
+    bool discard;                   /* finishing: drop replies */
+    trpc_stream_cb *drain_fn;
+    void *drain_arg;
+    pthread_cond_t cv;
+    int refs;
+    trpc__opq_item op;
+
+    /* I/O thread */
+    trpc__stream_state state;
+    trpc__h2conn *h2;               /* OPEN and ENDED */
+    int32_t sid;
+    trpc__stream_queue *waitq;      /* WAITING: the queue it is on */
+    trpc_stream *qnext;
+    bool retried;
+    size_t nnv_base;                /* request headers without grpc-timeout */
+    size_t owed;                    /* DATA bytes not yet given back to flow control */
+    int64_t deadline;
+    struct event *dl_ev;
+    trpc__framer fr;
+    int http_status;
+    bool have_status, ct_ok, saw_headers;
+    trpc_status grpc_status;
+    char *grpc_message;
+    trpc_metadata hdrs, trls;
+    trpc_metadata sendmd;           /* opts.metadata, copied */
+    nghttp2_nv *nva;
+    size_t nnv;
+    trpc__buf nvbuf;
+    char timeout_val[16];
+    trpc_stream *anext, *aprev;     /* the client's `all` */
+    /* an async unary call */
+    trpc_unary_done unary_cb;
+    trpc_fn unary_fn;
+    void *unary_user;
+    /* an async stream */
+    bool async;
+    trpc_stream_handlers h;
+    void *h_user;
+};
+
+/* ---- the client ---- */
+
+/* Sets up cl's mutex, loop and op queue on base (wake runs the ops).
+ * Returns 0 or -1. */
+int trpc__client_init(trpc__client *cl, struct event_base *base, event_callback_fn wake,
+                      void *arg);
+void trpc__client_fini(trpc__client *cl);
+
+/* ---- streams: made and started by the public API ---- */
+
+/* A new stream of method m on cl (opts already checked: the caller copies
+ * it).  TRPC_OK, TRPC_EINVAL or TRPC_ENOMEM. */
+trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
+                            const trpc_call_opts *opts);
+/* Frees a stream that was never launched. */
+void trpc__stream_free(trpc_stream *s);
+/* Posts the start op: the I/O thread takes it from here. */
+void trpc__stream_launch(trpc_stream *s);
+/* Posts ops (cl->mu held); counts the queue's reference. */
+void trpc__stream_post(trpc_stream *s, unsigned ops);
+/* Drops a reference (cl->mu not held); frees at zero. */
+void trpc__stream_unref(trpc_stream *s);
+
+/* ---- the I/O thread: ops and deadlines ---- */
+
+/* The start op: links s into cl->all and arms its deadline.  False if s
+ * ended at once (channel closing, deadline passed). */
+bool trpc__stream_begin(trpc_stream *s);
+/* Applies the ops other than START. */
+void trpc__stream_run_ops(trpc_stream *s, unsigned ops);
+/* Ends s from this side with st (RST_STREAM CANCEL when on the wire). */
+void trpc__stream_abort(trpc_stream *s, trpc_status st, const char *msg);
+
+/* ---- the I/O thread: driven by a connection ---- */
+
+/* Queues s (NEW) on a connection that is connecting. */
+void trpc__stream_wait(trpc_stream *s, trpc__stream_queue *q);
+/* Takes the first stream of q (it is NEW again), or NULL. */
+trpc_stream *trpc__stream_unqueue(trpc__stream_queue *q);
+/* Puts s on the wire of h2: OPEN; or ends it UNAVAILABLE if nghttp2
+ * refuses.  True if it is open. */
+bool trpc__stream_submit(trpc_stream *s, trpc__h2conn *h2);
+/* A header field of a response HEADERS frame (headers or trailers). */
+void trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uint8_t *name,
+                            size_t namelen, const uint8_t *value, size_t valuelen);
+/* A HEADERS or DATA frame arrived complete (END_STREAM in its flags). */
+void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame);
+void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len);
+/* The server refused s unprocessed (REFUSED_STREAM): true if it may be
+ * sent again; then it is NEW again, detached from its connection. */
+bool trpc__stream_retry(trpc_stream *s, uint32_t err);
+/* The wire stream closed with err: ends s if it had not ended, releases
+ * it. */
+void trpc__stream_on_close(trpc_stream *s, uint32_t err);
+/* Ends and releases s because its connection failed or never came. */
+void trpc__stream_fail(trpc_stream *s, trpc_status st, const char *msg);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * conn.c: the server's HTTP/2 connections (see conn.h).
+ *
+ * Each connection is a trpc__h2conn (reading, writing, flushing) plus its
+ * calls, an idle timer and a lingering-close timer.  nghttp2's server
+ * callbacks become call events: a request's HEADERS begins a call, its
+ * header fields, end of headers, DATA and END_STREAM feed it, the response's
+ * last HEADERS going out and the stream's close end it.  Flow control: the
+ * session does not send WINDOW_UPDATE by itself; calls give received bytes
+ * back as they take them (call.c), so an executor handler that falls
+ * behind holds its client back.
+ *
+ * Closing.  When a connection has nothing left (GOAWAY sent and no
+ * streams, or a protocol error), it shuts down its sending side, discards
+ * further input and closes at the client's EOF or after LINGER_MS
+ * (STOP_LINGER_MS while the server stops): closing with unread input would
+ * make the kernel send RST, which can destroy the GOAWAY before the client
+ * reads it, and a proxy would fail a request it could have retried.
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include "base/addr.h"
+#include "h2/timer.h"
+#include "server/conn.h"
+
+#define LINGER_MS 1000
+#define STOP_LINGER_MS 250
+
+struct trpc__sconn {
+    trpc__h2conn h2;            /* first: the session's user data */
+    trpc__sconns *set;
+    struct event *idle_ev;      /* armed while the connection has no call */
+    struct event *linger_ev;
+    bool goaway;                /* the final GOAWAY was submitted */
+    trpc_call *calls;
+    char peer[TRPC__PEER_MAX];
+    trpc__sconn *prev, *next;
+};
+
+/* ---- calls of a connection ---------------------------------------------------- */
+
+static void idle_arm(trpc__sconn *c)
+{
+    int ms = c->set->proto->idle_timeout_ms;
+    if (c->idle_ev && ms > 0 && !c->calls) {
+        trpc__timer_in(c->idle_ev, ms);
+    }
+}
+
+static void link_call(trpc__sconn *c, trpc_call *call)
+{
+    call->cprev = NULL;
+    call->cnext = c->calls;
+    if (c->calls) {
+        c->calls->cprev = call;
+    }
+    c->calls = call;
+    if (c->idle_ev) {
+        evtimer_del(c->idle_ev);
+    }
+}
+
+static void unlink_call(trpc__sconn *c, trpc_call *call)
+{
+    if (call->cprev) {
+        call->cprev->cnext = call->cnext;
+    } else {
+        c->calls = call->cnext;
+    }
+    if (call->cnext) {
+        call->cnext->cprev = call->cprev;
+    }
+    call->cprev = call->cnext = NULL;
+    idle_arm(c);
+}
+
+/* ---- nghttp2 callbacks -------------------------------------------------------------- */
+
+static int on_begin_headers_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+{
+    trpc__sconn *c = ud;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+        return 0;
+    }
+    trpc_call *call = trpc__call_new(c->set->env, &c->h2, frame->hd.stream_id, c->peer);
+    if (!call) {
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    link_call(c, call);
+    nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, call);
+    return 0;
+}
+
+static int on_header_cb(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                        void *ud)
+{
+    (void)flags;
+    (void)ud;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+        return 0; /* request trailers carry nothing gRPC uses */
+    }
+    trpc_call *call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    return call ? trpc__call_on_header(call, name, namelen, value, valuelen) : 0;
+}
+
+static int on_frame_recv_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+{
+    (void)ud;
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
+        return 0;
+    }
+    trpc_call *call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (!call) {
+        return 0;
+    }
+    /* Neither event can close the stream, so call outlives both. */
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        trpc__call_on_headers_end(call);
+    }
+    if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+        trpc__call_on_input_end(call);
+    }
+    return 0;
+}
+
+static int on_data_chunk_recv_cb(nghttp2_session *ng, uint8_t flags, int32_t sid,
+                                 const uint8_t *data, size_t len, void *ud)
+{
+    (void)flags;
+    (void)ud;
+    trpc_call *call = nghttp2_session_get_stream_user_data(ng, sid);
+    if (!call) {
+        nghttp2_session_consume(ng, sid, len);
+        return 0;
+    }
+    trpc__call_on_data(call, data, len);
+    return 0;
+}
+
+static int on_frame_send_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+{
+    (void)ud;
+    if (frame->hd.type == NGHTTP2_HEADERS && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        trpc_call *call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+        if (call) {
+            trpc__call_on_end_sent(call);
+        }
+    }
+    return 0;
+}
+
+static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t error_code, void *ud)
+{
+    (void)error_code;
+    trpc__sconn *c = ud;
+    trpc_call *call = nghttp2_session_get_stream_user_data(ng, sid);
+    if (!call) {
+        return 0;
+    }
+    nghttp2_session_set_stream_user_data(ng, sid, NULL);
+    unlink_call(c, call);
+    trpc__call_on_close(call, TRPC__CLOSE_STREAM);
+    return 0;
+}
+
+trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, uint32_t max_concurrent_streams,
+                                  uint32_t max_header_list_size, int idle_timeout_ms)
+{
+    memset(p, 0, sizeof *p);
+    if (nghttp2_session_callbacks_new(&p->cbs) != 0 || nghttp2_option_new(&p->opt) != 0) {
+        trpc__sconn_proto_fini(p);
+        return TRPC_ENOMEM;
+    }
+    trpc__h2_callbacks(p->cbs);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(p->cbs, on_begin_headers_cb);
+    nghttp2_session_callbacks_set_on_header_callback(p->cbs, on_header_cb);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(p->cbs, on_frame_recv_cb);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(p->cbs, on_data_chunk_recv_cb);
+    nghttp2_session_callbacks_set_on_stream_close_callback(p->cbs, on_stream_close_cb);
+    nghttp2_session_callbacks_set_on_frame_send_callback(p->cbs, on_frame_send_cb);
+    /* Peers (grpcio among them) send grpc-message values with leading or
+     * trailing spaces; accept them rather than drop the header. */
+    nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(p->opt, 1);
+    /* Calls give received bytes back as they take them. */
+    nghttp2_option_set_no_auto_window_update(p->opt, 1);
+    p->max_concurrent_streams = max_concurrent_streams;
+    p->max_header_list_size = max_header_list_size;
+    p->idle_timeout_ms = idle_timeout_ms;
+    return TRPC_OK;
+}
+
+void trpc__sconn_proto_fini(trpc__sconn_proto *p)
+{
+    if (p->cbs) {
+        nghttp2_session_callbacks_del(p->cbs);
+    }
+    if (p->opt) {
+        nghttp2_option_del(p->opt);
+    }
+    p->cbs = NULL;
+    p->opt = NULL;
+}
+
+/* ---- connection lifecycle -------------------------------------------------------------- */
+
+static void conn_free(trpc__sconn *c)
+{
+    trpc__sconns *set = c->set;
+    /* Calls first, while the session is still there to look at. */
+    while (c->calls) {
+        trpc_call *call = c->calls;
+        nghttp2_session_set_stream_user_data(c->h2.ng, call->sid, NULL);
+        unlink_call(c, call);
+        trpc__call_on_close(call, TRPC__CLOSE_CONNECTION);
+    }
+    trpc__h2conn_fini(&c->h2);
+    if (c->idle_ev) {
+        event_free(c->idle_ev);
+    }
+    if (c->linger_ev) {
+        event_free(c->linger_ev);
+    }
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        set->head = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    set->n--;
+    free(c);
+    set->closed(set->ctx);
+}
+
+static void linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_free(arg);
+}
+
+/* Nothing more to say: shut our side, wait for the peer's EOF (lingering
+ * close). */
+static void linger(trpc__sconn *c)
+{
+    c->linger_ev = evtimer_new(c->set->loop->base, linger_cb, c);
+    if (!c->linger_ev) {
+        conn_free(c);
+        return;
+    }
+    c->h2.closing = true;
+    shutdown(bufferevent_getfd(c->h2.bev), SHUT_WR);
+    trpc__timer_in(c->linger_ev, c->set->stopping ? STOP_LINGER_MS : LINGER_MS);
+}
+
+static void hook_recv_failed(trpc__h2conn *h2, int rv)
+{
+    (void)rv;
+    /* Garbage or a protocol violation: GOAWAY (nghttp2 queued one when it
+     * could), then close. */
+    nghttp2_session_terminate_session(h2->ng, NGHTTP2_PROTOCOL_ERROR);
+    trpc__h2_flush(h2);
+}
+
+static void hook_event(trpc__h2conn *h2, short events)
+{
+    if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+        conn_free((trpc__sconn *)h2);
+    }
+}
+
+static void hook_flushed(trpc__h2conn *h2, int rv, bool done)
+{
+    trpc__sconn *c = (trpc__sconn *)h2;
+    if (rv != 0) {
+        conn_free(c);
+    } else if (done) {
+        linger(c);
+    }
+}
+
+static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed };
+
+static void idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__sconn *c = arg;
+    if (!c->calls && !c->goaway) {
+        nghttp2_submit_goaway(c->h2.ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->h2.ng),
+                              NGHTTP2_NO_ERROR, NULL, 0);
+        c->goaway = true;
+        trpc__h2_mark(&c->h2);
+    }
+}
+
+void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen)
+{
+    const trpc__sconn_proto *p = set->proto;
+    if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    trpc__sconn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->set = set;
+    trpc__peer_format(sa, (socklen_t)salen, c->peer);
+    trpc__h2conn_init(&c->h2, set->loop, &hooks);
+    struct bufferevent *bev = bufferevent_socket_new(set->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) {
+        close(fd);
+        free(c);
+        return;
+    }
+    if (nghttp2_session_server_new3(&c->h2.ng, p->cbs, c, p->opt, &set->loop->pool.mem) != 0) {
+        bufferevent_free(bev);
+        free(c);
+        return;
+    }
+    nghttp2_settings_entry iv[] = {
+        { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, p->max_concurrent_streams },
+        { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
+        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, p->max_header_list_size },
+    };
+    nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3);
+    nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+    c->next = set->head;
+    if (set->head) {
+        set->head->prev = c;
+    }
+    set->head = c;
+    set->n++;
+    trpc__h2conn_attach(&c->h2, bev);
+    if (p->idle_timeout_ms > 0) {
+        c->idle_ev = evtimer_new(set->loop->base, idle_cb, c);
+        idle_arm(c);
+    }
+    trpc__h2_mark(&c->h2);
+}
+
+/* ---- shutdown steps ------------------------------------------------------------------- */
+
+void trpc__sconns_stopping(trpc__sconns *set)
+{
+    set->stopping = true;
+    for (trpc__sconn *c = set->head; c; c = c->next) {
+        if (c->h2.closing) {
+            trpc__timer_in(c->linger_ev, STOP_LINGER_MS);
+        }
+    }
+}
+
+void trpc__sconns_notice(trpc__sconns *set)
+{
+    for (trpc__sconn *c = set->head; c; c = c->next) {
+        if (!c->h2.closing && !c->goaway) {
+            nghttp2_submit_shutdown_notice(c->h2.ng);
+            trpc__h2_mark(&c->h2);
+        }
+    }
+}
+
+void trpc__sconns_goaway(trpc__sconns *set)
+{
+    for (trpc__sconn *c = set->head; c; c = c->next) {
+        if (c->h2.closing || c->goaway) {
+            continue;
+        }
+        nghttp2_submit_goaway(c->h2.ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->h2.ng),
+                              NGHTTP2_NO_ERROR, NULL, 0);
+        c->goaway = true;
+        trpc__h2_mark(&c->h2);
+    }
+}
+
+void trpc__sconns_cancel_calls(trpc__sconns *set)
+{
+    for (trpc__sconn *c = set->head; c; c = c->next) {
+        for (trpc_call *call = c->calls; call; call = call->cnext) {
+            trpc__call_cancel_for_shutdown(call);
+        }
+    }
+}
+
+void trpc__sconns_close_all(trpc__sconns *set)
+{
+    while (set->head) {
+        conn_free(set->head);
+    }
+}

@@ -1,0 +1,221 @@
+/*
+ * output.c: the response side of a server call (see output.h).
+ *
+ * Replies are framed into the call's out buffer by whichever thread writes
+ * them (under the call's mutex); one nghttp2 data provider per call copies
+ * from it as flow control allows and, once the status is decided and the
+ * buffer is empty, submits the trailers from inside the provider (EOF with
+ * NO_END_STREAM, then the trailers' HEADERS carry END_STREAM).  Memory: a
+ * large reply into an empty buffer takes exactly its size, and a buffer
+ * emptied past BUF_KEEP is freed at once, so a call whose peer does not
+ * read holds what it wrote and no more.
+ *
+ * Back-pressure: each time the provider takes bytes it checks two marks:
+ * falling below send_high_water wakes threads waiting for room
+ * (trpc_call_wait_writable()), and reaching half of it with a drain
+ * request pending activates the call's drain event (the callback runs on
+ * the next turn of the worker's loop, not inside nghttp2).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "server/output.h"
+
+#define BUF_KEEP (64u * 1024u)
+#define NV(n, v, vl) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vl), NGHTTP2_NV_FLAG_NONE }
+
+trpc_error trpc__out_write(trpc_call *c, const ProtobufCMessage *msg, bool bounded)
+{
+    size_t size = trpc__frame_size(msg);
+    pthread_mutex_lock(&c->mu);
+    size_t have = trpc__buf_avail(&c->out);
+    trpc_error rv = TRPC_EFULL;
+    if (!bounded || have == 0 || have + size <= c->env->lim->max_send_buffer) {
+        rv = trpc__buf_append_message(&c->out, msg);
+        c->hdrs_frozen = true;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rv;
+}
+
+size_t trpc__out_buffered(trpc_call *c)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = trpc__buf_avail(&c->out);
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+void trpc__out_discard(trpc_call *c)
+{
+    pthread_mutex_lock(&c->mu);
+    trpc__buf_reset(&c->out, BUF_KEEP);
+    pthread_cond_broadcast(&c->room);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void trpc__out_reset(trpc_call *c, uint32_t code)
+{
+    if (c->h2) {
+        nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid, code);
+        trpc__h2_mark(c->h2);
+    }
+}
+
+/* Builds the status part of trailers into nv: grpc-status, the
+ * application's trailers (unless the runtime decided the status: the
+ * application may still be writing them on another thread), grpc-message.
+ * Strings live in c->nvbuf and code. */
+static trpc_error status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n, char *code)
+{
+    snprintf(code, 8, "%d", (int)c->status);
+    nv[(*n)++] = (nghttp2_nv)NV("grpc-status", code, strlen(code));
+    c->nvbuf.len = c->nvbuf.off = 0;
+    const trpc__buf *m = c->rt_status ? &c->rtmsg : &c->msg;
+    if (m->len > 0 && trpc__pct_encode(&c->nvbuf, (const char *)m->data)) {
+        return TRPC_ENOMEM;
+    }
+    size_t msglen = c->nvbuf.len;
+    /* md_to_nv reserves (and may move) nvbuf before it appends, so the
+     * message's pointer is taken after. */
+    trpc_error rv = c->rt_status ? TRPC_OK : trpc__md_to_nv(&c->trls, nv, n, &c->nvbuf);
+    if (rv) {
+        return rv;
+    }
+    if (msglen > 0) {
+        nv[(*n)++] = (nghttp2_nv)NV("grpc-message", c->nvbuf.data, msglen);
+    }
+    return TRPC_OK;
+}
+
+static void submit_trailers(trpc_call *c)
+{
+    size_t cap = 2 + (c->rt_status ? 0 : trpc_metadata_count(&c->trls));
+    nghttp2_nv stackv[16], *nv = cap <= 16 ? stackv : malloc(cap * sizeof *nv);
+    char code[8];
+    size_t n = 0;
+    if (nv && status_nv(c, nv, &n, code) == TRPC_OK) {
+        nghttp2_submit_trailer(c->h2->ng, c->sid, nv, n);
+    } else {
+        nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid,
+                                  NGHTTP2_INTERNAL_ERROR);
+    }
+    if (nv != stackv) {
+        free(nv);
+    }
+}
+
+static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size_t len,
+                            uint32_t *flags, nghttp2_data_source *src, void *ud)
+{
+    (void)ng;
+    (void)sid;
+    (void)ud;
+    trpc_call *c = src->ptr;
+    size_t high = c->env->lim->send_high_water;
+    pthread_mutex_lock(&c->mu);
+    size_t avail = trpc__buf_avail(&c->out);
+    size_t n = avail < len ? avail : len;
+    if (n > 0) {
+        memcpy(buf, c->out.data + c->out.off, n);
+        c->out.off += n;
+        if (c->out.off == c->out.len) {
+            trpc__buf_reset(&c->out, BUF_KEEP);
+        }
+    }
+    size_t left = avail - n;
+    if (avail >= high && left < high) {
+        pthread_cond_broadcast(&c->room);
+    }
+    bool drain = c->drain_fn && avail > high / 2 && left <= high / 2;
+    pthread_mutex_unlock(&c->mu);
+    if (drain) {
+        event_active(c->drain_ev, EV_TIMEOUT, 0);
+    }
+    if (left == 0 && c->state >= TRPC__CALL_FINISHED) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        submit_trailers(c);
+        return (ssize_t)n;
+    }
+    return n > 0 ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
+}
+
+/* The response headers; with trailers_only, the status too (one HEADERS
+ * frame with END_STREAM). */
+static trpc_error submit_headers(trpc_call *c, bool trailers_only)
+{
+    bool user_md = !c->rt_status;
+    size_t cap = 5 + (user_md ? trpc_metadata_count(&c->hdrs) + trpc_metadata_count(&c->trls) : 0);
+    nghttp2_nv stackv[24], *nv = cap <= 24 ? stackv : malloc(cap * sizeof *nv);
+    char code[8];
+    size_t n = 0;
+    trpc__buf hdrbuf = { 0 };
+    trpc_error rv = TRPC_OK;
+    if (!nv) {
+        return TRPC_ENOMEM;
+    }
+    nv[n++] = (nghttp2_nv)NV(":status", "200", 3);
+    nv[n++] = (nghttp2_nv)NV("content-type", "application/grpc", 16);
+    nv[n++] = (nghttp2_nv)NV("grpc-accept-encoding", "identity", 8);
+    if (user_md) {
+        rv = trpc__md_to_nv(&c->hdrs, nv, &n, &hdrbuf);
+    }
+    if (rv == TRPC_OK && trailers_only) {
+        rv = status_nv(c, nv, &n, code);
+    }
+    if (rv == TRPC_OK) {
+        nghttp2_data_provider prd = { .source.ptr = c, .read_callback = data_read_cb };
+        int ng = nghttp2_submit_response(c->h2->ng, c->sid, nv, n,
+                                         trailers_only ? NULL : &prd);
+        rv = ng ? TRPC_EHTTP2 : TRPC_OK;
+    }
+    c->headers_sent = true;
+    trpc__buf_free(&hdrbuf);
+    if (nv != stackv) {
+        free(nv);
+    }
+    return rv;
+}
+
+void trpc__out_kick(trpc_call *c)
+{
+    if (!c->h2) {
+        return;
+    }
+    if (!c->headers_sent) {
+        pthread_mutex_lock(&c->mu);
+        c->hdrs_frozen = true;
+        pthread_mutex_unlock(&c->mu);
+        if (submit_headers(c, false) != TRPC_OK) {
+            nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid,
+                                      NGHTTP2_INTERNAL_ERROR);
+        }
+    } else {
+        nghttp2_session_resume_data(c->h2->ng, c->sid);
+    }
+    trpc__h2_mark(c->h2);
+}
+
+void trpc__out_respond(trpc_call *c)
+{
+    if (!c->h2) {
+        return;
+    }
+    if (!c->headers_sent && trpc__out_buffered(c) == 0) {
+        if (submit_headers(c, true) != TRPC_OK) {
+            nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid,
+                                      NGHTTP2_INTERNAL_ERROR);
+        }
+        trpc__h2_mark(c->h2);
+        return;
+    }
+    trpc__out_kick(c);
+}
+
+void trpc__out_http(trpc_call *c, const char *status)
+{
+    nghttp2_nv nv[] = { NV(":status", status, 3) };
+    c->headers_sent = true;
+    nghttp2_submit_response(c->h2->ng, c->sid, nv, 1, NULL);
+    trpc__h2_mark(c->h2);
+}

@@ -1,0 +1,33 @@
+/*
+ * server/output.h: the response side of a server call: queueing framed
+ * replies under the call's bound, the response headers, the nghttp2 data
+ * provider that hands queued bytes to the session, the trailers, and the
+ * back-pressure signals (writable again, drained).
+ */
+#ifndef TRPC_SERVER_OUTPUT_H
+#define TRPC_SERVER_OUTPUT_H
+
+#include "server/call_types.h"
+
+/* Queues msg framed (any thread).  With bounded set, refuses with
+ * TRPC_EFULL a message that would take the buffered output above
+ * max_send_buffer unless the buffer is empty.  Does not wake the worker.
+ * TRPC_OK, TRPC_EFULL, TRPC_ENOMEM, TRPC_ETOOBIG. */
+trpc_error trpc__out_write(trpc_call *c, const ProtobufCMessage *msg, bool bounded);
+/* Bytes queued and not yet handed to nghttp2 (any thread). */
+size_t trpc__out_buffered(trpc_call *c);
+/* Worker: makes nghttp2 look at the output again (submits the response
+ * headers the first time). */
+void trpc__out_kick(trpc_call *c);
+/* Worker: the status is decided (c->status, and c->rt_status says whose):
+ * what is queued goes out, then the trailers; Trailers-Only when nothing
+ * was sent. */
+void trpc__out_respond(trpc_call *c);
+/* Worker: refuses the request at the HTTP level (":status" only). */
+void trpc__out_http(trpc_call *c, const char *status);
+/* Drops replies not yet handed to nghttp2 (any thread). */
+void trpc__out_discard(trpc_call *c);
+/* Worker: resets the stream with an HTTP/2 error code. */
+void trpc__out_reset(trpc_call *c, uint32_t code);
+
+#endif
