@@ -217,6 +217,9 @@ static ssize_t fake_read(nghttp2_session *s, int32_t sid, uint8_t *buf, size_t l
     }
     st->off += n;
     if (st->off == st->body_len) {
+        if (st->keep_open) {
+            return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
+        }
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (st->trailers) {
             *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
@@ -236,7 +239,47 @@ void rt_fake_reply(nghttp2_session *s, rt_fake_stream *st, const nghttp2_nv *hdr
     st->ntrailers = nt;
     st->responded = true;
     nghttp2_data_provider prd = { .source.ptr = st, .read_callback = fake_read };
-    nghttp2_submit_response(s, st->id, hdrs, nh, (body || trailers) ? &prd : NULL);
+    nghttp2_submit_response(s, st->id, hdrs, nh,
+                            (body || trailers || st->keep_open) ? &prd : NULL);
+}
+
+void rt_fake_end(nghttp2_session *s, rt_fake_stream *st, const nghttp2_nv *trailers, size_t nt)
+{
+    st->keep_open = false;
+    st->trailers = trailers;
+    st->ntrailers = nt;
+    nghttp2_session_resume_data(s, st->id);
+}
+
+static int fake_data(nghttp2_session *s, uint8_t flags, int32_t sid, const uint8_t *d,
+                     size_t len, void *u)
+{
+    (void)flags;
+    (void)d;
+    rt_fake *fk = u;
+    rt_fake_stream *st = fake_find(fk, sid, false);
+    if (!fk->manual_window) {
+        return 0;
+    }
+    if (st) {
+        st->unconsumed += len;
+    } else {
+        nghttp2_session_consume(s, sid, len);
+    }
+    return 0;
+}
+
+static void fake_open_window(rt_fake *fk)
+{
+    if (!fk->manual_window || !atomic_load(&fk->open_window)) {
+        return;
+    }
+    for (int i = 0; i < 64; i++) {
+        if (fk->st[i].id && fk->st[i].unconsumed) {
+            nghttp2_session_consume(fk->ng, fk->st[i].id, fk->st[i].unconsumed);
+            fk->st[i].unconsumed = 0;
+        }
+    }
 }
 
 static int fake_frame(nghttp2_session *s, const nghttp2_frame *fr, void *u)
@@ -250,7 +293,7 @@ static int fake_frame(nghttp2_session *s, const nghttp2_frame *fr, void *u)
     if (fr->hd.type == NGHTTP2_DATA) {
         st->data_frames++;
     }
-    if (fr->hd.type == NGHTTP2_HEADERS || (fr->hd.type == NGHTTP2_DATA && end)) {
+    if (fr->hd.type == NGHTTP2_HEADERS || fr->hd.type == NGHTTP2_DATA) {
         fk->respond(fk, s, st, end);
     }
     return 0;
@@ -274,11 +317,27 @@ static int fake_close(nghttp2_session *s, int32_t sid, uint32_t e, void *u)
 {
     (void)s;
     (void)e;
-    rt_fake_stream *st = fake_find(u, sid, false);
+    rt_fake *fk = u;
+    rt_fake_stream *st = fake_find(fk, sid, false);
     if (st) {
+        if (st->unconsumed) {
+            nghttp2_session_consume_connection(s, st->unconsumed);
+        }
         st->id = 0;
     }
+    atomic_fetch_add(&fk->closed, 1);
     return 0;
+}
+
+static int fake_frame_any(nghttp2_session *s, const nghttp2_frame *fr, void *u)
+{
+    rt_fake *fk = u;
+    if (fr->hd.type == NGHTTP2_RST_STREAM) {
+        atomic_fetch_add(&fk->closed_by_client_reset, 1);
+        atomic_store(&fk->last_client_reset, fr->rst_stream.error_code);
+        return 0;
+    }
+    return fake_frame(s, fr, u);
 }
 
 static void *fake_main(void *arg)
@@ -288,7 +347,8 @@ static void *fake_main(void *arg)
     nghttp2_session_callbacks_new(&cb);
     nghttp2_session_callbacks_set_send_callback(cb, fake_send);
     nghttp2_session_callbacks_set_on_header_callback(cb, fake_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, fake_frame);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, fake_frame_any);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, fake_data);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, fake_frame_sent);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, fake_close);
     for (;;) {
@@ -296,14 +356,27 @@ static void *fake_main(void *arg)
         if (fk->fd < 0) {
             break;
         }
-        nghttp2_session_server_new(&fk->ng, cb, fk);
+        nghttp2_option *opt;
+        nghttp2_option_new(&opt);
+        nghttp2_option_set_no_auto_window_update(opt, fk->manual_window);
+        nghttp2_session_server_new2(&fk->ng, cb, fk, opt);
+        nghttp2_option_del(opt);
         nghttp2_submit_settings(fk->ng, NGHTTP2_FLAG_NONE, NULL, 0);
         nghttp2_session_send(fk->ng);
+        /* Wake up now and then to open the window when asked to. */
+        struct timeval tv = { 0, 20000 };
+        setsockopt(fk->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         uint8_t buf[16384];
-        ssize_t n;
-        while ((n = read(fk->fd, buf, sizeof buf)) > 0) {
-            if (nghttp2_session_mem_recv(fk->ng, buf, (size_t)n) < 0 ||
-                nghttp2_session_send(fk->ng) != 0) {
+        for (;;) {
+            ssize_t n = read(fk->fd, buf, sizeof buf);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+                break;
+            }
+            if (n > 0 && nghttp2_session_mem_recv(fk->ng, buf, (size_t)n) < 0) {
+                break;
+            }
+            fake_open_window(fk);
+            if (nghttp2_session_send(fk->ng) != 0) {
                 break;
             }
         }
@@ -522,6 +595,9 @@ void rt_rawc_pump(rt_rawc *c, int ms)
             break;
         }
         nghttp2_session_send(c->ng);
+        if (poll(&p, 1, 0) <= 0) {
+            break; /* processed what came; the caller looks at it */
+        }
     }
 }
 
