@@ -36,9 +36,9 @@
  * worker is inside the call, or an executor task is out), arena_freed,
  * done_sent.  Two rules tie them together:
  *  - memory: the arena (request, reply, the handler's allocations) is
- *    released as soon as the call is FINISHED, not held and not busy, so a
- *    finished call whose peer does not read holds its serialized output
- *    only;
+ *    released as soon as the call is FINISHED, not held, not busy and has
+ *    no done notification to come that could look at it, so a finished
+ *    call whose peer does not read holds its serialized output only;
  *  - recycling: a CLOSED call goes back to the pool once its done
  *    notification has run, nothing is busy and the application does not
  *    hold it (a held call waits for its owner's __finish, which then only
@@ -368,10 +368,14 @@ static void fail(trpc_call *c, trpc_status st, trpc_done_reason why, const char 
     decide(c, st, why);
 }
 
-/* Releases the arena and request buffers once nobody can use them. */
+/* Releases the arena and request buffers once nobody can use them: the
+ * call is finished, not held, and no notification can come that may look
+ * at them (a method with a done notification keeps them for it; the call
+ * is recycled right after it). */
 static void free_memory(trpc_call *c)
 {
-    if (c->arena_freed || c->state < TRPC__CALL_FINISHED || c->busy || held(c)) {
+    if (c->arena_freed || c->state < TRPC__CALL_FINISHED || c->busy ||
+        (c->ent && c->ent->h.on_done) || held(c)) {
         return;
     }
     c->arena_freed = true;
