@@ -479,6 +479,9 @@ static void after_notice(trpc_call *c, trpc__notice_kind k, trpc_status st)
         c->app_status = st;
     }
     pthread_mutex_unlock(&c->mu);
+    /* A status returned is the application's finish: it releases a hold
+     * taken earlier (trpc_call_hold() in a message notification). */
+    c->finish_applied = true;
     if (already) {
         return; /* it called __finish itself; the status returned is moot */
     }

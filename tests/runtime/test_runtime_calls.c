@@ -466,6 +466,9 @@ static trpc_status bidi_message(Echo__Echo_Bidi_Call *call, const Echo__EchoRequ
     snprintf(m, sizeof m, "M%d", req->count);
     seq_add(call->base, m);
     st->messages++;
+    if (mode_is(req, "hold")) {
+        CHECK(trpc_call_hold(call->base) == TRPC_OK); /* released by end's status */
+    }
     if (mode_is(req, "block")) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -840,6 +843,55 @@ static void test_holds(void **state)
     assert_int_equal(log_wait(2).why, TRPC_DONE_FINISHED);
 }
 
+typedef struct stopper {
+    trpc_server *s;
+    atomic_int done;
+} stopper;
+
+static void *stop_server(void *arg)
+{
+    stopper *st = arg;
+    trpc_server_shutdown(st->s, 1000);
+    atomic_store(&st->done, 1);
+    return NULL;
+}
+
+/* A hold taken in a message notification is released by the status the
+ * end notification returns: the call is recycled and shutdown completes. */
+static void test_hold_released_by_status(void **state)
+{
+    (void)state;
+    log_reset();
+    int p;
+    trpc_server *s = start_server(NULL, NULL, &p);
+    trpc_channel *c = rt_channel("127.0.0.1:%d", p);
+    Echo__Echo_Bidi_Stream *bs;
+    assert_int_equal(echo__echo__bidi__start(&bs, echo__echo__client(c), NULL), TRPC_OK);
+    Echo__EchoRequest b = ECHO__ECHO_REQUEST__INIT;
+    b.mode = "hold";
+    assert_int_equal(echo__echo__bidi__send(bs, &b), TRPC_OK);
+    echo__echo__bidi__close_send(bs);
+    Echo__EchoReply *r;
+    while (echo__echo__bidi__recv(bs, &r)) {
+        echo__echo_reply__free_unpacked(r, NULL);
+    }
+    assert_int_equal(echo__echo__bidi__finish(bs), TRPC_STATUS_OK);
+    assert_int_equal(log_wait(1).why, TRPC_DONE_FINISHED);
+    trpc_channel_free(c);
+    stopper st = { s, 0 };
+    pthread_t th;
+    pthread_create(&th, NULL, stop_server, &st);
+    for (int i = 0; i < 2000 && !atomic_load(&st.done); i++) {
+        echo_sleep_ms(5);
+    }
+    if (!atomic_load(&st.done)) {
+        fail_msg("shutdown waits for a call nobody holds any more");
+    }
+    pthread_join(th, NULL);
+    trpc_server_free(s);
+    assert_no_bad();
+}
+
 /* ---- timers ------------------------------------------------------------------------------ */
 
 static void test_timers(void **state)
@@ -1082,6 +1134,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_done_failed),
         cmocka_unit_test(test_done_shutdown),
         cmocka_unit_test(test_holds),
+        cmocka_unit_test(test_hold_released_by_status),
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_executor_blocking_handler),
         cmocka_unit_test(test_executor_order_and_context),
