@@ -57,6 +57,7 @@ static void on_stray_timer(trpc_call *call, void *arg);
 
 typedef struct done_entry {
     char path[64];
+    char peer[64];
     char seq[160];           /* the call's notifications, in order */
     trpc_done_reason why;
     trpc_status status;      /* trpc_call_status() in done */
@@ -118,6 +119,7 @@ static void record_done(trpc_call *call, trpc_done_reason why, cstate *st)
     done_entry e = { .why = why, .status = trpc_call_status(call),
                      .cancelled = trpc_call_is_cancelled(call) };
     snprintf(e.path, sizeof e.path, "%s", trpc_call_path(call));
+    snprintf(e.peer, sizeof e.peer, "%s", trpc_call_peer(call));
     if (st) {
         snprintf(e.seq, sizeof e.seq, "%sD", st->seq);
         free(st);
@@ -607,6 +609,8 @@ static void test_done_finished(void **state)
     assert_int_equal(e.status, TRPC_STATUS_OK);
     assert_false(e.cancelled);
     assert_string_equal(e.path, "/echo.Echo/Unary");
+    assert_int_equal(strncmp(e.peer, "ipv4:127.0.0.1:", 15), 0);
+    assert_true(atoi(e.peer + 15) > 0); /* the client's port */
     assert_int_equal(e.timer_rv, TRPC_ECLOSED); /* no timers once ended */
     /* an error status is the application's too */
     assert_int_equal(unary_mode(echo, "nonsense", "", 0, NULL, NULL),
