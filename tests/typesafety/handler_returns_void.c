@@ -1,11 +1,13 @@
-// expect: (incompatible (function )?pointer types initializing|initialization of '[^']*' from incompatible pointer type).*'void \(
+// expect: (initialization of|incompatible function pointer types initializing) '[^']*Shop__Shop_GetItem_[^']*'.*'void (\(\*\))?\(Shop__Shop_GetItem_Call \*, +const Shop__ItemRequest \*, +Shop__Item \*, +void \*\)'
 /* A handler that returns nothing instead of a trpc_status. */
 #include "ts.h"
 
 #ifdef TWIN
-static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply, void *user)
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__Item *reply, void *user)
 #else
-static void get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply, void *user)
+static void get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                     Shop__Item *reply, void *user)
 #endif
 {
     (void)call;
@@ -21,7 +23,7 @@ static const Shop__Shop_Impl impl = { .get_item = get_item };
 int main(void)
 {
     trpc_server *srv = ts_server();
-    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == TRPC_OK);
     ts_check_get_item(srv);
     return 0;
 }

@@ -1,11 +1,13 @@
-// expect: (incompatible (function )?pointer types initializing|initialization of '[^']*' from incompatible pointer type).*Shop__ItemRequest \*, Shop__ItemRequest \*, void
+// expect: (initialization of|incompatible function pointer types initializing) '[^']*Shop__Shop_GetItem_[^']*'.*'trpc_status (\(\*\))?\(Shop__Shop_GetItem_Call \*, +const Shop__ItemRequest \*, +Shop__ItemRequest \*, +void \*\)'
 /* A handler whose reply type differs from the method's. */
 #include "ts.h"
 
 #ifdef TWIN
-static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply, void *user)
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__Item *reply, void *user)
 #else
-static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__ItemRequest *reply, void *user)
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__ItemRequest *reply, void *user)
 #endif
 {
     (void)call;
@@ -19,7 +21,7 @@ static const Shop__Shop_Impl impl = { .get_item = get_item };
 int main(void)
 {
     trpc_server *srv = ts_server();
-    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == TRPC_OK);
     ts_check_get_item(srv);
     return 0;
 }

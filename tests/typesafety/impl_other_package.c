@@ -3,8 +3,8 @@
  * shop__shop__serve. */
 #include "ts.h"
 
-static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply,
-                            void *user)
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__Item *reply, void *user)
 {
     (void)call;
     (void)user;
@@ -19,11 +19,11 @@ int main(void)
 {
     trpc_server *srv = ts_server();
 #ifdef TWIN
-    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == TRPC_OK);
 #else
-    TS_CHECK(shop__shop__serve(srv, &other_impl, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &other_impl, NULL) == TRPC_OK);
 #endif
-    TS_CHECK(other__shop__serve(srv, &other_impl, NULL) == 0);
+    TS_CHECK(other__shop__serve(srv, &other_impl, NULL) == TRPC_OK);
     ts_check_get_item(srv);
     (void)impl;
     return 0;

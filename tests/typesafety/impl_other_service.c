@@ -2,8 +2,8 @@
 /* Registering one service's implementation table as another service's. */
 #include "ts.h"
 
-static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply,
-                            void *user)
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__Item *reply, void *user)
 {
     (void)call;
     (void)user;
@@ -18,11 +18,11 @@ int main(void)
 {
     trpc_server *srv = ts_server();
 #ifdef TWIN
-    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
-    TS_CHECK(shop__admin__serve(srv, &admin, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == TRPC_OK);
+    TS_CHECK(shop__admin__serve(srv, &admin, NULL) == TRPC_OK);
 #else
-    TS_CHECK(shop__shop__serve(srv, &admin, NULL) == 0);
-    TS_CHECK(shop__admin__serve(srv, &admin, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &admin, NULL) == TRPC_OK);
+    TS_CHECK(shop__admin__serve(srv, &admin, NULL) == TRPC_OK);
 #endif
     ts_check_get_item(srv);
     (void)impl;

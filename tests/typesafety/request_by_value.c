@@ -1,16 +1,17 @@
-// expect: '(struct )?Shop__ItemRequest'.*(not compatible with any|where arithmetic or pointer type is required)
+// expect: (cannot convert to a pointer type|operand of type 'Shop__ItemRequest'.* where arithmetic or pointer type is required)
 /* A request message passed by value instead of by address. */
 #include "ts.h"
 
 int main(void)
 {
     trpc_channel *ch = ts_dead_channel();
+    Shop__Shop_Client *shop = shop__shop__client(ch);
     Shop__ItemRequest req = SHOP__ITEM_REQUEST__INIT;
     Shop__Item *reply = NULL;
 #ifdef TWIN
-    trpc_status st = shop__shop__get_item__call(ch, &req, &reply, NULL);
+    trpc_status st = shop__shop__get_item(shop, &req, &reply, NULL);
 #else
-    trpc_status st = shop__shop__get_item__call(ch, req, &reply, NULL);
+    trpc_status st = shop__shop__get_item(shop, req, &reply, NULL);
 #endif
     TS_CHECK(st == TRPC_STATUS_UNAVAILABLE);
     trpc_channel_free(ch);

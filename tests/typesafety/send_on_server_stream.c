@@ -9,13 +9,13 @@ int main(void)
     trpc_channel *ch = ts_dead_channel();
     Shop__ItemRequest req = SHOP__ITEM_REQUEST__INIT;
     Shop__ItemRequest more = SHOP__ITEM_REQUEST__INIT;
-    Shop__Shop_Watch_Call *call = NULL;
+    Shop__Shop_Watch_Stream *stream = NULL;
     (void)more;
-    TS_CHECK(shop__shop__watch__start(ch, &req, NULL, &call) == 0);
+    TS_CHECK(shop__shop__watch__start(&stream, shop__shop__client(ch), &req, NULL) == TRPC_OK);
 #ifndef TWIN
-    TS_CHECK(shop__shop__watch__send(call, &more) == 0);
+    TS_CHECK(shop__shop__watch__send(stream, &more) == TRPC_OK);
 #endif
-    TS_CHECK(shop__shop__watch__finish(call) == TRPC_STATUS_UNAVAILABLE);
+    TS_CHECK(shop__shop__watch__finish(stream) == TRPC_STATUS_UNAVAILABLE);
     trpc_channel_free(ch);
     return 0;
 }

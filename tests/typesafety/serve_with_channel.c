@@ -1,4 +1,4 @@
-// expect: (shop__serve' from incompatible pointer type|incompatible pointer types passing 'trpc_channel \*')
+// expect: 'trpc_channel \*'.*not compatible with any
 /* A channel passed where a server is expected. */
 #include "ts.h"
 
@@ -9,9 +9,9 @@ int main(void)
     trpc_server *srv = ts_server();
     trpc_channel *ch = ts_dead_channel();
 #ifdef TWIN
-    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == 0);
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == TRPC_OK);
 #else
-    TS_CHECK(shop__shop__serve(ch, &impl, NULL) == 0);
+    TS_CHECK(shop__shop__serve(ch, &impl, NULL) == TRPC_OK);
 #endif
     trpc_channel_free(ch);
     trpc_server_free(srv);

@@ -6,17 +6,18 @@
 int main(void)
 {
     trpc_channel *ch = ts_dead_channel();
+    Shop__Shop_Client *shop = shop__shop__client(ch);
     Shop__Item item = SHOP__ITEM__INIT;
-    Shop__Shop_Checkout_Call *call = NULL;
+    Shop__Shop_Checkout_Stream *stream = NULL;
     Shop__Receipt *reply = NULL;
 #ifdef TWIN
-    TS_CHECK(shop__shop__checkout__start(ch, NULL, &call) == 0);
-    int rc = shop__shop__checkout__send(call, &item);
-    TS_CHECK(rc == 0 || rc == TRPC_ECLOSED);
+    TS_CHECK(shop__shop__checkout__start(&stream, shop, NULL) == TRPC_OK);
+    trpc_error rv = shop__shop__checkout__send(stream, &item);
+    TS_CHECK(rv == TRPC_OK || rv == TRPC_ECLOSED);
 #else
-    TS_CHECK(shop__shop__checkout__start(ch, &item, NULL, &call) == 0);
+    TS_CHECK(shop__shop__checkout__start(&stream, shop, &item, NULL) == TRPC_OK);
 #endif
-    TS_CHECK(shop__shop__checkout__finish(call, &reply) == TRPC_STATUS_UNAVAILABLE);
+    TS_CHECK(shop__shop__checkout__finish(stream, &reply) == TRPC_STATUS_UNAVAILABLE);
     trpc_channel_free(ch);
     return 0;
 }

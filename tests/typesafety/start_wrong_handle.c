@@ -1,17 +1,18 @@
-// expect: 'Shop__Shop_Watch_Call \*\*'.*not compatible with any
-/* Starting a bidi call into another method's handle variable. */
+// expect: 'Shop__Shop_Relay_Stream \*\*'.*not compatible with any
+/* Starting a bidi call into the stream variable of another method with the
+ * same message types (Relay's for Chat). */
 #include "ts.h"
 
 int main(void)
 {
     trpc_channel *ch = ts_dead_channel();
-    Shop__Shop_Chat_Call *chat = NULL;
-    Shop__Shop_Watch_Call *watch = NULL;
-    (void)watch;
+    Shop__Shop_Chat_Stream *chat = NULL;
+    Shop__Shop_Relay_Stream *relay = NULL;
+    (void)relay;
 #ifdef TWIN
-    TS_CHECK(shop__shop__chat__start(ch, NULL, &chat) == 0);
+    TS_CHECK(shop__shop__chat__start(&chat, shop__shop__client(ch), NULL) == TRPC_OK);
 #else
-    TS_CHECK(shop__shop__chat__start(ch, NULL, &watch) == 0);
+    TS_CHECK(shop__shop__chat__start(&relay, shop__shop__client(ch), NULL) == TRPC_OK);
 #endif
     TS_CHECK(shop__shop__chat__finish(chat) == TRPC_STATUS_UNAVAILABLE);
     trpc_channel_free(ch);

@@ -7,6 +7,8 @@
  * -Wall -Wextra -Werror and run.  The helpers below let twins make real calls
  * without a network: a server on a fresh unix socket in-process, or a
  * channel to a socket nobody listens on (calls fail fast with UNAVAILABLE).
+ * Each ts_check_* starts the server (its services registered), makes one
+ * call of a method, checks the outcome, and stops the server.
  */
 #ifndef TS_H
 #define TS_H
@@ -36,12 +38,21 @@ void ts_stop(trpc_server *srv, trpc_channel *ch);
 /* A channel to a unix socket nobody listens on. */
 trpc_channel *ts_dead_channel(void);
 
-/* Starts srv (services registered), calls shop.Shop/GetItem with name
- * "pen" and checks that the reply is named "pen"; then stops srv. */
+/* shop.Shop/GetItem and /Reserve with name "pen": the reply is named "pen". */
 void ts_check_get_item(trpc_server *srv);
-/* Starts srv, calls shop.Shop/Watch with name "pen" and checks that n
- * events arrive and the status is OK; then stops srv. */
+void ts_check_reserve(trpc_server *srv);
+/* shop.Shop/Watch with name "pen": n events, each "pen", then OK. */
 void ts_check_watch(trpc_server *srv, int n);
+/* shop.Shop/Checkout and /Refund with items priced 1, 2 and 3: the
+ * receipt's total is 6. */
+void ts_check_checkout(trpc_server *srv);
+void ts_check_refund(trpc_server *srv);
+/* shop.Shop/Chat and /Relay: events "a", "b", "c" come back in order,
+ * then OK. */
+void ts_check_chat(trpc_server *srv);
+void ts_check_relay(trpc_server *srv);
+/* shop.Admin/Restock with an item priced 5: the receipt's total is 5. */
+void ts_check_restock(trpc_server *srv);
 /* Waits up to 5 s for *flag to become nonzero; exits 1 if it does not. */
 void ts_wait_flag(volatile int *flag);
 

@@ -11,10 +11,19 @@
  *                dependency file names .trpc outputs only where they exist
  *   deterministic  two runs write the same bytes
  *   compiles     awkward inputs (no package, a nested folder, imported
- *                message types, every call kind, methods named Serve, Int,
- *                Foo/foo, a service with no methods, c_package) generate
- *                code that compiles with -std=c11 -Wall -Wextra -Werror on
- *                gcc and, if installed, clang
+ *                message types, every call kind, methods named Serve,
+ *                Client, TrpcMethods, Int, Foo/foo, Get/GetEnd/GetDone, Init
+ *                beside a message of the service's name, services Names and
+ *                names, a service with no methods, c_package) generate code
+ *                that compiles with -std=c11 -Wall -Wextra -Werror and the
+ *                project's warnings on gcc and, if installed, clang, under
+ *                the names docs/service-api.md promises
+ *   forwards     the generated code for echo.proto, linked against a fake
+ *                runtime (gen_trpc/fake_runtime.c) that records what it is
+ *                given, passes the right method, messages, handles and
+ *                callbacks, stores replies, rejects NULL handles, and
+ *                cleans up a server-streaming start whose request cannot
+ *                be sent (gen_trpc/forward.c), with gcc and clang
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,7 +385,7 @@ static const char *const use_kinds =
 static void compile_with(const char *cc, const char *out)
 {
     must_run("cd %s && %s -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes "
-             "-Wmissing-prototypes -Werror -c -I%s -I%s/../include "
+             "-Wmissing-prototypes -Wformat=2 -Werror -c -I%s -I%s/../include "
              "$(pkg-config --cflags libprotobuf-c) a/awkward.trpc.c plain.trpc.c cpkg.trpc.c "
              "use.c a/awkward.pb-c.c common/types.pb-c.c plain.pb-c.c cpkg.pb-c.c",
              out, cc, out, TESTS_DIR);
@@ -422,6 +431,29 @@ static void test_awkward_compiles(void **state)
         compile_with("clang", out);
 }
 
+static void forward_with(const char *cc, const char *out)
+{
+    must_run("cd %s && %s -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes "
+             "-Wmissing-prototypes -Werror -I. -I%s/../include -I%s/unit/gen_trpc "
+             "$(pkg-config --cflags libprotobuf-c) %s/unit/gen_trpc/forward.c "
+             "%s/unit/gen_trpc/fake_runtime.c echo.trpc.c echo.pb-c.c "
+             "$(pkg-config --libs libprotobuf-c) -o forward && ./forward",
+             out, cc, TESTS_DIR, TESTS_DIR, TESTS_DIR, TESTS_DIR);
+}
+
+static void test_forwards(void **state)
+{
+    (void)state;
+    char out[256];
+    snprintf(out, sizeof out, "%s/fwd", tmp);
+    must_run("rm -rf %s && mkdir -p %s && %s -I%s/runtime/proto --c_out=%s "
+             "%s/runtime/proto/echo.proto",
+             out, out, TYPERPC_EXE, TESTS_DIR, out, TESTS_DIR);
+    forward_with("gcc", out);
+    if (run_command("command -v clang >/dev/null", 10, NULL) == 0)
+        forward_with("clang", out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_skip_without_services),
         cmocka_unit_test(test_awkward_compiles),
+        cmocka_unit_test(test_forwards),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

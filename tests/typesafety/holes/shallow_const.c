@@ -4,8 +4,8 @@
  * written. */
 #include "ts.h"
 
-static trpc_status get_item(trpc_call *call, const Shop__ItemRequest *req, Shop__Item *reply,
-                            void *user)
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__Item *reply, void *user)
 {
     (void)call;
     (void)user;

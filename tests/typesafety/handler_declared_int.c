@@ -1,0 +1,29 @@
+// expect: (initialization of|incompatible function pointer types initializing) '[^']*Shop__Shop_GetItem_[^']*'.*'int (\(\*\))?\(Shop__Shop_GetItem_Call \*, +const Shop__ItemRequest \*, +Shop__Item \*, +void \*\)'
+/* A handler declared to return int instead of trpc_status.  This compiled
+ * in 0.1 (holes/handler_returns_int.c): an enum type is compatible with its
+ * underlying type, which was int; trpc_status's is a 16-bit type now. */
+#include "ts.h"
+
+#ifdef TWIN
+static trpc_status get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                            Shop__Item *reply, void *user)
+#else
+static int get_item(Shop__Shop_GetItem_Call *call, const Shop__ItemRequest *req,
+                    Shop__Item *reply, void *user)
+#endif
+{
+    (void)call;
+    (void)user;
+    reply->name = req->name;
+    return TRPC_STATUS_OK;
+}
+
+static const Shop__Shop_Impl impl = { .get_item = get_item };
+
+int main(void)
+{
+    trpc_server *srv = ts_server();
+    TS_CHECK(shop__shop__serve(srv, &impl, NULL) == TRPC_OK);
+    ts_check_get_item(srv);
+    return 0;
+}

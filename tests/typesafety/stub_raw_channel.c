@@ -1,0 +1,19 @@
+// expect: 'trpc_channel \*'.*not compatible with any
+/* A stub called with the raw channel instead of the service's client. */
+#include "ts.h"
+
+int main(void)
+{
+    trpc_channel *ch = ts_dead_channel();
+    Shop__Shop_Client *shop = shop__shop__client(ch);
+    Shop__ItemRequest req = SHOP__ITEM_REQUEST__INIT;
+    Shop__Item *reply = NULL;
+#ifdef TWIN
+    trpc_status st = shop__shop__get_item(shop, &req, &reply, NULL);
+#else
+    trpc_status st = shop__shop__get_item(ch, &req, &reply, NULL);
+#endif
+    TS_CHECK(st == TRPC_STATUS_UNAVAILABLE);
+    trpc_channel_free(ch);
+    return 0;
+}
