@@ -25,19 +25,21 @@
 
 #include "helloworld.trpc.h"
 
-/* rpc SayHello(HelloRequest) returns (HelloReply). The reply and the
- * strings it points to live in the call's arena, freed when the call ends. */
-/* user is the instance's --id, or NULL. */
-static trpc_status say_hello(trpc_call *call, const Helloworld__HelloRequest *req,
-                             Helloworld__HelloReply *reply, void *user)
+/* rpc SayHello(HelloRequest) returns (HelloReply). The call has its own
+ * type (call->base is the generic trpc_call); the reply and the strings it
+ * points to live in the call's arena, freed in one step after the reply is
+ * sent. user is the instance's --id, or NULL. */
+static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
+                             const Helloworld__HelloRequest *req, Helloworld__HelloReply *reply,
+                             void *user)
 {
     const char *id = user;
     size_t n = strlen("Hello ") + strlen(req->name) + 1;
     if (id)
         n += strlen(" from ") + strlen(id);
-    reply->message = trpc_call_alloc(call, n);
+    reply->message = trpc_call_alloc(call->base, n);
     if (!reply->message)
-        return trpc_call_error(call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
     if (id)
         snprintf(reply->message, n, "Hello %s from %s", req->name, id);
     else
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
     const char *listen = "127.0.0.1:50051";
     const char *id = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* flag, value */
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             return usage(stdout, 0);
@@ -110,7 +112,6 @@ int main(int argc, char **argv)
         }
         if (!ok)
             return usage(stderr, 2);
-        i++;
     }
 
     /* Take SIGTERM and SIGINT synchronously (sigwait below): block them
@@ -121,26 +122,21 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    trpc_server_opts opts;
-    trpc_server_opts_init(&opts);
-    opts.workers = (unsigned)workers;
     /* Limits left at 0 keep the library's defaults. */
-    if (max_message_size)
-        opts.max_recv_message_size = (size_t)max_message_size;
-    if (max_streams)
-        opts.max_concurrent_streams = (uint32_t)max_streams;
-    if (idle_timeout)
-        opts.idle_timeout_ms = (int)idle_timeout;
+    trpc_server_opts opts = TRPC_SERVER_OPTS(.workers = (unsigned)workers,
+                                             .max_recv_message_size = (size_t)max_message_size,
+                                             .max_concurrent_streams = (uint32_t)max_streams,
+                                             .idle_timeout_ms = (int)idle_timeout);
     trpc_server *srv;
-    int rv = trpc_server_new(&srv, &opts);
+    trpc_error rv = trpc_server_new(&srv, &opts);
     if (rv) {
         fprintf(stderr, "greeter_server: %s\n", trpc_strerror(rv));
         return 1;
     }
     int port = 0;
-    if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != 0 ||
-        (rv = trpc_server_listen(srv, listen, &port)) != 0 ||
-        (rv = trpc_server_start(srv)) != 0) {
+    if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != TRPC_OK ||
+        (rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK ||
+        (rv = trpc_server_start(srv)) != TRPC_OK) {
         fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;

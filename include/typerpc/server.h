@@ -113,10 +113,15 @@ typedef struct trpc_server_opts {
  *
  * Memory.  Each call has an arena: the request is decoded into it (a
  * streamed request message is valid only during its notification; a unary
- * or server-streaming request for the whole call), the reply is allocated
- * and initialised in it, and the handler allocates the reply's strings,
- * bytes and sub-messages from it (trpc_call_alloc(), trpc_call_strdup(),
- * trpc_call_allocator()).  It is freed in one step when the call is gone.
+ * or server-streaming request until the call is finished), the reply is
+ * allocated and initialised in it, and the handler allocates the reply's
+ * strings, bytes and sub-messages from it (trpc_call_alloc(),
+ * trpc_call_strdup(), trpc_call_allocator()).  It is freed in one step:
+ * when the call is gone if the method has a done notification (per-call
+ * state allocated from the arena is usable there), otherwise as soon as
+ * the call is finished and not held (the reply is serialized by then), so
+ * a finished call whose client reads slowly holds its serialized output
+ * and nothing else.
  */
 
 /* Why a call ended; given to the done notification. */

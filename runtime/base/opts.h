@@ -15,16 +15,17 @@
 
 /* Copies *in (NULL: all defaults) into the zeroed *out of type T.
  * TRPC_OK or TRPC_EINVAL. */
-#define TRPC__OPTS_READ(T, out, in) trpc__opts_read((out), sizeof(T), (in), \
-    (in) ? (in)->size : 0)
+#define TRPC__OPTS_READ(T, out, in) trpc__opts_read((T *)(out), sizeof(T), (const T *)(in))
 
-static inline trpc_error trpc__opts_read(void *out, size_t cap, const void *in, size_t size)
+/* Every options struct begins with its size_t size (common.h). */
+static inline trpc_error trpc__opts_read(void *out, size_t cap, const void *in)
 {
     memset(out, 0, cap);
     if (!in) {
         *(size_t *)out = cap;
         return TRPC_OK;
     }
+    size_t size = *(const size_t *)in;
     if (size < sizeof(size_t) || size > cap) {
         return TRPC_EINVAL;
     }

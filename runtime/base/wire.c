@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include "base/wire.h"
 
-bool trpc__is(const uint8_t *p, size_t n, const char *lit)
+const char *trpc__status_text(trpc_status code)
 {
-    return n == strlen(lit) && memcmp(p, lit, n) == 0;
+    static const char *const text[17] = { "0", "1", "2",  "3",  "4",  "5",  "6",  "7", "8",
+                                          "9", "10", "11", "12", "13", "14", "15", "16" };
+    return (int)code >= 0 && (int)code <= 16 ? text[code] : "2";
 }
 
 trpc_status trpc__status_parse(const uint8_t *v, size_t len)

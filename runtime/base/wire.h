@@ -10,13 +10,18 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include "base/buf.h"
 
 #define TRPC__DEFAULT_MAX_MSG (4u * 1024u * 1024u)
-#define TRPC__USER_AGENT "typerpc/0.2"
+#define TRPC__USER_AGENT "typerpc/0.1"
 
-/* True if the n bytes at p are exactly the NUL-terminated string lit. */
-bool trpc__is(const uint8_t *p, size_t n, const char *lit);
+/* True if the n bytes at p are exactly the NUL-terminated string lit
+ * (inline: with a literal, strlen() folds away on the hot path). */
+static inline bool trpc__is(const uint8_t *p, size_t n, const char *lit)
+{
+    return n == strlen(lit) && memcmp(p, lit, n) == 0;
+}
 
 /* The gRPC message framing reader: feed it DATA bytes, it yields messages.
  * The message body is collected in body (contiguous). */
@@ -68,6 +73,8 @@ trpc_status trpc__http_to_grpc(int http_status);
 /* True if the content-type value is application/grpc[+...][;...]. */
 bool trpc__is_grpc_content_type(const uint8_t *v, size_t len);
 
+/* The decimal text of a gRPC status code (0..16; others: "2", UNKNOWN). */
+const char *trpc__status_text(trpc_status code);
 /* Parses a grpc-status value: 0..16, anything else is UNKNOWN. */
 trpc_status trpc__status_parse(const uint8_t *v, size_t len);
 

@@ -19,6 +19,7 @@ int trpc__h2loop_init(trpc__h2loop *loop, struct event_base *base)
 {
     loop->base = base;
     loop->dirty = NULL;
+    loop->reading = NULL;
     loop->flush_pending = false;
     trpc__pool_init(&loop->pool);
     loop->flush_ev = event_new(base, -1, 0, flush_cb, loop);
@@ -75,6 +76,9 @@ static void unmark(trpc__h2conn *c)
 void trpc__h2_mark(trpc__h2conn *c)
 {
     trpc__h2loop *loop = c->loop;
+    if (loop->reading == c) {
+        return; /* reading it: it is flushed right after */
+    }
     if (!c->dirty) {
         c->dirty = true;
         c->dprev = NULL;
@@ -149,7 +153,9 @@ void trpc__h2_read(trpc__h2conn *c)
     if (!c->ng) {
         return; /* the owner creates the session, then comes back */
     }
+    c->loop->reading = c;
     int rv = feed(c->ng, in);
+    c->loop->reading = NULL;
     if (rv < 0) {
         evbuffer_drain(in, evbuffer_get_length(in));
         c->hooks->recv_failed(c, rv);

@@ -34,6 +34,7 @@ typedef struct trpc__h2loop {
     struct event_base *base;
     struct event *flush_ev;
     trpc__h2conn *dirty;   /* marked connections (doubly linked) */
+    trpc__h2conn *reading; /* the connection being read: it flushes after */
     bool flush_pending;    /* flush_ev is active */
     trpc__pool pool;
 } trpc__h2loop;

@@ -36,9 +36,9 @@
  * worker is inside the call, or an executor task is out), arena_freed,
  * done_sent.  Two rules tie them together:
  *  - memory: the arena (request, reply, the handler's allocations) is
- *    released as soon as the call is FINISHED, not held and not busy, so a
- *    finished call whose peer does not read holds its serialized output
- *    only;
+ *    released as soon as the call is FINISHED, not held, not busy and has
+ *    no done notification to come that could look at it, so a finished
+ *    call whose peer does not read holds its serialized output only;
  *  - recycling: a CLOSED call goes back to the pool once its done
  *    notification has run, nothing is busy and the application does not
  *    hold it (a held call waits for its owner's __finish, which then only
@@ -186,16 +186,20 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     c->h2 = h2;
     c->sid = sid;
     c->ent = NULL;
-    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    size_t plen = strnlen(peer, sizeof c->peer - 1);
+    memcpy(c->peer, peer, plen);
+    c->peer[plen] = 0;
     c->hdr_bytes = 0;
     c->post = c->ct_ok = c->hdr_too_big = c->input_ended = false;
     c->enc[0] = 0;
     c->deadline = INT64_MAX;
+    c->dl_armed = false;
     c->req = c->reply = NULL;
     c->nreq = 0;
     c->owed = 0;
     c->arena_freed = false;
     c->drain_fn = NULL;
+    c->drain_used = false;
     c->hdrs_frozen = c->headers_sent = c->trailers_sent = c->rt_status = false;
     c->status = TRPC_STATUS_OK;
     c->why = TRPC_DONE_FINISHED;
@@ -216,8 +220,9 @@ static void recycle(trpc_call *c)
 {
     trpc__call_env *env = c->env;
     c->state = TRPC__CALL_FREE;
-    evtimer_del(c->dl_ev);
-    event_del(c->drain_ev);
+    if (c->drain_used) {
+        event_del(c->drain_ev); /* one activated from a thread after the end */
+    }
     /* Timers were stopped when the call ended; keep their objects. */
     while (c->timers) {
         trpc_timer *t = c->timers;
@@ -300,6 +305,7 @@ static void end_effects(trpc_call *c)
     pthread_mutex_lock(&c->mu);
     atomic_store(&c->ended, true);
     c->drain_fn = NULL;
+    bool drain_used = c->drain_used;
     pthread_cond_broadcast(&c->room);
     /* The worker's own event_del() never waits, so it may hold mu here;
      * a timer made meanwhile on an executor thread is on the list or sees
@@ -313,8 +319,15 @@ static void end_effects(trpc_call *c)
     if (c->why != TRPC_DONE_FINISHED) {
         atomic_store(&c->cancelled, true);
     }
-    evtimer_del(c->dl_ev);
-    event_del(c->drain_ev);
+    /* (event_del() takes the base's lock: skipped when there is nothing
+     * to delete, which is the usual case.) */
+    if (c->dl_armed) {
+        evtimer_del(c->dl_ev);
+        c->dl_armed = false;
+    }
+    if (drain_used) {
+        event_del(c->drain_ev);
+    }
     free_notice_queue(c, true);
 }
 
@@ -368,10 +381,14 @@ static void fail(trpc_call *c, trpc_status st, trpc_done_reason why, const char 
     decide(c, st, why);
 }
 
-/* Releases the arena and request buffers once nobody can use them. */
+/* Releases the arena and request buffers once nobody can use them: the
+ * call is finished, not held, and no notification can come that may look
+ * at them (a method with a done notification keeps them for it; the call
+ * is recycled right after it). */
 static void free_memory(trpc_call *c)
 {
-    if (c->arena_freed || c->state < TRPC__CALL_FINISHED || c->busy || held(c)) {
+    if (c->arena_freed || c->state < TRPC__CALL_FINISHED || c->busy ||
+        (c->ent && c->ent->h.on_done) || held(c)) {
         return;
     }
     c->arena_freed = true;
@@ -462,6 +479,9 @@ static void after_notice(trpc_call *c, trpc__notice_kind k, trpc_status st)
         c->app_status = st;
     }
     pthread_mutex_unlock(&c->mu);
+    /* A status returned is the application's finish: it releases a hold
+     * taken earlier (trpc_call_hold() in a message notification). */
+    c->finish_applied = true;
     if (already) {
         return; /* it called __finish itself; the status returned is moot */
     }
@@ -694,6 +714,7 @@ void trpc__call_on_headers_end(trpc_call *c)
         } else {
             if (c->deadline != INT64_MAX) {
                 trpc__timer_at(c->dl_ev, c->deadline);
+                c->dl_armed = true;
             }
             if (trpc__kind_streams_input(e->m->kind) && e->h.on_start) {
                 dispatch(c, TRPC__N_START, NULL);
@@ -886,6 +907,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     trpc_call *c = arg;
+    c->dl_armed = false;
     c->busy++;
     fail(c, TRPC_STATUS_DEADLINE_EXCEEDED, TRPC_DONE_DEADLINE, "Deadline Exceeded");
     c->busy--;

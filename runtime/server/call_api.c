@@ -186,6 +186,7 @@ trpc_error trpc_call_on_drain(trpc_call *call, trpc_call_cb *fn, void *arg)
     }
     call->drain_fn = fn;
     call->drain_arg = arg;
+    call->drain_used = true;
     bool now = trpc__buf_avail(&call->out) <= call->env->lim->send_high_water / 2;
     pthread_mutex_unlock(&call->mu);
     if (now) {

@@ -117,6 +117,7 @@ struct trpc_call {
     char enc[32];                   /* grpc-encoding */
     int64_t deadline;
     struct event *dl_ev;
+    bool dl_armed;
     trpc_metadata md;
     trpc__framer fr;
     ProtobufCMessage *req;          /* unary and server streaming */
@@ -136,6 +137,7 @@ struct trpc_call {
     trpc_call_cb *drain_fn;
     void *drain_arg;
     struct event *drain_ev;         /* runs the drain callback on the worker */
+    bool drain_used;                /* drain_ev may be active (skip event_del) */
     bool hdrs_frozen;               /* a reply was queued: no more headers */
     bool headers_sent, trailers_sent;
     bool rt_status;                 /* the runtime decided the status */

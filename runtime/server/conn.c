@@ -10,6 +10,13 @@
  * back as they take them (call.c), so an executor handler that falls
  * behind holds its client back.
  *
+ *   state       event                                  next
+ *   open        idle timeout, shutdown, protocol error  goaway (GOAWAY submitted)
+ *   open/goaway nghttp2 has nothing to read nor write    lingering (closing: SHUT_WR,
+ *                                                        input discarded)
+ *   any         EOF, socket error, send failure,         freed (its calls end
+ *               linger timer                             CONNECTION_LOST)
+ *
  * Closing.  When a connection has nothing left (GOAWAY sent and no
  * streams, or a protocol error), it shuts down its sending side, discards
  * further input and closes at the client's EOF or after LINGER_MS

@@ -16,7 +16,6 @@
  * request pending activates the call's drain event (the callback runs on
  * the next turn of the worker's loop, not inside nghttp2).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "server/output.h"
@@ -65,10 +64,10 @@ void trpc__out_reset(trpc_call *c, uint32_t code)
 /* Builds the status part of trailers into nv: grpc-status, the
  * application's trailers (unless the runtime decided the status: the
  * application may still be writing them on another thread), grpc-message.
- * Strings live in c->nvbuf and code. */
-static trpc_error status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n, char *code)
+ * Strings live in c->nvbuf. */
+static trpc_error status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n)
 {
-    snprintf(code, 8, "%d", (int)c->status);
+    const char *code = trpc__status_text(c->status);
     nv[(*n)++] = (nghttp2_nv)NV("grpc-status", code, strlen(code));
     c->nvbuf.len = c->nvbuf.off = 0;
     const trpc__buf *m = c->rt_status ? &c->rtmsg : &c->msg;
@@ -92,9 +91,8 @@ static void submit_trailers(trpc_call *c)
 {
     size_t cap = 2 + (c->rt_status ? 0 : trpc_metadata_count(&c->trls));
     nghttp2_nv stackv[16], *nv = cap <= 16 ? stackv : malloc(cap * sizeof *nv);
-    char code[8];
     size_t n = 0;
-    if (nv && status_nv(c, nv, &n, code) == TRPC_OK) {
+    if (nv && status_nv(c, nv, &n) == TRPC_OK) {
         nghttp2_submit_trailer(c->h2->ng, c->sid, nv, n);
     } else {
         nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid,
@@ -147,7 +145,6 @@ static trpc_error submit_headers(trpc_call *c, bool trailers_only)
     bool user_md = !c->rt_status;
     size_t cap = 5 + (user_md ? trpc_metadata_count(&c->hdrs) + trpc_metadata_count(&c->trls) : 0);
     nghttp2_nv stackv[24], *nv = cap <= 24 ? stackv : malloc(cap * sizeof *nv);
-    char code[8];
     size_t n = 0;
     trpc__buf hdrbuf = { 0 };
     trpc_error rv = TRPC_OK;
@@ -161,7 +158,7 @@ static trpc_error submit_headers(trpc_call *c, bool trailers_only)
         rv = trpc__md_to_nv(&c->hdrs, nv, &n, &hdrbuf);
     }
     if (rv == TRPC_OK && trailers_only) {
-        rv = status_nv(c, nv, &n, code);
+        rv = status_nv(c, nv, &n);
     }
     if (rv == TRPC_OK) {
         nghttp2_data_provider prd = { .source.ptr = c, .read_callback = data_read_cb };

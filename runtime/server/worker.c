@@ -16,6 +16,15 @@
  * fires, the rest are reset with CANCEL; connections with nothing left close
  * with a lingering close; the worker stops when it has no connection and no
  * call left (held calls included: their owners finish them).
+ *
+ *   step        event                          next        (flags)
+ *   serving     shutdown flag from the queue   noticed     stopping: listeners
+ *                                                          drained and shut, GOAWAY
+ *                                                          notice sent
+ *   noticed     NOTICE_MS passed (or grace 0)  goaway      final_goaway: the real
+ *                                                          GOAWAY on every connection
+ *   goaway      the grace ran out              cancelling  calls left reset (CANCEL)
+ *   any of them no connection, no live call    stopped     the loop breaks
  */
 #include <stdlib.h>
 #include <string.h>

@@ -18,6 +18,10 @@
 #include <time.h>
 #include "grpc/testing/test.trpc.h"
 
+/* The typed clients of the two services, on a channel. */
+#define TS(ch) grpc__testing__test_service__client(ch)
+#define US(ch) grpc__testing__unimplemented_service__client(ch)
+
 #define ECHO_INITIAL "x-grpc-test-echo-initial"
 #define ECHO_INITIAL_VALUE "test_initial_metadata_value"
 #define ECHO_TRAILING "x-grpc-test-echo-trailing-bin"
@@ -130,8 +134,8 @@ static int empty_unary(trpc_channel *ch)
     Grpc__Testing__Empty req = GRPC__TESTING__EMPTY__INIT;
     Grpc__Testing__Empty *reply = NULL;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    trpc_status st = grpc__testing__test_service__empty_call__call(ch, &req, &reply, &opts);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    trpc_status st = grpc__testing__test_service__empty_call(TS(ch), &req, &reply, &opts);
     CHECK_STATUS(st, TRPC_STATUS_OK, msg);
     CHECK(reply != NULL, "no response");
 out:
@@ -150,8 +154,8 @@ static int large_unary(trpc_channel *ch)
     req.payload = new_payload(271828);
     Grpc__Testing__SimpleResponse *reply = NULL;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    trpc_status st = grpc__testing__test_service__unary_call__call(ch, &req, &reply, &opts);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    trpc_status st = grpc__testing__test_service__unary_call(TS(ch), &req, &reply, &opts);
     CHECK_STATUS(st, TRPC_STATUS_OK, msg);
     CHECK(zeros(reply->payload, 314159), "response payload is %zu bytes, want 314159 zeros",
           payload_len(reply->payload));
@@ -169,10 +173,10 @@ static int client_streaming(trpc_channel *ch)
     static const size_t sizes[] = { 27182, 8, 1828, 45904 };
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    Grpc__Testing__TestService_StreamingInputCall_Call *call;
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    Grpc__Testing__TestService_StreamingInputCall_Stream *call;
     Grpc__Testing__StreamingInputCallResponse *reply = NULL;
-    int rv = grpc__testing__test_service__streaming_input_call__start(ch, &opts, &call);
+    trpc_error rv = grpc__testing__test_service__streaming_input_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
@@ -201,19 +205,19 @@ static int server_streaming(trpc_channel *ch)
     static const int32_t sizes[] = { 31415, 9, 2653, 58979 };
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
     out_req r;
     out_req_init(&r, sizes, 4, -1);
-    Grpc__Testing__TestService_StreamingOutputCall_Call *call;
-    int rv = grpc__testing__test_service__streaming_output_call__start(ch, &r.req, &opts,
-                                                                        &call);
+    Grpc__Testing__TestService_StreamingOutputCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__streaming_output_call__start(&call, TS(ch), &r.req,
+                                                                        &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
     size_t n = 0;
     bool sizes_ok = true;
     Grpc__Testing__StreamingOutputCallResponse *resp;
-    while (grpc__testing__test_service__streaming_output_call__recv(call, &resp) == 1) {
+    while (grpc__testing__test_service__streaming_output_call__recv(call, &resp)) {
         if (n >= 4 || !zeros(resp->payload, (size_t)sizes[n])) {
             sizes_ok = false;
             fprintf(stderr, "response %zu: %zu bytes\n", n, payload_len(resp->payload));
@@ -236,9 +240,9 @@ static int ping_pong(trpc_channel *ch)
     static const long payloads[] = { 27182, 8, 1828, 45904 };
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    Grpc__Testing__TestService_FullDuplexCall_Call *call;
-    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
@@ -254,7 +258,7 @@ static int ping_pong(trpc_channel *ch)
             break;
         }
         Grpc__Testing__StreamingOutputCallResponse *resp;
-        if (grpc__testing__test_service__full_duplex_call__recv(call, &resp) != 1) {
+        if (!grpc__testing__test_service__full_duplex_call__recv(call, &resp)) {
             why = "no response";
             break;
         }
@@ -266,7 +270,7 @@ static int ping_pong(trpc_channel *ch)
     if (!why) {
         grpc__testing__test_service__full_duplex_call__close_send(call);
         Grpc__Testing__StreamingOutputCallResponse *resp;
-        if (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+        if (grpc__testing__test_service__full_duplex_call__recv(call, &resp)) {
             grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
             why = "a fifth response";
         }
@@ -283,16 +287,16 @@ static int empty_stream(trpc_channel *ch)
 {
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    Grpc__Testing__TestService_FullDuplexCall_Call *call;
-    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
     grpc__testing__test_service__full_duplex_call__close_send(call);
     size_t n = 0;
     Grpc__Testing__StreamingOutputCallResponse *resp;
-    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp)) {
         n++;
         grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
     }
@@ -313,12 +317,12 @@ static int echo_status_case(trpc_channel *ch, int code, const char *text, bool d
     es.code = code;
     es.message = (char *)text;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
 
     Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
     req.response_status = &es;
     Grpc__Testing__SimpleResponse *reply = NULL;
-    trpc_status st = grpc__testing__test_service__unary_call__call(ch, &req, &reply, &opts);
+    trpc_status st = grpc__testing__test_service__unary_call(TS(ch), &req, &reply, &opts);
     CHECK(st == (trpc_status)code, "UnaryCall: status %s, want %d", trpc_status_name(st), code);
     CHECK(msg && strcmp(msg, text) == 0, "UnaryCall: message \"%s\", want \"%s\"",
           msg ? msg : "(none)", text);
@@ -326,8 +330,8 @@ static int echo_status_case(trpc_channel *ch, int code, const char *text, bool d
     msg = NULL;
 
     if (duplex) {
-        Grpc__Testing__TestService_FullDuplexCall_Call *call;
-        int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+        Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+        trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
         CHECK(rv == 0, "start: %s", trpc_strerror(rv));
         out_req r;
         out_req_init(&r, NULL, 0, -1);
@@ -335,7 +339,7 @@ static int echo_status_case(trpc_channel *ch, int code, const char *text, bool d
         grpc__testing__test_service__full_duplex_call__send(call, &r.req);
         grpc__testing__test_service__full_duplex_call__close_send(call);
         Grpc__Testing__StreamingOutputCallResponse *resp;
-        while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+        while (grpc__testing__test_service__full_duplex_call__recv(call, &resp)) {
             grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
         }
         st = grpc__testing__test_service__full_duplex_call__finish(call);
@@ -394,13 +398,13 @@ static int custom_metadata(trpc_channel *ch)
         rc = fail("cannot build the metadata");
         goto out;
     }
-    trpc_call_opts opts = { .timeout_ms = 10000, .metadata = md, .headers = headers,
-                            .trailers = trailers, .message = &msg };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .metadata = md, .headers = headers,
+                            .trailers = trailers, .message = &msg);
 
     Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
     req.response_size = 314159;
     req.payload = new_payload(271828);
-    trpc_status st = grpc__testing__test_service__unary_call__call(ch, &req, &reply, &opts);
+    trpc_status st = grpc__testing__test_service__unary_call(TS(ch), &req, &reply, &opts);
     free_payload(req.payload);
     CHECK_STATUS(st, TRPC_STATUS_OK, msg);
     CHECK(zeros(reply->payload, 314159), "UnaryCall: wrong response payload");
@@ -411,8 +415,8 @@ static int custom_metadata(trpc_channel *ch)
 
     trpc_metadata_clear(headers);
     trpc_metadata_clear(trailers);
-    Grpc__Testing__TestService_FullDuplexCall_Call *call;
-    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
     CHECK(rv == 0, "start: %s", trpc_strerror(rv));
     static const int32_t size = 314159;
     out_req r;
@@ -423,7 +427,7 @@ static int custom_metadata(trpc_channel *ch)
     size_t n = 0;
     bool ok = true;
     Grpc__Testing__StreamingOutputCallResponse *resp;
-    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp)) {
         ok = ok && zeros(resp->payload, 314159);
         n++;
         grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
@@ -450,12 +454,12 @@ static int unimplemented(trpc_channel *ch, bool service)
     Grpc__Testing__Empty req = GRPC__TESTING__EMPTY__INIT;
     Grpc__Testing__Empty *reply = NULL;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
     trpc_status st =
         service
-            ? grpc__testing__unimplemented_service__unimplemented_call__call(ch, &req, &reply,
+            ? grpc__testing__unimplemented_service__unimplemented_call(US(ch), &req, &reply,
                                                                              &opts)
-            : grpc__testing__test_service__unimplemented_call__call(ch, &req, &reply, &opts);
+            : grpc__testing__test_service__unimplemented_call(TS(ch), &req, &reply, &opts);
     CHECK_STATUS(st, TRPC_STATUS_UNIMPLEMENTED, msg);
 out:
     if (reply) {
@@ -479,10 +483,10 @@ static int cancel_after_begin(trpc_channel *ch)
 {
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    Grpc__Testing__TestService_StreamingInputCall_Call *call;
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    Grpc__Testing__TestService_StreamingInputCall_Stream *call;
     Grpc__Testing__StreamingInputCallResponse *reply = NULL;
-    int rv = grpc__testing__test_service__streaming_input_call__start(ch, &opts, &call);
+    trpc_error rv = grpc__testing__test_service__streaming_input_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
@@ -501,9 +505,9 @@ static int cancel_after_first_response(trpc_channel *ch)
 {
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
-    Grpc__Testing__TestService_FullDuplexCall_Call *call;
-    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
@@ -532,9 +536,9 @@ static int timeout_on_sleeping_server(trpc_channel *ch)
 {
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 1, .message = &msg };
-    Grpc__Testing__TestService_FullDuplexCall_Call *call;
-    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 1, .message = &msg);
+    Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
@@ -545,7 +549,7 @@ static int timeout_on_sleeping_server(trpc_channel *ch)
     grpc__testing__test_service__full_duplex_call__send(call, &r.req);
     out_req_free(&r);
     Grpc__Testing__StreamingOutputCallResponse *resp;
-    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp) == 1) {
+    while (grpc__testing__test_service__full_duplex_call__recv(call, &resp)) {
         grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
     }
     trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
@@ -808,11 +812,9 @@ int main(int argc, char **argv)
 
     char target[300];
     snprintf(target, sizeof target, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
-    trpc_channel_opts co;
-    trpc_channel_opts_init(&co);
-    co.authority = override;
+    trpc_channel_opts co = TRPC_CHANNEL_OPTS(.authority = override);
     trpc_channel *ch;
-    int rv = trpc_channel_new(&ch, target, &co);
+    trpc_error rv = trpc_channel_new(&ch, target, &co);
     if (rv) {
         fprintf(stderr, "interop_client: %s: %s\n", target, trpc_strerror(rv));
         return 1;

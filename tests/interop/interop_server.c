@@ -10,9 +10,11 @@
  * Features: EmptyCall, UnaryCall and CacheableUnaryCall (payload of
  * response_size zero bytes; COMPRESSABLE only), StreamingOutputCall and
  * FullDuplexCall (one response per ResponseParameters, observing
- * interval_us), StreamingInputCall (aggregated payload size), Echo Status
- * (response_status ends the call with that code and message at once, even
- * before the client half-closes: server_ends_bidi_early), Echo Metadata
+ * interval_us: StreamingOutputCall waits on a timer of the call, holding
+ * it, so the worker serves other calls meanwhile), StreamingInputCall
+ * (aggregated payload size), Echo Status (response_status ends the call
+ * with that code and message at once, even before the client half-closes:
+ * server_ends_bidi_early), Echo Metadata
  * (x-grpc-test-echo-initial back as a header, x-grpc-test-echo-trailing-bin
  * back as a trailer), CompressedRequest (expect_compressed: INVALID_ARGUMENT,
  * since typerpc never receives compressed messages).  HalfDuplexCall and
@@ -30,24 +32,10 @@
 #define ECHO_INITIAL "x-grpc-test-echo-initial"
 #define ECHO_TRAILING "x-grpc-test-echo-trailing-bin"
 
-/* Per-call state of the streaming handlers, in the call's arena. */
-typedef struct stream_state {
-    bool metadata_echoed;
+/* Per-call state of StreamingInputCall, in the call's arena. */
+typedef struct input_state {
     int64_t aggregated;
-} stream_state;
-
-static stream_state *state_of(trpc_call *call)
-{
-    stream_state *st = trpc_call_data(call);
-    if (!st) {
-        st = trpc_call_alloc(call, sizeof *st);
-        if (st) {
-            memset(st, 0, sizeof *st);
-            trpc_call_set_data(call, st);
-        }
-    }
-    return st;
-}
+} input_state;
 
 /* Echo Metadata: copies the two test keys from the request metadata to the
  * response headers and trailers. */
@@ -97,8 +85,9 @@ static Grpc__Testing__Payload *make_payload(trpc_call *call, int32_t size)
     return p;
 }
 
-/* interval_us sleeps on the worker thread, holding up that worker's other
- * calls: acceptable for a test server, and no listed case sets it. */
+/* FullDuplexCall's interval_us sleeps on the worker thread, holding up
+ * that worker's other calls: acceptable for a test server, and no listed
+ * case sets it. */
 static void sleep_us(int32_t us)
 {
     if (us <= 0) {
@@ -109,18 +98,18 @@ static void sleep_us(int32_t us)
     }
 }
 
-static trpc_status empty_call(trpc_call *call, const Grpc__Testing__Empty *req,
-                              Grpc__Testing__Empty *reply, void *user)
+static trpc_status empty_call(Grpc__Testing__TestService_EmptyCall_Call *c,
+                              const Grpc__Testing__Empty *req, Grpc__Testing__Empty *reply,
+                              void *user)
 {
     (void)req, (void)reply, (void)user;
-    echo_metadata(call);
+    echo_metadata(c->base);
     return TRPC_STATUS_OK;
 }
 
-static trpc_status unary_call(trpc_call *call, const Grpc__Testing__SimpleRequest *req,
-                              Grpc__Testing__SimpleResponse *reply, void *user)
+static trpc_status unary(trpc_call *call, const Grpc__Testing__SimpleRequest *req,
+                         Grpc__Testing__SimpleResponse *reply)
 {
-    (void)user;
     echo_metadata(call);
     trpc_status code;
     if (echo_status(call, req->response_status, &code)) {
@@ -146,116 +135,221 @@ static trpc_status unary_call(trpc_call *call, const Grpc__Testing__SimpleReques
     return TRPC_STATUS_OK;
 }
 
-/* Writes one response per ResponseParameters of req through send. */
-typedef int send_fn(void *out, const Grpc__Testing__StreamingOutputCallResponse *msg);
-
-static trpc_status stream_responses(trpc_call *call,
-                                    const Grpc__Testing__StreamingOutputCallRequest *req,
-                                    void *out, send_fn *send)
+static trpc_status unary_call(Grpc__Testing__TestService_UnaryCall_Call *c,
+                              const Grpc__Testing__SimpleRequest *req,
+                              Grpc__Testing__SimpleResponse *reply, void *user)
 {
-    trpc_status code;
-    if (echo_status(call, req->response_status, &code)) {
-        return code;
-    }
-    for (size_t i = 0; i < req->n_response_parameters; i++) {
-        const Grpc__Testing__ResponseParameters *rp = req->response_parameters[i];
-        if (rp->compressed && rp->compressed->value) {
-            return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
-                                   "compressed responses are not supported");
-        }
-        sleep_us(rp->interval_us);
-        Grpc__Testing__StreamingOutputCallResponse resp =
-            GRPC__TESTING__STREAMING_OUTPUT_CALL_RESPONSE__INIT;
-        resp.payload = make_payload(call, rp->size);
-        if (!resp.payload) {
-            return TRPC_STATUS_RESOURCE_EXHAUSTED;
-        }
-        int rv = send(out, &resp);
-        if (rv) {
-            return trpc_call_error(call, TRPC_STATUS_INTERNAL, "send: %s", trpc_strerror(rv));
-        }
-    }
-    return TRPC_STATUS_OK;
+    (void)user;
+    return unary(c->base, req, reply);
 }
 
-static int send_output(void *out, const Grpc__Testing__StreamingOutputCallResponse *msg)
+static trpc_status cacheable_unary_call(Grpc__Testing__TestService_CacheableUnaryCall_Call *c,
+                                        const Grpc__Testing__SimpleRequest *req,
+                                        Grpc__Testing__SimpleResponse *reply, void *user)
 {
-    return grpc__testing__test_service__streaming_output_call__write(
-        (Grpc__Testing__TestService_StreamingOutputCall_Writer *)out, msg);
+    (void)user;
+    return unary(c->base, req, reply);
 }
 
-static int send_duplex(void *out, const Grpc__Testing__StreamingOutputCallResponse *msg)
+/* Checks one ResponseParameters and makes its response; TRPC_STATUS_OK or
+ * the status to end the call with. */
+static trpc_status make_response(trpc_call *call, const Grpc__Testing__ResponseParameters *rp,
+                                 Grpc__Testing__StreamingOutputCallResponse *resp)
 {
-    return grpc__testing__test_service__full_duplex_call__write(
-        (Grpc__Testing__TestService_FullDuplexCall_Writer *)out, msg);
+    if (rp->compressed && rp->compressed->value) {
+        return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
+                               "compressed responses are not supported");
+    }
+    grpc__testing__streaming_output_call_response__init(resp);
+    resp->payload = make_payload(call, rp->size);
+    return resp->payload ? TRPC_STATUS_OK : TRPC_STATUS_RESOURCE_EXHAUSTED;
+}
+
+/* StreamingOutputCall: one response per ResponseParameters.  A response
+ * with interval_us waits on a timer of the call (the call is held
+ * meanwhile), so the worker is never put to sleep. */
+typedef struct output_state {
+    Grpc__Testing__TestService_StreamingOutputCall_Call *call;
+    const Grpc__Testing__StreamingOutputCallRequest *req;
+    size_t next;
+    trpc_timer *timer;
+    bool finished;
+} output_state;
+
+static void output_finish(output_state *os, trpc_status st)
+{
+    os->finished = true;
+    grpc__testing__test_service__streaming_output_call__finish_call(os->call, st);
+}
+
+static void output_next(trpc_call *call, void *arg);
+
+/* Writes responses from os->next on; false while it waits for a timer. */
+static bool output_run(output_state *os, bool waited)
+{
+    trpc_call *call = os->call->base;
+    while (os->next < os->req->n_response_parameters) {
+        const Grpc__Testing__ResponseParameters *rp = os->req->response_parameters[os->next];
+        if (rp->interval_us > 0 && !waited) {
+            if (!os->timer && trpc_timer_new(&os->timer, call, output_next, os) != TRPC_OK) {
+                output_finish(os, TRPC_STATUS_RESOURCE_EXHAUSTED);
+                return true;
+            }
+            trpc_timer_start(os->timer, (rp->interval_us + 999) / 1000);
+            return false;
+        }
+        waited = false;
+        Grpc__Testing__StreamingOutputCallResponse resp;
+        trpc_status st = make_response(call, rp, &resp);
+        trpc_error rv = st == TRPC_STATUS_OK
+                            ? grpc__testing__test_service__streaming_output_call__write(os->call,
+                                                                                      &resp)
+                            : TRPC_OK;
+        if (st == TRPC_STATUS_OK && rv != TRPC_OK) {
+            st = trpc_call_error(call, TRPC_STATUS_INTERNAL, "write: %s", trpc_strerror(rv));
+        }
+        if (st != TRPC_STATUS_OK) {
+            output_finish(os, st);
+            return true;
+        }
+        os->next++;
+    }
+    output_finish(os, TRPC_STATUS_OK);
+    return true;
+}
+
+static void output_next(trpc_call *call, void *arg)
+{
+    (void)call;
+    output_run(arg, true);
 }
 
 static trpc_status streaming_output_call(
-    trpc_call *call, const Grpc__Testing__StreamingOutputCallRequest *req,
-    Grpc__Testing__TestService_StreamingOutputCall_Writer *out, void *user)
+    Grpc__Testing__TestService_StreamingOutputCall_Call *c,
+    const Grpc__Testing__StreamingOutputCallRequest *req, void *user)
 {
     (void)user;
-    echo_metadata(call);
-    return stream_responses(call, req, out, send_output);
+    echo_metadata(c->base);
+    trpc_status code;
+    if (echo_status(c->base, req->response_status, &code)) {
+        return code;
+    }
+    output_state *os = trpc_call_alloc(c->base, sizeof *os);
+    if (!os) {
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    *os = (output_state){ c, req, 0, NULL, false };
+    trpc_call_set_data(c->base, os);
+    output_run(os, false);
+    return TRPC_PENDING; /* held until output_run finishes it */
 }
 
-static trpc_status streaming_input_call(trpc_call *call,
+/* A call that ended while it waited for a timer (the client cancelled, or
+ * its deadline passed) is still held: finish it to release it.  Its arena
+ * lives until then. */
+static void streaming_output_done(Grpc__Testing__TestService_StreamingOutputCall_Call *c,
+                                  trpc_done_reason why, void *user)
+{
+    (void)why, (void)user;
+    output_state *os = trpc_call_data(c->base);
+    if (os && !os->finished) {
+        output_finish(os, TRPC_STATUS_CANCELLED);
+    }
+}
+
+static trpc_status streaming_input_start(Grpc__Testing__TestService_StreamingInputCall_Call *c,
+                                         const trpc_metadata *md,
+                                         Grpc__Testing__StreamingInputCallResponse *reply,
+                                         void *user)
+{
+    (void)md, (void)reply, (void)user;
+    input_state *st = trpc_call_alloc(c->base, sizeof *st);
+    if (!st) {
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    st->aggregated = 0;
+    trpc_call_set_data(c->base, st);
+    echo_metadata(c->base);
+    return TRPC_PENDING;
+}
+
+static trpc_status streaming_input_call(Grpc__Testing__TestService_StreamingInputCall_Call *c,
                                         const Grpc__Testing__StreamingInputCallRequest *req,
                                         Grpc__Testing__StreamingInputCallResponse *reply,
                                         void *user)
 {
+    (void)reply, (void)user;
+    input_state *st = trpc_call_data(c->base);
+    if (req->expect_compressed && req->expect_compressed->value) {
+        return trpc_call_error(c->base, TRPC_STATUS_INVALID_ARGUMENT,
+                               "expected a compressed request");
+    }
+    st->aggregated += req->payload ? (int64_t)req->payload->body.len : 0;
+    return TRPC_PENDING;
+}
+
+static trpc_status streaming_input_end(Grpc__Testing__TestService_StreamingInputCall_Call *c,
+                                       Grpc__Testing__StreamingInputCallResponse *reply,
+                                       void *user)
+{
     (void)user;
-    stream_state *st = state_of(call);
-    if (!st) {
-        return TRPC_STATUS_RESOURCE_EXHAUSTED;
-    }
-    if (!st->metadata_echoed) {
-        st->metadata_echoed = true;
-        echo_metadata(call);
-    }
-    if (req) {
-        if (req->expect_compressed && req->expect_compressed->value) {
-            return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
-                                   "expected a compressed request");
-        }
-        st->aggregated += req->payload ? (int64_t)req->payload->body.len : 0;
-        return TRPC_PENDING;
-    }
-    if (trpc_call_is_cancelled(call)) {
-        return TRPC_STATUS_CANCELLED;
-    }
+    input_state *st = trpc_call_data(c->base);
     reply->aggregated_payload_size = (int32_t)st->aggregated;
     return TRPC_STATUS_OK;
 }
 
-static trpc_status full_duplex_call(trpc_call *call,
+static trpc_status full_duplex_start(Grpc__Testing__TestService_FullDuplexCall_Call *c,
+                                     const trpc_metadata *md, void *user)
+{
+    (void)md, (void)user;
+    echo_metadata(c->base);
+    return TRPC_PENDING;
+}
+
+static trpc_status full_duplex_call(Grpc__Testing__TestService_FullDuplexCall_Call *c,
                                     const Grpc__Testing__StreamingOutputCallRequest *req,
-                                    Grpc__Testing__TestService_FullDuplexCall_Writer *out,
                                     void *user)
 {
     (void)user;
-    stream_state *st = state_of(call);
-    if (!st) {
-        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    trpc_status code;
+    if (echo_status(c->base, req->response_status, &code)) {
+        return code;
     }
-    if (!st->metadata_echoed) {
-        st->metadata_echoed = true;
-        echo_metadata(call);
+    for (size_t i = 0; i < req->n_response_parameters; i++) {
+        const Grpc__Testing__ResponseParameters *rp = req->response_parameters[i];
+        sleep_us(rp->interval_us);
+        Grpc__Testing__StreamingOutputCallResponse resp;
+        trpc_status st = make_response(c->base, rp, &resp);
+        if (st != TRPC_STATUS_OK) {
+            return st;
+        }
+        trpc_error rv = grpc__testing__test_service__full_duplex_call__write(c, &resp);
+        if (rv != TRPC_OK) {
+            return trpc_call_error(c->base, TRPC_STATUS_INTERNAL, "write: %s",
+                                   trpc_strerror(rv));
+        }
     }
-    if (!req) {
-        return trpc_call_is_cancelled(call) ? TRPC_STATUS_CANCELLED : TRPC_STATUS_OK;
-    }
-    trpc_status code = stream_responses(call, req, out, send_duplex);
-    return code == TRPC_STATUS_OK ? TRPC_PENDING : code;
+    return TRPC_PENDING; /* more input wanted */
+}
+
+static trpc_status full_duplex_end(Grpc__Testing__TestService_FullDuplexCall_Call *c, void *user)
+{
+    (void)c, (void)user;
+    return TRPC_STATUS_OK;
 }
 
 static const Grpc__Testing__TestService_Impl test_service = {
     .empty_call = empty_call,
     .unary_call = unary_call,
-    .cacheable_unary_call = unary_call,
+    .cacheable_unary_call = cacheable_unary_call,
     .streaming_output_call = streaming_output_call,
+    .streaming_output_call_done = streaming_output_done,
     .streaming_input_call = streaming_input_call,
+    .streaming_input_call_start = streaming_input_start,
+    .streaming_input_call_end = streaming_input_end,
     .full_duplex_call = full_duplex_call,
+    .full_duplex_call_start = full_duplex_start,
+    .full_duplex_call_end = full_duplex_end,
 };
 
 static void usage(void)
@@ -311,15 +405,15 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     trpc_server *srv;
-    int rv = trpc_server_new(&srv, NULL);
+    trpc_error rv = trpc_server_new(&srv, NULL);
     if (rv) {
         fprintf(stderr, "interop_server: trpc_server_new: %s\n", trpc_strerror(rv));
         return 1;
     }
     int port = 0;
-    if ((rv = grpc__testing__test_service__serve(srv, &test_service, NULL)) != 0 ||
-        (rv = trpc_server_listen(srv, addr, &port)) != 0 ||
-        (rv = trpc_server_start(srv)) != 0) {
+    if ((rv = grpc__testing__test_service__serve(srv, &test_service, NULL)) != TRPC_OK ||
+        (rv = trpc_server_listen(srv, addr, &port)) != TRPC_OK ||
+        (rv = trpc_server_start(srv)) != TRPC_OK) {
         fprintf(stderr, "interop_server: %s: %s\n", addr, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
@@ -75,6 +76,26 @@ class Interop(unittest.TestCase):
         rs = list(method("unary_stream", "ServerStream")(
             Req(text="d", count=10, mode="defer", sleep_ms=5), timeout=10))
         self.assertEqual(len(rs), 10)
+
+    def test_server_stream_read_slowly(self):
+        # 40 x 256 KiB (10 MiB, beyond the server's 4 MiB bound) to a client
+        # that reads slowly: the server writes while the call is writable and
+        # goes on from the drain callback; every reply arrives, in order.
+        blob = os.urandom(256 * 1024)
+        call = method("unary_stream", "ServerStream")(Req(payload=blob, count=40),
+                                                      timeout=60)
+        n = 0
+        for r in call:
+            self.assertEqual(r.index, n)
+            self.assertEqual(r.payload, blob)
+            n += 1
+            if n % 8 == 0:
+                time.sleep(0.05)
+        self.assertEqual(n, 40)
+        # and from a thread of the handler's, waiting for room
+        call = method("unary_stream", "ServerStream")(
+            Req(payload=blob, count=40, mode="defer"), timeout=60)
+        self.assertEqual(sum(1 for _ in call), 40)
 
     def test_client_stream(self):
         r = method("stream_unary", "ClientStream")(

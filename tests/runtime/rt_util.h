@@ -40,12 +40,15 @@ typedef struct rt_fake_stream {
     size_t ntrailers;
     bool responded;
     int data_frames;           /* DATA frames received from the client */
+    size_t unconsumed;         /* DATA bytes not given back (manual_window) */
+    bool keep_open;            /* after the body, no END_STREAM: the stream
+                                  waits for rt_fake_end() */
     bool rst_sent;             /* this server reset the stream */
 } rt_fake_stream;
 
 typedef struct rt_fake rt_fake;
-/* Called when a request's headers arrive (end: with END_STREAM) and again
- * when the request ends; answer with the rt_fake_* helpers below. */
+/* Called when a request's HEADERS or DATA frame arrives (end: it carries
+ * END_STREAM); answer with the rt_fake_* helpers below. */
 typedef void rt_fake_fn(rt_fake *fk, nghttp2_session *s, rt_fake_stream *st, bool end);
 
 struct rt_fake {
@@ -56,7 +59,13 @@ struct rt_fake {
     rt_fake_fn *respond;
     void *user;
     pthread_t th;
+    bool manual_window;        /* set before start: DATA is not given back to
+                                  flow control until open_window is set */
+    atomic_bool open_window;
     atomic_int rst_frames;     /* RST_STREAM frames this server sent */
+    atomic_int closed;         /* streams closed */
+    atomic_int closed_by_client_reset; /* ... by a RST_STREAM of the client */
+    atomic_uint last_client_reset;     /* that RST_STREAM's error code */
 };
 
 /* Starts fk (zeroed, respond set) listening on 127.0.0.1; fk->port. */
@@ -67,6 +76,53 @@ void rt_fake_stop(rt_fake *fk);
 void rt_fake_reply(nghttp2_session *s, rt_fake_stream *st, const nghttp2_nv *hdrs, size_t nh,
                    const uint8_t *body, size_t len, const nghttp2_nv *trailers, size_t nt);
 
+/* Ends a keep_open stream with these trailers. */
+void rt_fake_end(nghttp2_session *s, rt_fake_stream *st, const nghttp2_nv *trailers, size_t nt);
+
 #define RT_NV(n, v) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0 }
 
 #endif
+
+/* ---- a raw HTTP/2 client that does what it is told, step by step ---- */
+
+typedef struct rt_rawc_stream {
+    int32_t id;
+    int http_status, grpc_status;   /* -1 until seen */
+    bool closed;
+    uint32_t close_err;             /* RST_STREAM code, or 0 */
+    size_t data_bytes;              /* DATA received */
+    const uint8_t *body;            /* request body (caller's) */
+    size_t body_len, off;
+    bool end;                       /* END_STREAM after the body */
+} rt_rawc_stream;
+
+typedef struct rt_rawc {
+    int fd;
+    nghttp2_session *ng;
+    nghttp2_session_callbacks *cb;
+    rt_rawc_stream st[128];
+    int nst;
+    int pings_acked;
+    bool eof;
+} rt_rawc;
+
+/* Connects to 127.0.0.1:port and sends SETTINGS with this initial stream
+ * window.  With manual_window, received DATA is given back to flow
+ * control only by rt_rawc_consume() (a client that does not read). */
+void rt_rawc_open(rt_rawc *c, int port, uint32_t initial_window, bool manual_window);
+/* Starts a gRPC request on path with body; end half-closes after it,
+ * otherwise the request stays open.  Returns the stream. */
+rt_rawc_stream *rt_rawc_request(rt_rawc *c, const char *path, const void *body, size_t len,
+                                bool end);
+/* Sends what is pending, then waits up to ms milliseconds for input and
+ * processes what has come (returning once it has, or at the peer's EOF). */
+void rt_rawc_pump(rt_rawc *c, int ms);
+/* Gives n received bytes of stream s back to flow control. */
+void rt_rawc_consume(rt_rawc *c, rt_rawc_stream *s, size_t n);
+void rt_rawc_ping(rt_rawc *c);
+/* Closes the socket at once (no GOAWAY) and frees the session. */
+void rt_rawc_close(rt_rawc *c);
+
+/* Bytes of heap in use by the process (ASan's allocator when it is the
+ * one, glibc's otherwise): for bounds on what the runtime holds. */
+size_t rt_heap_in_use(void);

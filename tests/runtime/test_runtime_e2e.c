@@ -213,6 +213,21 @@ static void test_server_api(void **state)
     assert_int_equal(trpc_channel_new(&c, "no-port", NULL), TRPC_EADDR);
     assert_null(c);
     trpc_channel_free(NULL);
+    /* Options not made with their macro (no size) are refused, for a call
+     * with INVALID_ARGUMENT before anything is sent. */
+    trpc_call_opts nosize = { .timeout_ms = 5 };
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    Echo__EchoReply *reply = (Echo__EchoReply *)1;
+    assert_int_equal(echo__echo__unary(echo, &req, &reply, &nosize),
+                     TRPC_STATUS_INVALID_ARGUMENT);
+    assert_null(reply);
+    Echo__Echo_Bidi_Stream *bs = NULL;
+    assert_int_equal(echo__echo__bidi__start(&bs, echo, &nosize), TRPC_EINVAL);
+    assert_null(bs);
+    /* a handle made from a channel is the channel's address (the typed
+     * handle rule) */
+    assert_ptr_equal(echo->base, ch);
+    assert_ptr_equal((void *)echo, (void *)ch);
 }
 
 static void test_status_out_of_range(void **state)

@@ -1,7 +1,9 @@
 /*
  * test_runtime_units.c: unit tests of the runtime's internals: base64,
  * grpc-timeout, percent-encoding, message framing, the arena, metadata,
- * address parsing.  Linked against the static runtime to reach them.
+ * address parsing, peer names, status texts, options structs, the byte
+ * buffer's growth, the method registry, the cross-thread op queue and the
+ * executor.  Linked against the static runtime to reach them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,16 @@
 #include "base/buf.h"
 #include "base/metadata.h"
 #include "base/wire.h"
+#include "base/opts.h"
+#include "typerpc/typerpc.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <event2/event.h>
+#include "h2/opq.h"
+#include "server/executor.h"
+#include "server/registry.h"
+#include "echo.pb-c.h"
 
 static void test_base64(void **state)
 {
@@ -221,6 +233,217 @@ static void test_http_mapping(void **state)
     assert_false(trpc__is_grpc_content_type((const uint8_t *)"text/plain", 10));
 }
 
+static void test_peer_and_status_text(void **state)
+{
+    (void)state;
+    char out[TRPC__PEER_MAX];
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(5678) };
+    inet_pton(AF_INET, "1.2.3.4", &in.sin_addr);
+    trpc__peer_format((struct sockaddr *)&in, sizeof in, out);
+    assert_string_equal(out, "ipv4:1.2.3.4:5678");
+    struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(80) };
+    inet_pton(AF_INET6, "::1", &in6.sin6_addr);
+    trpc__peer_format((struct sockaddr *)&in6, sizeof in6, out);
+    assert_string_equal(out, "ipv6:[::1]:80");
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    trpc__peer_format((struct sockaddr *)&un, sizeof(sa_family_t), out);
+    assert_string_equal(out, "unix:");
+    strcpy(un.sun_path, "/run/x.sock");
+    trpc__peer_format((struct sockaddr *)&un, sizeof un, out);
+    assert_string_equal(out, "unix:/run/x.sock");
+    for (int c = 0; c <= 16; c++) {
+        char want[4];
+        snprintf(want, sizeof want, "%d", c);
+        assert_string_equal(trpc__status_text((trpc_status)c), want);
+        assert_int_equal(trpc__status_parse((const uint8_t *)want, strlen(want)), c);
+        assert_true(trpc_status_valid((trpc_status)c));
+    }
+    assert_false(trpc_status_valid(TRPC_PENDING));
+    assert_false(trpc_status_valid((trpc_status)-1));
+    assert_int_equal(trpc__status_parse((const uint8_t *)"17", 2), TRPC_STATUS_UNKNOWN);
+    assert_int_equal(trpc__status_parse((const uint8_t *)"x", 1), TRPC_STATUS_UNKNOWN);
+    assert_int_equal(trpc__status_parse((const uint8_t *)"", 0), TRPC_STATUS_UNKNOWN);
+    assert_string_equal(trpc_done_reason_name(TRPC_DONE_SHUTDOWN), "SHUTDOWN");
+    assert_string_equal(trpc_status_name(TRPC_PENDING), "PENDING");
+}
+
+static void test_opts(void **state)
+{
+    (void)state;
+    /* NULL: every default, with the size set */
+    trpc_server_opts o;
+    assert_int_equal(TRPC__OPTS_READ(trpc_server_opts, &o, (const trpc_server_opts *)NULL),
+                     TRPC_OK);
+    assert_int_equal(o.size, sizeof o);
+    assert_int_equal(o.workers, 0);
+    /* the macro: the fields named, the rest zero */
+    trpc_server_opts in = TRPC_SERVER_OPTS(.workers = 3);
+    assert_int_equal(TRPC__OPTS_READ(trpc_server_opts, &o, &in), TRPC_OK);
+    assert_int_equal(o.workers, 3);
+    /* an older, shorter struct: only what fits is read */
+    in.max_send_buffer = 12345;
+    in.size = offsetof(trpc_server_opts, max_send_buffer);
+    assert_int_equal(TRPC__OPTS_READ(trpc_server_opts, &o, &in), TRPC_OK);
+    assert_int_equal(o.workers, 3);
+    assert_int_equal(o.max_send_buffer, 0);
+    /* no size (not made with the macro), or larger than known: refused */
+    trpc_server_opts bad = { .workers = 2 };
+    assert_int_equal(TRPC__OPTS_READ(trpc_server_opts, &o, &bad), TRPC_EINVAL);
+    bad.size = sizeof bad + 8;
+    assert_int_equal(TRPC__OPTS_READ(trpc_server_opts, &o, &bad), TRPC_EINVAL);
+    /* and the public constructors say so */
+    trpc_server *srv = NULL;
+    bad.size = 0;
+    assert_int_equal(trpc_server_new(&srv, &bad), TRPC_EINVAL);
+    assert_null(srv);
+    trpc_channel *ch = NULL;
+    trpc_channel_opts cbad = { .connect_timeout_ms = 5 };
+    assert_int_equal(trpc_channel_new(&ch, "127.0.0.1:1", &cbad), TRPC_EINVAL);
+    assert_null(ch);
+}
+
+static void test_buf_growth(void **state)
+{
+    (void)state;
+    trpc__buf b = { 0 };
+    static uint8_t big[1 << 20];
+    assert_int_equal(trpc__buf_append(&b, big, sizeof big), TRPC_OK);
+    assert_int_equal(b.cap, sizeof big); /* a large first write: exactly its size */
+    assert_int_equal(trpc__buf_append(&b, big, 10), TRPC_OK);
+    assert_int_equal(b.cap, 2 * sizeof big); /* then doubling */
+    trpc__buf_reset(&b, 64 * 1024);
+    assert_null(b.data); /* past keep: freed */
+    assert_int_equal(trpc__buf_append(&b, "ab", 2), TRPC_OK);
+    assert_int_equal(b.cap, 256);
+    trpc__buf_reset(&b, 64 * 1024);
+    assert_non_null(b.data); /* small: kept for reuse */
+    assert_int_equal(b.len, 0);
+    trpc__buf_free(&b);
+    /* the frame size of a message is what append_message adds */
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.text = "hello";
+    assert_int_equal(trpc__buf_append_message(&b, &req.base), TRPC_OK);
+    assert_int_equal(b.len, trpc__frame_size(&req.base));
+    assert_int_equal(b.len, 5 + 7);
+    trpc__buf_free(&b);
+}
+
+static trpc_status dummy_msg(trpc_call *c, const ProtobufCMessage *r, ProtobufCMessage *o,
+                             const void *impl, void *user)
+{
+    (void)c, (void)r, (void)o, (void)impl, (void)user;
+    return TRPC_STATUS_OK;
+}
+
+static trpc_status dummy_event(trpc_call *c, ProtobufCMessage *o, const void *impl, void *user)
+{
+    (void)c, (void)o, (void)impl, (void)user;
+    return TRPC_STATUS_OK;
+}
+
+static void test_registry(void **state)
+{
+    (void)state;
+    static const trpc_method ms[] = {
+        { "/p.S/U", &echo__echo_request__descriptor, &echo__echo_reply__descriptor, TRPC_UNARY },
+        { "/p.S/B", &echo__echo_request__descriptor, &echo__echo_reply__descriptor,
+          TRPC_BIDI_STREAMING },
+    };
+    static const trpc_service svc = { "p.S", 2, ms };
+    static const trpc_method other[] = {
+        { "/q.T/U", &echo__echo_request__descriptor, &echo__echo_reply__descriptor, TRPC_UNARY },
+    };
+    static const trpc_service svc2 = { "q.T", 1, other };
+    trpc__registry r = { 0 };
+    trpc_method_handlers h[2] = { { dummy_msg, NULL, NULL, NULL },
+                                  { dummy_msg, NULL, dummy_event, NULL } };
+    /* start or end on a method without streaming input */
+    h[0].on_end = dummy_event;
+    assert_int_equal(trpc__registry_add(&r, &svc, h, NULL, NULL), TRPC_EINVAL);
+    h[0].on_end = NULL;
+    h[0].on_start = dummy_event;
+    assert_int_equal(trpc__registry_add(&r, &svc, h, NULL, NULL), TRPC_EINVAL);
+    h[0].on_start = NULL;
+    /* a streaming-input handler without end */
+    h[1].on_end = NULL;
+    assert_int_equal(trpc__registry_add(&r, &svc, h, NULL, NULL), TRPC_EINVAL);
+    h[1].on_end = dummy_event;
+    assert_int_equal(r.n, 0); /* nothing added on error */
+    assert_int_equal(trpc__registry_add(&r, &svc, h, NULL, NULL), TRPC_OK);
+    assert_int_equal(trpc__registry_add(&r, &svc, h, NULL, NULL), TRPC_EEXISTS);
+    assert_int_equal(trpc__registry_add(&r, &svc2, h, NULL, NULL), TRPC_OK);
+    assert_non_null(trpc__registry_find(&r, "/p.S/B"));
+    assert_null(trpc__registry_find(&r, "/p.S/X"));
+    /* the executor, by service or by method */
+    assert_int_equal(trpc__registry_use_executor(&r, "p.S"), TRPC_OK);
+    assert_true(trpc__registry_find(&r, "/p.S/U")->exec);
+    assert_true(trpc__registry_find(&r, "/p.S/B")->exec);
+    assert_false(trpc__registry_find(&r, "/q.T/U")->exec);
+    assert_int_equal(trpc__registry_use_executor(&r, "/q.T/U"), TRPC_OK);
+    assert_true(trpc__registry_find(&r, "/q.T/U")->exec);
+    assert_int_equal(r.nexec, 3);
+    assert_int_equal(trpc__registry_use_executor(&r, "x.Y"), TRPC_ENOENT);
+    assert_int_equal(trpc__registry_use_executor(&r, "/p.S/Nope"), TRPC_ENOENT);
+    assert_int_equal(trpc__registry_use_executor(&r, ""), TRPC_EINVAL);
+    trpc__registry_free(&r);
+}
+
+static void wake_nothing(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+}
+
+static void test_opq(void **state)
+{
+    (void)state;
+    struct event_base *base = event_base_new();
+    trpc__opq q;
+    assert_int_equal(trpc__opq_init(&q, base, wake_nothing, NULL), 0);
+    trpc__opq_item a = { 0 }, b = { 0 };
+    assert_true(trpc__opq_post(&q, &a, 1));
+    assert_true(trpc__opq_post(&q, &b, 4));
+    assert_false(trpc__opq_post(&q, &a, 2)); /* merged: queued once */
+    unsigned ops;
+    assert_ptr_equal(trpc__opq_pop(&q, &ops), &a);
+    assert_int_equal(ops, 3);
+    assert_ptr_equal(trpc__opq_pop(&q, &ops), &b);
+    assert_int_equal(ops, 4);
+    assert_null(trpc__opq_pop(&q, &ops));
+    assert_true(trpc__opq_post(&q, &a, 8)); /* queued again after its pop */
+    trpc__opq_flag(&q, 2);
+    trpc__opq_flag(&q, 1);
+    assert_int_equal(trpc__opq_take_flags(&q), 3);
+    assert_int_equal(trpc__opq_take_flags(&q), 0);
+    trpc__opq_fini(&q);
+    event_base_free(base);
+}
+
+typedef struct counted {
+    trpc__task t;
+    atomic_int *n;
+} counted;
+
+static void count_run(trpc__task *t)
+{
+    atomic_fetch_add(((counted *)t)->n, 1);
+}
+
+static void test_executor(void **state)
+{
+    (void)state;
+    trpc__executor *ex = NULL;
+    assert_int_equal(trpc__executor_new(&ex, 3), TRPC_OK);
+    atomic_int n = 0;
+    counted tasks[200];
+    for (int i = 0; i < 200; i++) {
+        tasks[i] = (counted){ { NULL, count_run }, &n };
+        trpc__executor_submit(ex, &tasks[i].t);
+    }
+    trpc__executor_free(ex); /* runs what is queued, then stops */
+    assert_int_equal(atomic_load(&n), 200);
+    trpc__executor_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +451,9 @@ int main(void)
         cmocka_unit_test(test_percent),    cmocka_unit_test(test_framer),
         cmocka_unit_test(test_arena),      cmocka_unit_test(test_addr),
         cmocka_unit_test(test_metadata_api), cmocka_unit_test(test_http_mapping),
+        cmocka_unit_test(test_peer_and_status_text), cmocka_unit_test(test_opts),
+        cmocka_unit_test(test_buf_growth), cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_opq),        cmocka_unit_test(test_executor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
