@@ -580,23 +580,23 @@ static int server_ends_bidi_early(trpc_channel *ch)
 {
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    Grpc__Testing__TestService_FullDuplexCall_Call *call;
-    int rv = grpc__testing__test_service__full_duplex_call__start(ch, &opts, &call);
+    Grpc__Testing__TestService_FullDuplexCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__full_duplex_call__start(&call, TS(ch), &opts);
     if (rv) {
         return fail("start: %s", trpc_strerror(rv));
     }
     static const int32_t size = 31415;
     out_req r;
     out_req_init(&r, &size, 1, 27182);
-    int rv1 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    trpc_error rv1 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
     out_req_free(&r);
     Grpc__Testing__StreamingOutputCallResponse *resp = NULL;
-    int got1 = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
-    bool first_ok = got1 == 1 && zeros(resp->payload, 31415);
-    if (got1 == 1) {
+    bool got1 = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
+    bool first_ok = got1 && zeros(resp->payload, 31415);
+    if (got1) {
         grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
     }
 
@@ -605,21 +605,21 @@ static int server_ends_bidi_early(trpc_channel *ch)
     es.message = EARLY_MESSAGE;
     out_req_init(&r, NULL, 0, -1);
     r.req.response_status = &es;
-    int rv2 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    trpc_error rv2 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
     /* No close_send: the server ends the call on its own. */
-    int got2 = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
-    if (got2 == 1) {
+    bool got2 = grpc__testing__test_service__full_duplex_call__recv(call, &resp);
+    if (got2) {
         grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
     }
     long ended_ms = ms_since(&t0);
     out_req_init(&r, &size, 1, 8);
-    int rv3 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
+    trpc_error rv3 = grpc__testing__test_service__full_duplex_call__send(call, &r.req);
     out_req_free(&r);
     trpc_status st = grpc__testing__test_service__full_duplex_call__finish(call);
 
     CHECK(rv1 == 0 && rv2 == 0, "send: %s", trpc_strerror(rv1 ? rv1 : rv2));
-    CHECK(first_ok, "no first response of 31415 zero bytes (recv returned %d)", got1);
-    CHECK(got2 == 0, "recv after the request to end the call returned %d, want 0", got2);
+    CHECK(first_ok, "no first response of 31415 zero bytes (recv returned %d)", (int)got1);
+    CHECK(!got2, "recv after the request to end the call returned a message");
     CHECK(st == EARLY_CODE, "status %s after %ld ms, want %s: %s", trpc_status_name(st),
           ended_ms, trpc_status_name(EARLY_CODE), msg ? msg : "(no message)");
     CHECK(msg && strcmp(msg, EARLY_MESSAGE) == 0, "message \"%s\", want \"%s\"",
@@ -630,7 +630,7 @@ out:
     return rc;
 }
 
-/* What on_done saw, for the async client stream below. */
+/* What on_status saw, for the async client stream below. */
 typedef struct early_done {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -638,15 +638,15 @@ typedef struct early_done {
     trpc_status code;
 } early_done;
 
-static void early_on_message(Grpc__Testing__TestService_StreamingInputCall_Call *call,
+static void early_on_message(Grpc__Testing__TestService_StreamingInputCall_Stream *call,
                              Grpc__Testing__StreamingInputCallResponse *m, void *user)
 {
     (void)call, (void)user;
     grpc__testing__streaming_input_call_response__free_unpacked(m, NULL);
 }
 
-static void early_on_done(Grpc__Testing__TestService_StreamingInputCall_Call *call,
-                          trpc_status code, const char *message, void *user)
+static void early_on_status(Grpc__Testing__TestService_StreamingInputCall_Stream *call,
+                            trpc_status code, const char *message, void *user)
 {
     (void)call, (void)message;
     early_done *d = user;
@@ -665,15 +665,15 @@ static int server_ends_client_stream_early(trpc_channel *ch)
 {
     int rc = 0;
     char *msg = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &msg };
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
     early_done d = { .done = false };
     pthread_mutex_init(&d.mu, NULL);
     pthread_cond_init(&d.cv, NULL);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    Grpc__Testing__TestService_StreamingInputCall_Call *call;
-    int rv = grpc__testing__test_service__streaming_input_call__start_async(
-        ch, &opts, early_on_message, early_on_done, &d, &call);
+    Grpc__Testing__TestService_StreamingInputCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__streaming_input_call__start_async(
+        &call, TS(ch), &opts, early_on_message, early_on_status, &d);
     if (rv) {
         rc = fail("start: %s", trpc_strerror(rv));
         goto destroy;
@@ -683,11 +683,11 @@ static int server_ends_client_stream_early(trpc_channel *ch)
     Grpc__Testing__StreamingInputCallRequest req =
         GRPC__TESTING__STREAMING_INPUT_CALL_REQUEST__INIT;
     req.payload = new_payload(27182);
-    int rv1 = grpc__testing__test_service__streaming_input_call__send(call, &req);
+    trpc_error rv1 = grpc__testing__test_service__streaming_input_call__send(call, &req);
     free_payload(req.payload);
     req.payload = new_payload(8);
     req.expect_compressed = &yes;
-    int rv2 = grpc__testing__test_service__streaming_input_call__send(call, &req);
+    trpc_error rv2 = grpc__testing__test_service__streaming_input_call__send(call, &req);
     free_payload(req.payload);
     pthread_mutex_lock(&d.mu);
     while (!d.done) {
@@ -697,7 +697,7 @@ static int server_ends_client_stream_early(trpc_channel *ch)
     long ended_ms = ms_since(&t0);
     req.payload = new_payload(1828);
     req.expect_compressed = NULL;
-    int rv3 = grpc__testing__test_service__streaming_input_call__send(call, &req);
+    trpc_error rv3 = grpc__testing__test_service__streaming_input_call__send(call, &req);
     free_payload(req.payload);
     Grpc__Testing__StreamingInputCallResponse *reply = NULL;
     trpc_status st = grpc__testing__test_service__streaming_input_call__finish(call, &reply);
