@@ -40,17 +40,19 @@ int main(int argc, char **argv)
     }
 
     trpc_channel *ch;
-    int rv = trpc_channel_new(&ch, target, NULL);
-    if (rv) {
+    trpc_error rv = trpc_channel_new(&ch, target, NULL);
+    if (rv != TRPC_OK) {
         fprintf(stderr, "greeter_client: %s: %s\n", target, trpc_strerror(rv));
         return 1;
     }
+    /* The channel under the service's type: only Greeter's stubs take it. */
+    Helloworld__Greeter_Client *greeter = helloworld__greeter__client(ch);
     Helloworld__HelloRequest req = HELLOWORLD__HELLO_REQUEST__INIT;
     req.name = (char *)name;
     Helloworld__HelloReply *reply = NULL;
     char *message = NULL;
-    trpc_call_opts opts = { .timeout_ms = 10000, .message = &message };
-    trpc_status st = helloworld__greeter__say_hello__call(ch, &req, &reply, &opts);
+    trpc_status st = helloworld__greeter__say_hello(
+        greeter, &req, &reply, &TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &message));
     if (st == TRPC_STATUS_OK) {
         puts(reply->message);
         helloworld__hello_reply__free_unpacked(reply, NULL);

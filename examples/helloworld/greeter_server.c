@@ -25,19 +25,22 @@
 
 #include "helloworld.trpc.h"
 
-/* rpc SayHello(HelloRequest) returns (HelloReply). The reply and the
- * strings it points to live in the call's arena, freed when the call ends. */
+/* rpc SayHello(HelloRequest) returns (HelloReply). The call has its
+ * method's own type; call->base is the runtime's call, which the trpc_call_*
+ * functions take. The reply and the strings it points to live in the
+ * call's arena, freed when the call ends. */
 /* user is the instance's --id, or NULL. */
-static trpc_status say_hello(trpc_call *call, const Helloworld__HelloRequest *req,
+static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
+                             const Helloworld__HelloRequest *req,
                              Helloworld__HelloReply *reply, void *user)
 {
     const char *id = user;
     size_t n = strlen("Hello ") + strlen(req->name) + 1;
     if (id)
         n += strlen(" from ") + strlen(id);
-    reply->message = trpc_call_alloc(call, n);
+    reply->message = trpc_call_alloc(call->base, n);
     if (!reply->message)
-        return trpc_call_error(call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
     if (id)
         snprintf(reply->message, n, "Hello %s from %s", req->name, id);
     else
@@ -121,26 +124,21 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    trpc_server_opts opts;
-    trpc_server_opts_init(&opts);
-    opts.workers = (unsigned)workers;
-    /* Limits left at 0 keep the library's defaults. */
-    if (max_message_size)
-        opts.max_recv_message_size = (size_t)max_message_size;
-    if (max_streams)
-        opts.max_concurrent_streams = (uint32_t)max_streams;
-    if (idle_timeout)
-        opts.idle_timeout_ms = (int)idle_timeout;
+    /* A flag not given leaves its field 0: the library's default. */
+    trpc_server_opts opts = TRPC_SERVER_OPTS(.workers = (unsigned)workers,
+                                             .max_recv_message_size = (size_t)max_message_size,
+                                             .max_concurrent_streams = (uint32_t)max_streams,
+                                             .idle_timeout_ms = (int)idle_timeout);
     trpc_server *srv;
-    int rv = trpc_server_new(&srv, &opts);
-    if (rv) {
+    trpc_error rv = trpc_server_new(&srv, &opts);
+    if (rv != TRPC_OK) {
         fprintf(stderr, "greeter_server: %s\n", trpc_strerror(rv));
         return 1;
     }
     int port = 0;
-    if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != 0 ||
-        (rv = trpc_server_listen(srv, listen, &port)) != 0 ||
-        (rv = trpc_server_start(srv)) != 0) {
+    if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != TRPC_OK ||
+        (rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK ||
+        (rv = trpc_server_start(srv)) != TRPC_OK) {
         fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
