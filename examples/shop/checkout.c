@@ -18,6 +18,10 @@
  * small margin (five seconds when the client set none), so checkout never
  * waits longer than its own client will.
  *
+ * A client may name its request with x-request-id metadata: checkout
+ * sends it back in its response headers and passes it on to every call it
+ * makes, so one order can be followed through all the services.
+ *
  * Retries are safe end to end: the order's idempotency key is the order id
  * for inventory (one reservation per order) and the idempotency key for
  * payments (one charge per order).
@@ -37,6 +41,8 @@
  * deadline. */
 #define DEFAULT_BUDGET_MS 5000
 
+#define REQUEST_ID "x-request-id"
+
 /* A client per service: each one's stubs take only their own client. */
 struct shop_checkout {
     Shop__Users_Client *users;
@@ -45,18 +51,21 @@ struct shop_checkout {
 };
 
 /* One order in flight: the call, its request and its reply (both the
- * call's, valid while we hold it).  It lives in the call's arena too. */
+ * call's, valid while we hold it), and the metadata its dependency calls
+ * carry.  It lives in the call's arena too. */
 typedef struct order {
     shop_checkout *c;
     Shop__Checkout_PlaceOrder_Call *call;
     const Shop__OrderRequest *req;
     Shop__Order *reply;
+    trpc_metadata *md; /* x-request-id, or NULL */
 } order;
 
 /* Finishes the order's call with code: the reply goes out when code is OK.
  * The order (in the call's arena) is not to be touched after. */
 static void finish(order *o, trpc_status code)
 {
+    trpc_metadata_free(o->md);
     shop__checkout__place_order__finish_call(o->call, code);
 }
 
@@ -68,10 +77,10 @@ static trpc_call_opts dependency_opts(const order *o)
 {
     int64_t deadline = trpc_call_deadline(o->call->base);
     if (deadline == INT64_MAX) /* the client set none */
-        return TRPC_CALL_OPTS(.timeout_ms = DEFAULT_BUDGET_MS);
+        return TRPC_CALL_OPTS(.timeout_ms = DEFAULT_BUDGET_MS, .metadata = o->md);
     int64_t left = deadline - trpc_now_ms();
     int64_t margin = left / 5 < 200 ? left / 5 : 200;
-    return TRPC_CALL_OPTS(.deadline = deadline - (margin > 0 ? margin : 0));
+    return TRPC_CALL_OPTS(.deadline = deadline - (margin > 0 ? margin : 0), .metadata = o->md);
 }
 
 /* Finishes the order with the status of a failed dependency call: the
@@ -198,11 +207,24 @@ static trpc_status place_order(Shop__Checkout_PlaceOrder_Call *call,
     reply->sku = req->sku;
     reply->quantity = req->quantity;
 
+    /* The client's request id goes back in our headers and on to the
+     * services we call. */
+    const trpc_metadata *md = trpc_call_metadata(call->base);
+    const char *request_id = trpc_metadata_get(md, REQUEST_ID, NULL);
+    if (request_id &&
+        (trpc_call_add_header(call->base, REQUEST_ID, request_id, strlen(request_id)) ||
+         trpc_metadata_new(&o->md) || trpc_metadata_add_str(o->md, REQUEST_ID, request_id))) {
+        trpc_metadata_free(o->md);
+        return trpc_call_error(call->base, TRPC_STATUS_INVALID_ARGUMENT, "bad %s", REQUEST_ID);
+    }
+
     Shop__GetUserRequest gu = SHOP__GET_USER_REQUEST__INIT;
     gu.id = req->user_id;
     trpc_call_opts opts = dependency_opts(o);
-    if (shop__users__get_user__async(o->c->users, &gu, &opts, got_user, o) != TRPC_OK)
+    if (shop__users__get_user__async(o->c->users, &gu, &opts, got_user, o) != TRPC_OK) {
+        trpc_metadata_free(o->md);
         return trpc_call_error(call->base, TRPC_STATUS_INTERNAL, "cannot call users");
+    }
     return TRPC_PENDING; /* finished by one of the callbacks above */
 }
 

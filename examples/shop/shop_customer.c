@@ -17,7 +17,8 @@
  * deadline must fail with DEADLINE_EXCEEDED, and the same order retried
  * with time enough must succeed with a new charge: checkout passed the
  * deadline on, and payments charged nothing when it passed.  Prints every
- * step; exits 1 if any outcome differs from the expected one.
+ * step; exits 1 if any outcome differs from the expected one.  Every order
+ * carries its key as x-request-id metadata, which checkout must send back.
  *
  * With --order it places one order and prints the outcome (exit 0 only if
  * it succeeded), with a deadline of --timeout milliseconds (default 5000):
@@ -121,8 +122,9 @@ static void wait_watch(watcher *w, int n, bool until_done)
 /* ---- checkout ---- */
 
 /* Places an order with a deadline ms from now and prints the outcome.
- * Returns its status; *charge_id (if not NULL) gets a malloc'd copy of the
- * charge id on success. */
+ * The order's key goes as x-request-id metadata, which checkout must send
+ * back in its response headers.  Returns its status; *charge_id (if not
+ * NULL) gets a malloc'd copy of the charge id on success. */
 static trpc_status place(Shop__Checkout_Client *checkout, const char *what, const char *user_id,
                          const char *sku, int quantity, const char *card, const char *key,
                          int64_t ms, char **charge_id)
@@ -133,11 +135,22 @@ static trpc_status place(Shop__Checkout_Client *checkout, const char *what, cons
     req.quantity = quantity;
     req.card = (char *)card;
     req.idempotency_key = (char *)key;
+    trpc_metadata *md = NULL, *headers = NULL;
+    if (trpc_metadata_new(&md) != TRPC_OK || trpc_metadata_new(&headers) != TRPC_OK ||
+        trpc_metadata_add_str(md, "x-request-id", key) != TRPC_OK) {
+        trpc_metadata_free(md);
+        trpc_metadata_free(headers);
+        say("customer: %s: out of memory", what);
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
     Shop__Order *order = NULL;
     char *message = NULL;
-    trpc_status st = shop__checkout__place_order(
-        checkout, &req, &order, &TRPC_CALL_OPTS(.timeout_ms = ms, .message = &message));
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = ms, .metadata = md, .headers = headers,
+                                         .message = &message);
+    trpc_status st = shop__checkout__place_order(checkout, &req, &order, &opts);
     if (st == TRPC_STATUS_OK) {
+        const char *echoed = trpc_metadata_get(headers, "x-request-id", NULL);
+        expect(echoed && strcmp(echoed, key) == 0, "checkout should send x-request-id back");
         say("customer: %s: order %s for %s: %d x %s = %lld cents, reservation %s, charge %s%s",
             what, order->order_id, order->user_name, (int)order->quantity, order->sku,
             (long long)order->total_cents, order->reservation_id, order->charge_id,
@@ -150,6 +163,8 @@ static trpc_status place(Shop__Checkout_Client *checkout, const char *what, cons
             message ? message : "");
     }
     free(message);
+    trpc_metadata_free(md);
+    trpc_metadata_free(headers);
     return st;
 }
 
