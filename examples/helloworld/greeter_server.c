@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     const char *listen = "127.0.0.1:50051";
     const char *id = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every flag takes a value */
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             return usage(stdout, 0);
@@ -113,7 +113,6 @@ int main(int argc, char **argv)
         }
         if (!ok)
             return usage(stderr, 2);
-        i++;
     }
 
     /* Take SIGTERM and SIGINT synchronously (sigwait below): block them
