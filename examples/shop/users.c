@@ -2,7 +2,9 @@
  * users.c — the users service: sign-up and lookup, kept in memory.
  *
  * Users get ids "u-1", "u-2", ... in sign-up order; an email can sign up
- * once.  A small array under one mutex is plenty for an example.
+ * once.  A small array under one mutex is plenty for an example.  The
+ * handlers run on the server's executor, as a service whose handlers block
+ * (on a database, say) must.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -112,7 +114,13 @@ trpc_error shop_users_new(shop_users **out)
 
 trpc_error shop_users_serve(shop_users *us, trpc_server *srv)
 {
-    return shop__users__serve(srv, &users_impl, us);
+    trpc_error rv = shop__users__serve(srv, &users_impl, us);
+    if (rv != TRPC_OK)
+        return rv;
+    /* A real users service would wait for its database, and a handler
+     * must not block a worker (its other calls would wait too): the
+     * executor runs this service's handlers on threads that may block. */
+    return trpc_server_use_executor(srv, "shop.Users");
 }
 
 void shop_users_free(shop_users *us)
