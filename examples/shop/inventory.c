@@ -42,8 +42,9 @@ typedef struct reservation {
     int32_t quantity;
 } reservation;
 
-/* One WatchStock call.  malloc'd, and freed by its done notification
- * (the call's arena of a watch we finished goes back before that). */
+/* One WatchStock call: malloc'd by the handler, shared with the threads
+ * that change the stock (under the inventory's lock), freed by its done
+ * notification. */
 typedef struct watch {
     struct watch *next;
     Shop__Inventory_WatchStock_Call *call;

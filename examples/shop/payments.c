@@ -109,9 +109,8 @@ out:
     return st;
 }
 
-/* A slow card's charge, waiting for its timer.  malloc'd rather than in
- * the call's arena: charge_done() reads and frees it, and the arena of a
- * call that was finished goes back before its done notification. */
+/* A slow card's charge, waiting for its timer: malloc'd by the handler,
+ * freed by charge_done(). */
 typedef struct pending_charge {
     Shop__Payments_Charge_Call *call;
     shop_payments *p;
