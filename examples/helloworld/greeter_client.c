@@ -41,11 +41,11 @@ int main(int argc, char **argv)
 
     trpc_channel *ch;
     trpc_error rv = trpc_channel_new(&ch, target, NULL);
-    if (rv) {
+    if (rv != TRPC_OK) {
         fprintf(stderr, "greeter_client: %s: %s\n", target, trpc_strerror(rv));
         return 1;
     }
-    /* The channel under the service's own client type. */
+    /* The channel under the service's type: only Greeter's stubs take it. */
     Helloworld__Greeter_Client *greeter = helloworld__greeter__client(ch);
     Helloworld__HelloRequest req = HELLOWORLD__HELLO_REQUEST__INIT;
     req.name = (char *)name;

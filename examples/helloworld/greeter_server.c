@@ -25,13 +25,14 @@
 
 #include "helloworld.trpc.h"
 
-/* rpc SayHello(HelloRequest) returns (HelloReply). The call has its own
- * type (call->base is the generic trpc_call); the reply and the strings it
- * points to live in the call's arena, freed in one step after the reply is
- * sent. user is the instance's --id, or NULL. */
+/* rpc SayHello(HelloRequest) returns (HelloReply). The call has its
+ * method's own type; call->base is the runtime's call, which the trpc_call_*
+ * functions take. The reply and the strings it points to live in the
+ * call's arena, freed when the call ends. */
+/* user is the instance's --id, or NULL. */
 static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
-                             const Helloworld__HelloRequest *req, Helloworld__HelloReply *reply,
-                             void *user)
+                             const Helloworld__HelloRequest *req,
+                             Helloworld__HelloReply *reply, void *user)
 {
     const char *id = user;
     size_t n = strlen("Hello ") + strlen(req->name) + 1;
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
     const char *listen = "127.0.0.1:50051";
     const char *id = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
-    for (int i = 1; i < argc; i += 2) { /* flag, value */
+    for (int i = 1; i < argc; i += 2) { /* every flag takes a value */
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             return usage(stdout, 0);
@@ -122,14 +123,14 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    /* Limits left at 0 keep the library's defaults. */
+    /* A flag not given leaves its field 0: the library's default. */
     trpc_server_opts opts = TRPC_SERVER_OPTS(.workers = (unsigned)workers,
                                              .max_recv_message_size = (size_t)max_message_size,
                                              .max_concurrent_streams = (uint32_t)max_streams,
                                              .idle_timeout_ms = (int)idle_timeout);
     trpc_server *srv;
     trpc_error rv = trpc_server_new(&srv, &opts);
-    if (rv) {
+    if (rv != TRPC_OK) {
         fprintf(stderr, "greeter_server: %s\n", trpc_strerror(rv));
         return 1;
     }

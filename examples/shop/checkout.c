@@ -3,9 +3,10 @@
  * inventory and payments.
  *
  * PlaceOrder never blocks a worker: the handler starts the first call with
- * the async client API and returns TRPC_PENDING; each completion callback
- * (on a channel's I/O thread) starts the next step, and the last one
- * finishes the call with trpc_call_finish().  The steps:
+ * the async client API and returns TRPC_PENDING, which holds the call;
+ * each completion callback (on a channel's I/O thread) gets that method's
+ * own result type, starts the next step, and the last one finishes the
+ * call with __finish_call.  The steps:
  *   1. users.GetUser      unknown user         -> NOT_FOUND
  *   2. inventory.Reserve  unknown item          -> NOT_FOUND
  *                         not enough in stock   -> FAILED_PRECONDITION
@@ -13,9 +14,13 @@
  *                         reservation is released)
  * Whatever the step, a service that is down answers UNAVAILABLE and one
  * that is too slow DEADLINE_EXCEEDED; both are passed on with the service
- * named in the message.  Every call carries what is left of the client's
- * deadline, less a small margin (five seconds when the client set none),
- * so checkout never waits longer than its own client will.
+ * named in the message.  Every call carries the client's deadline, less a
+ * small margin (five seconds when the client set none), so checkout never
+ * waits longer than its own client will.
+ *
+ * A client may name its request with x-request-id metadata: checkout
+ * sends it back in its response headers and passes it on to every call it
+ * makes, so one order can be followed through all the services.
  *
  * Retries are safe end to end: the order's idempotency key is the order id
  * for inventory (one reservation per order) and the idempotency key for
@@ -36,47 +41,46 @@
  * deadline. */
 #define DEFAULT_BUDGET_MS 5000
 
+#define REQUEST_ID "x-request-id"
+
+/* A client per service: each one's stubs take only their own client. */
 struct shop_checkout {
-    trpc_channel *users, *inventory, *payments;
+    Shop__Users_Client *users;
+    Shop__Inventory_Client *inventory;
+    Shop__Payments_Client *payments;
 };
 
-/* One order in flight: the call, its request (valid until the call ends)
- * and its reply (in the call's arena). */
+/* One order in flight: the call, its request and its reply (both the
+ * call's, valid while we hold it), and the metadata its dependency calls
+ * carry.  It lives in the call's arena too. */
 typedef struct order {
     shop_checkout *c;
-    trpc_call *call;
+    Shop__Checkout_PlaceOrder_Call *call;
     const Shop__OrderRequest *req;
     Shop__Order *reply;
+    trpc_metadata *md; /* x-request-id, or NULL */
 } order;
 
-/* Finishes the order's call with code and frees the order. */
+/* Finishes the order's call with code: the reply goes out when code is OK.
+ * The order (in the call's arena) is not to be touched after. */
 static void finish(order *o, trpc_status code)
 {
-    trpc_call_finish(o->call, code);
-    free(o);
+    trpc_metadata_free(o->md);
+    shop__checkout__place_order__finish_call(o->call, code);
 }
 
-/* Options for the next dependency call: what is left of the deadline,
- * less a fifth (at most 200 ms) kept back so that when a dependency is too
- * slow our client hears which one from us rather than just its own
- * timeout.  Returns false if the deadline has already passed. */
-static bool next_opts(trpc_call *call, trpc_call_opts *opts)
+/* Options for the next dependency call: the client's deadline, passed on,
+ * less a fifth of what is left (at most 200 ms) kept back so that when a
+ * dependency is too slow our client hears which one from us rather than
+ * just its own timeout. */
+static trpc_call_opts dependency_opts(const order *o)
 {
-    int64_t deadline = trpc_call_deadline(call), now = trpc_now_ms();
-    int64_t left = DEFAULT_BUDGET_MS;
-    if (deadline != INT64_MAX) {
-        left = deadline - now;
-        left -= left / 5 < 200 ? left / 5 : 200;
-    }
-    memset(opts, 0, sizeof *opts);
-    opts->timeout_ms = left;
-    return left > 0;
-}
-
-static trpc_status too_late(trpc_call *call)
-{
-    return trpc_call_error(call, TRPC_STATUS_DEADLINE_EXCEEDED,
-                           "deadline passed before checkout finished");
+    int64_t deadline = trpc_call_deadline(o->call->base);
+    if (deadline == INT64_MAX) /* the client set none */
+        return TRPC_CALL_OPTS(.timeout_ms = DEFAULT_BUDGET_MS, .metadata = o->md);
+    int64_t left = deadline - trpc_now_ms();
+    int64_t margin = left / 5 < 200 ? left / 5 : 200;
+    return TRPC_CALL_OPTS(.deadline = deadline - (margin > 0 ? margin : 0), .metadata = o->md);
 }
 
 /* Finishes the order with the status of a failed dependency call: the
@@ -102,62 +106,56 @@ static void fail(order *o, const char *service, trpc_status code, const char *me
         out = TRPC_STATUS_INTERNAL;
         break;
     }
-    finish(o, trpc_call_error(o->call, out, "%s: %s: %s", service, trpc_status_name(code),
+    finish(o, trpc_call_error(o->call->base, out, "%s: %s: %s", service, trpc_status_name(code),
                               message ? message : ""));
 }
 
-static void released(trpc_status code, const char *message, Shop__Reservation *reply, void *user)
+static void released(const Shop__Inventory_Release_Result *r, void *user)
 {
-    (void)code;
-    (void)message;
     (void)user;
-    if (reply)
-        shop__reservation__free_unpacked(reply, NULL);
+    if (r->reply)
+        shop__reservation__free_unpacked(r->reply, NULL);
 }
 
 /* Step 3 done: the order is paid, or the reservation goes back. */
-static void charged(trpc_status code, const char *message, Shop__ChargeReply *reply, void *user)
+static void charged(const Shop__Payments_Charge_Result *r, void *user)
 {
     order *o = user;
-    if (code != TRPC_STATUS_OK) {
+    if (r->status != TRPC_STATUS_OK) {
         /* Put the items back; a failure here leaves the reservation for an
          * operator (or a retry with the same key) to sort out. */
         Shop__ReleaseRequest rel = SHOP__RELEASE_REQUEST__INIT;
         rel.reservation_id = o->reply->reservation_id;
-        trpc_call_opts opts = { .timeout_ms = DEFAULT_BUDGET_MS };
-        if (shop__inventory__release__async(o->c->inventory, &rel, &opts, released, NULL) != 0)
+        if (shop__inventory__release__async(o->c->inventory, &rel,
+                                            &TRPC_CALL_OPTS(.timeout_ms = DEFAULT_BUDGET_MS),
+                                            released, NULL) != TRPC_OK)
             fprintf(stderr, "checkout: could not release %s\n", rel.reservation_id);
-        fail(o, "payments", code, message);
+        fail(o, "payments", r->status, r->message);
         return;
     }
-    o->reply->charge_id = trpc_call_strdup(o->call, reply->charge_id);
-    o->reply->replayed = reply->replayed;
-    shop__charge_reply__free_unpacked(reply, NULL);
+    o->reply->charge_id = trpc_call_strdup(o->call->base, r->reply->charge_id);
+    o->reply->replayed = r->reply->replayed;
+    shop__charge_reply__free_unpacked(r->reply, NULL);
     if (!o->reply->charge_id) {
-        finish(o, trpc_call_error(o->call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory"));
+        finish(o, trpc_call_error(o->call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory"));
         return;
     }
     finish(o, TRPC_STATUS_OK);
 }
 
 /* Step 2 done: the items are ours; charge for them. */
-static void reserved(trpc_status code, const char *message, Shop__Reservation *reply, void *user)
+static void reserved(const Shop__Inventory_Reserve_Result *r, void *user)
 {
     order *o = user;
-    if (code != TRPC_STATUS_OK) {
-        fail(o, "inventory", code, message);
+    if (r->status != TRPC_STATUS_OK) {
+        fail(o, "inventory", r->status, r->message);
         return;
     }
-    o->reply->reservation_id = trpc_call_strdup(o->call, reply->reservation_id);
-    o->reply->total_cents = reply->unit_price_cents * reply->quantity;
-    shop__reservation__free_unpacked(reply, NULL);
+    o->reply->reservation_id = trpc_call_strdup(o->call->base, r->reply->reservation_id);
+    o->reply->total_cents = r->reply->unit_price_cents * r->reply->quantity;
+    shop__reservation__free_unpacked(r->reply, NULL);
     if (!o->reply->reservation_id) {
-        finish(o, trpc_call_error(o->call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory"));
-        return;
-    }
-    trpc_call_opts opts;
-    if (!next_opts(o->call, &opts)) {
-        finish(o, too_late(o->call));
+        finish(o, trpc_call_error(o->call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory"));
         return;
     }
     Shop__ChargeRequest ch = SHOP__CHARGE_REQUEST__INIT;
@@ -165,86 +163,97 @@ static void reserved(trpc_status code, const char *message, Shop__Reservation *r
     ch.user_id = o->req->user_id;
     ch.amount_cents = o->reply->total_cents;
     ch.card = o->req->card;
-    if (shop__payments__charge__async(o->c->payments, &ch, &opts, charged, o) != 0)
-        finish(o, trpc_call_error(o->call, TRPC_STATUS_INTERNAL, "cannot call payments"));
+    trpc_call_opts opts = dependency_opts(o);
+    if (shop__payments__charge__async(o->c->payments, &ch, &opts, charged, o) != TRPC_OK)
+        finish(o, trpc_call_error(o->call->base, TRPC_STATUS_INTERNAL, "cannot call payments"));
 }
 
 /* Step 1 done: the user exists; reserve the items. */
-static void got_user(trpc_status code, const char *message, Shop__User *reply, void *user)
+static void got_user(const Shop__Users_GetUser_Result *r, void *user)
 {
     order *o = user;
-    if (code != TRPC_STATUS_OK) {
-        fail(o, "users", code, message);
+    if (r->status != TRPC_STATUS_OK) {
+        fail(o, "users", r->status, r->message);
         return;
     }
-    o->reply->user_name = trpc_call_strdup(o->call, reply->name);
-    shop__user__free_unpacked(reply, NULL);
+    o->reply->user_name = trpc_call_strdup(o->call->base, r->reply->name);
+    shop__user__free_unpacked(r->reply, NULL);
     if (!o->reply->user_name) {
-        finish(o, trpc_call_error(o->call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory"));
-        return;
-    }
-    trpc_call_opts opts;
-    if (!next_opts(o->call, &opts)) {
-        finish(o, too_late(o->call));
+        finish(o, trpc_call_error(o->call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory"));
         return;
     }
     Shop__ReserveRequest rr = SHOP__RESERVE_REQUEST__INIT;
     rr.order_id = o->req->idempotency_key;
     rr.sku = o->req->sku;
     rr.quantity = o->req->quantity;
-    if (shop__inventory__reserve__async(o->c->inventory, &rr, &opts, reserved, o) != 0)
-        finish(o, trpc_call_error(o->call, TRPC_STATUS_INTERNAL, "cannot call inventory"));
+    trpc_call_opts opts = dependency_opts(o);
+    if (shop__inventory__reserve__async(o->c->inventory, &rr, &opts, reserved, o) != TRPC_OK)
+        finish(o, trpc_call_error(o->call->base, TRPC_STATUS_INTERNAL, "cannot call inventory"));
 }
 
 /* rpc PlaceOrder(OrderRequest) returns (Order) */
-static trpc_status place_order(trpc_call *call, const Shop__OrderRequest *req,
-                               Shop__Order *reply, void *user)
+static trpc_status place_order(Shop__Checkout_PlaceOrder_Call *call,
+                               const Shop__OrderRequest *req, Shop__Order *reply, void *user)
 {
     if (!req->idempotency_key[0] || !req->user_id[0] || !req->sku[0] || req->quantity <= 0)
-        return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
+        return trpc_call_error(call->base, TRPC_STATUS_INVALID_ARGUMENT,
                                "user_id, sku, a positive quantity and an idempotency_key "
                                "are required");
-    trpc_call_opts opts;
-    if (!next_opts(call, &opts))
-        return too_late(call);
-    order *o = malloc(sizeof *o);
+    order *o = trpc_call_alloc(call->base, sizeof *o);
     if (!o)
-        return trpc_call_error(call, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
     *o = (order){ .c = user, .call = call, .req = req, .reply = reply };
     reply->order_id = req->idempotency_key; /* the request outlives the call's reply */
     reply->sku = req->sku;
     reply->quantity = req->quantity;
 
+    /* The client's request id goes back in our headers and on to the
+     * services we call. */
+    const trpc_metadata *md = trpc_call_metadata(call->base);
+    const char *request_id = trpc_metadata_get(md, REQUEST_ID, NULL);
+    if (request_id &&
+        (trpc_call_add_header(call->base, REQUEST_ID, request_id, strlen(request_id)) ||
+         trpc_metadata_new(&o->md) || trpc_metadata_add_str(o->md, REQUEST_ID, request_id))) {
+        trpc_metadata_free(o->md);
+        return trpc_call_error(call->base, TRPC_STATUS_INVALID_ARGUMENT, "bad %s", REQUEST_ID);
+    }
+
     Shop__GetUserRequest gu = SHOP__GET_USER_REQUEST__INIT;
     gu.id = req->user_id;
-    if (shop__users__get_user__async(o->c->users, &gu, &opts, got_user, o) != 0) {
-        free(o);
-        return trpc_call_error(call, TRPC_STATUS_INTERNAL, "cannot call users");
+    trpc_call_opts opts = dependency_opts(o);
+    if (shop__users__get_user__async(o->c->users, &gu, &opts, got_user, o) != TRPC_OK) {
+        trpc_metadata_free(o->md);
+        return trpc_call_error(call->base, TRPC_STATUS_INTERNAL, "cannot call users");
     }
     return TRPC_PENDING; /* finished by one of the callbacks above */
 }
 
 static const Shop__Checkout_Impl checkout_impl = { .place_order = place_order };
 
-int shop_checkout_new(shop_checkout **out, const char *users_target,
-                      const char *inventory_target, const char *payments_target)
+trpc_error shop_checkout_new(shop_checkout **out, const char *users_target,
+                             const char *inventory_target, const char *payments_target)
 {
     shop_checkout *c = calloc(1, sizeof *c);
     if (!c)
         return TRPC_ENOMEM;
-    int rv;
-    if ((rv = trpc_channel_new(&c->users, users_target, NULL)) != 0 ||
-        (rv = trpc_channel_new(&c->inventory, inventory_target, NULL)) != 0 ||
-        (rv = trpc_channel_new(&c->payments, payments_target, NULL)) != 0)
-        goto err;
+    trpc_channel *users = NULL, *inventory = NULL, *payments = NULL;
+    trpc_error rv;
+    if ((rv = trpc_channel_new(&users, users_target, NULL)) != TRPC_OK ||
+        (rv = trpc_channel_new(&inventory, inventory_target, NULL)) != TRPC_OK ||
+        (rv = trpc_channel_new(&payments, payments_target, NULL)) != TRPC_OK) {
+        trpc_channel_free(users);
+        trpc_channel_free(inventory);
+        free(c);
+        return rv;
+    }
+    c->users = shop__users__client(users);
+    c->inventory = shop__inventory__client(inventory);
+    c->payments = shop__payments__client(payments);
     *out = c;
-    return 0;
-err:
-    shop_checkout_free(c);
-    return rv;
+    return TRPC_OK;
 }
 
-int shop_checkout_serve(shop_checkout *c, trpc_server *srv)
+trpc_error shop_checkout_serve(shop_checkout *c, trpc_server *srv)
 {
     return shop__checkout__serve(srv, &checkout_impl, c);
 }
@@ -253,8 +262,9 @@ void shop_checkout_free(shop_checkout *c)
 {
     if (!c)
         return;
-    trpc_channel_free(c->users);
-    trpc_channel_free(c->inventory);
-    trpc_channel_free(c->payments);
+    /* client->base is the channel the client was made from. */
+    trpc_channel_free(c->users->base);
+    trpc_channel_free(c->inventory->base);
+    trpc_channel_free(c->payments->base);
     free(c);
 }

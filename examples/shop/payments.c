@@ -7,6 +7,15 @@
  * number ends in "0002" are declined, as test cards are at real payment
  * providers; declined attempts are not recorded, so a retry with another
  * card may succeed.
+ *
+ * Cards whose number ends in "0003" are slow: the provider takes
+ * SLOW_CARD_MS to authorise them, as when a bank asks its customer.  A
+ * handler must not sleep on its worker (the worker's other calls would
+ * wait), so the handler holds the call (returns TRPC_PENDING) and sets a
+ * timer on it; the timer's callback makes the charge and finishes the
+ * call.  When the call ends first (its deadline, which checkout passes on
+ * from its own client, or a cancellation), the runtime stops the timer,
+ * nothing is charged, and the done notification releases the call.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +24,9 @@
 
 #include "payments.trpc.h"
 #include "shop.h"
+
+/* How long a slow card takes to be authorised. */
+#define SLOW_CARD_MS 2000
 
 typedef struct charge {
     char *key, *user_id;
@@ -34,14 +46,13 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* rpc Charge(ChargeRequest) returns (ChargeReply) */
-static trpc_status charge_card(trpc_call *call, const Shop__ChargeRequest *req,
-                               Shop__ChargeReply *reply, void *user)
+/* Makes the charge, or finds the one made before under the same key (a
+ * replay).  Returns TRPC_PENDING, and does nothing, for a new charge on a
+ * slow card not yet authorised.  call is the generic call, for the arena
+ * and the status message. */
+static trpc_status make_charge(shop_payments *p, trpc_call *call, const Shop__ChargeRequest *req,
+                               Shop__ChargeReply *reply, bool authorised)
 {
-    shop_payments *p = user;
-    if (!req->idempotency_key[0] || req->amount_cents <= 0)
-        return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
-                               "an idempotency key and a positive amount are required");
     trpc_status st = TRPC_STATUS_OK;
     const charge *c = NULL;
     pthread_mutex_lock(&p->lock);
@@ -59,6 +70,10 @@ static trpc_status charge_card(trpc_call *call, const Shop__ChargeRequest *req,
     } else {
         if (!req->card[0] || ends_with(req->card, "0002")) {
             st = trpc_call_error(call, TRPC_STATUS_FAILED_PRECONDITION, "card declined");
+            goto out;
+        }
+        if (!authorised && ends_with(req->card, "0003")) {
+            st = TRPC_PENDING;
             goto out;
         }
         if (p->n == p->cap) {
@@ -94,19 +109,86 @@ out:
     return st;
 }
 
-static const Shop__Payments_Impl payments_impl = { .charge = charge_card };
+/* A slow card's charge, waiting for its timer: malloc'd by the handler,
+ * freed by charge_done(). */
+typedef struct pending_charge {
+    Shop__Payments_Charge_Call *call;
+    shop_payments *p;
+    const Shop__ChargeRequest *req; /* the call's own: valid while it is held */
+    Shop__ChargeReply *reply;
+    bool answered; /* authorised() ran and finished the call */
+} pending_charge;
 
-int shop_payments_new(shop_payments **out)
+/* The timer fired (in the call's context, never after the call ended): the
+ * provider said yes. */
+static void authorised(trpc_call *call, void *arg)
+{
+    pending_charge *pc = arg;
+    pc->answered = true;
+    shop__payments__charge__finish_call(pc->call,
+                                        make_charge(pc->p, call, pc->req, pc->reply, true));
+}
+
+/* rpc Charge(ChargeRequest) returns (ChargeReply) */
+static trpc_status charge_card(Shop__Payments_Charge_Call *call, const Shop__ChargeRequest *req,
+                               Shop__ChargeReply *reply, void *user)
+{
+    shop_payments *p = user;
+    if (!req->idempotency_key[0] || req->amount_cents <= 0)
+        return trpc_call_error(call->base, TRPC_STATUS_INVALID_ARGUMENT,
+                               "an idempotency key and a positive amount are required");
+    trpc_status st = make_charge(p, call->base, req, reply, false);
+    if (st != TRPC_PENDING)
+        return st;
+    /* A slow card: answer when the provider does, without blocking. */
+    pending_charge *pc = malloc(sizeof *pc);
+    if (!pc)
+        return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+    *pc = (pending_charge){ .call = call, .p = p, .req = req, .reply = reply };
+    trpc_timer *timer;
+    trpc_error rv = trpc_timer_new(&timer, call->base, authorised, pc);
+    if (rv == TRPC_OK)
+        rv = trpc_timer_start(timer, SLOW_CARD_MS);
+    if (rv != TRPC_OK) {
+        free(pc);
+        return trpc_call_error(call->base, TRPC_STATUS_INTERNAL, "cannot set a timer: %s",
+                               trpc_strerror(rv));
+    }
+    trpc_call_set_data(call->base, pc);
+    return TRPC_PENDING; /* the call is held until authorised() or charge_done() */
+}
+
+/* The call is over (exactly once, last).  A slow card's call that ended
+ * before its timer fired (deadline, cancellation, shutdown) charged
+ * nothing; finishing it now only releases our hold (TRPC_ECLOSED). */
+static void charge_done(Shop__Payments_Charge_Call *call, trpc_done_reason why, void *user)
+{
+    (void)why;
+    (void)user;
+    pending_charge *pc = trpc_call_data(call->base);
+    if (!pc)
+        return; /* answered by the handler */
+    if (!pc->answered)
+        shop__payments__charge__finish_call(call, TRPC_STATUS_CANCELLED);
+    free(pc);
+}
+
+static const Shop__Payments_Impl payments_impl = {
+    .charge = charge_card,
+    .charge_done = charge_done,
+};
+
+trpc_error shop_payments_new(shop_payments **out)
 {
     shop_payments *p = calloc(1, sizeof *p);
     if (!p)
         return TRPC_ENOMEM;
     pthread_mutex_init(&p->lock, NULL);
     *out = p;
-    return 0;
+    return TRPC_OK;
 }
 
-int shop_payments_serve(shop_payments *p, trpc_server *srv)
+trpc_error shop_payments_serve(shop_payments *p, trpc_server *srv)
 {
     return shop__payments__serve(srv, &payments_impl, p);
 }

@@ -10,7 +10,10 @@
 # --one-process: one shop_server serving all four services; it is stopped
 #   while a stock watch is still open (the watch is cancelled after the
 #   five-second grace period and the server still exits 0).
-# Both modes also watch the pear stock until a 300 ms deadline ends it.
+# Both modes also watch the pear stock until a 300 ms deadline ends it, and
+# the customer's script pays with a slow card under a 1 s deadline: checkout
+# passes the deadline on to payments, whose timer never fires, so the order
+# fails with DEADLINE_EXCEEDED and the retry makes a new charge (not a replay).
 # Prints everything; fails if a server does not start or stop cleanly (exit
 # 0 on SIGTERM/SIGINT with its stop line), or the customer's output lacks
 # the expected outcomes.
@@ -59,9 +62,19 @@ start() {
 }
 
 # stop NAME SIG: the server must exit 0 and log its stop line.
+# Shutdown gives calls five seconds, then cancels the rest; a server still
+# running after 20 s waits for a call nobody will finish (a held call whose
+# done notification did not release it).
 stop() {
     local name=$1 sig=$2 rc=0
     kill -"$sig" "${pids[$name]}"
+    for _ in $(seq 200); do kill -0 "${pids[$name]}" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "${pids[$name]}" 2>/dev/null; then
+        kill -KILL "${pids[$name]}"
+        wait "${pids[$name]}" 2>/dev/null || true
+        unset "pids[$name]"
+        fail "$name did not stop within 20 s of SIG$sig"
+    fi
     wait "${pids[$name]}" || rc=$?
     unset "pids[$name]"
     [ "$rc" -eq 0 ] || fail "$name exited with $rc on SIG$sig"
@@ -102,6 +115,9 @@ expect_line "customer: too many pears: order ada-2 -> FAILED_PRECONDITION: inven
 expect_line "customer: unknown user: order ada-3 -> NOT_FOUND"
 expect_line "customer: declined card: order ada-4 -> ABORTED: payments: FAILED_PRECONDITION: card declined"
 expect_line "customer: stock watch ended: OK after 4 updates"
+expect_line "customer: slow card: order ada-5 -> DEADLINE_EXCEEDED"
+grep -qE "^customer: slow card, more time: order ada-5 for Ada Lovelace: 1 x apple = 120 cents, reservation r-[0-9]+, charge ch-2$" \
+    "$tmp/customer.out" || fail "want the slow card's retry to make charge ch-2, not a replay"
 [ "$(grep -c '^watch: apple available=' "$tmp/customer.out")" -eq 4 ] || fail "want 4 stock updates"
 expect_line "customer: all steps went as expected"
 
@@ -134,6 +150,7 @@ if [ "$mode" = separate ]; then
     stop inventory INT
 else
     # Stopping with a watch still open: shutdown ends it and exits cleanly.
+    : > "$tmp/watch.out"
     "$customer" --target "$inv" --watch apple 60000 > "$tmp/watch.out" 2>&1 &
     watch_pid=$!
     for _ in $(seq 50); do grep -q '^watch: apple' "$tmp/watch.out" && break; sleep 0.1; done

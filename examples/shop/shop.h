@@ -4,8 +4,8 @@
  * Each service lives in its own .c file with its state in memory behind a
  * mutex (handlers run on several worker threads at once).  A service is
  * created, registered on a server before it starts, and freed after the
- * server has shut down.  Creators return 0 or a trpc error code and leave
- * *out untouched on failure; the _free functions accept NULL.
+ * server has shut down.  Creators return TRPC_OK or a library error and
+ * leave *out untouched on failure; the _free functions accept NULL.
  */
 #ifndef SHOP_H
 #define SHOP_H
@@ -18,28 +18,28 @@ typedef struct shop_payments shop_payments;
 typedef struct shop_checkout shop_checkout;
 
 /* users: sign-up and lookup. */
-int shop_users_new(shop_users **out);
-int shop_users_serve(shop_users *u, trpc_server *srv);
+trpc_error shop_users_new(shop_users **out);
+trpc_error shop_users_serve(shop_users *u, trpc_server *srv);
 void shop_users_free(shop_users *u);
 
-/* inventory: stock, reservations and stock watches.  Starts a thread that
- * ends watches whose client went away; shop_inventory_free() joins it, so
- * free only after trpc_server_shutdown() has returned. */
-int shop_inventory_new(shop_inventory **out);
-int shop_inventory_serve(shop_inventory *inv, trpc_server *srv);
+/* inventory: stock, reservations and stock watches.  Free only after
+ * trpc_server_shutdown() has returned: watches in flight use it until
+ * their done notification. */
+trpc_error shop_inventory_new(shop_inventory **out);
+trpc_error shop_inventory_serve(shop_inventory *inv, trpc_server *srv);
 void shop_inventory_free(shop_inventory *inv);
 
 /* payments: charges with idempotency keys. */
-int shop_payments_new(shop_payments **out);
-int shop_payments_serve(shop_payments *p, trpc_server *srv);
+trpc_error shop_payments_new(shop_payments **out);
+trpc_error shop_payments_serve(shop_payments *p, trpc_server *srv);
 void shop_payments_free(shop_payments *p);
 
 /* checkout: calls the other three at the given targets ("host:port" or
  * "unix:/path"); opens the channels (they connect lazily).  Frees must
  * come after trpc_server_shutdown(): calls in flight use the channels. */
-int shop_checkout_new(shop_checkout **out, const char *users_target,
+trpc_error shop_checkout_new(shop_checkout **out, const char *users_target,
                       const char *inventory_target, const char *payments_target);
-int shop_checkout_serve(shop_checkout *c, trpc_server *srv);
+trpc_error shop_checkout_serve(shop_checkout *c, trpc_server *srv);
 void shop_checkout_free(shop_checkout *c);
 
 #endif /* SHOP_H */

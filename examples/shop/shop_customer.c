@@ -12,8 +12,13 @@
  * apples, retry that order with the same idempotency key (the same charge
  * must come back), then three orders that must fail: too many pears
  * (FAILED_PRECONDITION), an unknown user (NOT_FOUND) and a declined card
- * (ABORTED, its reservation released so the stock goes back up).  Prints
- * every step; exits 1 if any outcome differs from the expected one.
+ * (ABORTED, its reservation released so the stock goes back up).  Last, a
+ * slow card (payments answers after two seconds) with a one-second
+ * deadline must fail with DEADLINE_EXCEEDED, and the same order retried
+ * with time enough must succeed with a new charge: checkout passed the
+ * deadline on, and payments charged nothing when it passed.  Prints every
+ * step; exits 1 if any outcome differs from the expected one.  Every order
+ * carries its key as x-request-id metadata, which checkout must send back.
  *
  * With --order it places one order and prints the outcome (exit 0 only if
  * it succeeded), with a deadline of --timeout milliseconds (default 5000):
@@ -75,9 +80,9 @@ typedef struct watcher {
     trpc_status code;
 } watcher;
 
-static void on_stock(Shop__Inventory_WatchStock_Call *call, Shop__Stock *msg, void *user)
+static void on_stock(Shop__Inventory_WatchStock_Stream *stream, Shop__Stock *msg, void *user)
 {
-    (void)call;
+    (void)stream;
     watcher *w = user;
     say("watch: %s available=%d", msg->sku, (int)msg->available);
     shop__stock__free_unpacked(msg, NULL);
@@ -87,10 +92,10 @@ static void on_stock(Shop__Inventory_WatchStock_Call *call, Shop__Stock *msg, vo
     pthread_mutex_unlock(&w->lock);
 }
 
-static void on_watch_done(Shop__Inventory_WatchStock_Call *call, trpc_status code,
-                          const char *message, void *user)
+static void on_watch_status(Shop__Inventory_WatchStock_Stream *stream, trpc_status code,
+                            const char *message, void *user)
 {
-    (void)call;
+    (void)stream;
     watcher *w = user;
     if (code != TRPC_STATUS_OK)
         say("watch: ended with %s: %s", trpc_status_name(code), message ? message : "");
@@ -116,11 +121,13 @@ static void wait_watch(watcher *w, int n, bool until_done)
 
 /* ---- checkout ---- */
 
-/* Places an order and prints the outcome.  Returns its status; *charge_id
- * (if not NULL) gets a malloc'd copy of the charge id on success. */
-static trpc_status place(trpc_channel *checkout, const char *what, const char *user_id,
+/* Places an order with a deadline ms from now and prints the outcome.
+ * The order's key goes as x-request-id metadata, which checkout must send
+ * back in its response headers.  Returns its status; *charge_id (if not
+ * NULL) gets a malloc'd copy of the charge id on success. */
+static trpc_status place(Shop__Checkout_Client *checkout, const char *what, const char *user_id,
                          const char *sku, int quantity, const char *card, const char *key,
-                         char **charge_id)
+                         int64_t ms, char **charge_id)
 {
     Shop__OrderRequest req = SHOP__ORDER_REQUEST__INIT;
     req.user_id = (char *)user_id;
@@ -128,11 +135,22 @@ static trpc_status place(trpc_channel *checkout, const char *what, const char *u
     req.quantity = quantity;
     req.card = (char *)card;
     req.idempotency_key = (char *)key;
+    trpc_metadata *md = NULL, *headers = NULL;
+    if (trpc_metadata_new(&md) != TRPC_OK || trpc_metadata_new(&headers) != TRPC_OK ||
+        trpc_metadata_add_str(md, "x-request-id", key) != TRPC_OK) {
+        trpc_metadata_free(md);
+        trpc_metadata_free(headers);
+        say("customer: %s: out of memory", what);
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
     Shop__Order *order = NULL;
     char *message = NULL;
-    trpc_call_opts opts = { .timeout_ms = timeout_ms, .message = &message };
-    trpc_status st = shop__checkout__place_order__call(checkout, &req, &order, &opts);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = ms, .metadata = md, .headers = headers,
+                                         .message = &message);
+    trpc_status st = shop__checkout__place_order(checkout, &req, &order, &opts);
     if (st == TRPC_STATUS_OK) {
+        const char *echoed = trpc_metadata_get(headers, "x-request-id", NULL);
+        expect(echoed && strcmp(echoed, key) == 0, "checkout should send x-request-id back");
         say("customer: %s: order %s for %s: %d x %s = %lld cents, reservation %s, charge %s%s",
             what, order->order_id, order->user_name, (int)order->quantity, order->sku,
             (long long)order->total_cents, order->reservation_id, order->charge_id,
@@ -145,6 +163,8 @@ static trpc_status place(trpc_channel *checkout, const char *what, const char *u
             message ? message : "");
     }
     free(message);
+    trpc_metadata_free(md);
+    trpc_metadata_free(headers);
     return st;
 }
 
@@ -160,30 +180,32 @@ static int usage(FILE *out, int status)
 }
 
 /* --watch: a blocking server stream, read until the deadline ends it. */
-static int watch_for(trpc_channel *inventory, const char *sku, int ms)
+static int watch_for(Shop__Inventory_Client *inventory, const char *sku, int ms)
 {
     Shop__WatchStockRequest ws = SHOP__WATCH_STOCK_REQUEST__INIT;
     ws.sku = (char *)sku;
     char *message = NULL;
-    trpc_call_opts opts = { .timeout_ms = ms, .message = &message };
-    Shop__Inventory_WatchStock_Call *call;
-    if (shop__inventory__watch_stock__start(inventory, &ws, &opts, &call) != 0)
+    /* A stream's options (and what they point to) must last until __finish. */
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = ms, .message = &message);
+    Shop__Inventory_WatchStock_Stream *stream;
+    if (shop__inventory__watch_stock__start(&stream, inventory, &ws, &opts) != TRPC_OK)
         return 1;
     int updates = 0;
     Shop__Stock *msg;
-    while (shop__inventory__watch_stock__recv(call, &msg) == 1) {
+    while (shop__inventory__watch_stock__recv(stream, &msg)) {
         say("watch: %s available=%d", msg->sku, (int)msg->available);
         shop__stock__free_unpacked(msg, NULL);
         updates++;
     }
-    trpc_status st = shop__inventory__watch_stock__finish(call);
+    trpc_status st = shop__inventory__watch_stock__finish(stream);
     say("customer: watch of %s ended: %s after %d updates%s%s", sku, trpc_status_name(st),
         updates, message ? ": " : "", message ? message : "");
     free(message);
     return updates > 0 && (st == TRPC_STATUS_DEADLINE_EXCEEDED || st == TRPC_STATUS_OK) ? 0 : 1;
 }
 
-static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel *checkout)
+static int run_script(Shop__Users_Client *users, Shop__Inventory_Client *inventory,
+                      Shop__Checkout_Client *checkout)
 {
     /* Sign up, twice. */
     Shop__SignUpRequest su = SHOP__SIGN_UP_REQUEST__INIT;
@@ -191,8 +213,8 @@ static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel
     su.email = "ada@example.com";
     Shop__User *u = NULL;
     char *message = NULL;
-    trpc_call_opts opts = { .timeout_ms = TIMEOUT_MS, .message = &message };
-    trpc_status st = shop__users__sign_up__call(users, &su, &u, &opts);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = TIMEOUT_MS, .message = &message);
+    trpc_status st = shop__users__sign_up(users, &su, &u, &opts);
     if (st != TRPC_STATUS_OK) {
         say("customer: sign-up failed: %s: %s", trpc_status_name(st), message ? message : "");
         free(message);
@@ -201,7 +223,7 @@ static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel
     char *user_id = strdup(u->id);
     say("customer: signed up %s %s <%s>", u->id, u->name, u->email);
     shop__user__free_unpacked(u, NULL);
-    st = shop__users__sign_up__call(users, &su, &u, &opts);
+    st = shop__users__sign_up(users, &su, &u, &opts);
     say("customer: signing up again -> %s: %s", trpc_status_name(st), message ? message : "");
     expect(st == TRPC_STATUS_ALREADY_EXISTS, "second sign-up should be ALREADY_EXISTS");
     if (u)
@@ -212,7 +234,7 @@ static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel
     /* Look up. */
     Shop__GetUserRequest gu = SHOP__GET_USER_REQUEST__INIT;
     gu.id = user_id;
-    st = shop__users__get_user__call(users, &gu, &u, &opts);
+    st = shop__users__get_user(users, &gu, &u, &opts);
     if (st == TRPC_STATUS_OK) {
         say("customer: looked up %s: %s <%s>", u->id, u->name, u->email);
         shop__user__free_unpacked(u, NULL);
@@ -229,10 +251,10 @@ static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel
     Shop__WatchStockRequest ws = SHOP__WATCH_STOCK_REQUEST__INIT;
     ws.sku = "apple";
     ws.max_updates = 4;
-    trpc_call_opts wopts = { .timeout_ms = 20000 };
-    Shop__Inventory_WatchStock_Call *watch = NULL;
-    if (shop__inventory__watch_stock__start_async(inventory, &ws, &wopts, on_stock,
-                                                  on_watch_done, &w, &watch) != 0) {
+    trpc_call_opts wopts = TRPC_CALL_OPTS(.timeout_ms = 20000);
+    Shop__Inventory_WatchStock_Stream *watch = NULL;
+    if (shop__inventory__watch_stock__start_async(&watch, inventory, &ws, &wopts, on_stock,
+                                                  on_watch_status, &w) != TRPC_OK) {
         say("customer: cannot start the stock watch");
         free(user_id);
         return 1;
@@ -241,9 +263,9 @@ static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel
 
     /* Buy, then retry with the same key: the same charge comes back. */
     char *charge = NULL, *again = NULL;
-    st = place(checkout, "buy", user_id, "apple", 2, "4242-4242-4242-4242", "ada-1", &charge);
+    st = place(checkout, "buy", user_id, "apple", 2, "4242-4242-4242-4242", "ada-1", timeout_ms, &charge);
     expect(st == TRPC_STATUS_OK, "the apple order should succeed");
-    st = place(checkout, "retry", user_id, "apple", 2, "4242-4242-4242-4242", "ada-1", &again);
+    st = place(checkout, "retry", user_id, "apple", 2, "4242-4242-4242-4242", "ada-1", timeout_ms, &again);
     expect(st == TRPC_STATUS_OK, "the retried order should succeed");
     bool same = charge && again && strcmp(charge, again) == 0;
     say("customer: retry returned the same charge: %s (%s, %s)", same ? "yes" : "no",
@@ -254,19 +276,29 @@ static int run_script(trpc_channel *users, trpc_channel *inventory, trpc_channel
 
     /* Orders that must fail, each with its own status. */
     st = place(checkout, "too many pears", user_id, "pear", 5, "4242-4242-4242-4242", "ada-2",
-               NULL);
+               timeout_ms, NULL);
     expect(st == TRPC_STATUS_FAILED_PRECONDITION, "out of stock should be FAILED_PRECONDITION");
     st = place(checkout, "unknown user", "u-999", "apple", 1, "4242-4242-4242-4242", "ada-3",
-               NULL);
+               timeout_ms, NULL);
     expect(st == TRPC_STATUS_NOT_FOUND, "an unknown user should be NOT_FOUND");
     st = place(checkout, "declined card", user_id, "apple", 1, "4000-0000-0000-0002", "ada-4",
-               NULL);
+               timeout_ms, NULL);
     expect(st == TRPC_STATUS_ABORTED, "a declined card should be ABORTED");
 
     wait_watch(&w, 0, true);
     trpc_status wst = shop__inventory__watch_stock__finish(watch);
     say("customer: stock watch ended: %s after %d updates", trpc_status_name(wst), w.updates);
     expect(wst == TRPC_STATUS_OK && w.updates == 4, "the watch should see 4 updates");
+
+    /* A slow card: payments answers after two seconds, the order's deadline
+     * is one.  Then the same order with time enough: a new charge, not a
+     * replay, so the first attempt charged nothing. */
+    st = place(checkout, "slow card", user_id, "apple", 1, "4000-0000-0000-0003", "ada-5", 1000,
+               NULL);
+    expect(st == TRPC_STATUS_DEADLINE_EXCEEDED, "a slow card should be DEADLINE_EXCEEDED");
+    st = place(checkout, "slow card, more time", user_id, "apple", 1, "4000-0000-0000-0003",
+               "ada-5", timeout_ms, NULL);
+    expect(st == TRPC_STATUS_OK, "a slow card with time enough should succeed");
     free(user_id);
 
     if (failures)
@@ -304,28 +336,36 @@ int main(int argc, char **argv)
             return usage(stderr, 2);
     }
 
-    trpc_channel *checkout = NULL, *users = NULL, *inventory = NULL;
-    int rv, status = 1;
-    if ((rv = trpc_channel_new(&checkout, target, NULL)) != 0 ||
-        (rv = trpc_channel_new(&users, users_target ? users_target : target, NULL)) != 0 ||
-        (rv = trpc_channel_new(&inventory, inventory_target ? inventory_target : target,
-                               NULL)) != 0) {
+    if (!users_target)
+        users_target = target;
+    if (!inventory_target)
+        inventory_target = target;
+    trpc_channel *checkout_ch = NULL, *users_ch = NULL, *inventory_ch = NULL;
+    int status = 1;
+    trpc_error rv;
+    if ((rv = trpc_channel_new(&checkout_ch, target, NULL)) != TRPC_OK ||
+        (rv = trpc_channel_new(&users_ch, users_target, NULL)) != TRPC_OK ||
+        (rv = trpc_channel_new(&inventory_ch, inventory_target, NULL)) != TRPC_OK) {
         fprintf(stderr, "shop_customer: %s\n", trpc_strerror(rv));
         goto out;
     }
+    /* Each service's stubs take its own client, made from the channel. */
+    Shop__Checkout_Client *checkout = shop__checkout__client(checkout_ch);
+    Shop__Users_Client *users = shop__users__client(users_ch);
+    Shop__Inventory_Client *inventory = shop__inventory__client(inventory_ch);
     if (watch_sku) {
         status = watch_for(inventory, watch_sku, watch_ms);
     } else if (order_user) {
         char key[32];
         snprintf(key, sizeof key, "probe-%ld", (long)getpid());
         status = place(checkout, "probe", order_user, order_sku, order_qty,
-                       "4242-4242-4242-4242", key, NULL) == TRPC_STATUS_OK ? 0 : 1;
+                       "4242-4242-4242-4242", key, timeout_ms, NULL) == TRPC_STATUS_OK ? 0 : 1;
     } else {
         status = run_script(users, inventory, checkout);
     }
 out:
-    trpc_channel_free(inventory);
-    trpc_channel_free(users);
-    trpc_channel_free(checkout);
+    trpc_channel_free(inventory_ch);
+    trpc_channel_free(users_ch);
+    trpc_channel_free(checkout_ch);
     return status;
 }

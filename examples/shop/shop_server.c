@@ -146,14 +146,10 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    trpc_server_opts opts;
-    trpc_server_opts_init(&opts);
-    opts.workers = (unsigned)workers;
-    /* Limits left at 0 keep the library's defaults. */
-    if (max_message_size)
-        opts.max_recv_message_size = (size_t)max_message_size;
-    if (max_streams)
-        opts.max_concurrent_streams = (uint32_t)max_streams;
+    /* A flag not given leaves its field 0: the library's default. */
+    trpc_server_opts opts = TRPC_SERVER_OPTS(.workers = (unsigned)workers,
+                                             .max_recv_message_size = (size_t)max_message_size,
+                                             .max_concurrent_streams = (uint32_t)max_streams);
     trpc_server *srv = NULL;
     shop_users *users = NULL;
     shop_inventory *inventory = NULL;
@@ -161,10 +157,10 @@ int main(int argc, char **argv)
     shop_checkout *checkout = NULL;
     char self[512];
     int port = 0, status = 1;
-    int rv = trpc_server_new(&srv, &opts);
-    if (rv)
+    trpc_error rv = trpc_server_new(&srv, &opts);
+    if (rv != TRPC_OK)
         goto err;
-    if ((rv = trpc_server_listen(srv, listen, &port)) != 0)
+    if ((rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK)
         goto err;
     if (strncmp(listen, "unix:", 5) == 0) {
         snprintf(self, sizeof self, "%s", listen);
@@ -177,22 +173,22 @@ int main(int argc, char **argv)
         else
             snprintf(self, sizeof self, "%.*s:%d", host_len, listen, port);
     }
-    if ((set & USERS) && ((rv = shop_users_new(&users)) != 0 ||
-                          (rv = shop_users_serve(users, srv)) != 0))
+    if ((set & USERS) && ((rv = shop_users_new(&users)) != TRPC_OK ||
+                          (rv = shop_users_serve(users, srv)) != TRPC_OK))
         goto err;
-    if ((set & INVENTORY) && ((rv = shop_inventory_new(&inventory)) != 0 ||
-                              (rv = shop_inventory_serve(inventory, srv)) != 0))
+    if ((set & INVENTORY) && ((rv = shop_inventory_new(&inventory)) != TRPC_OK ||
+                              (rv = shop_inventory_serve(inventory, srv)) != TRPC_OK))
         goto err;
-    if ((set & PAYMENTS) && ((rv = shop_payments_new(&payments)) != 0 ||
-                             (rv = shop_payments_serve(payments, srv)) != 0))
+    if ((set & PAYMENTS) && ((rv = shop_payments_new(&payments)) != TRPC_OK ||
+                             (rv = shop_payments_serve(payments, srv)) != TRPC_OK))
         goto err;
     if ((set & CHECKOUT) &&
         ((rv = shop_checkout_new(&checkout, users_target ? users_target : self,
                                  inventory_target ? inventory_target : self,
-                                 payments_target ? payments_target : self)) != 0 ||
-         (rv = shop_checkout_serve(checkout, srv)) != 0))
+                                 payments_target ? payments_target : self)) != TRPC_OK ||
+         (rv = shop_checkout_serve(checkout, srv)) != TRPC_OK))
         goto err;
-    if ((rv = trpc_server_start(srv)) != 0)
+    if ((rv = trpc_server_start(srv)) != TRPC_OK)
         goto err;
 
     char names[64] = "";

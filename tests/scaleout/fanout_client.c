@@ -110,7 +110,7 @@ static void *caller(void *arg)
     (void)arg;
     trpc_channel *ch;
     trpc_error rv = trpc_channel_new(&ch, target, NULL);
-    if (rv) {
+    if (rv != TRPC_OK) {
         fprintf(stderr, "fanout_client: %s: %s\n", target, trpc_strerror(rv));
         while (next_call())
             record(NULL, TRPC_STATUS_UNAVAILABLE, "no channel");
@@ -122,8 +122,8 @@ static void *caller(void *arg)
     while (next_call()) {
         Helloworld__HelloReply *reply = NULL;
         char *message = NULL;
-        trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &message);
-        trpc_status st = helloworld__greeter__say_hello(greeter, &req, &reply, &opts);
+        trpc_status st = helloworld__greeter__say_hello(
+            greeter, &req, &reply, &TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &message));
         if (st == TRPC_STATUS_OK) {
             record(reply->message, st, "unexpected reply");
             helloworld__hello_reply__free_unpacked(reply, NULL);
