@@ -42,7 +42,7 @@
 %parse-param {ParseState *ps}
 
 %code requires {
-#include "front/parse_internal.h"
+#include "front/internal.h"
 
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T

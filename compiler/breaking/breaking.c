@@ -25,27 +25,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "breaking_internal.h"
-
-
-/* One breaking change: an error at its new location. */
-void brk_error(Cmp *c, Loc at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vreport(c->diag, DIAG_ERROR, at, fmt, ap);
-    va_end(ap);
-    c->count++;
-}
-
-/* The note under the last error: where the element was in the old file. */
-void brk_note(Cmp *c, Loc at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vreport(c->diag, DIAG_NOTE, at, fmt, ap);
-    va_end(ap);
-}
+#include "internal.h"
 
 /* Where to report something removed from a file: its package statement,
  * else its syntax statement, else its first line. */

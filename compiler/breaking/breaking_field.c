@@ -13,7 +13,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "breaking_internal.h"
+#include "internal.h"
 
 /* ---------------------------------------------------------------- types */
 

@@ -18,7 +18,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "resolve_internal.h"
+#include "internal.h"
 
 /* --------------------------------------------------------------- helpers */
 
@@ -784,7 +784,6 @@ void check_validate_file(Resolver *r, File *f)
      * for a clean file (keeping protoc's first error first). */
     if (f->syntax != SYNTAX_PROTO3 || r->diag->errors != before)
         return;
-    phase_begin(r);
     for (size_t i = 0; i < f->extends.len; i++)
         for (size_t j = 0; j < f->extends.items[i]->fields.len; j++)
             validate_proto3_field(r, f->extends.items[i]->fields.items[j]);

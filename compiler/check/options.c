@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "resolve_internal.h"
+#include "internal.h"
 
 /* ------------------------------------------------------------ the table */
 
@@ -124,6 +124,31 @@ Option *field_pseudo_option(const Field *fd, const char *name)
             return o;
     }
     return NULL;
+}
+
+static char ascii_upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
+char *json_name_default(Arena *arena, const char *name)
+{
+    char *out = arena_alloc(arena, strlen(name) + 1);
+    size_t j = 0;
+    bool cap_next = false;
+    for (const char *p = name; *p; p++) {
+        if (*p == '_') {
+            cap_next = true;
+        } else if (cap_next) {
+            out[j++] = ascii_upper(*p);
+            cap_next = false;
+        } else {
+            out[j++] = *p;
+        }
+    }
+    out[j] = '\0';
+    return out;
 }
 
 static bool is_pseudo_option(const Option *o)

@@ -3,54 +3,21 @@
  * synthesizes, the symbol table, and type references.
  *
  * Files are resolved one at a time in load order, dependencies first, in the
- * phases resolve_internal.h lists. This file does the build phase's naming
- * and symbol work (the checks live in check.c) and the whole link phase.
+ * phases check/internal.h lists. This file runs the phases and does the build
+ * phase's naming and symbol work (the checks live in check.c, the options in
+ * options.c) and the whole link phase. It reports through report.c like every
+ * other file of the stage, and nothing below calls back up into it.
  * The order in which symbols are added copies protoc's DescriptorBuilder
  * (oneofs, fields, nested messages, enums, extensions, then the message
  * itself; enum values before their enum), because that order decides which
  * of two clashing definitions gets the error, and users compare our errors
  * with protoc's.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolve_internal.h"
-
-/* ------------------------------------------------------------ diagnostics */
-
-void phase_begin(Resolver *r)
-{
-    r->phase_failed = false;
-}
-
-/* Errors are reported as found; diag_flush prints them in source order, so a
- * user sees every independent error of a phase, first to last in the file. */
-void rerror(Resolver *r, Loc loc, const char *fmt, ...)
-{
-    r->phase_failed = true;
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vreport(r->diag, DIAG_ERROR, loc, fmt, ap);
-    va_end(ap);
-}
-
-void rwarning(Resolver *r, Loc loc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vreport(r->diag, DIAG_WARNING, loc, fmt, ap);
-    va_end(ap);
-}
-
-void rnote(Resolver *r, Loc loc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vreport(r->diag, DIAG_NOTE, loc, fmt, ap);
-    va_end(ap);
-}
+#include "internal.h"
 
 /* ------------------------------------------------------------------ names */
 
@@ -71,26 +38,6 @@ static char *join_name(Resolver *r, const char *scope, const char *name)
 static char ascii_upper(char c)
 {
     return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-}
-
-/* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *json_name_default(Arena *arena, const char *name)
-{
-    char *out = arena_alloc(arena, strlen(name) + 1);
-    size_t j = 0;
-    bool cap_next = false;
-    for (const char *p = name; *p; p++) {
-        if (*p == '_') {
-            cap_next = true;
-        } else if (cap_next) {
-            out[j++] = ascii_upper(*p);
-            cap_next = false;
-        } else {
-            out[j++] = *p;
-        }
-    }
-    out[j] = '\0';
-    return out;
 }
 
 /* protoc's MapEntryName: CamelCase of the field name, plus "Entry". */
@@ -751,25 +698,20 @@ static void resolve_file(Resolver *r, File *f)
     }
 
     /* protoc's parser rejects these; nothing after them would be useful. */
-    phase_begin(r);
     check_parse_file(r, f);
     if (r->diag->errors != before) {
         VEC_PUSH(r->arena, &r->bad, f);
         return;
     }
-    phase_begin(r);
     build_file(r, f);
     /* protoc links even after build errors, but prints the build errors
      * first; with diagnostics sorted by position a follow-on "not defined"
      * (say, for a type whose definition clashed) would come first instead.
      * Duplicates and bad numbers are fixed first, then the links. */
-    phase_begin(r);
     if (r->diag->errors == before)
         link_file(r, f);
-    phase_begin(r);
     if (r->diag->errors == before)
         options_file(r, f);
-    phase_begin(r);
     if (r->diag->errors == before)
         check_validate_file(r, f);
     if (r->diag->errors != before)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolve_internal.h"
+#include "internal.h"
 
 static uint64_t hash_name(const char *s, size_t len)
 {

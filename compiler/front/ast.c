@@ -19,7 +19,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "parse_internal.h"
+#include "internal.h"
 
 /* ---- scalar types ---- */
 

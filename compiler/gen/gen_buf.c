@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen_c_internal.h"
+#include "gen_buf.h"
 
 static void out_of_memory(void)
 {

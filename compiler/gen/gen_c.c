@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "gen_c_internal.h"
+#include "internal.h"
 
 static char *strip_proto(Arena *a, const char *name)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_c_internal.h"
+#include "internal.h"
 
 void gen_enum_definition(Gen *g, Enum *e)
 {

@@ -20,63 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gen_c_internal.h"
-
-/* ---- model queries ---- */
-
-bool gen_field_is_map(const Field *f)
-{
-    return f->is_map;
-}
-
-FieldType gen_field_type(const Field *f)
-{
-    if (gen_field_is_map(f))
-        return TYPE_MESSAGE;
-    /* (pb_c_field).string_as_bytes: a string carried as ProtobufCBinaryData. */
-    if (f->type == TYPE_STRING && f->options.len &&
-        gen_pbc_true(&f->options, "pb_c_field", "string_as_bytes"))
-        return TYPE_BYTES;
-    return f->type;
-}
-
-Message *gen_field_message(const Field *f)
-{
-    return gen_field_is_map(f) ? f->map_entry : f->msg_type;
-}
-
-Value *gen_field_default(const Field *f)
-{
-    if (gen_field_is_map(f) || f->label == LABEL_REPEATED)
-        return NULL;
-    return gen_option(&f->options, "default");
-}
-
-bool gen_field_proto3_optional(const Field *f)
-{
-    /* Map entry fields are never proto3 `optional`, whatever a resolver
-     * marks: protoc gives them plain singular semantics. */
-    return f->proto3_optional && !(f->parent && f->parent->is_map_entry);
-}
-
-CLabel gen_field_label(bool proto3, const Field *f)
-{
-    if (gen_field_is_map(f) || f->label == LABEL_REPEATED)
-        return CLABEL_REPEATED;
-    if (f->label == LABEL_REQUIRED)
-        return CLABEL_REQUIRED;
-    if (proto3 && !gen_field_proto3_optional(f))
-        return CLABEL_NONE;
-    return CLABEL_OPTIONAL;
-}
-
-bool gen_field_has_flag(bool proto3, const Field *f)
-{
-    if (gen_field_label(proto3, f) != CLABEL_OPTIONAL || gen_field_oneof(f))
-        return false;
-    FieldType t = gen_field_type(f);
-    return t != TYPE_STRING && t != TYPE_MESSAGE;
-}
+#include "internal.h"
 
 static bool packable(FieldType t)
 {

@@ -62,7 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_c_internal.h"
+#include "internal.h"
 
 /* ---- protoc-c's name transformations ---- */
 

@@ -15,7 +15,7 @@
 #ifndef TYPERPC_GEN_TRPC_INTERNAL_H
 #define TYPERPC_GEN_TRPC_INTERNAL_H
 
-#include "gen_c_internal.h"
+#include "internal.h"
 
 /* The four gRPC call kinds, in the order the client section groups them. */
 typedef enum TKind { TK_UNARY, TK_SERVER_STREAMING, TK_CLIENT_STREAMING, TK_BIDI } TKind;

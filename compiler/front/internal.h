@@ -1,6 +1,14 @@
 /*
- * parse_internal.h — what grammar/proto.l, grammar/proto.y, compiler/front/ast.c and
- * compiler/front/parse.c share, and nobody else needs.
+ * front/internal.h — what the front end's files share, and nobody else needs.
+ *
+ * The front end is a ladder, each file calling only the ones below it:
+ *
+ *   load.c     reads files and follows imports; calls parse_file for each
+ *   parse.c    parse_file: runs the scanner and the parser over one Source
+ *   grammar/   proto.l (tokens), proto.y (rules), generated into the build
+ *   scan.c     what the scanner needs: positions, literal decoding
+ *   ast.c      the node builders the grammar's actions call, and
+ *              parse_error, through which the whole front end reports
  *
  * One ParseState per file being parsed holds everything the scanner and the
  * parser know: the source, the arena, the diagnostics sink, the scanner's
@@ -8,8 +16,8 @@
  * name the construct left unclosed, and so grammar actions know where a
  * declaration belongs). No globals: the state is passed to every action.
  */
-#ifndef TYPERPC_PARSE_INTERNAL_H
-#define TYPERPC_PARSE_INTERNAL_H
+#ifndef TYPERPC_FRONT_INTERNAL_H
+#define TYPERPC_FRONT_INTERNAL_H
 
 #include "compiler.h"
 
@@ -126,14 +134,11 @@ typedef struct ParseState {
     Loc label_loc;      /* where require_label last reported (once per statement) */
 } ParseState;
 
-/* ---- scanner helpers (compiler/front/parse.c, used by grammar/proto.l) ---- */
+/* ---- scan.c: scanner helpers, used by grammar/proto.l ---- */
 
 /* Count the newlines in a token that may span lines (whitespace, comments)
  * after the scanner has moved the position past it as if it did not. */
 void scan_lines(ParseState *ps, const char *text, size_t len);
-
-/* Report an error at loc and count it against the file. */
-void parse_error(ParseState *ps, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 
 /* Decode the body of a string literal (the text between the quotes) into an
  * arena buffer, reporting bad escapes at their position. loc is the location
@@ -145,7 +150,10 @@ StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc);
  * sets overflow, d and text instead (see IntLit). */
 IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc);
 
-/* ---- node builders (compiler/front/ast.c), called from grammar actions ---- */
+/* ---- ast.c: node builders, called from grammar actions ---- */
+
+/* Report an error at loc and count it against the file. */
+void parse_error(ParseState *ps, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 
 /* A Loc in the file being parsed. */
 static inline Loc make_loc(const ParseState *ps, int line, int col)
@@ -266,4 +274,4 @@ void aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Lo
                    Value *value);
 Value *value_list(ParseState *ps, Value *list, Value *item, Loc loc);
 
-#endif
+#endif /* TYPERPC_FRONT_INTERNAL_H */

@@ -1,12 +1,15 @@
 /*
- * breaking_internal.h — what the files of the breaking-change check share.
+ * breaking/internal.h — what the files of the breaking-change check share.
+ *
+ * A ladder, each file calling only the ones below it; the driver, the
+ * `typerpc breaking` subcommand, is compiler/breaking_cli.c, above them all:
  *
  *   breaking.c        files, messages, enums, services, extensions: what
  *                     exists in the old version must exist in the new one
  *   breaking_field.c  one field number: name, type, label, oneof, default;
  *                     field removal; reserved numbers and names; the
  *                     helpers for types and options
- *   breaking_cli.c    the `typerpc breaking` subcommand
+ *   report.c          brk_error, brk_note: how every finding is reported
  */
 #ifndef TYPERPC_BREAKING_INTERNAL_H
 #define TYPERPC_BREAKING_INTERNAL_H
@@ -22,10 +25,14 @@ typedef struct Cmp {
     int count;          /* breaking changes reported */
 } Cmp;
 
+/* ---- report.c ---- */
+
 /* A breaking change: an error at its place in the new file. */
 void brk_error(Cmp *c, Loc at, const char *fmt, ...) TRPC_PRINTF(3, 4);
 /* The note under the last error: where the element was in the old file. */
 void brk_note(Cmp *c, Loc at, const char *fmt, ...) TRPC_PRINTF(3, 4);
+
+/* ---- breaking_field.c ---- */
 
 /* A named type's full name as `side` sees it: without side's package when
  * the type (declared in `def`) is in that package, else with a leading '.'. */

@@ -1,5 +1,5 @@
 /*
- * resolve_internal.h — what the files of the resolve stage share.
+ * check/internal.h — what the files of the resolve stage share.
  *
  * The stage follows protoc's DescriptorBuilder, one file at a time in load
  * order (dependencies first), in five phases:
@@ -22,10 +22,18 @@
  * A file whose import failed is skipped without a word: the import's own
  * errors are the ones to read.
  *
- * symtab.c holds the symbol table and protoc's name lookup.
+ * The files are a ladder, each calling only the ones below it, and this
+ * header lists them bottom up:
+ *
+ *   resolve.c   the driver: resolve_all (compiler.h), the phases, naming,
+ *               synthesis and the link phase
+ *   check.c     the parse-, build- and validate-phase checks
+ *   options.c   options and the `default` / `json_name` pseudo-options
+ *   symtab.c    the symbol table, protoc's name lookup, small maps
+ *   report.c    rerror, rwarning, rnote: how every check reports
  */
-#ifndef TYPERPC_RESOLVE_INTERNAL_H
-#define TYPERPC_RESOLVE_INTERNAL_H
+#ifndef TYPERPC_CHECK_INTERNAL_H
+#define TYPERPC_CHECK_INTERNAL_H
 
 #include "compiler.h"
 
@@ -136,28 +144,32 @@ typedef struct Resolver {
     const char *undeclared_name;
     const char *resolved_to;
 
-    /* An error was reported in the current phase: later phases, which
-     * would only report its consequences, do not run. */
-    bool phase_failed;
-
     /* Scratch buffer for composing names during lookups (malloc'd). */
     char *buf;
     size_t buf_cap;
 } Resolver;
 
-/* Diagnostics of the stage. protoc prints errors in the order it finds
- * them; we print them sorted by position. So that the first error printed
- * is still the one protoc prints first, each phase walks the file in
- * protoc's order and, once it has reported an error, drops any later-found
- * error that would sort before it (with its notes). Later phases run only
- * on a clean file, so this holds across phases too. */
+/* ---------------------------------------------------------- shared by all */
+
+static inline bool loc_before(Loc a, Loc b)
+{
+    return a.line < b.line || (a.line == b.line && a.col < b.col);
+}
+
+#define FIELD_NUMBER_MAX 536870911
+#define FIELD_RESERVED_FIRST 19000
+#define FIELD_RESERVED_LAST 19999
+
+/* ----------------------------------------------------------------- report.c */
+
+/* Every error, warning and note of the stage goes through these; diag_flush
+ * prints them in source order. */
 void rerror(Resolver *r, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 void rwarning(Resolver *r, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
 void rnote(Resolver *r, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4);
-/* Start a new phase (or sub-phase) of error ordering. */
-void phase_begin(Resolver *r);
 
-/* symtab.c */
+/* ----------------------------------------------------------------- symtab.c */
+
 void symtab_init(SymTab *tab, size_t expected);
 void symtab_free(SymTab *tab);
 Symbol *symtab_find(const SymTab *tab, const char *name, size_t len);
@@ -172,22 +184,8 @@ Symbol *lookup(Resolver *r, const char *name, const char *relative_to, LookupMod
 void report_not_found(Resolver *r, Loc loc, const char *name);
 const char *symkind_name(SymKind kind);
 
-/* resolve.c */
-/* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *json_name_default(Arena *arena, const char *name);
+/* ---------------------------------------------------------------- options.c */
 
-/* check.c: the parse-, build- and validate-phase checks of one file. */
-void check_parse_file(Resolver *r, File *f);
-/* Build-phase checks, called by the build walk at the points where protoc's
- * DescriptorBuilder makes them, so errors are found in protoc's order. */
-void check_build_field(Resolver *r, Field *fd);
-void check_build_enum(Resolver *r, Enum *e);
-void check_build_extension_ranges(Resolver *r, Message *m);
-void check_build_reserved_ranges(Resolver *r, Message *m);
-void check_build_message_post(Resolver *r, Message *m);
-void check_validate_file(Resolver *r, File *f);
-
-/* options.c */
 void options_file(Resolver *r, File *f);
 /* Parse-phase checks of the `default` and `json_name` pseudo-options: set
  * once, a string json_name, a default of the right syntax for a scalar. */
@@ -202,14 +200,20 @@ void options_validate_field(Resolver *r, Field *fd);
 /* Value of a bool option written plainly (`option allow_alias = true;`). */
 bool option_bool_set(const OptionVec *opts, const char *name);
 
-/* Helpers shared by all. */
-static inline bool loc_before(Loc a, Loc b)
-{
-    return a.line < b.line || (a.line == b.line && a.col < b.col);
-}
+/* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
+char *json_name_default(Arena *arena, const char *name);
 
-#define FIELD_NUMBER_MAX 536870911
-#define FIELD_RESERVED_FIRST 19000
-#define FIELD_RESERVED_LAST 19999
+/* ------------------------------------------------------------------ check.c */
 
-#endif /* TYPERPC_RESOLVE_INTERNAL_H */
+/* The parse-, build- and validate-phase checks of one file. */
+void check_parse_file(Resolver *r, File *f);
+/* Build-phase checks, called by the build walk at the points where protoc's
+ * DescriptorBuilder makes them, so errors are found in protoc's order. */
+void check_build_field(Resolver *r, Field *fd);
+void check_build_enum(Resolver *r, Enum *e);
+void check_build_extension_ranges(Resolver *r, Message *m);
+void check_build_reserved_ranges(Resolver *r, Message *m);
+void check_build_message_post(Resolver *r, Message *m);
+void check_validate_file(Resolver *r, File *f);
+
+#endif /* TYPERPC_CHECK_INTERNAL_H */
