@@ -187,10 +187,10 @@ typedef enum FieldType {
 } FieldType;
 
 /* "int32" -> TYPE_INT32 ...; TYPE_NONE for anything that is not a scalar
- * keyword. type_name(TYPE_INT32) -> "int32"; "group", "message", "enum" for
+ * keyword. ast_type_name(TYPE_INT32) -> "int32"; "group", "message", "enum" for
  * the others. */
-FieldType scalar_type_from_name(const char *name);
-const char *type_name(FieldType type);
+FieldType ast_scalar_type(const char *name);
+const char *ast_type_name(FieldType type);
 
 typedef enum Label {
     LABEL_NONE = 0,   /* no label written (proto3 singular, oneof member, map) */

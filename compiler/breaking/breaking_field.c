@@ -39,7 +39,7 @@ static const char *field_type_key(Cmp *c, const Field *fd, const File *side)
         return brk_type_key(c, fd->msg_type->full_name, fd->msg_type->file, side);
     if (fd->type == TYPE_ENUM && fd->enum_type)
         return brk_type_key(c, fd->enum_type->full_name, fd->enum_type->file, side);
-    return type_name(fd->type);
+    return ast_type_name(fd->type);
 }
 
 /* How a type reads in a message: "int32", "message 'Foo'", "enum 'Bar'". */

@@ -26,7 +26,7 @@ static void check_enum_prefix_clash(Resolver *r, Enum *e);
 
 static bool is_message_set(const Message *m)
 {
-    return option_bool_set(&m->options, "message_set_wire_format");
+    return options_bool_set(&m->options, "message_set_wire_format");
 }
 
 /* Give `to max` its value: the largest field number, or for a MessageSet's
@@ -523,7 +523,7 @@ static void check_enum_prefix_clash(Resolver *r, Enum *e)
 /* protoc's ValidateEnumOptions: equal numbers need allow_alias. */
 static void validate_enum(Resolver *r, Enum *e)
 {
-    if (option_bool_set(&e->options, "allow_alias"))
+    if (options_bool_set(&e->options, "allow_alias"))
         return;
     NameMap numbers;
     namemap_init(&numbers, e->values.len);
@@ -572,7 +572,7 @@ static void validate_proto3_field(Resolver *r, Field *fd)
     }
     if (fd->label == LABEL_REQUIRED)
         rerror(r, fd->type_loc, "required fields are not allowed in proto3");
-    Option *def = field_pseudo_option(fd, "default");
+    Option *def = options_field_pseudo(fd, "default");
     if (def)
         rerror(r, def->value ? def->value->loc : def->loc,
                    "explicit default values are not allowed in proto3");
@@ -655,7 +655,7 @@ static void validate_map_entry_use(Resolver *r, Field *fd)
     const Message *e = fd->msg_type;
     if (fd->map_entry || !e || fd->type != TYPE_MESSAGE)
         return;
-    if (!e->is_map_entry && !option_bool_set(&e->options, "map_entry"))
+    if (!e->is_map_entry && !options_bool_set(&e->options, "map_entry"))
         return;
     if (!is_map_shaped(fd, e))
         rerror(r, fd->type_loc,
@@ -675,7 +675,7 @@ static void validate_map_field(Resolver *r, Field *fd)
         else
             rerror(r, fd->loc,
                        "map keys must be integral or string types, not %s",
-                       key->type_name ? key->type_name : type_name(key->type));
+                       key->type_name ? key->type_name : ast_type_name(key->type));
     }
     if (value->type == TYPE_ENUM && value->enum_type && value->enum_type->values.len > 0 &&
         value->enum_type->values.items[0]->number != 0) {

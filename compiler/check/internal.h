@@ -138,7 +138,7 @@ typedef struct Resolver {
     size_t mark_len;
     FileVec bad;         /* files that failed to parse or resolve */
 
-    /* Set by lookup() when it returns NULL, to explain why (protoc's
+    /* Set by sym_lookup() when it returns NULL, to explain why (protoc's
      * possible_undeclared_dependency_ and undefine_resolved_name_). */
     File *undeclared_file;
     const char *undeclared_name;
@@ -179,10 +179,10 @@ Symbol *symtab_insert(Resolver *r, Symbol *sym);
  * written, searching outward from the scope `relative_to` (the full name of
  * the element making the reference). NULL if not found; then
  * r->undeclared_file / r->resolved_to say why. */
-Symbol *lookup(Resolver *r, const char *name, const char *relative_to, LookupMode mode);
+Symbol *sym_lookup(Resolver *r, const char *name, const char *relative_to, LookupMode mode);
 /* Report a failed lookup of `name` at `loc`, in protoc's three flavours. */
-void report_not_found(Resolver *r, Loc loc, const char *name);
-const char *symkind_name(SymKind kind);
+void sym_report_not_found(Resolver *r, Loc loc, const char *name);
+const char *sym_kind_name(SymKind kind);
 
 /* ---------------------------------------------------------------- options.c */
 
@@ -194,14 +194,14 @@ void options_check_pseudo_syntax(Resolver *r, Field *fd);
  * the enum's values; message fields can have none. */
 void options_check_default_link(Resolver *r, Field *fd);
 /* The `default` / `json_name` pseudo-options of a field, or NULL. */
-Option *field_pseudo_option(const Field *fd, const char *name);
+Option *options_field_pseudo(const Field *fd, const char *name);
 /* Validate-phase checks of field options (packed, lazy, jstype, json_name). */
 void options_validate_field(Resolver *r, Field *fd);
 /* Value of a bool option written plainly (`option allow_alias = true;`). */
-bool option_bool_set(const OptionVec *opts, const char *name);
+bool options_bool_set(const OptionVec *opts, const char *name);
 
 /* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *json_name_default(Arena *arena, const char *name);
+char *options_json_name_default(Arena *arena, const char *name);
 
 /* ------------------------------------------------------------------ check.c */
 

@@ -115,7 +115,7 @@ static const KnownOption *find_known(OptTarget target, const char *name)
 
 /* --------------------------------------------------------- small helpers */
 
-Option *field_pseudo_option(const Field *fd, const char *name)
+Option *options_field_pseudo(const Field *fd, const char *name)
 {
     for (size_t i = 0; i < fd->options.len; i++) {
         Option *o = fd->options.items[i];
@@ -132,7 +132,7 @@ static char ascii_upper(char c)
 }
 
 /* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *json_name_default(Arena *arena, const char *name)
+char *options_json_name_default(Arena *arena, const char *name)
 {
     char *out = arena_alloc(arena, strlen(name) + 1);
     size_t j = 0;
@@ -174,7 +174,7 @@ static bool value_is_ident(const Value *v, const char *s)
     return v && v->kind == VAL_IDENT && !v->negative && v->s && strcmp(v->s, s) == 0;
 }
 
-bool option_bool_set(const OptionVec *opts, const char *name)
+bool options_bool_set(const OptionVec *opts, const char *name)
 {
     const Option *o = find_plain_option(opts, name);
     return o && value_is_ident(o->value, "true");
@@ -250,13 +250,13 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
     if (is_integral(t)) {
         if (v->kind != VAL_INT) {
             rerror(r, v->loc, "default value of %s field '%s' must be an integer",
-                       type_name(t), fd->name);
+                       ast_type_name(t), fd->name);
         } else if (v->negative && is_unsigned(t)) {
             rerror(r, v->loc, "unsigned field '%s' cannot have a negative default",
                        fd->name);
         } else if (!int_fits(t, v->negative, v->u)) {
             rerror(r, v->loc, "default value %s%" PRIu64 " is out of range for %s",
-                       v->negative ? "-" : "", v->u, type_name(t));
+                       v->negative ? "-" : "", v->u, ast_type_name(t));
         }
         return;
     }
@@ -267,7 +267,7 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
             (v->kind == VAL_IDENT && (strcmp(v->s, "inf") == 0 || strcmp(v->s, "nan") == 0)))
             return;
         rerror(r, v->loc, "default value of %s field '%s' must be a number",
-                   type_name(t), fd->name);
+                   ast_type_name(t), fd->name);
         return;
     case TYPE_BOOL:
         if (value_is_ident(v, "true") || value_is_ident(v, "false"))
@@ -279,7 +279,7 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
     case TYPE_BYTES:
         if (v->kind != VAL_STRING)
             rerror(r, v->loc, "default value of %s field '%s' must be a string",
-                       type_name(t), fd->name);
+                       ast_type_name(t), fd->name);
         return;
     case TYPE_GROUP:
     case TYPE_MESSAGE:
@@ -311,7 +311,7 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
 /* The default option of a field, once pseudo-option syntax has passed. */
 static Option *default_option(const Field *fd)
 {
-    Option *def = field_pseudo_option(fd, "default");
+    Option *def = options_field_pseudo(fd, "default");
     return def && def->value ? def : NULL;
 }
 
@@ -465,14 +465,14 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
         return;
     }
     if (v->kind == VAL_AGGREGATE) {
-        agg_error(cx, v->loc, "field '%s' is a %s, not a message", fd->name, type_name(t));
+        agg_error(cx, v->loc, "field '%s' is a %s, not a message", fd->name, ast_type_name(t));
         return;
     }
     /* An integer too large for 64 bits (the parser keeps it as a double):
      * text format takes it for a float or double field only. */
     if (v->int_overflow && t != TYPE_FLOAT && t != TYPE_DOUBLE) {
         agg_error(cx, v->loc, "integer %s%.40s is out of range for %s field '%s'",
-                  v->negative ? "-" : "", v->s, type_name(t), fd->name);
+                  v->negative ? "-" : "", v->s, ast_type_name(t), fd->name);
         return;
     }
     if (is_integral(t)) {
@@ -480,7 +480,7 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
             agg_error(cx, v->loc, "field '%s' needs an integer", fd->name);
         else if (!int_fits(t, v->negative, v->u))
             agg_error(cx, v->loc, "value %s%" PRIu64 " is out of range for %s field '%s'",
-                      v->negative ? "-" : "", v->u, type_name(t), fd->name);
+                      v->negative ? "-" : "", v->u, ast_type_name(t), fd->name);
         return;
     }
     switch (t) {
@@ -581,7 +581,7 @@ static void check_any_expansion(OptCtx *cx, Message *m, const AggEntry *e, const
         agg_error(cx, e->loc, "'[%s]' can only be used inside a google.protobuf.Any", e->name);
         return;
     }
-    Symbol *sym = prefix_ok ? lookup(r, arena_printf(r->arena, ".%s", slash + 1), "", LOOKUP_ALL)
+    Symbol *sym = prefix_ok ? sym_lookup(r, arena_printf(r->arena, ".%s", slash + 1), "", LOOKUP_ALL)
                             : NULL;
     if (!sym || sym->kind != SYM_MESSAGE) {
         agg_error(cx, e->loc, "cannot find message type '%s' for google.protobuf.Any", e->name);
@@ -608,7 +608,7 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
                 check_any_expansion(cx, m, e, slash);
                 continue;
             }
-            Symbol *sym = lookup(r, e->name, m->full_name, LOOKUP_ALL);
+            Symbol *sym = sym_lookup(r, e->name, m->full_name, LOOKUP_ALL);
             if (sym && sym->kind == SYM_FIELD && sym->u.field->extend &&
                 sym->u.field->extend->extendee_msg == m)
                 fd = sym->u.field;
@@ -646,7 +646,7 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
         if (e->no_colon && e->value->kind == VAL_LIST && fd->type != TYPE_MESSAGE &&
             fd->type != TYPE_GROUP) {
             agg_error(cx, e->value->loc, "field '%s' (%s) needs ':' before its value",
-                      fd->name, type_name(fd->type));
+                      fd->name, ast_type_name(fd->type));
             break;
         }
         if (e->value->kind == VAL_LIST) {
@@ -695,19 +695,19 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
         return;
     }
     if (v->kind == VAL_AGGREGATE) {
-        rerror(r, v->loc, "option '%s' is a %s, not a message", name, type_name(t));
+        rerror(r, v->loc, "option '%s' is a %s, not a message", name, ast_type_name(t));
         return;
     }
     if (is_integral(t)) {
         if (v->kind != VAL_INT) {
-            rerror(r, v->loc, "%s option '%s' needs %s integer", type_name(t), name,
+            rerror(r, v->loc, "%s option '%s' needs %s integer", ast_type_name(t), name,
                        is_unsigned(t) ? "a non-negative" : "an");
         } else if (v->negative && is_unsigned(t)) {
             rerror(r, v->loc, "%s option '%s' needs a non-negative integer",
-                       type_name(t), name);
+                       ast_type_name(t), name);
         } else if (!int_fits(t, v->negative, v->u)) {
             rerror(r, v->loc, "value %s%" PRIu64 " is out of range for %s option '%s'",
-                       v->negative ? "-" : "", v->u, type_name(t), name);
+                       v->negative ? "-" : "", v->u, ast_type_name(t), name);
         }
         return;
     }
@@ -715,7 +715,7 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
     case TYPE_FLOAT:
     case TYPE_DOUBLE:
         if (v->kind != VAL_INT && v->kind != VAL_FLOAT)
-            rerror(r, v->loc, "%s option '%s' needs a number", type_name(t), name);
+            rerror(r, v->loc, "%s option '%s' needs a number", ast_type_name(t), name);
         return;
     case TYPE_BOOL:
         if (v->kind != VAL_IDENT)
@@ -727,7 +727,7 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
     case TYPE_STRING:
     case TYPE_BYTES:
         if (v->kind != VAL_STRING)
-            rerror(r, v->loc, "%s option '%s' needs a quoted string", type_name(t),
+            rerror(r, v->loc, "%s option '%s' needs a quoted string", ast_type_name(t),
                        name);
         return;
     case TYPE_ENUM:
@@ -823,7 +823,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
             /* Descending into the previous part: it must be a singular message. */
             if (optfield_type(&of) != TYPE_MESSAGE && optfield_type(&of) != TYPE_GROUP) {
                 rerror(r, o->loc, "option '%s' is a %s, not a message: it has no "
-                           "field '%s'", of.name, type_name(optfield_type(&of)), p->name);
+                           "field '%s'", of.name, ast_type_name(optfield_type(&of)), p->name);
                 return;
             }
             if (optfield_repeated(&of)) {
@@ -838,7 +838,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
                 return;
         }
         if (p->is_extension) {
-            Symbol *sym = lookup(r, p->name, i == 0 ? scope : msg->full_name, LOOKUP_ALL);
+            Symbol *sym = sym_lookup(r, p->name, i == 0 ? scope : msg->full_name, LOOKUP_ALL);
             Field *ext = sym && sym->kind == SYM_FIELD ? sym->u.field : NULL;
             if (!ext) {
                 rerror(r, o->loc, "option '(%s)' is unknown", p->name);
@@ -985,8 +985,8 @@ void options_file(Resolver *r, File *f)
                       &f->options);
 
     /* protoc: generic services need the full runtime. */
-    if (file_is_lite(f) && (option_bool_set(&f->options, "cc_generic_services") ||
-                            option_bool_set(&f->options, "java_generic_services"))) {
+    if (file_is_lite(f) && (options_bool_set(&f->options, "cc_generic_services") ||
+                            options_bool_set(&f->options, "java_generic_services"))) {
         for (size_t i = 0; i < f->services.len; i++)
             rerror(r, f->services.items[i]->name_loc,
                        "a file with optimize_for = LITE_RUNTIME cannot define services while "
@@ -1021,17 +1021,17 @@ static bool is_packable(FieldType t)
 
 void options_validate_field(Resolver *r, Field *fd)
 {
-    if ((option_bool_set(&fd->options, "lazy") || option_bool_set(&fd->options, "unverified_lazy")) &&
+    if ((options_bool_set(&fd->options, "lazy") || options_bool_set(&fd->options, "unverified_lazy")) &&
         fd->type != TYPE_MESSAGE)
         rerror(r, fd->type_loc, "[lazy = true] is only allowed on message fields");
-    if (option_bool_set(&fd->options, "packed") &&
+    if (options_bool_set(&fd->options, "packed") &&
         !(fd->label == LABEL_REPEATED && is_packable(fd->type)))
         rerror(r, fd->type_loc,
                    "[packed = true] is only allowed on repeated fields of scalar numeric, "
                    "bool or enum type");
 
     Message *owner = fd->extend ? fd->extend->extendee_msg : fd->parent;
-    if (owner && option_bool_set(&owner->options, "message_set_wire_format")) {
+    if (owner && options_bool_set(&owner->options, "message_set_wire_format")) {
         if (fd->extend) {
             if (fd->label == LABEL_REPEATED || fd->label == LABEL_REQUIRED ||
                 fd->type != TYPE_MESSAGE)
@@ -1066,10 +1066,10 @@ void options_validate_field(Resolver *r, Field *fd)
     }
 
     if (fd->extend) {
-        Option *jn = field_pseudo_option(fd, "json_name");
+        Option *jn = options_field_pseudo(fd, "json_name");
         /* protoc only notices a json_name that differs from the default. */
         if (jn && jn->value && jn->value->kind == VAL_STRING &&
-            strcmp(fd->json_name, json_name_default(r->arena, fd->name)) != 0)
+            strcmp(fd->json_name, options_json_name_default(r->arena, fd->name)) != 0)
             rerror(r, jn->loc, "extensions cannot have a json_name");
     }
 }

@@ -224,7 +224,7 @@ static void report_duplicate(Resolver *r, const Symbol *sym, const Symbol *old)
     }
     if (old->loc.src)
         rnote(r, old->loc, "previous definition of '%s' (%s) is here", old->name,
-                  symkind_name(old->kind));
+                  sym_kind_name(old->kind));
 }
 
 /* Add a symbol; report a clash at the new definition. True if added. */
@@ -250,7 +250,7 @@ static void add_package(Resolver *r, File *f)
             if (old->kind != SYM_PACKAGE) {
                 rerror(r, f->package_loc,
                            "'%.*s' is already defined in file '%s' as a %s, not a package",
-                           (int)len, f->package, old->file->name, symkind_name(old->kind));
+                           (int)len, f->package, old->file->name, sym_kind_name(old->kind));
                 if (old->loc.src)
                     rnote(r, old->loc, "'%s' is defined here", old->name);
             }
@@ -270,11 +270,11 @@ static void add_package(Resolver *r, File *f)
 static void name_field(Resolver *r, Field *fd, const char *scope)
 {
     fd->full_name = join_name(r, scope, fd->name);
-    Option *jn = field_pseudo_option(fd, "json_name");
+    Option *jn = options_field_pseudo(fd, "json_name");
     if (jn && jn->value && jn->value->kind == VAL_STRING)
         fd->json_name = arena_strndup(r->arena, jn->value->s, jn->value->len);
     else
-        fd->json_name = json_name_default(r->arena, fd->name);
+        fd->json_name = options_json_name_default(r->arena, fd->name);
 }
 
 static void build_message(Resolver *r, Message *m, const char *scope);
@@ -302,7 +302,7 @@ static void build_enum(Resolver *r, Enum *e, const char *scope)
                    "enum value '%s' clashes with %s '%s': enum values are scoped like C++ "
                    "enumerators, as siblings of their enum, so '%s' must be unique in %s%s%s, "
                    "not just in enum '%s'",
-                   v->name, symkind_name(old->kind), old->name, v->name, *scope ? "'" : "",
+                   v->name, sym_kind_name(old->kind), old->name, v->name, *scope ? "'" : "",
                    *scope ? scope : "the file's top-level scope", *scope ? "'" : "", e->name);
         if (old->loc.src)
             rnote(r, old->loc, "'%s' is defined here", old->name);
@@ -489,9 +489,9 @@ static void link_field_type(Resolver *r, Field *fd)
     }
     if (!fd->type_name || fd->type != TYPE_NONE)
         return;
-    Symbol *sym = lookup(r, fd->type_name, fd->full_name, LOOKUP_TYPES);
+    Symbol *sym = sym_lookup(r, fd->type_name, fd->full_name, LOOKUP_TYPES);
     if (!sym) {
-        report_not_found(r, fd->type_loc, fd->type_name);
+        sym_report_not_found(r, fd->type_loc, fd->type_name);
         return;
     }
     switch (sym->kind) {
@@ -512,7 +512,7 @@ static void link_field_type(Resolver *r, Field *fd)
         break;
     }
     rerror(r, fd->type_loc, "'%s' is not a type (it is the %s '%s')", fd->type_name,
-               symkind_name(sym->kind), sym->name);
+               sym_kind_name(sym->kind), sym->name);
     if (sym->loc.src)
         rnote(r, sym->loc, "'%s' is defined here", sym->name);
 }
@@ -587,12 +587,12 @@ static void link_extend(Resolver *r, Extend *x)
     if (x->fields.len == 0)
         return;     /* protoc never looks at an empty extend block */
     Field *first = x->fields.items[0];
-    Symbol *sym = lookup(r, x->extendee, first->full_name, LOOKUP_ALL);
+    Symbol *sym = sym_lookup(r, x->extendee, first->full_name, LOOKUP_ALL);
     if (!sym) {
-        report_not_found(r, x->extendee_loc, x->extendee);
+        sym_report_not_found(r, x->extendee_loc, x->extendee);
     } else if (sym->kind != SYM_MESSAGE) {
         rerror(r, x->extendee_loc, "'%s' is not a message type (it is the %s '%s')",
-                   x->extendee, symkind_name(sym->kind), sym->name);
+                   x->extendee, sym_kind_name(sym->kind), sym->name);
     } else {
         x->extendee_msg = sym->u.msg;
     }
@@ -630,14 +630,14 @@ static void link_message(Resolver *r, Message *m)
 
 static Message *link_rpc_type(Resolver *r, Method *mt, const char *name, Loc loc)
 {
-    Symbol *sym = lookup(r, name, mt->full_name, LOOKUP_ALL);
+    Symbol *sym = sym_lookup(r, name, mt->full_name, LOOKUP_ALL);
     if (!sym) {
-        report_not_found(r, loc, name);
+        sym_report_not_found(r, loc, name);
         return NULL;
     }
     if (sym->kind != SYM_MESSAGE) {
         rerror(r, loc, "'%s' is not a message type (it is the %s '%s')", name,
-                   symkind_name(sym->kind), sym->name);
+                   sym_kind_name(sym->kind), sym->name);
         return NULL;
     }
     return sym->u.msg;

@@ -110,7 +110,7 @@ Symbol *symtab_insert(Resolver *r, Symbol *sym)
     return NULL;
 }
 
-const char *symkind_name(SymKind kind)
+const char *sym_kind_name(SymKind kind)
 {
     switch (kind) {
     case SYM_PACKAGE: return "package";
@@ -190,7 +190,7 @@ static bool is_type(SymKind k)
     return k == SYM_MESSAGE || k == SYM_ENUM;
 }
 
-Symbol *lookup(Resolver *r, const char *name, const char *relative_to, LookupMode mode)
+Symbol *sym_lookup(Resolver *r, const char *name, const char *relative_to, LookupMode mode)
 {
     r->undeclared_file = NULL;
     r->undeclared_name = NULL;
@@ -241,7 +241,7 @@ Symbol *lookup(Resolver *r, const char *name, const char *relative_to, LookupMod
     }
 }
 
-void report_not_found(Resolver *r, Loc loc, const char *name)
+void sym_report_not_found(Resolver *r, Loc loc, const char *name)
 {
     if (r->undeclared_file) {
         rerror(r, loc,

@@ -34,7 +34,7 @@ static const struct {
     {"sfixed64", TYPE_SFIXED64}, {"sint32", TYPE_SINT32},     {"sint64", TYPE_SINT64},
 };
 
-FieldType scalar_type_from_name(const char *name)
+FieldType ast_scalar_type(const char *name)
 {
     if (!name)
         return TYPE_NONE;
@@ -44,7 +44,7 @@ FieldType scalar_type_from_name(const char *name)
     return TYPE_NONE;
 }
 
-const char *type_name(FieldType type)
+const char *ast_type_name(FieldType type)
 {
     switch (type) {
     case TYPE_NONE:
@@ -93,7 +93,7 @@ void parse_error(ParseState *ps, Loc loc, const char *fmt, ...)
 
 /* ---- strings and names ---- */
 
-StrLit strlit_join(ParseState *ps, StrLit a, StrLit b)
+StrLit ast_strlit_join(ParseState *ps, StrLit a, StrLit b)
 {
     if (a.len + b.len + 1 > a.cap) {
         size_t cap = a.cap ? a.cap : 16;
@@ -110,7 +110,7 @@ StrLit strlit_join(ParseState *ps, StrLit a, StrLit b)
     return a;
 }
 
-char *name_join(ParseState *ps, const char *a, const char *b)
+char *ast_name_join(ParseState *ps, const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     char *s = arena_alloc(ps->arena, la + lb + 2);
@@ -120,17 +120,17 @@ char *name_join(ParseState *ps, const char *a, const char *b)
     return s;
 }
 
-char *name_absolute(ParseState *ps, const char *name)
+char *ast_name_absolute(ParseState *ps, const char *name)
 {
     return arena_printf(ps->arena, ".%s", name);
 }
 
-char *type_url_join(ParseState *ps, const char *a, const char *b)
+char *ast_type_url_join(ParseState *ps, const char *a, const char *b)
 {
     return arena_printf(ps->arena, "%s/%s", a, b);
 }
 
-char *keyword_name(ParseState *ps, const char *kw)
+char *ast_keyword_name(ParseState *ps, const char *kw)
 {
     return arena_strdup(ps->arena, kw);
 }
@@ -138,7 +138,7 @@ char *keyword_name(ParseState *ps, const char *kw)
 /* Field numbers, range bounds and enum values are 32-bit in protoc's parser,
  * which rejects anything wider on the spot; narrower rules (1 to 2^29 - 1 for
  * field numbers, ...) are the checker's. */
-int64_t int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc)
+int64_t ast_int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc)
 {
     /* A literal the scanner already reported as too large: don't repeat it. */
     bool reported = u == UINT64_MAX && ps->overflow_loc.line == loc.line &&
@@ -163,7 +163,7 @@ int64_t int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc)
 
 /* ---- blocks ---- */
 
-Block *block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name)
+Block *ast_block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name)
 {
     Block b;
     memset(&b, 0, sizeof b);
@@ -174,18 +174,18 @@ Block *block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name)
     return &ps->blocks.items[ps->blocks.len - 1];
 }
 
-void block_pop(ParseState *ps)
+void ast_block_pop(ParseState *ps)
 {
     assert(ps->blocks.len > 0);
     ps->blocks.len--;
 }
 
-Block *block_top(ParseState *ps)
+Block *ast_block_top(ParseState *ps)
 {
     return ps->blocks.len ? &ps->blocks.items[ps->blocks.len - 1] : NULL;
 }
 
-Message *current_message(ParseState *ps)
+Message *ast_current_message(ParseState *ps)
 {
     for (size_t i = ps->blocks.len; i-- > 0;) {
         Block *b = &ps->blocks.items[i];
@@ -197,7 +197,7 @@ Message *current_message(ParseState *ps)
 
 /* ---- file ---- */
 
-void file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc)
+void ast_file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc)
 {
     File *f = ps->file;
     f->syntax_written = true;
@@ -211,7 +211,7 @@ void file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc)
                     (int)(s.len > 64 ? 64 : s.len), s.s);
 }
 
-void file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc)
+void ast_file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc)
 {
     File *f = ps->file;
     if (f->package) {
@@ -224,7 +224,7 @@ void file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc)
     f->package_loc = loc;
 }
 
-void file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc path_loc)
+void ast_file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc path_loc)
 {
     Import imp;
     memset(&imp, 0, sizeof imp);
@@ -235,7 +235,7 @@ void file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc 
     VEC_PUSH(ps->arena, &ps->file->imports, imp);
 }
 
-void file_add_option(ParseState *ps, Option *opt)
+void ast_file_add_option(ParseState *ps, Option *opt)
 {
     VEC_PUSH(ps->arena, &ps->file->options, opt);
 }
@@ -248,7 +248,7 @@ static Message *new_message(ParseState *ps, Loc loc, char *name, Loc name_loc)
     m->loc = loc;
     m->name = name;
     m->name_loc = name_loc;
-    m->parent = current_message(ps);
+    m->parent = ast_current_message(ps);
     m->file = ps->file;
     return m;
 }
@@ -256,7 +256,7 @@ static Message *new_message(ParseState *ps, Loc loc, char *name, Loc name_loc)
 /* Add a finished message or group body to the enclosing message or file. */
 static void attach_message(ParseState *ps, Message *m)
 {
-    Message *parent = current_message(ps);
+    Message *parent = ast_current_message(ps);
     if (parent)
         VEC_PUSH(ps->arena, &parent->messages, m);
     else
@@ -279,29 +279,29 @@ static void check_message_nesting(ParseState *ps, Loc loc)
     }
 }
 
-void message_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+void ast_message_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
 {
     Message *m = new_message(ps, loc, name, name_loc);
-    Block *b = block_push(ps, BLOCK_MESSAGE, loc, name);
+    Block *b = ast_block_push(ps, BLOCK_MESSAGE, loc, name);
     b->u.msg = m;
     check_message_nesting(ps, loc);
 }
 
-void message_close(ParseState *ps)
+void ast_message_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_MESSAGE);
     Message *m = b->u.msg;
-    block_pop(ps);
+    ast_block_pop(ps);
     attach_message(ps, m);
 }
 
-void group_open(ParseState *ps, Field *field)
+void ast_group_open(ParseState *ps, Field *field)
 {
     Message *m = new_message(ps, field->loc, field->type_name, field->type_loc);
     m->is_group = true;
     field->group = m;
-    Block *b = block_push(ps, BLOCK_GROUP, field->loc, field->type_name);
+    Block *b = ast_block_push(ps, BLOCK_GROUP, field->loc, field->type_name);
     b->u.msg = m;
     b->group_field = field;
     check_message_nesting(ps, field->loc);
@@ -311,27 +311,27 @@ void group_open(ParseState *ps, Field *field)
  * written at this point would go (message, oneof or extend), and the body joins
  * the enclosing message's nested messages (or the file's, for a file-level
  * extend). */
-void group_close(ParseState *ps)
+void ast_group_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_GROUP);
     Message *m = b->u.msg;
     Field *f = b->group_field;
-    block_pop(ps);
+    ast_block_pop(ps);
     attach_message(ps, m);
-    Block *outer = block_top(ps);
+    Block *outer = ast_block_top(ps);
     if (outer && outer->kind == BLOCK_ONEOF)
-        oneof_add_field(ps, f);
+        ast_oneof_add_field(ps, f);
     else if (outer && outer->kind == BLOCK_EXTEND)
-        extend_add_field(ps, f);
+        ast_extend_add_field(ps, f);
     else
-        message_add_field(ps, f);
+        ast_message_add_field(ps, f);
 }
 
 /* proto2 fields outside a oneof must carry a label. protoc's parser rejects
  * an unlabelled one as soon as it reaches the type, so this is a syntax error
  * here too, reported where protoc reports it. */
-void require_label(ParseState *ps, Loc loc)
+void ast_require_label(ParseState *ps, Loc loc)
 {
     if (ps->file->syntax != SYNTAX_PROTO2)
         return;
@@ -343,24 +343,24 @@ void require_label(ParseState *ps, Loc loc)
     parse_error(ps, loc, "fields need a label in proto2: 'optional', 'required' or 'repeated'");
 }
 
-void message_add_field(ParseState *ps, Field *f)
+void ast_message_add_field(ParseState *ps, Field *f)
 {
-    Message *m = current_message(ps);
+    Message *m = ast_current_message(ps);
     assert(m);
     f->parent = m;
     VEC_PUSH(ps->arena, &m->fields, f);
 }
 
-void message_add_option(ParseState *ps, Option *opt)
+void ast_message_add_option(ParseState *ps, Option *opt)
 {
-    Message *m = current_message(ps);
+    Message *m = ast_current_message(ps);
     assert(m);
     VEC_PUSH(ps->arena, &m->options, opt);
 }
 
-void message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, OptionVec *opts)
+void ast_message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, OptionVec *opts)
 {
-    Message *m = current_message(ps);
+    Message *m = ast_current_message(ps);
     assert(m);
     for (size_t i = 0; i < ranges->len; i++) {
         Range r = ranges->items[i];
@@ -373,9 +373,9 @@ void message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, Optio
     }
 }
 
-void message_add_reserved_names(ParseState *ps, ReservedNameVec *names)
+void ast_message_add_reserved_names(ParseState *ps, ReservedNameVec *names)
 {
-    Message *m = current_message(ps);
+    Message *m = ast_current_message(ps);
     assert(m);
     for (size_t i = 0; i < names->len; i++)
         VEC_PUSH(ps->arena, &m->reserved_names, names->items[i]);
@@ -395,11 +395,11 @@ static Field *new_field(ParseState *ps, Loc loc, char *name, Loc name_loc, int64
     if (opts)
         f->options = *opts;
     f->file = ps->file;
-    f->parent = current_message(ps);
+    f->parent = ast_current_message(ps);
     return f;
 }
 
-Field *make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
+Field *ast_make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
                   char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
                   Loc number_loc, OptionVec *opts)
 {
@@ -412,7 +412,7 @@ Field *make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType
     return f;
 }
 
-Field *make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
+Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
                       FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
                       int64_t number, Loc number_loc, OptionVec *opts)
 {
@@ -428,7 +428,7 @@ Field *make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_nam
     return f;
 }
 
-Field *make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
+Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
                         char *name, Loc name_loc, int64_t number, Loc number_loc,
                         OptionVec *opts)
 {
@@ -457,74 +457,74 @@ Field *make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
 
 /* ---- oneofs ---- */
 
-void oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+void ast_oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
 {
     Oneof *o = arena_alloc(ps->arena, sizeof *o);
     o->loc = loc;
     o->name = name;
     o->name_loc = name_loc;
-    o->parent = current_message(ps);
-    Block *b = block_push(ps, BLOCK_ONEOF, loc, name);
+    o->parent = ast_current_message(ps);
+    Block *b = ast_block_push(ps, BLOCK_ONEOF, loc, name);
     b->u.oneof = o;
 }
 
-void oneof_close(ParseState *ps)
+void ast_oneof_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_ONEOF);
     Oneof *o = b->u.oneof;
-    block_pop(ps);
-    Message *m = current_message(ps);
+    ast_block_pop(ps);
+    Message *m = ast_current_message(ps);
     assert(m);
     o->index = (int)m->oneofs.len;
     VEC_PUSH(ps->arena, &m->oneofs, o);
 }
 
-void oneof_add_field(ParseState *ps, Field *f)
+void ast_oneof_add_field(ParseState *ps, Field *f)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_ONEOF);
     f->oneof = b->u.oneof;
     VEC_PUSH(ps->arena, &b->u.oneof->fields, f);
-    message_add_field(ps, f);
+    ast_message_add_field(ps, f);
 }
 
-void oneof_add_option(ParseState *ps, Option *opt)
+void ast_oneof_add_option(ParseState *ps, Option *opt)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_ONEOF);
     VEC_PUSH(ps->arena, &b->u.oneof->options, opt);
 }
 
 /* ---- extends ---- */
 
-void extend_open(ParseState *ps, Loc loc, char *extendee, Loc extendee_loc)
+void ast_extend_open(ParseState *ps, Loc loc, char *extendee, Loc extendee_loc)
 {
     Extend *e = arena_alloc(ps->arena, sizeof *e);
     e->loc = loc;
     e->extendee = extendee;
     e->extendee_loc = extendee_loc;
-    e->parent = current_message(ps);
+    e->parent = ast_current_message(ps);
     e->file = ps->file;
-    Block *b = block_push(ps, BLOCK_EXTEND, loc, extendee);
+    Block *b = ast_block_push(ps, BLOCK_EXTEND, loc, extendee);
     b->u.ext = e;
 }
 
-void extend_close(ParseState *ps)
+void ast_extend_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_EXTEND);
     Extend *e = b->u.ext;
-    block_pop(ps);
+    ast_block_pop(ps);
     if (e->parent)
         VEC_PUSH(ps->arena, &e->parent->extends, e);
     else
         VEC_PUSH(ps->arena, &ps->file->extends, e);
 }
 
-void extend_add_field(ParseState *ps, Field *f)
+void ast_extend_add_field(ParseState *ps, Field *f)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_EXTEND);
     f->extend = b->u.ext;
     f->parent = b->u.ext->parent;
@@ -533,24 +533,24 @@ void extend_add_field(ParseState *ps, Field *f)
 
 /* ---- enums ---- */
 
-void enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+void ast_enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
 {
     Enum *e = arena_alloc(ps->arena, sizeof *e);
     e->loc = loc;
     e->name = name;
     e->name_loc = name_loc;
-    e->parent = current_message(ps);
+    e->parent = ast_current_message(ps);
     e->file = ps->file;
-    Block *b = block_push(ps, BLOCK_ENUM, loc, name);
+    Block *b = ast_block_push(ps, BLOCK_ENUM, loc, name);
     b->u.en = e;
 }
 
-void enum_close(ParseState *ps)
+void ast_enum_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_ENUM);
     Enum *e = b->u.en;
-    block_pop(ps);
+    ast_block_pop(ps);
     if (e->parent)
         VEC_PUSH(ps->arena, &e->parent->enums, e);
     else
@@ -559,12 +559,12 @@ void enum_close(ParseState *ps)
 
 static Enum *current_enum(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_ENUM);
     return b->u.en;
 }
 
-void enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
+void ast_enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
                     OptionVec *opts)
 {
     Enum *e = current_enum(ps);
@@ -580,19 +580,19 @@ void enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc num
     VEC_PUSH(ps->arena, &e->values, v);
 }
 
-void enum_add_option(ParseState *ps, Option *opt)
+void ast_enum_add_option(ParseState *ps, Option *opt)
 {
     VEC_PUSH(ps->arena, &current_enum(ps)->options, opt);
 }
 
-void enum_add_ranges(ParseState *ps, RangeVec *ranges)
+void ast_enum_add_ranges(ParseState *ps, RangeVec *ranges)
 {
     Enum *e = current_enum(ps);
     for (size_t i = 0; i < ranges->len; i++)
         VEC_PUSH(ps->arena, &e->reserved_ranges, ranges->items[i]);
 }
 
-void enum_add_reserved_names(ParseState *ps, ReservedNameVec *names)
+void ast_enum_add_reserved_names(ParseState *ps, ReservedNameVec *names)
 {
     Enum *e = current_enum(ps);
     for (size_t i = 0; i < names->len; i++)
@@ -601,37 +601,37 @@ void enum_add_reserved_names(ParseState *ps, ReservedNameVec *names)
 
 /* ---- services ---- */
 
-void service_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
+void ast_service_open(ParseState *ps, Loc loc, char *name, Loc name_loc)
 {
     Service *s = arena_alloc(ps->arena, sizeof *s);
     s->loc = loc;
     s->name = name;
     s->name_loc = name_loc;
     s->file = ps->file;
-    Block *b = block_push(ps, BLOCK_SERVICE, loc, name);
+    Block *b = ast_block_push(ps, BLOCK_SERVICE, loc, name);
     b->u.svc = s;
 }
 
-void service_close(ParseState *ps)
+void ast_service_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_SERVICE);
     Service *s = b->u.svc;
-    block_pop(ps);
+    ast_block_pop(ps);
     VEC_PUSH(ps->arena, &ps->file->services, s);
 }
 
-void service_add_option(ParseState *ps, Option *opt)
+void ast_service_add_option(ParseState *ps, Option *opt)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_SERVICE);
     VEC_PUSH(ps->arena, &b->u.svc->options, opt);
 }
 
-Method *make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
+Method *ast_make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
                     char *input, Loc input_loc, bool sstream, char *output, Loc output_loc)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_SERVICE);
     Method *m = arena_alloc(ps->arena, sizeof *m);
     m->loc = loc;
@@ -647,37 +647,37 @@ Method *make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstr
     return m;
 }
 
-void service_add_method(ParseState *ps, Method *m)
+void ast_service_add_method(ParseState *ps, Method *m)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_SERVICE);
     VEC_PUSH(ps->arena, &b->u.svc->methods, m);
 }
 
-void rpc_open(ParseState *ps, Method *m)
+void ast_rpc_open(ParseState *ps, Method *m)
 {
-    Block *b = block_push(ps, BLOCK_RPC, m->loc, m->name);
+    Block *b = ast_block_push(ps, BLOCK_RPC, m->loc, m->name);
     b->u.method = m;
 }
 
-void rpc_close(ParseState *ps)
+void ast_rpc_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_RPC);
     (void)b;
-    block_pop(ps);
+    ast_block_pop(ps);
 }
 
-void rpc_add_option(ParseState *ps, Option *opt)
+void ast_rpc_add_option(ParseState *ps, Option *opt)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_RPC);
     VEC_PUSH(ps->arena, &b->u.method->options, opt);
 }
 
 /* ---- ranges and reserved names ---- */
 
-RangeVec *range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
+RangeVec *ast_range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
                      bool end_is_max)
 {
     if (!list)
@@ -692,7 +692,7 @@ RangeVec *range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int
     return list;
 }
 
-ReservedNameVec *name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc)
+ReservedNameVec *ast_name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc)
 {
     if (!list)
         list = arena_alloc(ps->arena, sizeof *list);
@@ -703,7 +703,7 @@ ReservedNameVec *name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc 
 
 /* ---- options and values ---- */
 
-OptionNameVec *option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
+OptionNameVec *ast_option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
                                   bool is_extension, Loc loc)
 {
     if (!vec)
@@ -713,7 +713,7 @@ OptionNameVec *option_name_append(ParseState *ps, OptionNameVec *vec, char *name
     return vec;
 }
 
-Option *make_option(ParseState *ps, OptionNameVec *name, Value *value)
+Option *ast_make_option(ParseState *ps, OptionNameVec *name, Value *value)
 {
     Option *o = arena_alloc(ps->arena, sizeof *o);
     o->name = *name;
@@ -722,7 +722,7 @@ Option *make_option(ParseState *ps, OptionNameVec *name, Value *value)
     return o;
 }
 
-OptionVec *option_list(ParseState *ps, OptionVec *list, Option *opt)
+OptionVec *ast_option_list(ParseState *ps, OptionVec *list, Option *opt)
 {
     if (!list)
         list = arena_alloc(ps->arena, sizeof *list);
@@ -730,7 +730,7 @@ OptionVec *option_list(ParseState *ps, OptionVec *list, Option *opt)
     return list;
 }
 
-Value *make_value(ParseState *ps, ValueKind kind, Loc loc)
+Value *ast_make_value(ParseState *ps, ValueKind kind, Loc loc)
 {
     Value *v = arena_alloc(ps->arena, sizeof *v);
     v->kind = kind;
@@ -738,19 +738,19 @@ Value *make_value(ParseState *ps, ValueKind kind, Loc loc)
     return v;
 }
 
-Value *value_ident(ParseState *ps, Loc loc, char *s, bool negative)
+Value *ast_value_ident(ParseState *ps, Loc loc, char *s, bool negative)
 {
-    Value *v = make_value(ps, VAL_IDENT, loc);
+    Value *v = ast_make_value(ps, VAL_IDENT, loc);
     v->s = s;
     v->len = strlen(s);
     v->negative = negative;
     return v;
 }
 
-Value *value_int(ParseState *ps, Loc loc, IntLit lit, bool negative)
+Value *ast_value_int(ParseState *ps, Loc loc, IntLit lit, bool negative)
 {
     if (lit.overflow) {
-        Value *v = make_value(ps, VAL_FLOAT, loc);
+        Value *v = ast_make_value(ps, VAL_FLOAT, loc);
         v->d = negative ? -lit.d : lit.d;
         v->negative = negative;
         v->base = lit.base;
@@ -759,30 +759,30 @@ Value *value_int(ParseState *ps, Loc loc, IntLit lit, bool negative)
         v->len = strlen(lit.text);
         return v;
     }
-    Value *v = make_value(ps, VAL_INT, loc);
+    Value *v = ast_make_value(ps, VAL_INT, loc);
     v->u = lit.u;
     v->base = lit.base;
     v->negative = negative;
     return v;
 }
 
-Value *value_float(ParseState *ps, Loc loc, double d, bool negative)
+Value *ast_value_float(ParseState *ps, Loc loc, double d, bool negative)
 {
-    Value *v = make_value(ps, VAL_FLOAT, loc);
+    Value *v = ast_make_value(ps, VAL_FLOAT, loc);
     v->d = negative ? -d : d;
     v->negative = negative;
     return v;
 }
 
-Value *value_string(ParseState *ps, Loc loc, StrLit s)
+Value *ast_value_string(ParseState *ps, Loc loc, StrLit s)
 {
-    Value *v = make_value(ps, VAL_STRING, loc);
+    Value *v = ast_make_value(ps, VAL_STRING, loc);
     v->s = s.s;
     v->len = s.len;
     return v;
 }
 
-Value *value_negate(ParseState *ps, Value *v, Loc loc)
+Value *ast_value_negate(ParseState *ps, Value *v, Loc loc)
 {
     (void)ps;
     v->negative = true;
@@ -790,7 +790,7 @@ Value *value_negate(ParseState *ps, Value *v, Loc loc)
     return v;
 }
 
-bool aggregate_is_open(const ParseState *ps)
+bool ast_aggregate_is_open(const ParseState *ps)
 {
     for (size_t i = 0; i < ps->blocks.len; i++)
         if (ps->blocks.items[i].kind == BLOCK_AGGREGATE)
@@ -798,23 +798,23 @@ bool aggregate_is_open(const ParseState *ps)
     return false;
 }
 
-void aggregate_open(ParseState *ps, Loc loc)
+void ast_aggregate_open(ParseState *ps, Loc loc)
 {
     /* The outermost value: remember the brace count and depth outside it,
      * for the skip after an error (see ParseState). Its '{' is the last
      * token scanned: the parser reduces agg_open before it reads on. */
-    if (!aggregate_is_open(ps)) {
+    if (!ast_aggregate_is_open(ps)) {
         ps->agg_braces = ps->braces - 1;
         ps->agg_depth = ps->depth - 1;
     }
-    Value *v = make_value(ps, VAL_AGGREGATE, loc);
-    Block *b = block_push(ps, BLOCK_AGGREGATE, loc, NULL);
+    Value *v = ast_make_value(ps, VAL_AGGREGATE, loc);
+    Block *b = ast_block_push(ps, BLOCK_AGGREGATE, loc, NULL);
     b->u.agg = v;
 }
 
-Value *aggregate_close(ParseState *ps)
+Value *ast_aggregate_close(ParseState *ps)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_AGGREGATE);
     Value *v = b->u.agg;
     /* Still skipping after an error: the parser's recovery took an inner
@@ -828,11 +828,11 @@ Value *aggregate_close(ParseState *ps)
         if (pe->value_loc.line == b->loc.line && pe->value_loc.col == b->loc.col)
             pe->closed = true;
     }
-    block_pop(ps);
+    ast_block_pop(ps);
     return v;
 }
 
-bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg)
+bool ast_aggregate_defer_error(ParseState *ps, Loc loc, const char *msg)
 {
     const Block *agg = NULL;
     for (size_t i = 0; i < ps->blocks.len; i++)
@@ -853,7 +853,7 @@ bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg)
     return true;
 }
 
-void field_option_named(ParseState *ps, const OptionNameVec *name)
+void ast_field_option_named(ParseState *ps, const OptionNameVec *name)
 {
     ps->scalar_option = NULL;
     if (name->len != 1 || name->items[0].is_extension)
@@ -864,19 +864,19 @@ void field_option_named(ParseState *ps, const OptionNameVec *name)
         ps->scalar_option = "json_name";
 }
 
-Value *value_lone_brace(ParseState *ps, Loc loc, const char *option)
+Value *ast_value_lone_brace(ParseState *ps, Loc loc, const char *option)
 {
     if (strcmp(option, "json_name") == 0)
         parse_error(ps, loc, "json_name must be a string, not a { ... } value");
     else
         parse_error(ps, loc, "a field's default must be a single value, not a { ... } value");
-    return make_value(ps, VAL_AGGREGATE, loc);
+    return ast_make_value(ps, VAL_AGGREGATE, loc);
 }
 
-void aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
+void ast_aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
                    Value *value)
 {
-    Block *b = block_top(ps);
+    Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_AGGREGATE);
     AggEntry *e = arena_alloc(ps->arena, sizeof *e);
     e->name = name;
@@ -887,10 +887,10 @@ void aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Lo
     VEC_PUSH(ps->arena, &b->u.agg->entries, e);
 }
 
-Value *value_list(ParseState *ps, Value *list, Value *item, Loc loc)
+Value *ast_value_list(ParseState *ps, Value *list, Value *item, Loc loc)
 {
     if (!list)
-        list = make_value(ps, VAL_LIST, loc);
+        list = ast_make_value(ps, VAL_LIST, loc);
     if (item)
         VEC_PUSH(ps->arena, &list->list, item);
     return list;

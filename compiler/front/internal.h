@@ -143,12 +143,12 @@ void scan_lines(ParseState *ps, const char *text, size_t len);
 /* Decode the body of a string literal (the text between the quotes) into an
  * arena buffer, reporting bad escapes at their position. loc is the location
  * of the opening quote. */
-StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc);
+StrLit scan_string_literal(ParseState *ps, const char *text, size_t len, Loc loc);
 
 /* Convert an integer literal (decimal, 0x hex or 0 octal). On overflow it
  * reports and returns UINT64_MAX, except inside an aggregate value, where it
  * sets overflow, d and text instead (see IntLit). */
-IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc);
+IntLit scan_int_literal(ParseState *ps, const char *text, size_t len, Loc loc);
 
 /* ---- ast.c: node builders, called from grammar actions ---- */
 
@@ -163,115 +163,115 @@ static inline Loc make_loc(const ParseState *ps, int line, int col)
 }
 
 /* Strings and names. */
-StrLit strlit_join(ParseState *ps, StrLit a, StrLit b);
-char *name_join(ParseState *ps, const char *a, const char *b);    /* "a" "." "b" */
-char *name_absolute(ParseState *ps, const char *name);            /* "." name */
-char *type_url_join(ParseState *ps, const char *a, const char *b); /* "a" "/" "b" */
-char *keyword_name(ParseState *ps, const char *kw);               /* arena copy */
-int64_t int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc); /* reports */
+StrLit ast_strlit_join(ParseState *ps, StrLit a, StrLit b);
+char *ast_name_join(ParseState *ps, const char *a, const char *b);    /* "a" "." "b" */
+char *ast_name_absolute(ParseState *ps, const char *name);            /* "." name */
+char *ast_type_url_join(ParseState *ps, const char *a, const char *b); /* "a" "/" "b" */
+char *ast_keyword_name(ParseState *ps, const char *kw);               /* arena copy */
+int64_t ast_int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc); /* reports */
 
 /* Blocks: push when a block opens, pop when it closes or is discarded. */
-Block *block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name);
-void block_pop(ParseState *ps);
-Block *block_top(ParseState *ps);
-Message *current_message(ParseState *ps); /* innermost open message or group, or NULL */
+Block *ast_block_push(ParseState *ps, BlockKind kind, Loc loc, const char *name);
+void ast_block_pop(ParseState *ps);
+Block *ast_block_top(ParseState *ps);
+Message *ast_current_message(ParseState *ps); /* innermost open message or group, or NULL */
 
 /* File-level statements. */
-void file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc);
-void file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc);
-void file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc path_loc);
-void file_add_option(ParseState *ps, Option *opt);
+void ast_file_set_syntax(ParseState *ps, Loc loc, StrLit s, Loc str_loc);
+void ast_file_set_package(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void ast_file_add_import(ParseState *ps, Loc loc, ImportKind kind, StrLit path, Loc path_loc);
+void ast_file_add_option(ParseState *ps, Option *opt);
 
 /* Messages and groups. */
-void message_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
-void message_close(ParseState *ps);
-void group_open(ParseState *ps, Field *field);
-void group_close(ParseState *ps);
-void message_add_field(ParseState *ps, Field *f);
-void message_add_option(ParseState *ps, Option *opt);
-void message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, OptionVec *opts);
-void message_add_reserved_names(ParseState *ps, ReservedNameVec *names);
+void ast_message_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void ast_message_close(ParseState *ps);
+void ast_group_open(ParseState *ps, Field *field);
+void ast_group_close(ParseState *ps);
+void ast_message_add_field(ParseState *ps, Field *f);
+void ast_message_add_option(ParseState *ps, Option *opt);
+void ast_message_add_ranges(ParseState *ps, RangeVec *ranges, bool extensions, OptionVec *opts);
+void ast_message_add_reserved_names(ParseState *ps, ReservedNameVec *names);
 
 /* Fields. */
 /* A proto2 field written without a label: reported once at the statement's
  * first token, however many rules notice it. */
-void require_label(ParseState *ps, Loc loc);
-Field *make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
+void ast_require_label(ParseState *ps, Loc loc);
+Field *ast_make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
                   char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
                   Loc number_loc, OptionVec *opts);
-Field *make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
+Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
                       FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
                       int64_t number, Loc number_loc, OptionVec *opts);
-Field *make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
+Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
                         char *name, Loc name_loc, int64_t number, Loc number_loc,
                         OptionVec *opts);
 
 /* Oneofs. */
-void oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
-void oneof_close(ParseState *ps);
-void oneof_add_field(ParseState *ps, Field *f);
-void oneof_add_option(ParseState *ps, Option *opt);
+void ast_oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void ast_oneof_close(ParseState *ps);
+void ast_oneof_add_field(ParseState *ps, Field *f);
+void ast_oneof_add_option(ParseState *ps, Option *opt);
 
 /* Extends. */
-void extend_open(ParseState *ps, Loc loc, char *extendee, Loc extendee_loc);
-void extend_close(ParseState *ps);
-void extend_add_field(ParseState *ps, Field *f);
+void ast_extend_open(ParseState *ps, Loc loc, char *extendee, Loc extendee_loc);
+void ast_extend_close(ParseState *ps);
+void ast_extend_add_field(ParseState *ps, Field *f);
 
 /* Enums. */
-void enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
-void enum_close(ParseState *ps);
-void enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
+void ast_enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void ast_enum_close(ParseState *ps);
+void ast_enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
                     OptionVec *opts);
-void enum_add_option(ParseState *ps, Option *opt);
-void enum_add_ranges(ParseState *ps, RangeVec *ranges);
-void enum_add_reserved_names(ParseState *ps, ReservedNameVec *names);
+void ast_enum_add_option(ParseState *ps, Option *opt);
+void ast_enum_add_ranges(ParseState *ps, RangeVec *ranges);
+void ast_enum_add_reserved_names(ParseState *ps, ReservedNameVec *names);
 
 /* Services. */
-void service_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
-void service_close(ParseState *ps);
-void service_add_option(ParseState *ps, Option *opt);
-Method *make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
+void ast_service_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
+void ast_service_close(ParseState *ps);
+void ast_service_add_option(ParseState *ps, Option *opt);
+Method *ast_make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
                     char *input, Loc input_loc, bool sstream, char *output, Loc output_loc);
-void service_add_method(ParseState *ps, Method *m);
-void rpc_open(ParseState *ps, Method *m);
-void rpc_close(ParseState *ps);
-void rpc_add_option(ParseState *ps, Option *opt);
+void ast_service_add_method(ParseState *ps, Method *m);
+void ast_rpc_open(ParseState *ps, Method *m);
+void ast_rpc_close(ParseState *ps);
+void ast_rpc_add_option(ParseState *ps, Option *opt);
 
 /* Ranges and reserved names (bottom-up lists). */
-RangeVec *range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
+RangeVec *ast_range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
                      bool end_is_max);
-ReservedNameVec *name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc);
+ReservedNameVec *ast_name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc);
 
 /* Options and values. */
-OptionNameVec *option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
+OptionNameVec *ast_option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
                                   bool is_extension, Loc loc);
-Option *make_option(ParseState *ps, OptionNameVec *name, Value *value);
-OptionVec *option_list(ParseState *ps, OptionVec *list, Option *opt);
-Value *make_value(ParseState *ps, ValueKind kind, Loc loc);
-Value *value_ident(ParseState *ps, Loc loc, char *s, bool negative);
+Option *ast_make_option(ParseState *ps, OptionNameVec *name, Value *value);
+OptionVec *ast_option_list(ParseState *ps, OptionVec *list, Option *opt);
+Value *ast_make_value(ParseState *ps, ValueKind kind, Loc loc);
+Value *ast_value_ident(ParseState *ps, Loc loc, char *s, bool negative);
 /* An integer; one that overflowed (inside an aggregate) becomes a VAL_FLOAT
  * marked int_overflow. */
-Value *value_int(ParseState *ps, Loc loc, IntLit lit, bool negative);
-Value *value_float(ParseState *ps, Loc loc, double d, bool negative);
-Value *value_string(ParseState *ps, Loc loc, StrLit s);
-Value *value_negate(ParseState *ps, Value *v, Loc loc);
+Value *ast_value_int(ParseState *ps, Loc loc, IntLit lit, bool negative);
+Value *ast_value_float(ParseState *ps, Loc loc, double d, bool negative);
+Value *ast_value_string(ParseState *ps, Loc loc, StrLit s);
+Value *ast_value_negate(ParseState *ps, Value *v, Loc loc);
 /* Whether an aggregate value is being read (at any depth). */
-bool aggregate_is_open(const ParseState *ps);
-void aggregate_open(ParseState *ps, Loc loc);
-Value *aggregate_close(ParseState *ps);
+bool ast_aggregate_is_open(const ParseState *ps);
+void ast_aggregate_open(ParseState *ps, Loc loc);
+Value *ast_aggregate_close(ParseState *ps);
 /* An error inside an aggregate value is held back, as protoc only reads the
  * value as text format once the whole file has parsed: parse_file reports it
  * at the value's start if nothing else went wrong. False if loc is not inside
  * an aggregate value (report it now). */
-bool aggregate_defer_error(ParseState *ps, Loc loc, const char *msg);
+bool ast_aggregate_defer_error(ParseState *ps, Loc loc, const char *msg);
 /* A field option's name was read: if it is `default` or `json_name`, the
  * value that follows must be a single token (sets ps->scalar_option). */
-void field_option_named(ParseState *ps, const OptionNameVec *name);
+void ast_field_option_named(ParseState *ps, const OptionNameVec *name);
 /* A field's `default` or `json_name` written as { ... }: reports at the '{'
  * and returns a placeholder value. */
-Value *value_lone_brace(ParseState *ps, Loc loc, const char *option);
-void aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
+Value *ast_value_lone_brace(ParseState *ps, Loc loc, const char *option);
+void ast_aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
                    Value *value);
-Value *value_list(ParseState *ps, Value *list, Value *item, Loc loc);
+Value *ast_value_list(ParseState *ps, Value *list, Value *item, Loc loc);
 
 #endif /* TYPERPC_FRONT_INTERNAL_H */

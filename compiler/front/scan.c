@@ -91,7 +91,7 @@ static size_t put_utf8(char *out, uint32_t cp)
     return 10;
 }
 
-StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc)
+StrLit scan_string_literal(ParseState *ps, const char *text, size_t len, Loc loc)
 {
     StrLit r;
     r.s = arena_alloc(ps->arena, len + 1);
@@ -181,7 +181,7 @@ StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc)
 
 /* ---- integer literals ---- */
 
-IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc)
+IntLit scan_int_literal(ParseState *ps, const char *text, size_t len, Loc loc)
 {
     IntLit r = {.u = 0, .base = 10};
     const char *p = text, *end = text + len;
@@ -200,7 +200,7 @@ IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc)
             /* protoc's tokenizer takes any digits. Its text format reader
              * takes a decimal one too large for 64 bits as a float or double
              * value, so inside an aggregate the option checker decides. */
-            if (aggregate_is_open(ps)) {
+            if (ast_aggregate_is_open(ps)) {
                 r.overflow = true;
                 r.text = arena_strndup(ps->arena, text, len);
                 if (r.base == 10) {

@@ -1692,17 +1692,17 @@ static void test_diagnostics_text(void **state)
 static void test_type_names(void **state)
 {
     (void)state;
-    assert_int_equal(scalar_type_from_name("int32"), TYPE_INT32);
-    assert_int_equal(scalar_type_from_name("sfixed64"), TYPE_SFIXED64);
-    assert_int_equal(scalar_type_from_name("bytes"), TYPE_BYTES);
-    assert_int_equal(scalar_type_from_name("group"), TYPE_NONE);
-    assert_int_equal(scalar_type_from_name("Int32"), TYPE_NONE);
-    assert_int_equal(scalar_type_from_name(NULL), TYPE_NONE);
-    assert_string_equal(type_name(TYPE_DOUBLE), "double");
-    assert_string_equal(type_name(TYPE_SINT64), "sint64");
-    assert_string_equal(type_name(TYPE_GROUP), "group");
-    assert_string_equal(type_name(TYPE_MESSAGE), "message");
-    assert_string_equal(type_name(TYPE_ENUM), "enum");
+    assert_int_equal(ast_scalar_type("int32"), TYPE_INT32);
+    assert_int_equal(ast_scalar_type("sfixed64"), TYPE_SFIXED64);
+    assert_int_equal(ast_scalar_type("bytes"), TYPE_BYTES);
+    assert_int_equal(ast_scalar_type("group"), TYPE_NONE);
+    assert_int_equal(ast_scalar_type("Int32"), TYPE_NONE);
+    assert_int_equal(ast_scalar_type(NULL), TYPE_NONE);
+    assert_string_equal(ast_type_name(TYPE_DOUBLE), "double");
+    assert_string_equal(ast_type_name(TYPE_SINT64), "sint64");
+    assert_string_equal(ast_type_name(TYPE_GROUP), "group");
+    assert_string_equal(ast_type_name(TYPE_MESSAGE), "message");
+    assert_string_equal(ast_type_name(TYPE_ENUM), "enum");
 }
 
 int main(void)
