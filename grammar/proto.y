@@ -497,17 +497,17 @@ message_item
 field_decl
     : type_msg ident '=' field_number field_options ';'
         { $$ = ast_make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
-                          $2, LOC(@2), $4, LOC(@4), $5); }
+                              $2, LOC(@2), $4, LOC(@4), $5); }
     | label type_label ident '=' field_number field_options ';'
         { $$ = ast_make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
-                          $3, LOC(@3), $5, LOC(@5), $6); }
+                              $3, LOC(@3), $5, LOC(@5), $6); }
     ;
 
 /* map_decl: "map" "<" type "," type ">" ident "=" INT [options] ";" */
 map_decl
     : MAP '<' type_any ',' type_any '>' ident '=' field_number field_options ';'
         { $$ = ast_make_map_field(ps, LOC(@1), $3.type, $3.name, LOC(@3), $5.type, $5.name,
-                              LOC(@5), $7, LOC(@7), $9, LOC(@9), $10); }
+                                  LOC(@5), $7, LOC(@7), $9, LOC(@9), $10); }
     ;
 
 /* group_decl: group_open message_item* "}" */
@@ -520,10 +520,10 @@ group_decl
 group_open
     : label GROUP ident '=' field_number field_options '{'
         { ast_group_open(ps, ast_make_group_field(ps, LOC(@1), $1, LOC(@1), $3, LOC(@3), $5,
-                                          LOC(@5), $6)); $$ = 0; }
+                                                  LOC(@5), $6)); $$ = 0; }
     | group_nolabel ident '=' field_number field_options '{'
         { ast_group_open(ps, ast_make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
-                                          $4, LOC(@4), $5)); $$ = 0; }
+                                                  $4, LOC(@4), $5)); $$ = 0; }
     ;
 
 /* group_nolabel: "group" — written without a label, which proto2 forbids */
@@ -583,7 +583,7 @@ oneof_item
 oneof_field
     : type_oneof ident '=' field_number field_options ';'
         { $$ = ast_make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
-                          $2, LOC(@2), $4, LOC(@4), $5); }
+                              $2, LOC(@2), $4, LOC(@4), $5); }
     ;
 
 /* oneof_group_decl: oneof_group_open message_item* "}" */
@@ -596,7 +596,7 @@ oneof_group_decl
 oneof_group_open
     : GROUP ident '=' field_number field_options '{'
         { ast_group_open(ps, ast_make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
-                                          $4, LOC(@4), $5)); $$ = 0; }
+                                                  $4, LOC(@4), $5)); $$ = 0; }
     ;
 
 /* -------------------------------------------------------------- extends */
@@ -631,10 +631,10 @@ extend_item
 ext_field
     : type_ext ident '=' field_number field_options ';'
         { $$ = ast_make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
-                          $2, LOC(@2), $4, LOC(@4), $5); }
+                              $2, LOC(@2), $4, LOC(@4), $5); }
     | label type_label ident '=' field_number field_options ';'
         { $$ = ast_make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
-                          $3, LOC(@3), $5, LOC(@5), $6); }
+                              $3, LOC(@3), $5, LOC(@5), $6); }
     ;
 
 /* ---------------------------------------------------------------- enums */
@@ -715,7 +715,7 @@ service_item
 rpc_head
     : RPC ident '(' rpc_arg ')' RETURNS '(' rpc_arg ')'
         { $$ = ast_make_method(ps, LOC(@1), $2, LOC(@2),
-                           $4.stream, $4.name, $4.loc, $8.stream, $8.name, $8.loc); }
+                               $4.stream, $4.name, $4.loc, $8.stream, $8.name, $8.loc); }
     ;
 
 /* rpc_arg: ["stream"] type */

@@ -400,8 +400,8 @@ static Field *new_field(ParseState *ps, Loc loc, char *name, Loc name_loc, int64
 }
 
 Field *ast_make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
-                  char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
-                  Loc number_loc, OptionVec *opts)
+                      char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
+                      Loc number_loc, OptionVec *opts)
 {
     Field *f = new_field(ps, loc, name, name_loc, number, number_loc, opts);
     f->label = label;
@@ -413,8 +413,8 @@ Field *ast_make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, Field
 }
 
 Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
-                      FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
-                      int64_t number, Loc number_loc, OptionVec *opts)
+                          FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
+                          int64_t number, Loc number_loc, OptionVec *opts)
 {
     Field *f = new_field(ps, loc, name, name_loc, number, number_loc, opts);
     f->label = LABEL_NONE;
@@ -429,8 +429,8 @@ Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key
 }
 
 Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
-                        char *name, Loc name_loc, int64_t number, Loc number_loc,
-                        OptionVec *opts)
+                            char *name, Loc name_loc, int64_t number, Loc number_loc,
+                            OptionVec *opts)
 {
     size_t n = strlen(name);
     char *lower = arena_alloc(ps->arena, n + 1);
@@ -565,7 +565,7 @@ static Enum *current_enum(ParseState *ps)
 }
 
 void ast_enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
-                    OptionVec *opts)
+                        OptionVec *opts)
 {
     Enum *e = current_enum(ps);
     EnumValue *v = arena_alloc(ps->arena, sizeof *v);
@@ -629,7 +629,7 @@ void ast_service_add_option(ParseState *ps, Option *opt)
 }
 
 Method *ast_make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
-                    char *input, Loc input_loc, bool sstream, char *output, Loc output_loc)
+                        char *input, Loc input_loc, bool sstream, char *output, Loc output_loc)
 {
     Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_SERVICE);
@@ -678,7 +678,7 @@ void ast_rpc_add_option(ParseState *ps, Option *opt)
 /* ---- ranges and reserved names ---- */
 
 RangeVec *ast_range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
-                     bool end_is_max)
+                         bool end_is_max)
 {
     if (!list)
         list = arena_alloc(ps->arena, sizeof *list);
@@ -704,7 +704,7 @@ ReservedNameVec *ast_name_list(ParseState *ps, ReservedNameVec *list, StrLit s, 
 /* ---- options and values ---- */
 
 OptionNameVec *ast_option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
-                                  bool is_extension, Loc loc)
+                                      bool is_extension, Loc loc)
 {
     if (!vec)
         vec = arena_alloc(ps->arena, sizeof *vec);
@@ -874,7 +874,7 @@ Value *ast_value_lone_brace(ParseState *ps, Loc loc, const char *option)
 }
 
 void ast_aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
-                   Value *value)
+                       Value *value)
 {
     Block *b = ast_block_top(ps);
     assert(b && b->kind == BLOCK_AGGREGATE);

@@ -197,14 +197,14 @@ void ast_message_add_reserved_names(ParseState *ps, ReservedNameVec *names);
  * first token, however many rules notice it. */
 void ast_require_label(ParseState *ps, Loc loc);
 Field *ast_make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, FieldType type,
-                  char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
-                  Loc number_loc, OptionVec *opts);
+                      char *type_name, Loc type_loc, char *name, Loc name_loc, int64_t number,
+                      Loc number_loc, OptionVec *opts);
 Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
-                      FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
-                      int64_t number, Loc number_loc, OptionVec *opts);
+                          FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
+                          int64_t number, Loc number_loc, OptionVec *opts);
 Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
-                        char *name, Loc name_loc, int64_t number, Loc number_loc,
-                        OptionVec *opts);
+                            char *name, Loc name_loc, int64_t number, Loc number_loc,
+                            OptionVec *opts);
 
 /* Oneofs. */
 void ast_oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
@@ -221,7 +221,7 @@ void ast_extend_add_field(ParseState *ps, Field *f);
 void ast_enum_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
 void ast_enum_close(ParseState *ps);
 void ast_enum_add_value(ParseState *ps, Loc loc, char *name, int64_t number, Loc number_loc,
-                    OptionVec *opts);
+                        OptionVec *opts);
 void ast_enum_add_option(ParseState *ps, Option *opt);
 void ast_enum_add_ranges(ParseState *ps, RangeVec *ranges);
 void ast_enum_add_reserved_names(ParseState *ps, ReservedNameVec *names);
@@ -231,7 +231,7 @@ void ast_service_open(ParseState *ps, Loc loc, char *name, Loc name_loc);
 void ast_service_close(ParseState *ps);
 void ast_service_add_option(ParseState *ps, Option *opt);
 Method *ast_make_method(ParseState *ps, Loc loc, char *name, Loc name_loc, bool cstream,
-                    char *input, Loc input_loc, bool sstream, char *output, Loc output_loc);
+                        char *input, Loc input_loc, bool sstream, char *output, Loc output_loc);
 void ast_service_add_method(ParseState *ps, Method *m);
 void ast_rpc_open(ParseState *ps, Method *m);
 void ast_rpc_close(ParseState *ps);
@@ -239,12 +239,12 @@ void ast_rpc_add_option(ParseState *ps, Option *opt);
 
 /* Ranges and reserved names (bottom-up lists). */
 RangeVec *ast_range_list(ParseState *ps, RangeVec *list, Loc loc, int64_t start, int64_t end,
-                     bool end_is_max);
+                         bool end_is_max);
 ReservedNameVec *ast_name_list(ParseState *ps, ReservedNameVec *list, StrLit s, Loc loc);
 
 /* Options and values. */
 OptionNameVec *ast_option_name_append(ParseState *ps, OptionNameVec *vec, char *name,
-                                  bool is_extension, Loc loc);
+                                      bool is_extension, Loc loc);
 Option *ast_make_option(ParseState *ps, OptionNameVec *name, Value *value);
 OptionVec *ast_option_list(ParseState *ps, OptionVec *list, Option *opt);
 Value *ast_make_value(ParseState *ps, ValueKind kind, Loc loc);
@@ -271,7 +271,7 @@ void ast_field_option_named(ParseState *ps, const OptionNameVec *name);
  * and returns a placeholder value. */
 Value *ast_value_lone_brace(ParseState *ps, Loc loc, const char *option);
 void ast_aggregate_add(ParseState *ps, char *name, bool is_extension, bool colon, Loc loc,
-                   Value *value);
+                       Value *value);
 Value *ast_value_list(ParseState *ps, Value *list, Value *item, Loc loc);
 
 #endif /* TYPERPC_FRONT_INTERNAL_H */
