@@ -502,14 +502,33 @@ bool resolve_all(Compiler *c);
 /* ======================================================================
  * generate (compiler/gen/)
  *
- * Message and enum code, a drop-in for protoc-c 1.4's: for a file whose
- * virtual name is dir/foo.proto, writes OUT/dir/foo.pb-c.h and
- * OUT/dir/foo.pb-c.c (creating dir). Runs only on resolved files without
- * errors. Warns (at their location) about groups and extensions, which
- * libprotobuf-c cannot encode. Returns false, after reporting an error
- * with no location, only when a file cannot be written.
+ * Runs only on resolved files without errors, and reports no user error:
+ * the only errors are files that cannot be written (with no location).
+ * Every generated file is named as protoc-c names it: the .proto file's
+ * virtual name dir/foo.proto (or dir/foo.protodevel) becomes OUT/dir/foo
+ * plus the generator's suffix.
  * ====================================================================== */
 
+/* Everything a --c_out run writes: gen_c_file and gen_trpc_file for each
+ * input, in order. False after the first file that cannot be written. */
+bool gen_inputs(Compiler *c, const char *out_dir);
+
+/* The paths of the files gen_inputs writes for f, in the order it writes
+ * them (foo.pb-c.h, foo.pb-c.c, foo.trpc.h, foo.trpc.c, each only when its
+ * generator writes it); returns how many. */
+enum { GEN_MAX_OUTPUTS = 4 };
+size_t gen_outputs(Arena *a, const File *f, const char *out_dir, char *paths[GEN_MAX_OUTPUTS]);
+
+/* --dependency_out: a make rule, as protoc writes it, whose targets are
+ * every file gen_inputs writes (gen_outputs) and whose prerequisites are
+ * every .proto file read (the inputs and, transitively, their imports), so
+ * editing an imported file reruns the build step. */
+bool gen_dependency_file(Compiler *c, const char *out_dir, const char *path);
+
+/* Message and enum code, a drop-in for protoc-c 1.4's: OUT/dir/foo.pb-c.h
+ * and OUT/dir/foo.pb-c.c (creating dir), unless the file is marked
+ * (pb_c_file).no_generate. Warns (at their location) about groups and
+ * extensions, which libprotobuf-c cannot encode. */
 bool gen_c_file(Compiler *c, File *f, const char *out_dir);
 
 /* Service code (compiler/gen/gen_trpc*.c), as docs/runtime.md specifies it: for
@@ -517,8 +536,7 @@ bool gen_c_file(Compiler *c, File *f, const char *out_dir);
  * (typed client stubs and server skeletons over libtyperpc) beside the
  * .pb-c files. A file without services, or marked (pb_c_file).no_generate,
  * gets nothing (gen_trpc_wanted() is false), as protoc plugins skip files
- * with nothing for them. Returns false, after reporting an error with no
- * location, only when a file cannot be written. */
+ * with nothing for them. */
 bool gen_trpc_wanted(const File *f);
 bool gen_trpc_file(Compiler *c, File *f, const char *out_dir);
 

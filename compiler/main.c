@@ -7,7 +7,6 @@
  * 0 when every file is valid, 1 when any input has an error, 2 on bad usage.
  * `typerpc breaking ...` is handed whole to breaking_main (breaking_cli.c).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,64 +73,6 @@ static bool long_option(int argc, char **argv, int *i, const char *name, const c
     }
     *value = argv[++*i];
     return true;
-}
-
-/* Write `s` to a make rule, escaping what make would split or expand. */
-static void put_make_name(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '#' || *s == '\\')
-            fputc('\\', fp);
-        else if (*s == '$')
-            fputc('$', fp);
-        fputc(*s, fp);
-    }
-}
-
-/* The name of a generated file: OUT/dir/foo.pb-c.SUFFIX for dir/foo.proto. */
-static char *output_path(Arena *arena, const char *out_dir, const File *f, const char *suffix)
-{
-    size_t n = strlen(f->name);
-    if (n > 6 && strcmp(f->name + n - 6, ".proto") == 0)
-        n -= 6;
-    return arena_printf(arena, "%s/%.*s%s", out_dir, (int)n, f->name, suffix);
-}
-
-/* A make-style dependency file, as protoc's --dependency_out writes it: every
- * generated file depends on every .proto file read to produce it (the inputs
- * and, transitively, their imports), so editing an imported file reruns the
- * build step. */
-static bool write_dependency_file(Compiler *c, const char *out_dir, const char *path)
-{
-    FILE *fp = fopen(path, "w");
-    if (!fp) {
-        diag_error(c->diag, (Loc){ 0 }, "--dependency_out: cannot write '%s': %s", path,
-                   strerror(errno));
-        return false;
-    }
-    static const char *const suffixes[] = { ".pb-c.h", ".pb-c.c", ".trpc.h", ".trpc.c" };
-    bool first = true;
-    for (size_t i = 0; i < c->inputs.len; i++) {
-        /* The .trpc files exist only for files with services. */
-        size_t n = gen_trpc_wanted(c->inputs.items[i]) ? 4 : 2;
-        for (size_t k = 0; k < n; k++) {
-            fputs(first ? "" : " \\\n ", fp);
-            put_make_name(fp, output_path(c->arena, out_dir, c->inputs.items[i], suffixes[k]));
-            first = false;
-        }
-    }
-    fputs(":", fp);
-    for (size_t i = 0; i < c->files.len; i++) {
-        fputs(" \\\n  ", fp);
-        put_make_name(fp, c->files.items[i]->src->disk_path);
-    }
-    fputs("\n", fp);
-    bool ok = !ferror(fp);
-    if (fclose(fp) != 0)
-        ok = false;
-    if (!ok)
-        diag_error(c->diag, (Loc){ 0 }, "--dependency_out: cannot write '%s'", path);
-    return ok;
 }
 
 int main(int argc, char **argv)
@@ -206,11 +147,9 @@ int main(int argc, char **argv)
             resolve_all(&c);
         bool written = true;
         if (diag.errors == 0 && c_out) {
-            for (size_t i = 0; i < c.inputs.len && written; i++)
-                written = gen_c_file(&c, c.inputs.items[i], c_out) &&
-                          gen_trpc_file(&c, c.inputs.items[i], c_out);
+            written = gen_inputs(&c, c_out);
             if (written && dependency_out)
-                written = write_dependency_file(&c, c_out, dependency_out);
+                written = gen_dependency_file(&c, c_out, dependency_out);
         }
         diag_flush(&diag);
         status = diag.errors || !written ? EXIT_INPUT_ERROR : EXIT_OK;

@@ -1,18 +1,17 @@
 /*
  * gen_buf.c — small containers for the code generators.
  *
- * Generated files are built in memory and written in one step, so a failed
- * run never leaves half a header behind. The buffer grows geometrically;
- * the string set and pointer map are open-addressing hash tables used for
- * name collision checks and for the per-node name tables. They use malloc
- * (not the arena) because they grow and are freed when generation ends.
+ * A Buf holds generated text: it grows geometrically in memory, or, given a
+ * sink (output.c opens one per generated file), writes itself out each time
+ * its megabyte fills. The string set and pointer map are open-addressing
+ * hash tables used for name collision checks and for the per-node name
+ * tables. They use malloc (not the arena) because they grow and are freed
+ * when generation ends.
  */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gen_buf.h"
 
@@ -280,17 +279,4 @@ void ptrmap_free(PtrMap *m)
     free(m->keys);
     free(m->vals);
     memset(m, 0, sizeof *m);
-}
-
-/* Put a finished PATH.tmp in PATH's place; 0 or an errno value. The old file
- * is unlinked first: renaming over an existing file makes ext4 (and other
- * file systems with delayed allocation) write the new data out before the
- * rename returns, which cost more than the whole generation of a large
- * file. A crash between the two steps leaves PATH missing, never half
- * written, so a build still regenerates it. */
-int gen_replace_file(const char *tmp, const char *path)
-{
-    if (unlink(path) != 0 && errno != ENOENT)
-        return errno;
-    return rename(tmp, path) == 0 ? 0 : errno;
 }

@@ -86,7 +86,4 @@ void *ptrmap_get(const PtrMap *m, const void *key);
 void ptrmap_put(PtrMap *m, const void *key, void *val);
 void ptrmap_free(PtrMap *m);
 
-/* Put a finished PATH.tmp in PATH's place; 0 or an errno value. */
-int gen_replace_file(const char *tmp, const char *path);
-
 #endif /* TYPERPC_GEN_BUF_H */

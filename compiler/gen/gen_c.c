@@ -22,22 +22,9 @@
  *
  * Services get no code here; the service generator writes foo.trpc.[ch].
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 #include "internal.h"
-
-static char *strip_proto(Arena *a, const char *name)
-{
-    size_t n = strlen(name);
-    if (n > 11 && strcmp(name + n - 11, ".protodevel") == 0)
-        return arena_strndup(a, name, n - 11);
-    if (n > 6 && strcmp(name + n - 6, ".proto") == 0)
-        return arena_strndup(a, name, n - 6);
-    return arena_strdup(a, name);
-}
 
 /* ---- warnings for what libprotobuf-c cannot carry ---- */
 
@@ -129,7 +116,7 @@ static void gen_header(Gen *g, const char *ident)
         if (imp->file && gen_no_generate(imp->file))
             continue;   /* it has no header (protobuf-c/protobuf-c.proto) */
         const char *dep = imp->file ? imp->file->name : imp->path;
-        buf_cat(h, "#include \"", strip_proto(g->arena, dep), ".pb-c.h\"\n", NULL);
+        buf_cat(h, "#include \"", out_base_name(g->arena, dep), ".pb-c.h\"\n", NULL);
     }
     buf_puts(h, "\n");
 
@@ -182,71 +169,6 @@ static void gen_source(Gen *g, const char *base)
         gen_enum_descriptor(g, f->enums.items[i]);
 }
 
-/* ---- output ---- */
-
-/* Create every directory on the way to path (not path itself). */
-static bool make_parents(Arena *a, const char *path)
-{
-    char *p = arena_strdup(a, path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            *s = '/';
-            return false;
-        }
-        *s = '/';
-    }
-    return true;
-}
-
-/* Generated text streams into PATH.tmp, renamed to PATH when complete, so a
- * failed run never leaves half a file where the build expects one. */
-typedef struct OutFile {
-    char *path;
-    char *tmp;
-    FILE *fp;
-} OutFile;
-
-static bool out_open(Gen *g, OutFile *o, Buf *b, const char *path)
-{
-    o->path = arena_strdup(g->arena, path);
-    o->tmp = arena_printf(g->arena, "%s.tmp", path);
-    if (!make_parents(g->arena, path)) {
-        diag_error(g->c->diag, (Loc){ 0 }, "cannot create the folder for '%s': %s", path,
-                   strerror(errno));
-        return false;
-    }
-    o->fp = fopen(o->tmp, "wb");
-    if (!o->fp) {
-        diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", o->tmp, strerror(errno));
-        return false;
-    }
-    b->sink = o->fp;
-    return true;
-}
-
-static bool out_close(Gen *g, OutFile *o, Buf *b, bool ok)
-{
-    if (!o->fp)
-        return false;
-    buf_flush(b);
-    int err = b->failed ? (errno ? errno : EIO) : 0;
-    if (fclose(o->fp) != 0 && !err)
-        err = errno ? errno : EIO;
-    o->fp = NULL;
-    if (ok && !err)
-        err = gen_replace_file(o->tmp, o->path);
-    if (ok && err)
-        diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", o->path, strerror(err));
-    if (!ok || err) {
-        remove(o->tmp);
-        return false;
-    }
-    return true;
-}
-
 bool gen_c_file(Compiler *c, File *f, const char *out_dir)
 {
     Gen g = { .c = c, .arena = c->arena, .file = f };
@@ -268,20 +190,18 @@ bool gen_c_file(Compiler *c, File *f, const char *out_dir)
         warn_message(&g, f->messages.items[i]);
     warn_extends(&g, &f->extends);
 
-    char *base = strip_proto(c->arena, f->name);
+    char *base = out_base_name(c->arena, f->name);
     char *ident = c_filename_identifier(c->arena, f->name);
-    size_t n = strlen(out_dir);
-    const char *sep = n && out_dir[n - 1] == '/' ? "" : "/";
     OutFile oh = { 0 }, oc = { 0 };
-    bool ok = out_open(&g, &oh, &g.h, arena_printf(c->arena, "%s%s%s.pb-c.h", out_dir, sep, base)) &&
-              out_open(&g, &oc, &g.src, arena_printf(c->arena, "%s%s%s.pb-c.c", out_dir, sep, base));
+    bool ok = out_open(&oh, c, out_path(c->arena, out_dir, f->name, ".pb-c.h"), &g.h) &&
+              out_open(&oc, c, out_path(c->arena, out_dir, f->name, ".pb-c.c"), &g.src);
     if (ok) {
         gen_header(&g, ident);
         gen_source(&g, base);
     }
     /* Close both, whatever the first one did. */
-    bool h_ok = out_close(&g, &oh, &g.h, ok);
-    bool c_ok = out_close(&g, &oc, &g.src, ok);
+    bool h_ok = out_close(&oh, c, &g.h, ok);
+    bool c_ok = out_close(&oc, c, &g.src, ok);
     ok = h_ok && c_ok;
     buf_free(&g.h);
     buf_free(&g.src);

@@ -358,7 +358,7 @@ static bool write_file(TGen *g, const char *path, Buf *b)
     if (fclose(fp) != 0 && !err)
         err = errno ? errno : EIO;
     if (!err)
-        err = gen_replace_file(tmp, path);
+        err = out_replace_file(tmp, path);
     if (err) {
         diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", path, strerror(err));
         remove(tmp);

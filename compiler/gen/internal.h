@@ -17,6 +17,7 @@
  *   gen_c_names.c     every C name, with the collision rules (documented there)
  *   gen_model.c       the model as the generators read it: options, labels,
  *                     which fields get code, the order of nested messages
+ *   output.c          the names of generated files, and writing them
  *   gen_buf.c         growable text buffer, string sets, pointer maps (gen_buf.h)
  *
  * The service generator (gen_trpc*.c, gen_trpc_internal.h) stands beside
@@ -31,6 +32,32 @@
 
 #include "compiler.h"
 #include "gen_buf.h"
+
+/* ---- output.c: the names of generated files, and writing them ---- */
+
+/* "dir/foo.proto" -> "dir/foo": the virtual name without its `.protodevel` or
+ * `.proto` extension, as protoc-c strips it. Generated names add a suffix. */
+char *out_base_name(Arena *a, const char *proto_name);
+/* OUT/dir/foo.SUFFIX: where a generator writes its SUFFIX file for the
+ * .proto file named dir/foo.proto (no '/' doubled after OUT). */
+char *out_path(Arena *a, const char *out_dir, const char *proto_name, const char *suffix);
+
+/* A file being written: its text streams into PATH.tmp, which out_close
+ * renames to PATH if everything went well and removes otherwise. */
+typedef struct OutFile {
+    char *path;
+    char *tmp;
+    FILE *fp;
+} OutFile;
+
+/* Create PATH's folders and open PATH.tmp as b's sink; false after reporting
+ * an error (with no location) to c->diag. */
+bool out_open(OutFile *o, Compiler *c, const char *path, Buf *b);
+/* Flush b and close; if ok, put the file in place. False (after reporting)
+ * when anything failed, or when !ok; either way PATH.tmp is gone. */
+bool out_close(OutFile *o, Compiler *c, Buf *b, bool ok);
+/* Put a finished PATH.tmp in PATH's place; 0 or an errno value. */
+int out_replace_file(const char *tmp, const char *path);
 
 /* ---- gen_model.c: the model as the generators read it ---- */
 
