@@ -41,7 +41,7 @@ typedef struct Arena Arena;
 
 Arena *arena_new(void);
 void arena_free(Arena *arena);
-void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 16-aligned */
+void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 8-aligned */
 char *arena_strdup(Arena *arena, const char *s);
 char *arena_strndup(Arena *arena, const char *s, size_t n);
 char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
@@ -85,7 +85,8 @@ void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_
 typedef struct Source {
     char *name;       /* the name diagnostics show: the path as protoc shows it */
     char *disk_path;  /* where it was read from */
-    char *text;       /* NUL-terminated copy of the contents (may hold NULs) */
+    char *text;       /* the contents (may hold NULs), followed by two NULs: the
+                         scanner reads it in place (yy_scan_buffer) */
     size_t len;       /* length of text, not counting the terminator */
     int index;        /* load order; sorts diagnostics across files */
 } Source;
@@ -451,7 +452,8 @@ struct File {
  * parse (grammar/proto.l, grammar/proto.y, compiler/front/ast.c)
  * ====================================================================== */
 
-/* Parse src into a File allocated from arena. Syntax errors go to diag (the
+/* Parse src into a File allocated from arena; src->text must be followed by
+ * two NULs, as source_read leaves it. Syntax errors go to diag (the
  * parser recovers and reports every independent one); the File is returned
  * either way, with parse_failed set if any error was reported. Never NULL. */
 File *parse_file(Source *src, Arena *arena, Diag *diag);
