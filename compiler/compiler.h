@@ -49,6 +49,10 @@ char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
  * as long as the model but holds malloc'd memory of its own. */
 void arena_on_free(Arena *arena, void (*fn)(void *), void *arg);
 
+/* A 64-bit hash of n bytes, never 0 (base/hash.c): the one string hash of
+ * the symbol table, the checks' name maps and the generators' sets. */
+uint64_t hash_bytes(const char *s, size_t n);
+
 /* Growable arrays of one element type. Declare with
  * `typedef VEC(Field *) FieldVec;` and append with VEC_PUSH. Storage comes from
  * the arena, so vectors are never freed one by one. */

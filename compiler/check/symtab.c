@@ -20,16 +20,6 @@
 
 #include "internal.h"
 
-static uint64_t hash_name(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;    /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 void symtab_init(SymTab *tab, size_t expected)
 {
     /* Sized up front from the input's size, so the table rarely grows:
@@ -70,7 +60,7 @@ static size_t slot_of(const SymSlot *slots, size_t cap, const char *name, size_t
 
 Symbol *symtab_find(const SymTab *tab, const char *name, size_t len)
 {
-    return tab->slots[slot_of(tab->slots, tab->cap, name, len, hash_name(name, len))].sym;
+    return tab->slots[slot_of(tab->slots, tab->cap, name, len, hash_bytes(name, len))].sym;
 }
 
 static void symtab_grow(SymTab *tab)
@@ -99,7 +89,7 @@ Symbol *symtab_insert(Resolver *r, Symbol *sym)
 {
     SymTab *tab = &r->syms;
     size_t len = strlen(sym->name);
-    sym->hash = hash_name(sym->name, len);
+    sym->hash = hash_bytes(sym->name, len);
     size_t i = slot_of(tab->slots, tab->cap, sym->name, len, sym->hash);
     if (tab->slots[i].sym)
         return tab->slots[i].sym;
@@ -308,7 +298,7 @@ void namemap_free(NameMap *m)
 static size_t namemap_slot(const NameMap *m, const char *key, size_t len)
 {
     size_t mask = m->cap - 1;
-    size_t i = (size_t)hash_name(key, len) & mask;
+    size_t i = (size_t)hash_bytes(key, len) & mask;
     while (m->keys[i]) {
         if (m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
             return i;
