@@ -41,8 +41,9 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
     }
     /* Read in chunks rather than trusting st_size: a pipe or a file that
      * grows while we read must not be truncated or overrun. Two bytes stay
-     * free for the NULs the scanner wants at the end (see Source.text). */
-    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
+     * free for the NULs the scanner wants at the end (see Source.text), and
+     * one more lets the read that finds the end need no bigger buffer. */
+    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 3 : 4096;
     size_t len = 0;
     char *buf = malloc(cap);
     for (;;) {
