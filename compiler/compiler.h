@@ -310,7 +310,7 @@ struct Field {
 
     /* resolved */
     char *full_name;
-    char *json_name;
+    const char *json_name;
     Message *msg_type;  /* TYPE_MESSAGE / TYPE_GROUP: the message */
     Enum *enum_type;    /* TYPE_ENUM: the enum */
     Message *map_entry; /* map fields: the synthesized FooEntry message (key=1, value=2) */

@@ -202,7 +202,8 @@ void options_validate_field(Resolver *r, Field *fd);
 bool options_bool_set(const OptionVec *opts, const char *name);
 
 /* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *options_json_name_default(Arena *arena, const char *name);
+/* The result may be name itself (when it has no '_'). */
+const char *options_json_name_default(Arena *arena, const char *name);
 
 /* ------------------------------------------------------------------ check.c */
 
