@@ -1,18 +1,24 @@
 /*
- * compiler.h — the typerpc compiler's one internal header.
+ * compiler.h — the typerpc compiler's pipeline, on one page.
  *
- * The compiler is a pipeline, and this header reads as one: each section below
- * is a stage, in the order data flows through them.
+ * The compiler is a pipeline, and this header reads as one: each section
+ * below is a stage, in the order data flows through them, and each stage
+ * lives in a folder of its own under the drivers (main.c: typerpc;
+ * breaking_cli.c: typerpc breaking):
  *
- *   memory      arena: every node lives until the compilation ends
- *   diagnostics file:line:col messages with the source line and a caret
- *   ast         the parsed model of a .proto file, with a location on every node
- *   parse       grammar/proto.l + grammar/proto.y: text -> ast (syntax only)
- *   load        file reading and import search on -I roots, like protoc
- *   resolve     names, types and every semantic check protoc makes
+ *   base/      arena, hash, diagnostics: what every stage stands on
+ *   ast        the parsed model of a .proto file (front/ast.c builds it)
+ *   front/     text -> ast: load (files, imports), parse (grammar/proto.[ly])
+ *   check/     names, types and every semantic check protoc makes
+ *   gen/       C text: message code (protoc-c's) and service code
+ *   breaking/  the differences between two checked models that break users
  *
- * No stage reaches back into an earlier one: the parser never checks meaning,
- * and later stages (generators) never report a user error.
+ * Calls go one way: a stage uses only the stages listed before it here,
+ * never one after it, and within a stage the files form a ladder too (each
+ * <stage>/internal.h draws it) with the reporting helpers at the bottom. So
+ * the parser never checks meaning, no check calls back into the driver that
+ * runs it, and the generators read a checked model and never report a user
+ * error. docs/compiler.md has the picture.
  */
 #ifndef TYPERPC_COMPILER_H
 #define TYPERPC_COMPILER_H
@@ -30,7 +36,7 @@
 #endif
 
 /* ======================================================================
- * memory: arena
+ * base: memory (compiler/base/arena.c, compiler/base/hash.c)
  *
  * The compiler allocates its whole model from one arena and frees it in one
  * step at exit. Allocation failure aborts with a message (the driver is the
@@ -74,7 +80,7 @@ void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_
     } while (0)
 
 /* ======================================================================
- * diagnostics
+ * base: diagnostics (compiler/base/diag.c)
  *
  * Every user-facing error goes through here. Messages are buffered and
  * printed by diag_flush() in source order (by file load order, then line,
@@ -135,7 +141,7 @@ void diag_vreport(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list
 void diag_flush(Diag *diag);
 
 /* ======================================================================
- * ast
+ * ast (compiler/front/ast.c builds it)
  *
  * The parser builds these nodes and fills only what the text says. Fields
  * marked "resolved" are filled by the resolve stage. Lists keep declaration
@@ -453,7 +459,7 @@ struct File {
 };
 
 /* ======================================================================
- * parse (grammar/proto.l, grammar/proto.y, compiler/front/ast.c)
+ * front: parse (compiler/front/parse.c, grammar/proto.l, grammar/proto.y)
  * ====================================================================== */
 
 /* Parse src into a File allocated from arena; src->text must be followed by
@@ -467,7 +473,7 @@ File *parse_file(Source *src, Arena *arena, Diag *diag);
 #define PARSE_MAX_DEPTH 512
 
 /* ======================================================================
- * load (compiler/front/load.c)
+ * front: load (compiler/front/load.c)
  *
  * Reads files and follows imports on the -I roots, in order, as protoc does.
  * ====================================================================== */
@@ -495,7 +501,7 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
 File *load_input(Compiler *c, const char *path);
 
 /* ======================================================================
- * resolve (compiler/check/)
+ * check: resolve (compiler/check/; the driver is resolve.c)
  *
  * Runs after every file is loaded. Computes full names, builds the symbol
  * table, resolves every type reference and option, synthesizes map entries
@@ -506,7 +512,7 @@ File *load_input(Compiler *c, const char *path);
 bool resolve_all(Compiler *c);
 
 /* ======================================================================
- * generate (compiler/gen/)
+ * gen: generate (compiler/gen/; the top is gen.c)
  *
  * Runs only on resolved files without errors, and reports no user error:
  * the only errors are files that cannot be written (with no location).
