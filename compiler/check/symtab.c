@@ -154,7 +154,8 @@ static Symbol *find_symbol(Resolver *r, const char *name, size_t len)
     return NULL;
 }
 
-static void buf_reserve(Resolver *r, size_t need)
+/* Room for need bytes in r->buf, where lookups compose candidate names. */
+static void scratch_reserve(Resolver *r, size_t need)
 {
     if (need <= r->buf_cap)
         return;
@@ -195,7 +196,7 @@ Symbol *sym_lookup(Resolver *r, const char *name, const char *relative_to, Looku
      * nearer one has no Bar. */
     size_t first_len = strcspn(name, ".");
     size_t rel_len = strlen(relative_to);
-    buf_reserve(r, rel_len + name_len + 2);
+    scratch_reserve(r, rel_len + name_len + 2);
     memcpy(r->buf, relative_to, rel_len);
     size_t scope_len = rel_len;
 
