@@ -269,13 +269,13 @@ static void *xcalloc(size_t n, size_t size)
 
 void namemap_init(NameMap *m, size_t expected)
 {
-    size_t cap = NAMEMAP_INLINE;
+    size_t cap = 16;
     while (cap < expected * 2)
         cap *= 2;
     m->cap = cap;
     m->len = 0;
-    if (cap == NAMEMAP_INLINE) {
-        memset(m->ikeys, 0, sizeof m->ikeys);
+    if (cap <= NAMEMAP_INLINE) {
+        memset(m->ikeys, 0, cap * sizeof *m->ikeys);
         m->keys = m->ikeys;
         m->lens = m->ilens;
         m->vals = m->ivals;
@@ -329,7 +329,7 @@ void *namemap_put(NameMap *m, const char *key, size_t len, void *val)
         /* Rehash into heap storage (never the inline arrays, which would
          * not survive the struct copy below). */
         NameMap bigger;
-        namemap_init(&bigger, m->cap);
+        namemap_init(&bigger, m->cap > NAMEMAP_INLINE / 2 ? m->cap : NAMEMAP_INLINE);
         for (size_t j = 0; j < m->cap; j++)
             if (m->keys[j])
                 namemap_put(&bigger, m->keys[j], m->lens[j], m->vals[j]);
