@@ -47,7 +47,7 @@ typedef struct Arena Arena;
 
 Arena *arena_new(void);
 void arena_free(Arena *arena);
-void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 8-aligned */
+void *arena_alloc(Arena *arena, size_t size); /* zeroed, 8-aligned */
 char *arena_strdup(Arena *arena, const char *s);
 char *arena_strndup(Arena *arena, const char *s, size_t n);
 char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
@@ -77,12 +77,12 @@ uint64_t hash_bytes(const char *s, size_t n);
 
 void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_size);
 
-#define VEC_PUSH(arena, vec, item)                                                      \
-    do {                                                                                \
-        if ((vec)->len == (vec)->cap)                                                   \
-            vec_grow_((arena), (void **)&(vec)->items, &(vec)->cap, (vec)->len,         \
-                      sizeof *(vec)->items);                                            \
-        (vec)->items[(vec)->len++] = (item);                                            \
+#define VEC_PUSH(arena, vec, item)                                              \
+    do {                                                                        \
+        if ((vec)->len == (vec)->cap)                                           \
+            vec_grow_((arena), (void **)&(vec)->items, &(vec)->cap, (vec)->len, \
+                      sizeof *(vec)->items);                                    \
+        (vec)->items[(vec)->len++] = (item);                                    \
     } while (0)
 
 /* ======================================================================
@@ -99,12 +99,12 @@ void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_
  * ====================================================================== */
 
 typedef struct Source {
-    char *name;       /* the name diagnostics show: the path as protoc shows it */
-    char *disk_path;  /* where it was read from */
-    char *text;       /* the contents (may hold NULs), followed by two NULs: the
+    char *name;      /* the name diagnostics show: the path as protoc shows it */
+    char *disk_path; /* where it was read from */
+    char *text;      /* the contents (may hold NULs), followed by two NULs: the
                          scanner reads it in place (yy_scan_buffer) */
-    size_t len;       /* length of text, not counting the terminator */
-    int index;        /* load order; sorts diagnostics across files */
+    size_t len;      /* length of text, not counting the terminator */
+    int index;       /* load order; sorts diagnostics across files */
 } Source;
 
 /* A position in a source: 1-based line and column (column counts bytes). A
@@ -121,15 +121,15 @@ typedef struct DiagMsg {
     DiagLevel level;
     Loc loc;
     char *text;
-    size_t seq;       /* order of emission; ties and notes keep it */
-    size_t parent;    /* for notes: seq of the error/warning they belong to */
-    Loc sort_loc;     /* where it sorts: its own loc, or its parent's for a note */
+    size_t seq;    /* order of emission; ties and notes keep it */
+    size_t parent; /* for notes: seq of the error/warning they belong to */
+    Loc sort_loc;  /* where it sorts: its own loc, or its parent's for a note */
 } DiagMsg;
 
 typedef struct Diag {
     Arena *arena;
-    FILE *out;        /* where diag_flush prints (stderr in the driver) */
-    bool color;       /* ANSI colour: only on a tty without NO_COLOR */
+    FILE *out;  /* where diag_flush prints (stderr in the driver) */
+    bool color; /* ANSI colour: only on a tty without NO_COLOR */
     int errors;
     int warnings;
     VEC(DiagMsg) msgs;
@@ -210,7 +210,7 @@ FieldType ast_scalar_type(const char *name);
 const char *ast_type_name(FieldType type);
 
 typedef enum Label {
-    LABEL_NONE = 0,   /* no label written (proto3 singular, oneof member, map) */
+    LABEL_NONE = 0, /* no label written (proto3 singular, oneof member, map) */
     LABEL_OPTIONAL,
     LABEL_REQUIRED,
     LABEL_REPEATED,
@@ -220,13 +220,13 @@ typedef enum Syntax { SYNTAX_PROTO2 = 2, SYNTAX_PROTO3 = 3 } Syntax;
 
 /* An option value or an aggregate ({ ... }) entry's value. */
 typedef enum ValueKind {
-    VAL_IDENT,       /* true, false, inf, nan, an enum value name: in .s */
-    VAL_INT,         /* magnitude in .u, sign in .negative */
-    VAL_FLOAT,       /* in .d (sign already applied; inf/nan written as
+    VAL_IDENT,     /* true, false, inf, nan, an enum value name: in .s */
+    VAL_INT,       /* magnitude in .u, sign in .negative */
+    VAL_FLOAT,     /* in .d (sign already applied; inf/nan written as
                         identifiers stay VAL_IDENT) */
-    VAL_STRING,      /* unescaped bytes in .s / .len (adjacent strings joined) */
-    VAL_AGGREGATE,   /* { name: value ... } in .entries */
-    VAL_LIST,        /* [ v, v ] inside an aggregate, in .list */
+    VAL_STRING,    /* unescaped bytes in .s / .len (adjacent strings joined) */
+    VAL_AGGREGATE, /* { name: value ... } in .entries */
+    VAL_LIST,      /* [ v, v ] inside an aggregate, in .list */
 } ValueKind;
 
 typedef struct AggEntry AggEntry;
@@ -235,8 +235,8 @@ typedef VEC(Value *) ValueVec;
 
 struct Value {
     ValueKind kind;
-    Loc loc;           /* first token of the value (the '-' if any) */
-    bool negative;     /* a '-' was written before it */
+    Loc loc;       /* first token of the value (the '-' if any) */
+    bool negative; /* a '-' was written before it */
     uint64_t u;
     double d;
     char *s;
@@ -280,9 +280,9 @@ struct Option {
 typedef struct Range {
     Loc loc;
     int64_t start;
-    int64_t end;        /* inclusive; == start for a single number */
-    bool end_is_max;    /* written as `to max` */
-    OptionVec options;  /* extension ranges only: `extensions 1 to 5 [...]` */
+    int64_t end;       /* inclusive; == start for a single number */
+    bool end_is_max;   /* written as `to max` */
+    OptionVec options; /* extension ranges only: `extensions 1 to 5 [...]` */
 } Range;
 
 typedef VEC(Range) RangeVec;
@@ -295,17 +295,17 @@ typedef struct ReservedName {
 typedef VEC(ReservedName) ReservedNameVec;
 
 struct Field {
-    Loc loc;            /* start of the declaration (label or type) */
+    Loc loc; /* start of the declaration (label or type) */
     Label label;
     Loc label_loc;
-    FieldType type;     /* a scalar as written, TYPE_GROUP, or TYPE_NONE until resolved */
-    char *type_name;    /* named type as written ("Foo", ".pkg.Foo"); NULL for scalars */
+    FieldType type;  /* a scalar as written, TYPE_GROUP, or TYPE_NONE until resolved */
+    char *type_name; /* named type as written ("Foo", ".pkg.Foo"); NULL for scalars */
     Loc type_loc;
-    char *name;         /* for a group: the field name, i.e. the lowercased group name */
+    char *name; /* for a group: the field name, i.e. the lowercased group name */
     Loc name_loc;
-    int64_t number;     /* as written; the checker reports out-of-range values */
+    int64_t number; /* as written; the checker reports out-of-range values */
     Loc number_loc;
-    OptionVec options;  /* [default = 1, packed = true, ...] */
+    OptionVec options; /* [default = 1, packed = true, ...] */
 
     /* map<K, V>: is_map set, key in map_key_type (a scalar, or TYPE_NONE with
      * the written name in map_key_name), value in type/type_name. */
@@ -314,18 +314,18 @@ struct Field {
     char *map_key_name;
     Loc map_key_loc;
 
-    Message *group;     /* proto2 `group Name = n { ... }`: its body; type is TYPE_GROUP */
-    Oneof *oneof;       /* the oneof it belongs to, or NULL */
-    Message *parent;    /* the message it is declared in; NULL at file level */
-    Extend *extend;     /* non-NULL for an extension (declared in `extend X {}`) */
+    Message *group;  /* proto2 `group Name = n { ... }`: its body; type is TYPE_GROUP */
+    Oneof *oneof;    /* the oneof it belongs to, or NULL */
+    Message *parent; /* the message it is declared in; NULL at file level */
+    Extend *extend;  /* non-NULL for an extension (declared in `extend X {}`) */
     File *file;
 
     /* resolved */
     char *full_name;
     const char *json_name;
-    Message *msg_type;  /* TYPE_MESSAGE / TYPE_GROUP: the message */
-    Enum *enum_type;    /* TYPE_ENUM: the enum */
-    Message *map_entry; /* map fields: the synthesized FooEntry message (key=1, value=2) */
+    Message *msg_type;    /* TYPE_MESSAGE / TYPE_GROUP: the message */
+    Enum *enum_type;      /* TYPE_ENUM: the enum */
+    Message *map_entry;   /* map fields: the synthesized FooEntry message (key=1, value=2) */
     bool proto3_optional; /* proto3 field written `optional` */
 };
 
@@ -333,19 +333,19 @@ struct Oneof {
     Loc loc;
     char *name;
     Loc name_loc;
-    FieldVec fields;    /* members, also present in the parent's fields */
+    FieldVec fields; /* members, also present in the parent's fields */
     OptionVec options;
     Message *parent;
-    int index;          /* position in parent->oneofs */
-    bool synthetic;     /* resolved: the _name oneof protoc makes for proto3 optional */
+    int index;      /* position in parent->oneofs */
+    bool synthetic; /* resolved: the _name oneof protoc makes for proto3 optional */
 };
 
 struct Extend {
     Loc loc;
-    char *extendee;     /* as written */
+    char *extendee; /* as written */
     Loc extendee_loc;
     FieldVec fields;
-    Message *parent;    /* enclosing message, or NULL at file level */
+    Message *parent; /* enclosing message, or NULL at file level */
     File *file;
 
     /* resolved */
@@ -353,15 +353,15 @@ struct Extend {
 };
 
 struct Message {
-    Loc loc;            /* the `message` (or group label) keyword */
+    Loc loc; /* the `message` (or group label) keyword */
     char *name;
     Loc name_loc;
-    Message *parent;    /* enclosing message, NULL at file level */
+    Message *parent; /* enclosing message, NULL at file level */
     File *file;
 
-    FieldVec fields;    /* every field, oneof members included, in order */
+    FieldVec fields; /* every field, oneof members included, in order */
     OneofVec oneofs;
-    MessageVec messages;   /* nested messages (and group bodies, in order) */
+    MessageVec messages; /* nested messages (and group bodies, in order) */
     EnumVec enums;
     ExtendVec extends;
     RangeVec reserved_ranges;
@@ -369,24 +369,24 @@ struct Message {
     RangeVec extension_ranges;
     OptionVec options;
 
-    bool is_group;      /* the body of a proto2 group */
+    bool is_group; /* the body of a proto2 group */
 
     /* resolved */
-    char *full_name;    /* "pkg.Outer.Inner" */
-    bool is_map_entry;  /* synthesized for a map field */
+    char *full_name;   /* "pkg.Outer.Inner" */
+    bool is_map_entry; /* synthesized for a map field */
 };
 
 struct EnumValue {
     Loc loc;
     char *name;
     Loc name_loc;
-    int64_t number;     /* as written, sign applied */
+    int64_t number; /* as written, sign applied */
     Loc number_loc;
     OptionVec options;
     Enum *parent;
 
     /* resolved */
-    char *full_name;    /* C++ scoping: sibling of the enum, "pkg.Outer.VALUE" */
+    char *full_name; /* C++ scoping: sibling of the enum, "pkg.Outer.VALUE" */
 };
 
 struct Enum {
@@ -408,7 +408,7 @@ struct Method {
     Loc loc;
     char *name;
     Loc name_loc;
-    char *input_name;   /* as written */
+    char *input_name; /* as written */
     Loc input_loc;
     bool client_streaming;
     char *output_name;
@@ -438,22 +438,22 @@ struct Service {
 typedef enum ImportKind { IMPORT_PLAIN, IMPORT_PUBLIC, IMPORT_WEAK } ImportKind;
 
 typedef struct Import {
-    Loc loc;            /* the `import` keyword */
-    char *path;         /* as written, e.g. "google/protobuf/any.proto" */
+    Loc loc;    /* the `import` keyword */
+    char *path; /* as written, e.g. "google/protobuf/any.proto" */
     Loc path_loc;
     ImportKind kind;
-    File *file;         /* load: the imported file, NULL if not found */
+    File *file; /* load: the imported file, NULL if not found */
 } Import;
 
 typedef VEC(Import) ImportVec;
 
 struct File {
     Source *src;
-    char *name;         /* virtual name, relative to its -I root */
+    char *name; /* virtual name, relative to its -I root */
     Syntax syntax;
     bool syntax_written;
     Loc syntax_loc;
-    char *package;      /* NULL when there is no package statement */
+    char *package; /* NULL when there is no package statement */
     Loc package_loc;
     ImportVec imports;
     OptionVec options;
@@ -461,7 +461,7 @@ struct File {
     EnumVec enums;
     ServiceVec services;
     ExtendVec extends;
-    bool parse_failed;  /* the file had syntax errors; resolve skips it */
+    bool parse_failed; /* the file had syntax errors; resolve skips it */
 };
 
 /* ======================================================================
@@ -487,11 +487,11 @@ File *parse_file(Source *src, Arena *arena, Diag *diag);
 typedef struct Compiler {
     Arena *arena;
     Diag *diag;
-    StrVec import_paths;  /* -I roots in command-line order; "." if none given */
-    FileVec files;        /* every file loaded, dependencies before dependents */
-    FileVec inputs;       /* the files named on the command line */
-    StrVec loading;       /* virtual names on the current import chain (cycles) */
-    int sources_read;     /* numbers each Source read, in load order */
+    StrVec import_paths;     /* -I roots in command-line order; "." if none given */
+    FileVec files;           /* every file loaded, dependencies before dependents */
+    FileVec inputs;          /* the files named on the command line */
+    StrVec loading;          /* virtual names on the current import chain (cycles) */
+    int sources_read;        /* numbers each Source read, in load order */
     VEC(Import *) following; /* following[k]: the import loading[k] is loading */
     struct Names *gen_names; /* generate: C names, computed once, shared by the generators */
 } Compiler;

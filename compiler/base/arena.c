@@ -48,8 +48,8 @@ typedef struct Cleanup {
 
 struct Arena {
     Chunk *head;
-    Cleanup *cleanups;  /* run by arena_free, newest first */
-    size_t next_size;   /* the size of the next regular chunk */
+    Cleanup *cleanups; /* run by arena_free, newest first */
+    size_t next_size;  /* the size of the next regular chunk */
 };
 
 static void *xmalloc(size_t size)
@@ -91,7 +91,7 @@ void mem_prefault(void *p, size_t n)
 #ifdef MADV_POPULATE_WRITE
     static long page;
     if (n < 16 * 4096)
-        return;     /* small: most of it lies in pages already touched */
+        return; /* small: most of it lies in pages already touched */
     if (!page)
         page = sysconf(_SC_PAGESIZE);
     uintptr_t start = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);

@@ -42,8 +42,12 @@ static void diag_add(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_l
     if (n > 0)
         vsnprintf(text, (size_t)n + 1, fmt, ap);
 
-    DiagMsg msg = { .level = level, .loc = loc, .text = text, .seq = diag->msgs.len,
-                    .parent = diag->msgs.len, .sort_loc = loc };
+    DiagMsg msg = { .level = level,
+                    .loc = loc,
+                    .text = text,
+                    .seq = diag->msgs.len,
+                    .parent = diag->msgs.len,
+                    .sort_loc = loc };
     if (level == DIAG_NOTE && diag->msgs.len > 0) {
         /* A note explains the message before it (or that one's parent). */
         const DiagMsg *prev = &diag->msgs.items[diag->msgs.len - 1];
@@ -117,7 +121,7 @@ static int msg_compare(const void *pa, const void *pb)
  * order) costs one scan of each file, not one per message. */
 typedef struct LineIndex {
     const Source *src;
-    size_t *starts;   /* starts[k]: offset of line k+1 */
+    size_t *starts; /* starts[k]: offset of line k+1 */
     size_t count;
 } LineIndex;
 

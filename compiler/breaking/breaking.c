@@ -64,8 +64,8 @@ static void compare_enum(Cmp *c, const Enum *eo, const Enum *en)
         if (vn) {
             if (vn->number != vo->number) {
                 brk_error(c, vn->number_loc,
-                         "enum value '%s' was renumbered from %" PRId64 " to %" PRId64,
-                         vo->name, vo->number, vn->number);
+                          "enum value '%s' was renumbered from %" PRId64 " to %" PRId64, vo->name,
+                          vo->number, vn->number);
                 brk_note(c, vo->number_loc, "it was %" PRId64 " here", vo->number);
             }
             continue;
@@ -75,8 +75,8 @@ static void compare_enum(Cmp *c, const Enum *eo, const Enum *en)
         EnumValue *renamed = value_by_number(en, vo->number);
         if (renamed && !value_by_name(eo, renamed->name)) {
             brk_error(c, renamed->name_loc,
-                     "enum value %" PRId64 " of enum '%s' was renamed from '%s' to '%s'",
-                     vo->number, en->name, vo->name, renamed->name);
+                      "enum value %" PRId64 " of enum '%s' was renamed from '%s' to '%s'",
+                      vo->number, en->name, vo->name, renamed->name);
             brk_note(c, vo->name_loc, "it was named '%s' here", vo->name);
             continue;
         }
@@ -85,13 +85,15 @@ static void compare_enum(Cmp *c, const Enum *eo, const Enum *en)
         if (num && name)
             continue;
         brk_error(c, en->name_loc,
-                 "enum value '%s' (%" PRId64 ") was removed from enum '%s' without reserving %s",
-                 vo->name, vo->number, en->name,
-                 !num && !name ? "its number and name" : !num ? "its number" : "its name");
+                  "enum value '%s' (%" PRId64 ") was removed from enum '%s' without reserving %s",
+                  vo->name, vo->number, en->name,
+                  !num && !name ? "its number and name"
+                  : !num        ? "its number"
+                                : "its name");
         brk_note(c, vo->loc, "'%s' was declared here", vo->name);
     }
     brk_compare_reserved(c, &eo->reserved_ranges, &eo->reserved_names, &en->reserved_ranges,
-                     &en->reserved_names, en->name_loc, "enum", en->name, NULL, en);
+                         &en->reserved_names, en->name_loc, "enum", en->name, NULL, en);
 }
 
 /* ------------------------------------------------------------- messages */
@@ -149,7 +151,7 @@ static void compare_message(Cmp *c, const Message *mo, const Message *mn)
     const char *mset_n = brk_ident_option(&mn->options, "message_set_wire_format", "false");
     if (strcmp(mset_o, mset_n) != 0) {
         brk_error(c, mn->name_loc, "message_set_wire_format of message '%s' changed from %s to %s",
-                 mn->name, mset_o, mset_n);
+                  mn->name, mset_o, mset_n);
         brk_note(c, mo->name_loc, "it was %s here", mset_o);
     }
     for (size_t i = 0; i < mo->fields.len; i++) {
@@ -165,34 +167,34 @@ static void compare_message(Cmp *c, const Message *mo, const Message *mn)
         const Field *fn = mn->fields.items[i];
         if (fn->label == LABEL_REQUIRED && !brk_field_by_number(mo, fn->number)) {
             brk_error(c, fn->label_loc.src ? fn->label_loc : fn->loc,
-                     "new required field '%s' makes messages from old writers invalid",
-                     fn->name);
+                      "new required field '%s' makes messages from old writers invalid", fn->name);
             brk_note(c, mo->name_loc, "message '%s' had no field %" PRId64 " here", mo->name,
-                fn->number);
+                     fn->number);
         }
     }
     for (size_t i = 0; i < mo->oneofs.len; i++) {
         const Oneof *o = mo->oneofs.items[i];
         bool found = o->synthetic;
         for (size_t k = 0; k < mn->oneofs.len && !found; k++)
-            found = !mn->oneofs.items[k]->synthetic && strcmp(mn->oneofs.items[k]->name, o->name) == 0;
+            found = !mn->oneofs.items[k]->synthetic &&
+                    strcmp(mn->oneofs.items[k]->name, o->name) == 0;
         if (!found) {
             brk_error(c, mn->name_loc, "oneof '%s' was removed from message '%s', or renamed",
-                     o->name, mn->name);
+                      o->name, mn->name);
             brk_note(c, o->name_loc, "oneof '%s' was declared here", o->name);
         }
     }
     brk_compare_reserved(c, &mo->reserved_ranges, &mo->reserved_names, &mn->reserved_ranges,
-                     &mn->reserved_names, mn->name_loc, "message", mn->name, mn, NULL);
+                         &mn->reserved_names, mn->name_loc, "message", mn->name, mn, NULL);
     for (size_t i = 0; i < mo->extension_ranges.len; i++) {
         const Range *rg = &mo->extension_ranges.items[i];
         int64_t at;
         if (!brk_first_uncovered(&mn->extension_ranges, rg->start, rg->end, &at))
             continue;
         brk_error(c, mn->name_loc,
-                 "extension number %" PRId64 " of message '%s' is no longer in an extension "
-                 "range (extensions declared against the old message stop working)",
-                 at, mn->name);
+                  "extension number %" PRId64 " of message '%s' is no longer in an extension "
+                  "range (extensions declared against the old message stop working)",
+                  at, mn->name);
         brk_note(c, rg->loc, "it was in the extension range %s here", brk_range_text(c, rg));
     }
     compare_scope(c, &mo->messages, &mn->messages, &mo->enums, &mn->enums, mn->name_loc,
@@ -212,34 +214,34 @@ static void compare_method(Cmp *c, const Method *ro, const Method *rn)
     const char *idem_n = brk_ident_option(&rn->options, "idempotency_level", "IDEMPOTENCY_UNKNOWN");
     if (strcmp(idem_o, idem_n) != 0) {
         brk_error(c, rn->name_loc, "idempotency level of rpc '%s' changed from %s to %s", rn->name,
-                 idem_o, idem_n);
+                  idem_o, idem_n);
         brk_note(c, ro->name_loc, "it was %s here", idem_o);
     }
     const char *in_o = method_type(c, ro->input, ro->input_name, c->old_file);
     const char *in_n = method_type(c, rn->input, rn->input_name, c->new_file);
     if (strcmp(in_o, in_n) != 0) {
-        brk_error(c, rn->input_loc, "request type of rpc '%s' changed from '%s' to '%s'",
-                 rn->name, in_o, in_n);
+        brk_error(c, rn->input_loc, "request type of rpc '%s' changed from '%s' to '%s'", rn->name,
+                  in_o, in_n);
         brk_note(c, ro->input_loc, "it was '%s' here", in_o);
     }
     if (ro->client_streaming != rn->client_streaming) {
         brk_error(c, rn->input_loc, "rpc '%s' %s client streaming", rn->name,
-                 rn->client_streaming ? "became" : "is no longer");
+                  rn->client_streaming ? "became" : "is no longer");
         brk_note(c, ro->input_loc, "the request was %s here",
-            ro->client_streaming ? "a stream" : "a single message");
+                 ro->client_streaming ? "a stream" : "a single message");
     }
     const char *out_o = method_type(c, ro->output, ro->output_name, c->old_file);
     const char *out_n = method_type(c, rn->output, rn->output_name, c->new_file);
     if (strcmp(out_o, out_n) != 0) {
         brk_error(c, rn->output_loc, "response type of rpc '%s' changed from '%s' to '%s'",
-                 rn->name, out_o, out_n);
+                  rn->name, out_o, out_n);
         brk_note(c, ro->output_loc, "it was '%s' here", out_o);
     }
     if (ro->server_streaming != rn->server_streaming) {
         brk_error(c, rn->output_loc, "rpc '%s' %s server streaming", rn->name,
-                 rn->server_streaming ? "became" : "is no longer");
+                  rn->server_streaming ? "became" : "is no longer");
         brk_note(c, ro->output_loc, "the response was %s here",
-            ro->server_streaming ? "a stream" : "a single message");
+                 ro->server_streaming ? "a stream" : "a single message");
     }
 }
 
@@ -256,7 +258,7 @@ static void compare_service(Cmp *c, const Service *so, const Service *sn)
             continue;
         }
         brk_error(c, sn->name_loc, "rpc '%s' was removed from service '%s', or renamed", ro->name,
-                 sn->name);
+                  sn->name);
         brk_note(c, ro->name_loc, "rpc '%s' was declared here", ro->name);
     }
 }
@@ -286,7 +288,8 @@ static void compare_extensions(Cmp *c, Loc anchor)
         const char *key = brk_type_key(c, fo->full_name, c->old_file, c->old_file);
         const Field *fn = NULL;
         for (size_t k = 0; k < news.len && !fn; k++)
-            if (strcmp(brk_type_key(c, news.items[k]->full_name, c->new_file, c->new_file), key) == 0)
+            if (strcmp(brk_type_key(c, news.items[k]->full_name, c->new_file, c->new_file), key) ==
+                0)
                 fn = news.items[k];
         if (!fn) {
             brk_error(c, anchor, "extension '%s' was removed, or renamed", key);
@@ -298,14 +301,14 @@ static void compare_extensions(Cmp *c, Loc anchor)
         const char *eo = xo ? brk_type_key(c, xo->full_name, xo->file, c->old_file) : "?";
         const char *en = xn ? brk_type_key(c, xn->full_name, xn->file, c->new_file) : "?";
         if (strcmp(eo, en) != 0) {
-            brk_error(c, fn->extend->extendee_loc, "extension '%s' now extends '%s', not '%s'",
-                     key, en, eo);
+            brk_error(c, fn->extend->extendee_loc, "extension '%s' now extends '%s', not '%s'", key,
+                      en, eo);
             brk_note(c, fo->extend->extendee_loc, "it extended '%s' here", eo);
         }
         if (fo->number != fn->number) {
             brk_error(c, fn->number_loc,
-                     "extension '%s' was renumbered from %" PRId64 " to %" PRId64, key,
-                     fo->number, fn->number);
+                      "extension '%s' was renumbered from %" PRId64 " to %" PRId64, key, fo->number,
+                      fn->number);
             brk_note(c, fo->number_loc, "it was number %" PRId64 " here", fo->number);
             continue;
         }
@@ -329,24 +332,23 @@ int breaking_compare_file(Diag *diag, const File *old_file, const File *new_file
     const char *po = old_file->package, *pn = new_file->package;
     if (!po != !pn || (po && strcmp(po, pn) != 0)) {
         brk_error(c, anchor, "package changed from %s%s%s to %s%s%s", po ? "'" : "",
-                 po ? po : "none", po ? "'" : "", pn ? "'" : "", pn ? pn : "none",
-                 pn ? "'" : "");
+                  po ? po : "none", po ? "'" : "", pn ? "'" : "", pn ? pn : "none", pn ? "'" : "");
         brk_note(c, file_anchor(old_file), "the package was %s%s%s here", po ? "'" : "",
-            po ? po : "none", po ? "'" : "");
+                 po ? po : "none", po ? "'" : "");
     }
     if (old_file->syntax != new_file->syntax) {
         Loc at = new_file->syntax_written ? new_file->syntax_loc : anchor;
         brk_error(c, at,
-                 "syntax changed from %s to %s (field presence, enum openness and the "
-                 "generated code change)",
-                 syntax_text(old_file->syntax), syntax_text(new_file->syntax));
+                  "syntax changed from %s to %s (field presence, enum openness and the "
+                  "generated code change)",
+                  syntax_text(old_file->syntax), syntax_text(new_file->syntax));
         brk_note(c, old_file->syntax_written ? old_file->syntax_loc : file_anchor(old_file),
-            "it was %s here", syntax_text(old_file->syntax));
+                 "it was %s here", syntax_text(old_file->syntax));
     }
 
     const char *where = arena_printf(c->arena, "'%s'", new_file->name);
-    compare_scope(c, &old_file->messages, &new_file->messages, &old_file->enums,
-                  &new_file->enums, anchor, where);
+    compare_scope(c, &old_file->messages, &new_file->messages, &old_file->enums, &new_file->enums,
+                  anchor, where);
     for (size_t i = 0; i < old_file->services.len; i++) {
         const Service *so = old_file->services.items[i];
         const Service *sn = NULL;
@@ -366,8 +368,8 @@ int breaking_compare_file(Diag *diag, const File *old_file, const File *new_file
 
 int breaking_file_removed(Diag *diag, const File *old_file, const char *name)
 {
-    diag_error(diag, (Loc){ 0 },
-               "file '%s' was removed (or moved), with everything declared in it", name);
+    diag_error(diag, (Loc){ 0 }, "file '%s' was removed (or moved), with everything declared in it",
+               name);
     diag_note(diag, file_anchor(old_file), "the old version of '%s' is here", name);
     return 1;
 }

@@ -47,14 +47,10 @@ static const char *field_type_text(Cmp *c, const Field *fd, const File *side)
 {
     const char *key = field_type_key(c, fd, side);
     switch (fd->type) {
-    case TYPE_MESSAGE:
-        return arena_printf(c->arena, "message '%s'", key);
-    case TYPE_GROUP:
-        return arena_printf(c->arena, "group '%s'", key);
-    case TYPE_ENUM:
-        return arena_printf(c->arena, "enum '%s'", key);
-    default:
-        return key;
+    case TYPE_MESSAGE: return arena_printf(c->arena, "message '%s'", key);
+    case TYPE_GROUP: return arena_printf(c->arena, "group '%s'", key);
+    case TYPE_ENUM: return arena_printf(c->arena, "enum '%s'", key);
+    default: return key;
     }
 }
 
@@ -65,19 +61,25 @@ static const char *field_type_text(Cmp *c, const Field *fd, const File *side)
 static int wire_group(FieldType t)
 {
     switch (t) {
-    case TYPE_INT32: case TYPE_UINT32: case TYPE_INT64: case TYPE_UINT64:
-    case TYPE_BOOL: case TYPE_ENUM:
-        return 1;
-    case TYPE_SINT32: case TYPE_SINT64:
-        return 2;
-    case TYPE_FIXED32: case TYPE_SFIXED32:
-        return 3;
-    case TYPE_FIXED64: case TYPE_SFIXED64:
-        return 4;
-    case TYPE_STRING: case TYPE_BYTES:
-        return 5;
-    case TYPE_NONE: case TYPE_DOUBLE: case TYPE_FLOAT: case TYPE_GROUP: case TYPE_MESSAGE:
-        return 0;
+    case TYPE_INT32:
+    case TYPE_UINT32:
+    case TYPE_INT64:
+    case TYPE_UINT64:
+    case TYPE_BOOL:
+    case TYPE_ENUM: return 1;
+    case TYPE_SINT32:
+    case TYPE_SINT64: return 2;
+    case TYPE_FIXED32:
+    case TYPE_SFIXED32: return 3;
+    case TYPE_FIXED64:
+    case TYPE_SFIXED64: return 4;
+    case TYPE_STRING:
+    case TYPE_BYTES: return 5;
+    case TYPE_NONE:
+    case TYPE_DOUBLE:
+    case TYPE_FLOAT:
+    case TYPE_GROUP:
+    case TYPE_MESSAGE: return 0;
     }
     return 0;
 }
@@ -158,17 +160,12 @@ static bool same_value(const Value *a, const Value *b)
     if (a->kind != b->kind)
         return false;
     switch (a->kind) {
-    case VAL_IDENT:
-        return strcmp(a->s, b->s) == 0;
-    case VAL_STRING:
-        return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
-    case VAL_INT:
-        return a->u == b->u && a->negative == b->negative;
-    case VAL_FLOAT:
-        return a->d == b->d;
+    case VAL_IDENT: return strcmp(a->s, b->s) == 0;
+    case VAL_STRING: return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+    case VAL_INT: return a->u == b->u && a->negative == b->negative;
+    case VAL_FLOAT: return a->d == b->d;
     case VAL_AGGREGATE:
-    case VAL_LIST:
-        return false;   /* never the value of the options compared here */
+    case VAL_LIST: return false; /* never the value of the options compared here */
     }
     return false;
 }
@@ -202,14 +199,10 @@ static Field *field_by_name(const Message *m, const char *name)
 static const char *label_text(const Field *fd)
 {
     switch (fd->label) {
-    case LABEL_REPEATED:
-        return "repeated";
-    case LABEL_REQUIRED:
-        return "required";
-    case LABEL_OPTIONAL:
-        return "optional";
-    case LABEL_NONE:
-        return "singular";
+    case LABEL_REPEATED: return "repeated";
+    case LABEL_REQUIRED: return "required";
+    case LABEL_OPTIONAL: return "optional";
+    case LABEL_NONE: return "singular";
     }
     return "?";
 }
@@ -219,8 +212,7 @@ static const char *real_oneof(const Field *fd)
     return fd->oneof && !fd->oneof->synthetic ? fd->oneof->name : NULL;
 }
 
-static void compare_map_part(Cmp *c, const Field *fo, const Field *fn, size_t k,
-                             const char *what)
+static void compare_map_part(Cmp *c, const Field *fo, const Field *fn, size_t k, const char *what)
 {
     const Field *po = fo->map_entry->fields.items[k];
     const Field *pn = fn->map_entry->fields.items[k];
@@ -229,7 +221,7 @@ static void compare_map_part(Cmp *c, const Field *fo, const Field *fn, size_t k,
     if (strcmp(to, tn) == 0)
         return;
     brk_error(c, pn->loc, "%s type of map field '%s' changed from %s to %s", what, fn->name, to,
-             tn);
+              tn);
     brk_note(c, po->loc, "it was %s here", to);
 }
 
@@ -246,8 +238,8 @@ static void compare_field_type(Cmp *c, const Field *fo, const Field *fn)
     }
     if (map_o || map_n) {
         brk_error(c, fn->type_loc, "field '%s' changed from %s to %s", fn->name,
-                 map_o ? "a map" : field_type_text(c, fo, c->old_file),
-                 map_n ? "a map" : field_type_text(c, fn, c->new_file));
+                  map_o ? "a map" : field_type_text(c, fo, c->old_file),
+                  map_n ? "a map" : field_type_text(c, fn, c->new_file));
         brk_note(c, fo->type_loc, "it was declared here");
         return;
     }
@@ -263,7 +255,7 @@ static void compare_field_type(Cmp *c, const Field *fo, const Field *fn)
              !(fo->type == TYPE_MESSAGE && fn->type == TYPE_MESSAGE))
         why = " (the wire encoding is compatible, but the generated C type changes)";
     brk_error(c, fn->type_loc, "type of field '%s' (number %" PRId64 ") changed from %s to %s%s",
-             fn->name, fn->number, to, tn, why);
+              fn->name, fn->number, to, tn, why);
     brk_note(c, fo->type_loc, "it was %s here", to);
 }
 
@@ -280,13 +272,13 @@ static void compare_field_shape(Cmp *c, const Field *fo, const Field *fn)
     if (!oo && !on && fo->label != fn->label) {
         if (fo->proto3_optional != fn->proto3_optional) {
             brk_error(c, at_n,
-                     "proto3 'optional' was %s field '%s' (presence tracking and the "
-                     "generated C member 'has_%s' change)",
-                     fn->proto3_optional ? "added to" : "removed from", fn->name, fn->name);
+                      "proto3 'optional' was %s field '%s' (presence tracking and the "
+                      "generated C member 'has_%s' change)",
+                      fn->proto3_optional ? "added to" : "removed from", fn->name, fn->name);
             brk_note(c, at_o, "it was %s here", fo->proto3_optional ? "optional" : "not optional");
         } else {
             brk_error(c, at_n, "label of field '%s' changed from '%s' to '%s'", fn->name,
-                     label_text(fo), label_text(fn));
+                      label_text(fo), label_text(fn));
             brk_note(c, at_o, "it was '%s' here", label_text(fo));
         }
     }
@@ -308,13 +300,13 @@ void brk_compare_field(Cmp *c, const Field *fo, const Field *fn)
 {
     if (strcmp(fo->name, fn->name) != 0) {
         brk_error(c, fn->name_loc,
-                 "field %" PRId64 " was renamed from '%s' to '%s' (the generated C member and "
-                 "the JSON name change)",
-                 fn->number, fo->name, fn->name);
+                  "field %" PRId64 " was renamed from '%s' to '%s' (the generated C member and "
+                  "the JSON name change)",
+                  fn->number, fo->name, fn->name);
         brk_note(c, fo->name_loc, "it was named '%s' here", fo->name);
     } else if (fo->json_name && fn->json_name && strcmp(fo->json_name, fn->json_name) != 0) {
         brk_error(c, fn->loc, "JSON name of field '%s' changed from '%s' to '%s'", fn->name,
-                 fo->json_name, fn->json_name);
+                  fo->json_name, fn->json_name);
         brk_note(c, fo->loc, "it was '%s' here", fo->json_name);
     }
     compare_field_type(c, fo, fn);
@@ -324,7 +316,9 @@ void brk_compare_field(Cmp *c, const Field *fo, const Field *fn)
     const Value *dnf = brk_plain_option(&fn->options, "default");
     if (!same_value(dof, dnf)) {
         brk_error(c, dnf ? dnf->loc : fn->loc, "default value of field '%s' %s", fn->name,
-                 !dnf ? "was removed" : dof ? "changed" : "was added");
+                  !dnf  ? "was removed"
+                  : dof ? "changed"
+                        : "was added");
         brk_note(c, dof ? dof->loc : fo->loc, dof ? "it was set here" : "it had no default here");
     }
 }
@@ -336,8 +330,8 @@ void brk_field_gone(Cmp *c, const Message *mn, const Field *fo)
     Field *same_name = field_by_name(mn, fo->name);
     if (same_name) {
         brk_error(c, same_name->number_loc,
-                 "field '%s' was renumbered from %" PRId64 " to %" PRId64, fo->name, fo->number,
-                 same_name->number);
+                  "field '%s' was renumbered from %" PRId64 " to %" PRId64, fo->name, fo->number,
+                  same_name->number);
         brk_note(c, fo->number_loc, "it was number %" PRId64 " here", fo->number);
         return;
     }
@@ -346,27 +340,28 @@ void brk_field_gone(Cmp *c, const Message *mn, const Field *fo)
     if (fo->label == LABEL_REQUIRED) {
         /* Reserving does not help: old readers still demand the field. */
         brk_error(c, mn->name_loc,
-                 "required field '%s' (number %" PRId64 ") was removed from message '%s' (old "
-                 "readers reject messages without it)",
-                 fo->name, fo->number, mn->name);
+                  "required field '%s' (number %" PRId64 ") was removed from message '%s' (old "
+                  "readers reject messages without it)",
+                  fo->name, fo->number, mn->name);
         brk_note(c, fo->loc, "field '%s' was declared here", fo->name);
         return;
     }
     if (num && name)
         return;
     brk_error(c, mn->name_loc,
-             "field '%s' (number %" PRId64 ") was removed from message '%s' without reserving %s",
-             fo->name, fo->number, mn->name,
-             !num && !name ? "its number and name" : !num ? "its number" : "its name");
+              "field '%s' (number %" PRId64 ") was removed from message '%s' without reserving %s",
+              fo->name, fo->number, mn->name,
+              !num && !name ? "its number and name"
+              : !num        ? "its number"
+                            : "its name");
     brk_note(c, fo->loc, "field '%s' was declared here", fo->name);
 }
 
 /* Reserved numbers and names must stay reserved: dropping a reservation
  * lets a later edit reuse a number old data still carries. */
-void brk_compare_reserved(Cmp *c, const RangeVec *ro, const ReservedNameVec *no,
-                             const RangeVec *rn, const ReservedNameVec *nn, Loc parent_loc,
-                             const char *kind, const char *parent, const Message *user_msg,
-                             const Enum *user_enum)
+void brk_compare_reserved(Cmp *c, const RangeVec *ro, const ReservedNameVec *no, const RangeVec *rn,
+                          const ReservedNameVec *nn, Loc parent_loc, const char *kind,
+                          const char *parent, const Message *user_msg, const Enum *user_enum)
 {
     for (size_t i = 0; i < ro->len; i++) {
         const Range *rg = &ro->items[i];
@@ -391,19 +386,18 @@ void brk_compare_reserved(Cmp *c, const RangeVec *ro, const ReservedNameVec *no,
         }
         if (user)
             brk_error(c, loc, "'%s' reuses number %" PRId64 ", which %s '%s' reserved", user, at,
-                     kind, parent);
+                      kind, parent);
         else
             brk_error(c, loc, "reserved number %" PRId64 " of %s '%s' is no longer reserved", at,
-                     kind, parent);
+                      kind, parent);
         brk_note(c, rg->loc, "it was reserved here (reserved %s)", brk_range_text(c, rg));
     }
     for (size_t i = 0; i < no->len; i++) {
         const ReservedName *rname = &no->items[i];
         if (brk_name_reserved(nn, rname->name))
             continue;
-        brk_error(c, parent_loc, "reserved name '%s' of %s '%s' is no longer reserved",
-                 rname->name, kind, parent);
+        brk_error(c, parent_loc, "reserved name '%s' of %s '%s' is no longer reserved", rname->name,
+                  kind, parent);
         brk_note(c, rname->loc, "it was reserved here");
     }
 }
-

@@ -18,11 +18,11 @@
 
 /* One comparison of an old file with its new version. */
 typedef struct Cmp {
-    Diag *diag;         /* findings go here */
-    Arena *arena;       /* message text (diag->arena) */
+    Diag *diag;   /* findings go here */
+    Arena *arena; /* message text (diag->arena) */
     const File *old_file;
     const File *new_file;
-    int count;          /* breaking changes reported */
+    int count; /* breaking changes reported */
 } Cmp;
 
 /* ---- report.c ---- */
@@ -59,9 +59,8 @@ void brk_field_gone(Cmp *c, const Message *mn, const Field *fo);
 /* Old reservations must stay reserved in the new message or enum; a new
  * field (user_msg) or value (user_enum) on a formerly reserved number is
  * reported at that number. */
-void brk_compare_reserved(Cmp *c, const RangeVec *ro, const ReservedNameVec *no,
-                          const RangeVec *rn, const ReservedNameVec *nn, Loc parent_loc,
-                          const char *kind, const char *parent, const Message *user_msg,
-                          const Enum *user_enum);
+void brk_compare_reserved(Cmp *c, const RangeVec *ro, const ReservedNameVec *no, const RangeVec *rn,
+                          const ReservedNameVec *nn, Loc parent_loc, const char *kind,
+                          const char *parent, const Message *user_msg, const Enum *user_enum);
 
 #endif /* TYPERPC_BREAKING_INTERNAL_H */

@@ -60,8 +60,9 @@ static void check_range_overlaps(Resolver *r, const RangeVec *ranges, const char
         for (size_t j = i + 1; j < ranges->len; j++) {
             const Range *b = &ranges->items[j];
             if (overlap(a, b)) {
-                rerror(r, a->loc, "%s %" PRId64 " to %" PRId64 " overlaps %s %" PRId64 " to %" PRId64,
-                       what, a->start, a->end, what, b->start, b->end);
+                rerror(r, a->loc,
+                       "%s %" PRId64 " to %" PRId64 " overlaps %s %" PRId64 " to %" PRId64, what,
+                       a->start, a->end, what, b->start, b->end);
                 rnote(r, b->loc, "overlapping range is here");
             }
         }
@@ -86,8 +87,7 @@ static void check_reserved_names(Resolver *r, const ReservedNameVec *names, Loc 
         const ReservedName *rn = &names->items[i];
         /* protoc only warns: such a name can never clash with anything. */
         if (!is_identifier(rn->name))
-            rwarning(r, rn->loc, "reserved name '%s' is not a valid identifier",
-                         rn->name);
+            rwarning(r, rn->loc, "reserved name '%s' is not a valid identifier", rn->name);
         const ReservedName *old = namemap_put(set, rn->name, strlen(rn->name), (void *)rn);
         if (old) {
             /* protoc points at the message or enum name for this one. */
@@ -107,7 +107,7 @@ static void parse_check_field(Resolver *r, File *f, Field *fd)
     if (fd->is_map) {
         if (fd->label != LABEL_NONE)
             rerror(r, fd->label_loc.src ? fd->label_loc : fd->loc,
-                       "map fields cannot have a label");
+                   "map fields cannot have a label");
         if (fd->oneof)
             rerror(r, fd->loc, "map fields cannot be in a oneof");
         if (fd->extend)
@@ -117,15 +117,13 @@ static void parse_check_field(Resolver *r, File *f, Field *fd)
             rerror(r, fd->label_loc, "fields in a oneof cannot have a label");
     } else if (f->syntax == SYNTAX_PROTO2 && fd->label == LABEL_NONE) {
         rerror(r, fd->type_loc.src ? fd->type_loc : fd->loc,
-                   "a field in a proto2 file needs a label: 'optional', 'required' or "
-                   "'repeated'");
+               "a field in a proto2 file needs a label: 'optional', 'required' or "
+               "'repeated'");
     }
     if (fd->number > INT32_MAX)
-        rerror(r, fd->number_loc, "field number %" PRId64 " is out of range",
-                   fd->number);
+        rerror(r, fd->number_loc, "field number %" PRId64 " is out of range", fd->number);
     if (f->syntax == SYNTAX_PROTO3 && fd->group)
-        rerror(r, fd->type_loc.src ? fd->type_loc : fd->loc,
-                   "groups are not supported in proto3");
+        rerror(r, fd->type_loc.src ? fd->type_loc : fd->loc, "groups are not supported in proto3");
     options_check_pseudo_syntax(r, fd);
 }
 
@@ -135,8 +133,7 @@ static void parse_check_enum(Resolver *r, Enum *e)
     for (size_t i = 0; i < e->values.len; i++) {
         EnumValue *v = e->values.items[i];
         if (v->number < INT32_MIN || v->number > INT32_MAX)
-            rerror(r, v->number_loc,
-                       "enum value %" PRId64 " is out of range for int32", v->number);
+            rerror(r, v->number_loc, "enum value %" PRId64 " is out of range for int32", v->number);
     }
     const Option *alias = NULL;
     for (size_t i = 0; i < e->options.len; i++) {
@@ -152,9 +149,9 @@ static void parse_check_enum(Resolver *r, Enum *e)
     const Value *v = alias->value;
     if (!(v && v->kind == VAL_IDENT && !v->negative && strcmp(v->s, "true") == 0)) {
         rerror(r, loc_after_block(e->loc),
-                   "enum '%s' sets allow_alias to something other than true, which has no "
-                   "effect",
-                   e->name);
+               "enum '%s' sets allow_alias to something other than true, which has no "
+               "effect",
+               e->name);
         rnote(r, alias->loc, "remove this option");
         return;
     }
@@ -168,8 +165,7 @@ static void parse_check_enum(Resolver *r, Enum *e)
     namemap_free(&numbers);
     if (!any_alias) {
         rerror(r, loc_after_block(e->loc),
-                   "enum '%s' sets allow_alias but no two of its values share a number",
-                   e->name);
+               "enum '%s' sets allow_alias but no two of its values share a number", e->name);
         rnote(r, alias->loc, "remove 'option allow_alias = true;'");
     }
 }
@@ -181,8 +177,7 @@ static void parse_check_message(Resolver *r, File *f, Message *m)
     for (size_t i = 0; i < m->oneofs.len; i++) {
         Oneof *o = m->oneofs.items[i];
         if (o->fields.len == 0)
-            rerror(r, o->name_loc, "oneof '%s' must have at least one field",
-                       o->name);
+            rerror(r, o->name_loc, "oneof '%s' must have at least one field", o->name);
     }
     for (size_t i = 0; i < m->extends.len; i++)
         for (size_t j = 0; j < m->extends.items[i]->fields.len; j++)
@@ -199,7 +194,7 @@ void check_parse_file(Resolver *r, File *f)
         for (size_t j = 0; j < i; j++)
             if (strcmp(f->imports.items[i].path, f->imports.items[j].path) == 0) {
                 rerror(r, f->imports.items[i].loc, "'%s' is imported twice",
-                           f->imports.items[i].path);
+                       f->imports.items[i].path);
                 rnote(r, f->imports.items[j].loc, "first imported here");
                 break;
             }
@@ -221,13 +216,12 @@ static void check_field_number(Resolver *r, const Field *fd)
     } else if (fd->number > FIELD_NUMBER_MAX) {
         /* An extension's bound is its extendee's extension ranges. */
         if (!fd->extend)
-            rerror(r, fd->number_loc,
-                       "field number %" PRId64 " is too large; the maximum is %d", fd->number,
-                       FIELD_NUMBER_MAX);
+            rerror(r, fd->number_loc, "field number %" PRId64 " is too large; the maximum is %d",
+                   fd->number, FIELD_NUMBER_MAX);
     } else if (fd->number >= FIELD_RESERVED_FIRST && fd->number <= FIELD_RESERVED_LAST) {
         rerror(r, fd->number_loc,
-                   "field numbers %d to %d are reserved for the protobuf implementation",
-                   FIELD_RESERVED_FIRST, FIELD_RESERVED_LAST);
+               "field numbers %d to %d are reserved for the protobuf implementation",
+               FIELD_RESERVED_FIRST, FIELD_RESERVED_LAST);
     }
 }
 
@@ -248,8 +242,7 @@ void check_build_extension_ranges(Resolver *r, Message *m)
         if (rg->start <= 0)
             rerror(r, rg->loc, "extension numbers must be positive integers");
         else if (rg->end < rg->start)
-            rerror(r, rg->loc,
-                   "extension range end %" PRId64 " is less than its start %" PRId64,
+            rerror(r, rg->loc, "extension range end %" PRId64 " is less than its start %" PRId64,
                    rg->end, rg->start);
     }
 }
@@ -279,17 +272,17 @@ void check_build_message_post(Resolver *r, Message *m)
             const Range *rg = &m->extension_ranges.items[j];
             if (rg->start <= fd->number && fd->number <= rg->end) {
                 rerror(r, rg->loc,
-                           "extension range %" PRId64 " to %" PRId64
-                           " includes field '%s' (%" PRId64 ")",
-                           rg->start, rg->end, fd->name, fd->number);
+                       "extension range %" PRId64 " to %" PRId64 " includes field '%s' (%" PRId64
+                       ")",
+                       rg->start, rg->end, fd->name, fd->number);
                 rnote(r, fd->number_loc, "'%s' is declared here", fd->name);
             }
         }
         for (size_t j = 0; j < m->reserved_ranges.len; j++) {
             const Range *rg = &m->reserved_ranges.items[j];
             if (rg->start <= fd->number && fd->number <= rg->end) {
-                rerror(r, fd->number_loc, "field '%s' uses reserved number %" PRId64,
-                           fd->name, fd->number);
+                rerror(r, fd->number_loc, "field '%s' uses reserved number %" PRId64, fd->name,
+                       fd->number);
                 rnote(r, rg->loc, "reserved here");
             }
         }
@@ -307,9 +300,9 @@ void check_build_message_post(Resolver *r, Message *m)
             const Range *b = &m->reserved_ranges.items[j];
             if (overlap(a, b)) {
                 rerror(r, a->loc,
-                           "extension range %" PRId64 " to %" PRId64
-                           " overlaps reserved range %" PRId64 " to %" PRId64,
-                           a->start, a->end, b->start, b->end);
+                       "extension range %" PRId64 " to %" PRId64 " overlaps reserved range %" PRId64
+                       " to %" PRId64,
+                       a->start, a->end, b->start, b->end);
                 rnote(r, b->loc, "reserved here");
             }
         }
@@ -327,9 +320,8 @@ void check_build_enum(Resolver *r, Enum *e)
         if (rg->end_is_max)
             rg->end = INT32_MAX;
         if (rg->end < rg->start)
-            rerror(r, rg->loc,
-                       "reserved range end %" PRId64 " is less than its start %" PRId64,
-                       rg->end, rg->start);
+            rerror(r, rg->loc, "reserved range end %" PRId64 " is less than its start %" PRId64,
+                   rg->end, rg->start);
         else if (rg->start < INT32_MIN || rg->end > INT32_MAX)
             rerror(r, rg->loc, "reserved enum numbers must fit in int32");
     }
@@ -342,8 +334,8 @@ void check_build_enum(Resolver *r, Enum *e)
         for (size_t j = 0; j < e->reserved_ranges.len; j++) {
             const Range *rg = &e->reserved_ranges.items[j];
             if (rg->start <= v->number && v->number <= rg->end) {
-                rerror(r, v->number_loc,
-                           "enum value '%s' uses reserved number %" PRId64, v->name, v->number);
+                rerror(r, v->number_loc, "enum value '%s' uses reserved number %" PRId64, v->name,
+                       v->number);
                 rnote(r, rg->loc, "reserved here");
             }
         }
@@ -413,8 +405,8 @@ static Loc loc_after_block(Loc from)
     }
     /* Skip blanks and comments to the next token (or the end). */
     while (pos < n) {
-        if (t[pos] == ' ' || t[pos] == '\t' || t[pos] == '\n' || t[pos] == '\r' ||
-            t[pos] == '\f' || t[pos] == '\v') {
+        if (t[pos] == ' ' || t[pos] == '\t' || t[pos] == '\n' || t[pos] == '\r' || t[pos] == '\f' ||
+            t[pos] == '\v') {
             pos++;
         } else if (t[pos] == '/' && pos + 1 < n && t[pos + 1] == '/') {
             while (pos < n && t[pos] != '\n')
@@ -473,7 +465,7 @@ static char *enum_value_key(Arena *arena, const char *enum_name, const char *val
         while (*p == '_')
             p++;
         if (!*p)
-            p = value;    /* nothing left: the prefix is the whole name */
+            p = value; /* nothing left: the prefix is the whole name */
     }
     /* Then PascalCase: capitalize after '_', lowercase the rest, drop '_'. */
     char *out = arena_alloc(arena, strlen(p) + 1);
@@ -550,10 +542,10 @@ static void validate_proto3_enum(Resolver *r, Enum *e)
 static bool is_options_message(const char *full_name)
 {
     static const char *const names[] = {
-        "google.protobuf.FileOptions",      "google.protobuf.MessageOptions",
-        "google.protobuf.FieldOptions",     "google.protobuf.EnumOptions",
-        "google.protobuf.EnumValueOptions", "google.protobuf.ServiceOptions",
-        "google.protobuf.MethodOptions",    "google.protobuf.OneofOptions",
+        "google.protobuf.FileOptions",           "google.protobuf.MessageOptions",
+        "google.protobuf.FieldOptions",          "google.protobuf.EnumOptions",
+        "google.protobuf.EnumValueOptions",      "google.protobuf.ServiceOptions",
+        "google.protobuf.MethodOptions",         "google.protobuf.OneofOptions",
         "google.protobuf.ExtensionRangeOptions",
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
@@ -567,25 +559,23 @@ static void validate_proto3_field(Resolver *r, Field *fd)
     if (fd->extend && fd->extend->extendee_msg &&
         !is_options_message(fd->extend->extendee_msg->full_name)) {
         rerror(r, fd->extend->extendee_loc,
-                   "proto3 files can extend only the google.protobuf.*Options messages, to "
-                   "define custom options");
+               "proto3 files can extend only the google.protobuf.*Options messages, to "
+               "define custom options");
     }
     if (fd->label == LABEL_REQUIRED)
         rerror(r, fd->type_loc, "required fields are not allowed in proto3");
     Option *def = options_field_pseudo(fd, "default");
     if (def)
         rerror(r, def->value ? def->value->loc : def->loc,
-                   "explicit default values are not allowed in proto3");
+               "explicit default values are not allowed in proto3");
     if (fd->type == TYPE_ENUM && fd->enum_type && fd->enum_type->file->syntax != SYNTAX_PROTO3) {
         rerror(r, fd->type_loc,
-                   "enum '%s' is a proto2 (closed) enum and cannot be used in proto3 message "
-                   "'%s'",
-                   fd->enum_type->full_name,
-                   fd->extend ? (fd->extend->extendee_msg ? fd->extend->extendee_msg->full_name
-                                                           : "?")
-                              : fd->parent->full_name);
-        rnote(r, fd->enum_type->name_loc, "'%s' is defined here",
-                  fd->enum_type->full_name);
+               "enum '%s' is a proto2 (closed) enum and cannot be used in proto3 message "
+               "'%s'",
+               fd->enum_type->full_name,
+               fd->extend ? (fd->extend->extendee_msg ? fd->extend->extendee_msg->full_name : "?")
+                          : fd->parent->full_name);
+        rnote(r, fd->enum_type->name_loc, "'%s' is defined here", fd->enum_type->full_name);
     }
     if (fd->type == TYPE_GROUP)
         rerror(r, fd->type_loc, "groups are not supported in proto3");
@@ -605,16 +595,14 @@ static bool map_key_ok(FieldType t)
     case TYPE_SFIXED32:
     case TYPE_SFIXED64:
     case TYPE_SINT32:
-    case TYPE_SINT64:
-        return true;
+    case TYPE_SINT64: return true;
     case TYPE_NONE:
     case TYPE_DOUBLE:
     case TYPE_FLOAT:
     case TYPE_GROUP:
     case TYPE_MESSAGE:
     case TYPE_BYTES:
-    case TYPE_ENUM:
-        return false;
+    case TYPE_ENUM: return false;
     }
     return false;
 }
@@ -625,8 +613,7 @@ static bool map_key_ok(FieldType t)
 static bool is_map_shaped(const Field *fd, const Message *e)
 {
     if (fd->label != LABEL_REPEATED || fd->extend || e->messages.len || e->enums.len ||
-        e->extends.len || e->extension_ranges.len || e->fields.len != 2 ||
-        e->parent != fd->parent)
+        e->extends.len || e->extension_ranges.len || e->fields.len != 2 || e->parent != fd->parent)
         return false;
     /* The entry's name is the field's in CamelCase plus "Entry". */
     const char *p = fd->name;
@@ -659,9 +646,9 @@ static void validate_map_entry_use(Resolver *r, Field *fd)
         return;
     if (!is_map_shaped(fd, e))
         rerror(r, fd->type_loc,
-                   "'%s' is a map entry message; declare a map field with map<K, V> instead "
-                   "of using it (or setting map_entry) directly",
-                   e->full_name);
+               "'%s' is a map entry message; declare a map field with map<K, V> instead "
+               "of using it (or setting map_entry) directly",
+               e->full_name);
 }
 
 static void validate_map_field(Resolver *r, Field *fd)
@@ -673,17 +660,14 @@ static void validate_map_field(Resolver *r, Field *fd)
         if (key->type == TYPE_ENUM)
             rerror(r, fd->loc, "map keys cannot be enums");
         else
-            rerror(r, fd->loc,
-                       "map keys must be integral or string types, not %s",
-                       key->type_name ? key->type_name : ast_type_name(key->type));
+            rerror(r, fd->loc, "map keys must be integral or string types, not %s",
+                   key->type_name ? key->type_name : ast_type_name(key->type));
     }
     if (value->type == TYPE_ENUM && value->enum_type && value->enum_type->values.len > 0 &&
         value->enum_type->values.items[0]->number != 0) {
-        rerror(r, fd->loc,
-                   "enum '%s' used as a map value must define 0 as its first value",
-                   value->enum_type->full_name);
-        rnote(r, value->enum_type->values.items[0]->number_loc,
-                  "first value is here");
+        rerror(r, fd->loc, "enum '%s' used as a map value must define 0 as its first value",
+               value->enum_type->full_name);
+        rnote(r, value->enum_type->values.items[0]->number_loc, "first value is here");
     }
 }
 
@@ -711,9 +695,9 @@ static void check_json_names(Resolver *r, Message *m)
         Field *old = namemap_put(&names, key, j, fd);
         if (old) {
             rerror(r, fd->name_loc,
-                       "the JSON name of field '%s' clashes with that of field '%s' (proto3 "
-                       "compares field names ignoring case and underscores)",
-                       fd->name, old->name);
+                   "the JSON name of field '%s' clashes with that of field '%s' (proto3 "
+                   "compares field names ignoring case and underscores)",
+                   fd->name, old->name);
             rnote(r, old->name_loc, "'%s' is declared here", old->name);
         }
     }

@@ -44,18 +44,18 @@ typedef enum SymKind {
     SYM_MESSAGE,
     SYM_ENUM,
     SYM_ENUM_VALUE,
-    SYM_FIELD,      /* a message field or an extension */
+    SYM_FIELD, /* a message field or an extension */
     SYM_ONEOF,
     SYM_SERVICE,
     SYM_METHOD,
 } SymKind;
 
 typedef struct Symbol {
-    const char *name;   /* full name, no leading dot */
+    const char *name; /* full name, no leading dot */
     SymKind kind;
-    File *file;         /* defining file (for a package: the first file seen) */
-    Loc loc;            /* the name as written */
-    uint64_t hash;      /* of name; set by symtab_insert */
+    File *file;    /* defining file (for a package: the first file seen) */
+    Loc loc;       /* the name as written */
+    uint64_t hash; /* of name; set by symtab_insert */
     union {
         Message *msg;
         Enum *enm;
@@ -76,7 +76,7 @@ typedef struct SymSlot {
 
 typedef struct SymTab {
     SymSlot *slots;
-    size_t cap;         /* a power of two */
+    size_t cap; /* a power of two */
     size_t len;
 } SymTab;
 
@@ -133,11 +133,11 @@ typedef struct Resolver {
     SymTab syms;
     NumMap numbers;
 
-    File *file;          /* the file being resolved */
-    FileVec visible;     /* files whose symbols `file` may use, itself included */
+    File *file;                  /* the file being resolved */
+    FileVec visible;             /* files whose symbols `file` may use, itself included */
     unsigned char *visible_mark; /* by Source.index: 1 if in `visible` */
     size_t mark_len;
-    FileVec bad;         /* files that failed to parse or resolve */
+    FileVec bad; /* files that failed to parse or resolve */
 
     /* Set by sym_lookup() when it returns NULL, to explain why (protoc's
      * possible_undeclared_dependency_ and undefine_resolved_name_). */

@@ -53,15 +53,15 @@ typedef struct KnownOption {
     OptTarget target;
     const char *name;
     FieldType type;
-    const char *const *values;  /* TYPE_ENUM: the value names, NULL-terminated */
+    const char *const *values; /* TYPE_ENUM: the value names, NULL-terminated */
     const char *enum_name;
 } KnownOption;
 
 static const char *const optimize_mode[] = { "SPEED", "CODE_SIZE", "LITE_RUNTIME", NULL };
 static const char *const ctype_values[] = { "STRING", "CORD", "STRING_PIECE", NULL };
 static const char *const jstype_values[] = { "JS_NORMAL", "JS_STRING", "JS_NUMBER", NULL };
-static const char *const idempotency[] = { "IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS",
-                                           "IDEMPOTENT", NULL };
+static const char *const idempotency[] = { "IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT",
+                                           NULL };
 
 static const KnownOption known_options[] = {
     { OPT_FILE, "java_package", TYPE_STRING, NULL, NULL },
@@ -135,7 +135,7 @@ static char ascii_upper(char c)
 const char *options_json_name_default(Arena *arena, const char *name)
 {
     if (!strchr(name, '_'))
-        return name;    /* most names: the JSON name is the name itself */
+        return name; /* most names: the JSON name is the name itself */
     char *out = arena_alloc(arena, strlen(name) + 1);
     size_t j = 0;
     bool cap_next = false;
@@ -200,8 +200,7 @@ static bool is_integral(FieldType t)
     case TYPE_UINT32:
     case TYPE_FIXED32:
     case TYPE_UINT64:
-    case TYPE_FIXED64:
-        return true;
+    case TYPE_FIXED64: return true;
     case TYPE_NONE:
     case TYPE_DOUBLE:
     case TYPE_FLOAT:
@@ -210,8 +209,7 @@ static bool is_integral(FieldType t)
     case TYPE_GROUP:
     case TYPE_MESSAGE:
     case TYPE_BYTES:
-    case TYPE_ENUM:
-        return false;
+    case TYPE_ENUM: return false;
     }
     return false;
 }
@@ -222,20 +220,15 @@ static bool int_fits(FieldType t, bool negative, uint64_t u)
     switch (t) {
     case TYPE_INT32:
     case TYPE_SINT32:
-    case TYPE_SFIXED32:
-        return negative ? u <= (uint64_t)INT32_MAX + 1 : u <= INT32_MAX;
+    case TYPE_SFIXED32: return negative ? u <= (uint64_t)INT32_MAX + 1 : u <= INT32_MAX;
     case TYPE_INT64:
     case TYPE_SINT64:
-    case TYPE_SFIXED64:
-        return negative ? u <= (uint64_t)INT64_MAX + 1 : u <= INT64_MAX;
+    case TYPE_SFIXED64: return negative ? u <= (uint64_t)INT64_MAX + 1 : u <= INT64_MAX;
     case TYPE_UINT32:
-    case TYPE_FIXED32:
-        return !negative && u <= UINT32_MAX;
+    case TYPE_FIXED32: return !negative && u <= UINT32_MAX;
     case TYPE_UINT64:
-    case TYPE_FIXED64:
-        return !negative;
-    default:
-        return false;
+    case TYPE_FIXED64: return !negative;
+    default: return false;
     }
 }
 
@@ -251,14 +244,13 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
     FieldType t = fd->type;
     if (is_integral(t)) {
         if (v->kind != VAL_INT) {
-            rerror(r, v->loc, "default value of %s field '%s' must be an integer",
-                       ast_type_name(t), fd->name);
+            rerror(r, v->loc, "default value of %s field '%s' must be an integer", ast_type_name(t),
+                   fd->name);
         } else if (v->negative && is_unsigned(t)) {
-            rerror(r, v->loc, "unsigned field '%s' cannot have a negative default",
-                       fd->name);
+            rerror(r, v->loc, "unsigned field '%s' cannot have a negative default", fd->name);
         } else if (!int_fits(t, v->negative, v->u)) {
             rerror(r, v->loc, "default value %s%" PRIu64 " is out of range for %s",
-                       v->negative ? "-" : "", v->u, ast_type_name(t));
+                   v->negative ? "-" : "", v->u, ast_type_name(t));
         }
         return;
     }
@@ -268,25 +260,22 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
         if (v->kind == VAL_INT || v->kind == VAL_FLOAT ||
             (v->kind == VAL_IDENT && (strcmp(v->s, "inf") == 0 || strcmp(v->s, "nan") == 0)))
             return;
-        rerror(r, v->loc, "default value of %s field '%s' must be a number",
-                   ast_type_name(t), fd->name);
+        rerror(r, v->loc, "default value of %s field '%s' must be a number", ast_type_name(t),
+               fd->name);
         return;
     case TYPE_BOOL:
         if (value_is_ident(v, "true") || value_is_ident(v, "false"))
             return;
-        rerror(r, v->loc, "default value of bool field '%s' must be true or false",
-                   fd->name);
+        rerror(r, v->loc, "default value of bool field '%s' must be true or false", fd->name);
         return;
     case TYPE_STRING:
     case TYPE_BYTES:
         if (v->kind != VAL_STRING)
-            rerror(r, v->loc, "default value of %s field '%s' must be a string",
-                       ast_type_name(t), fd->name);
+            rerror(r, v->loc, "default value of %s field '%s' must be a string", ast_type_name(t),
+                   fd->name);
         return;
     case TYPE_GROUP:
-    case TYPE_MESSAGE:
-        rerror(r, v->loc, "message fields cannot have default values");
-        return;
+    case TYPE_MESSAGE: rerror(r, v->loc, "message fields cannot have default values"); return;
     case TYPE_ENUM:
         if (!fd->enum_type)
             return;
@@ -294,19 +283,15 @@ static void check_default_scalar(Resolver *r, Field *fd, const Value *v)
             for (size_t i = 0; i < fd->enum_type->values.len; i++)
                 if (strcmp(fd->enum_type->values.items[i]->name, v->s) == 0)
                     return;
-            rerror(r, v->loc, "enum '%s' has no value named '%s'",
-                       fd->enum_type->full_name, v->s);
+            rerror(r, v->loc, "enum '%s' has no value named '%s'", fd->enum_type->full_name, v->s);
         } else {
-            rerror(r, v->loc,
-                       "default value of enum field '%s' must name a value of '%s'", fd->name,
-                       fd->enum_type->full_name);
+            rerror(r, v->loc, "default value of enum field '%s' must name a value of '%s'",
+                   fd->name, fd->enum_type->full_name);
         }
-        rnote(r, fd->enum_type->name_loc, "'%s' is defined here",
-                  fd->enum_type->full_name);
+        rnote(r, fd->enum_type->name_loc, "'%s' is defined here", fd->enum_type->full_name);
         return;
-    case TYPE_NONE:     /* unresolved: already reported */
-    default:
-        return;
+    case TYPE_NONE: /* unresolved: already reported */
+    default: return;
     }
 }
 
@@ -363,7 +348,7 @@ void options_check_default_link(Resolver *r, Field *fd)
 typedef struct OptField {
     const KnownOption *known;
     Field *field;
-    const char *name;        /* for messages: as the user writes it */
+    const char *name; /* for messages: as the user writes it */
 } OptField;
 
 static FieldType optfield_type(const OptField *of)
@@ -380,8 +365,8 @@ static bool optfield_repeated(const OptField *of)
 typedef struct OptCtx {
     Resolver *r;
     const Option *opt;
-    const char *display;     /* the option name as written: "(foo).bar" */
-    Loc value_loc;           /* where protoc reports value errors */
+    const char *display; /* the option name as written: "(foo).bar" */
+    Loc value_loc;       /* where protoc reports value errors */
     bool failed;
 } OptCtx;
 
@@ -398,7 +383,7 @@ static void agg_error(OptCtx *cx, Loc at, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (cx->failed)
-        return;   /* protoc stops at the first error in an option value */
+        return; /* protoc stops at the first error in an option value */
     cx->failed = true;
     rerror(cx->r, cx->value_loc, "in the value of option '%s': %s", cx->display, buf);
     if (at.line != cx->value_loc.line || at.col != cx->value_loc.col)
@@ -421,8 +406,8 @@ static bool written_in_decimal(const Value *v)
         if (src->text[pos] == '\n')
             line++;
     pos += (size_t)v->loc.col - 1;
-    while (pos < src->len && (src->text[pos] == '-' || src->text[pos] == ' ' ||
-                              src->text[pos] == '\t'))
+    while (pos < src->len &&
+           (src->text[pos] == '-' || src->text[pos] == ' ' || src->text[pos] == '\t'))
         pos++;
     if (pos + 1 >= src->len || src->text[pos] != '0')
         return true;
@@ -458,8 +443,7 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
     FieldType t = fd->type;
     if (t == TYPE_MESSAGE || t == TYPE_GROUP) {
         if (v->kind != VAL_AGGREGATE) {
-            agg_error(cx, v->loc, "field '%s' is a message; its value must be { ... }",
-                      fd->name);
+            agg_error(cx, v->loc, "field '%s' is a message; its value must be { ... }", fd->name);
             return;
         }
         if (fd->msg_type)
@@ -489,8 +473,7 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
     case TYPE_FLOAT:
     case TYPE_DOUBLE:
         if ((v->kind == VAL_INT || v->int_overflow) && !written_in_decimal(v)) {
-            agg_error(cx, v->loc, "field '%s' needs a decimal number, not hex or octal",
-                      fd->name);
+            agg_error(cx, v->loc, "field '%s' needs a decimal number, not hex or octal", fd->name);
             return;
         }
         if (v->kind == VAL_INT || v->kind == VAL_FLOAT)
@@ -503,9 +486,8 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
         return;
     case TYPE_BOOL:
         if (v->kind == VAL_IDENT && !v->negative &&
-            (strcmp(v->s, "true") == 0 || strcmp(v->s, "false") == 0 ||
-             strcmp(v->s, "True") == 0 || strcmp(v->s, "False") == 0 ||
-             strcmp(v->s, "t") == 0 || strcmp(v->s, "f") == 0))
+            (strcmp(v->s, "true") == 0 || strcmp(v->s, "false") == 0 || strcmp(v->s, "True") == 0 ||
+             strcmp(v->s, "False") == 0 || strcmp(v->s, "t") == 0 || strcmp(v->s, "f") == 0))
             return;
         if (v->kind == VAL_INT && !v->negative && v->u <= 1)
             return;
@@ -521,8 +503,8 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
             return;
         if (v->kind == VAL_IDENT && !v->negative) {
             if (!enum_value_named(fd->enum_type, v->s))
-                agg_error(cx, v->loc, "enum '%s' has no value named '%s'",
-                          fd->enum_type->full_name, v->s);
+                agg_error(cx, v->loc, "enum '%s' has no value named '%s'", fd->enum_type->full_name,
+                          v->s);
         } else if (v->kind == VAL_INT) {
             /* Text format accepts a number; a closed (proto2) enum needs a
              * defined one. */
@@ -537,8 +519,7 @@ static void check_text_value(OptCtx *cx, Field *fd, const Value *v)
                       fd->enum_type->full_name);
         }
         return;
-    default:
-        return;
+    default: return;
     }
 }
 
@@ -583,8 +564,9 @@ static void check_any_expansion(OptCtx *cx, Message *m, const AggEntry *e, const
         agg_error(cx, e->loc, "'[%s]' can only be used inside a google.protobuf.Any", e->name);
         return;
     }
-    Symbol *sym = prefix_ok ? sym_lookup(r, arena_printf(r->arena, ".%s", slash + 1), "", LOOKUP_ALL)
-                            : NULL;
+    Symbol *sym = prefix_ok
+                      ? sym_lookup(r, arena_printf(r->arena, ".%s", slash + 1), "", LOOKUP_ALL)
+                      : NULL;
     if (!sym || sym->kind != SYM_MESSAGE) {
         agg_error(cx, e->loc, "cannot find message type '%s' for google.protobuf.Any", e->name);
         return;
@@ -615,8 +597,7 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
                 sym->u.field->extend->extendee_msg == m)
                 fd = sym->u.field;
             if (!fd) {
-                agg_error(cx, e->loc, "'%s' is not an extension of '%s'", e->name,
-                          m->full_name);
+                agg_error(cx, e->loc, "'%s' is not an extension of '%s'", e->name, m->full_name);
                 break;
             }
         } else {
@@ -636,8 +617,10 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
             char *okey = arena_printf(r->arena, "oneof:%s", fd->oneof->name);
             Field *other = namemap_put(&seen, okey, strlen(okey), fd);
             if (other && other != fd) {
-                agg_error(cx, e->loc, "field '%s' is set along with '%s', another member of "
-                          "oneof '%s'", fd->name, other->name, fd->oneof->name);
+                agg_error(cx, e->loc,
+                          "field '%s' is set along with '%s', another member of "
+                          "oneof '%s'",
+                          fd->name, other->name, fd->oneof->name);
                 break;
             }
         }
@@ -647,8 +630,8 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
          * { ... } value check_text_value says the field is no message). */
         if (e->no_colon && e->value->kind == VAL_LIST && fd->type != TYPE_MESSAGE &&
             fd->type != TYPE_GROUP) {
-            agg_error(cx, e->value->loc, "field '%s' (%s) needs ':' before its value",
-                      fd->name, ast_type_name(fd->type));
+            agg_error(cx, e->value->loc, "field '%s' (%s) needs ':' before its value", fd->name,
+                      ast_type_name(fd->type));
             break;
         }
         if (e->value->kind == VAL_LIST) {
@@ -666,7 +649,8 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
     /* Text format rejects a message that lacks a required field. */
     for (size_t i = 0; i < m->fields.len && !cx->failed; i++) {
         Field *fd = m->fields.items[i];
-        if (fd->label == LABEL_REQUIRED && !namemap_get(&seen, fd->full_name, strlen(fd->full_name)))
+        if (fd->label == LABEL_REQUIRED &&
+            !namemap_get(&seen, fd->full_name, strlen(fd->full_name)))
             agg_error(cx, v->loc, "message '%s' is missing required field '%s'", m->full_name,
                       fd->name);
     }
@@ -687,9 +671,9 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
     if (t == TYPE_MESSAGE || t == TYPE_GROUP) {
         if (v->kind != VAL_AGGREGATE) {
             rerror(r, v->loc,
-                       "option '%s' is a message: set it with '%s = { ... }' or set one of "
-                       "its fields with '%s.field = value'",
-                       name, name, name);
+                   "option '%s' is a message: set it with '%s = { ... }' or set one of "
+                   "its fields with '%s.field = value'",
+                   name, name, name);
             return;
         }
         if (of->field && of->field->msg_type)
@@ -703,13 +687,13 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
     if (is_integral(t)) {
         if (v->kind != VAL_INT) {
             rerror(r, v->loc, "%s option '%s' needs %s integer", ast_type_name(t), name,
-                       is_unsigned(t) ? "a non-negative" : "an");
+                   is_unsigned(t) ? "a non-negative" : "an");
         } else if (v->negative && is_unsigned(t)) {
-            rerror(r, v->loc, "%s option '%s' needs a non-negative integer",
-                       ast_type_name(t), name);
+            rerror(r, v->loc, "%s option '%s' needs a non-negative integer", ast_type_name(t),
+                   name);
         } else if (!int_fits(t, v->negative, v->u)) {
             rerror(r, v->loc, "value %s%" PRIu64 " is out of range for %s option '%s'",
-                       v->negative ? "-" : "", v->u, ast_type_name(t), name);
+                   v->negative ? "-" : "", v->u, ast_type_name(t), name);
         }
         return;
     }
@@ -723,27 +707,23 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
         if (v->kind != VAL_IDENT)
             rerror(r, v->loc, "bool option '%s' needs true or false", name);
         else if (strcmp(v->s, "true") != 0 && strcmp(v->s, "false") != 0)
-            rerror(r, v->loc, "bool option '%s' needs true or false, not '%s'", name,
-                       v->s);
+            rerror(r, v->loc, "bool option '%s' needs true or false, not '%s'", name, v->s);
         return;
     case TYPE_STRING:
     case TYPE_BYTES:
         if (v->kind != VAL_STRING)
-            rerror(r, v->loc, "%s option '%s' needs a quoted string", ast_type_name(t),
-                       name);
+            rerror(r, v->loc, "%s option '%s' needs a quoted string", ast_type_name(t), name);
         return;
     case TYPE_ENUM:
         if (v->kind != VAL_IDENT) {
-            rerror(r, v->loc, "enum option '%s' needs the name of an enum value",
-                       name);
+            rerror(r, v->loc, "enum option '%s' needs the name of an enum value", name);
             return;
         }
         if (of->known) {
             for (const char *const *p = of->known->values; *p; p++)
                 if (strcmp(*p, v->s) == 0)
                     return;
-            rerror(r, v->loc, "enum '%s' has no value named '%s'",
-                       of->known->enum_name, v->s);
+            rerror(r, v->loc, "enum '%s' has no value named '%s'", of->known->enum_name, v->s);
             return;
         }
         if (of->field->enum_type) {
@@ -756,23 +736,19 @@ static void check_option_value(OptCtx *cx, const OptField *of, const Value *v)
             if (sym && sym->kind == SYM_ENUM_VALUE && sym->u.value->parent == e)
                 return;
             if (sym && sym->kind == SYM_ENUM_VALUE)
-                rerror(r, v->loc,
-                           "enum '%s' has no value named '%s' ('%s' is a value of '%s')",
-                           e->full_name, v->s, sym->name, sym->u.value->parent->full_name);
+                rerror(r, v->loc, "enum '%s' has no value named '%s' ('%s' is a value of '%s')",
+                       e->full_name, v->s, sym->name, sym->u.value->parent->full_name);
             else
-                rerror(r, v->loc, "enum '%s' has no value named '%s'", e->full_name,
-                           v->s);
+                rerror(r, v->loc, "enum '%s' has no value named '%s'", e->full_name, v->s);
         }
         return;
-    default:
-        return;
+    default: return;
     }
 }
 
 /* Record the leaf paths an option sets, to catch an option set twice:
  * `(m).a = 1` then `(m) = { a: 2 }` sets `a` twice, as in protoc. */
-static void record_paths(Resolver *r, StrVec *set, const char *path, const Value *v,
-                         Message *m)
+static void record_paths(Resolver *r, StrVec *set, const char *path, const Value *v, Message *m)
 {
     VEC_PUSH(r->arena, set, (char *)path);
     if (!v || v->kind != VAL_AGGREGATE || !m)
@@ -816,7 +792,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
     display_name(r, o, &display);
     OptCtx cx = { r, o, display, o->value ? o->value->loc : o->loc, false };
     OptField of = { 0 };
-    Message *msg = NULL;         /* message type reached so far */
+    Message *msg = NULL; /* message type reached so far */
     char *path = "";
 
     for (size_t i = 0; i < o->name.len; i++) {
@@ -824,15 +800,17 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
         if (i > 0) {
             /* Descending into the previous part: it must be a singular message. */
             if (optfield_type(&of) != TYPE_MESSAGE && optfield_type(&of) != TYPE_GROUP) {
-                rerror(r, o->loc, "option '%s' is a %s, not a message: it has no "
-                           "field '%s'", of.name, ast_type_name(optfield_type(&of)), p->name);
+                rerror(r, o->loc,
+                       "option '%s' is a %s, not a message: it has no "
+                       "field '%s'",
+                       of.name, ast_type_name(optfield_type(&of)), p->name);
                 return;
             }
             if (optfield_repeated(&of)) {
                 rerror(r, o->loc,
-                           "option '%s' is a repeated message; set it with an aggregate "
-                           "value '{ ... }'",
-                           of.name);
+                       "option '%s' is a repeated message; set it with an aggregate "
+                       "value '{ ... }'",
+                       of.name);
                 return;
             }
             msg = of.field->msg_type;
@@ -845,14 +823,13 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
             if (!ext) {
                 rerror(r, o->loc, "option '(%s)' is unknown", p->name);
                 if (r->undeclared_file)
-                    rnote(r, p->loc,
-                              "'%s' is defined in '%s', which is not imported by '%s'",
-                              r->undeclared_name, r->undeclared_file->name, r->file->name);
+                    rnote(r, p->loc, "'%s' is defined in '%s', which is not imported by '%s'",
+                          r->undeclared_name, r->undeclared_file->name, r->file->name);
                 else
                     rnote(r, p->loc,
-                              "a custom option must be declared with 'extend %s' in this file "
-                              "or an imported one",
-                              i == 0 ? options_message[target] : msg->full_name);
+                          "a custom option must be declared with 'extend %s' in this file "
+                          "or an imported one",
+                          i == 0 ? options_message[target] : msg->full_name);
                 return;
             }
             const char *want = i == 0 ? options_message[target] : msg->full_name;
@@ -860,9 +837,9 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
              * even a plain one: (google.protobuf.FileOptions.java_package). */
             Message *extendee = ext->extend ? ext->extend->extendee_msg : ext->parent;
             if (!extendee || strcmp(extendee->full_name, want) != 0) {
-                rerror(r, o->loc, "'%s' is not an extension of '%s'%s%s%s",
-                           ext->full_name, want, extendee ? " (it extends '" : "",
-                           extendee ? extendee->full_name : "", extendee ? "')" : "");
+                rerror(r, o->loc, "'%s' is not an extension of '%s'%s%s%s", ext->full_name, want,
+                       extendee ? " (it extends '" : "", extendee ? extendee->full_name : "",
+                       extendee ? "')" : "");
                 return;
             }
             of = (OptField){ NULL, ext, arena_printf(r->arena, "(%s)", p->name) };
@@ -876,8 +853,8 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
             if (!k) {
                 rerror(r, o->loc, "option '%s' is unknown", p->name);
                 rnote(r, p->loc,
-                          "'%s' has no such field; custom options are written in parentheses",
-                          options_message[target]);
+                      "'%s' has no such field; custom options are written in parentheses",
+                      options_message[target]);
                 return;
             }
             of = (OptField){ k, NULL, p->name };
@@ -885,8 +862,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
         } else {
             Field *fd = message_field_named(msg, p->name);
             if (!fd) {
-                rerror(r, o->loc, "message '%s' has no field named '%s'",
-                           msg->full_name, p->name);
+                rerror(r, o->loc, "message '%s' has no field named '%s'", msg->full_name, p->name);
                 return;
             }
             of = (OptField){ NULL, fd, fd->name };
@@ -906,8 +882,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
     record_paths(r, set, path, o->value, of.field ? of.field->msg_type : NULL);
 }
 
-static void interpret_options(Resolver *r, OptTarget target, const char *scope,
-                              OptionVec *opts)
+static void interpret_options(Resolver *r, OptTarget target, const char *scope, OptionVec *opts)
 {
     StrVec set = { 0 };
     for (size_t i = 0; i < opts->len; i++) {
@@ -947,8 +922,7 @@ static void options_message_(Resolver *r, Message *m)
     for (size_t i = 0; i < m->oneofs.len; i++) {
         Oneof *o = m->oneofs.items[i];
         if (o->options.len)
-            interpret_options(r, OPT_ONEOF,
-                              arena_printf(r->arena, "%s.%s", m->full_name, o->name),
+            interpret_options(r, OPT_ONEOF, arena_printf(r->arena, "%s.%s", m->full_name, o->name),
                               &o->options);
     }
     for (size_t i = 0; i < m->fields.len; i++)
@@ -991,8 +965,8 @@ void options_file(Resolver *r, File *f)
                             options_bool_set(&f->options, "java_generic_services"))) {
         for (size_t i = 0; i < f->services.len; i++)
             rerror(r, f->services.items[i]->name_loc,
-                       "a file with optimize_for = LITE_RUNTIME cannot define services while "
-                       "cc_generic_services or java_generic_services is true");
+                   "a file with optimize_for = LITE_RUNTIME cannot define services while "
+                   "cc_generic_services or java_generic_services is true");
     }
 
     /* protoc: a file that is not lite may not import a lite one. */
@@ -1004,9 +978,9 @@ void options_file(Resolver *r, File *f)
             const char *dopt = dep ? plain_option_ident(&dep->options, "optimize_for") : NULL;
             if (dopt && strcmp(dopt, "LITE_RUNTIME") == 0) {
                 rerror(r, f->imports.items[i].loc,
-                           "'%s' uses optimize_for = LITE_RUNTIME, so '%s' must use it too to "
-                           "import it",
-                           dep->name, f->name);
+                       "'%s' uses optimize_for = LITE_RUNTIME, so '%s' must use it too to "
+                       "import it",
+                       dep->name, f->name);
                 break;
             }
         }
@@ -1023,32 +997,31 @@ static bool is_packable(FieldType t)
 
 void options_validate_field(Resolver *r, Field *fd)
 {
-    if ((options_bool_set(&fd->options, "lazy") || options_bool_set(&fd->options, "unverified_lazy")) &&
+    if ((options_bool_set(&fd->options, "lazy") ||
+         options_bool_set(&fd->options, "unverified_lazy")) &&
         fd->type != TYPE_MESSAGE)
         rerror(r, fd->type_loc, "[lazy = true] is only allowed on message fields");
     if (options_bool_set(&fd->options, "packed") &&
         !(fd->label == LABEL_REPEATED && is_packable(fd->type)))
         rerror(r, fd->type_loc,
-                   "[packed = true] is only allowed on repeated fields of scalar numeric, "
-                   "bool or enum type");
+               "[packed = true] is only allowed on repeated fields of scalar numeric, "
+               "bool or enum type");
 
     Message *owner = fd->extend ? fd->extend->extendee_msg : fd->parent;
     if (owner && options_bool_set(&owner->options, "message_set_wire_format")) {
         if (fd->extend) {
             if (fd->label == LABEL_REPEATED || fd->label == LABEL_REQUIRED ||
                 fd->type != TYPE_MESSAGE)
-                rerror(r, fd->type_loc,
-                           "extensions of a message set must be optional messages");
+                rerror(r, fd->type_loc, "extensions of a message set must be optional messages");
         } else {
-            rerror(r, fd->name_loc,
-                       "a message set cannot have fields, only extensions");
+            rerror(r, fd->name_loc, "a message set cannot have fields, only extensions");
         }
     }
     if (fd->extend && owner && file_is_lite(fd->file) && !file_is_lite(owner->file))
         rerror(r, fd->extend->extendee_loc,
-                   "a lite file (optimize_for = LITE_RUNTIME) cannot extend '%s' from a file "
-                   "that is not lite",
-                   owner->full_name);
+               "a lite file (optimize_for = LITE_RUNTIME) cannot extend '%s' from a file "
+               "that is not lite",
+               owner->full_name);
 
     const char *js = plain_option_ident(&fd->options, "jstype");
     if (js && strcmp(js, "JS_NORMAL") != 0) {
@@ -1057,12 +1030,11 @@ void options_validate_field(Resolver *r, Field *fd)
         case TYPE_UINT64:
         case TYPE_SINT64:
         case TYPE_FIXED64:
-        case TYPE_SFIXED64:
-            break;
+        case TYPE_SFIXED64: break;
         default:
             rerror(r, fd->type_loc,
-                       "jstype is only allowed on int64, uint64, sint64, fixed64 and sfixed64 "
-                       "fields");
+                   "jstype is only allowed on int64, uint64, sint64, fixed64 and sfixed64 "
+                   "fields");
             break;
         }
     }

@@ -89,7 +89,7 @@ static Field *new_entry_field(Resolver *r, Message *entry, const char *name, int
 static void synth_map_entry(Resolver *r, Message *m, Field *fd)
 {
     if (fd->label != LABEL_NONE || fd->oneof)
-        return;     /* reported by check_parse_file */
+        return; /* reported by check_parse_file */
     Message *e = arena_alloc(r->arena, sizeof *e);
     e->loc = fd->loc;
     e->name = map_entry_name(r->arena, fd->name);
@@ -214,17 +214,16 @@ static void report_duplicate(Resolver *r, const Symbol *sym, const Symbol *old)
 {
     const char *dot = strrchr(sym->name, '.');
     if (old->file != r->file) {
-        rerror(r, sym->loc, "'%s' is already defined in file '%s'", sym->name,
-                   old->file->name);
+        rerror(r, sym->loc, "'%s' is already defined in file '%s'", sym->name, old->file->name);
     } else if (dot) {
-        rerror(r, sym->loc, "'%s' is already defined in '%.*s'", dot + 1,
-                   (int)(dot - sym->name), sym->name);
+        rerror(r, sym->loc, "'%s' is already defined in '%.*s'", dot + 1, (int)(dot - sym->name),
+               sym->name);
     } else {
         rerror(r, sym->loc, "'%s' is already defined", sym->name);
     }
     if (old->loc.src)
         rnote(r, old->loc, "previous definition of '%s' (%s) is here", old->name,
-                  sym_kind_name(old->kind));
+              sym_kind_name(old->kind));
 }
 
 /* Add a symbol; report a clash at the new definition. True if added. */
@@ -249,8 +248,8 @@ static void add_package(Resolver *r, File *f)
         if (old) {
             if (old->kind != SYM_PACKAGE) {
                 rerror(r, f->package_loc,
-                           "'%.*s' is already defined in file '%s' as a %s, not a package",
-                           (int)len, f->package, old->file->name, sym_kind_name(old->kind));
+                       "'%.*s' is already defined in file '%s' as a %s, not a package", (int)len,
+                       f->package, old->file->name, sym_kind_name(old->kind));
                 if (old->loc.src)
                     rnote(r, old->loc, "'%s' is defined here", old->name);
             }
@@ -299,11 +298,11 @@ static void build_enum(Resolver *r, Enum *e, const char *scope)
         }
         /* protoc explains this one: the clash is outside the enum. */
         rerror(r, v->name_loc,
-                   "enum value '%s' clashes with %s '%s': enum values are scoped like C++ "
-                   "enumerators, as siblings of their enum, so '%s' must be unique in %s%s%s, "
-                   "not just in enum '%s'",
-                   v->name, sym_kind_name(old->kind), old->name, v->name, *scope ? "'" : "",
-                   *scope ? scope : "the file's top-level scope", *scope ? "'" : "", e->name);
+               "enum value '%s' clashes with %s '%s': enum values are scoped like C++ "
+               "enumerators, as siblings of their enum, so '%s' must be unique in %s%s%s, "
+               "not just in enum '%s'",
+               v->name, sym_kind_name(old->kind), old->name, v->name, *scope ? "'" : "",
+               *scope ? scope : "the file's top-level scope", *scope ? "'" : "", e->name);
         if (old->loc.src)
             rnote(r, old->loc, "'%s' is defined here", old->name);
     }
@@ -335,8 +334,7 @@ static void build_extensions(Resolver *r, ExtendVec *extends, const char *scope)
 
 /* Group bodies are normally listed among the nested messages (or the
  * file's messages) and built with them; one listed nowhere is built here. */
-static void build_stray_groups(Resolver *r, FieldVec *fields, ExtendVec *extends,
-                               const char *scope)
+static void build_stray_groups(Resolver *r, FieldVec *fields, ExtendVec *extends, const char *scope)
 {
     for (size_t i = 0; fields && i < fields->len; i++) {
         Field *fd = fields->items[i];
@@ -401,22 +399,20 @@ static void build_message(Resolver *r, Message *m, const char *scope)
      * user's nested message against the entry the map field implies. */
     if (m->is_map_entry && old->kind == SYM_MESSAGE && old->u.msg->is_map_entry &&
         map_field_name_clash(m, old->u.msg))
-        return;     /* two map fields of one name: the field clash was reported */
+        return; /* two map fields of one name: the field clash was reported */
     if (m->is_map_entry || (old->kind == SYM_MESSAGE && old->u.msg->is_map_entry)) {
         Message *entry = m->is_map_entry ? m : old->u.msg;
         Message *user = m->is_map_entry ? (old->kind == SYM_MESSAGE ? old->u.msg : NULL) : m;
         if (!m->is_map_entry) {
-            rerror(r, m->name_loc, "'%s' is already defined in '%s'", m->name,
-                       scope);
-            rnote(r, entry->loc,
-                      "the map field here implicitly defines nested message '%s'",
-                      entry->name);
+            rerror(r, m->name_loc, "'%s' is already defined in '%s'", m->name, scope);
+            rnote(r, entry->loc, "the map field here implicitly defines nested message '%s'",
+                  entry->name);
         } else {
             Loc at = m->parent ? m->parent->name_loc : entry->loc;
             rerror(r, at,
-                       "map entry message '%s' for map field at line %d conflicts with an "
-                       "existing nested type",
-                       entry->name, entry->loc.line);
+                   "map entry message '%s' for map field at line %d conflicts with an "
+                   "existing nested type",
+                   entry->name, entry->loc.line);
             if (user)
                 rnote(r, user->name_loc, "'%s' is defined here", user->name);
         }
@@ -508,11 +504,10 @@ static void link_field_type(Resolver *r, Field *fd)
     case SYM_FIELD:
     case SYM_ONEOF:
     case SYM_SERVICE:
-    case SYM_METHOD:
-        break;
+    case SYM_METHOD: break;
     }
     rerror(r, fd->type_loc, "'%s' is not a type (it is the %s '%s')", fd->type_name,
-               sym_kind_name(sym->kind), sym->name);
+           sym_kind_name(sym->kind), sym->name);
     if (sym->loc.src)
         rnote(r, sym->loc, "'%s' is defined here", sym->name);
 }
@@ -520,13 +515,11 @@ static void link_field_type(Resolver *r, Field *fd)
 static void report_number_clash(Resolver *r, Field *fd, Field *old, Message *owner)
 {
     if (fd->extend)
-        rerror(r, fd->number_loc,
-                   "extension number %lld of '%s' is already used by '%s'",
-                   (long long)fd->number, owner->full_name, old->full_name);
+        rerror(r, fd->number_loc, "extension number %lld of '%s' is already used by '%s'",
+               (long long)fd->number, owner->full_name, old->full_name);
     else
-        rerror(r, fd->number_loc,
-                   "field number %lld is already used by '%s' in message '%s'",
-                   (long long)fd->number, old->name, owner->full_name);
+        rerror(r, fd->number_loc, "field number %lld is already used by '%s' in message '%s'",
+               (long long)fd->number, old->name, owner->full_name);
     rnote(r, old->number_loc, "first used here");
 }
 
@@ -564,9 +557,9 @@ static void link_extension_number(Resolver *r, Field *fd, Message *owner)
         return;
     if (old->file != r->file) {
         rwarning(r, fd->number_loc,
-                     "extension number %lld of '%s' is already used by extension '%s' in "
-                     "file '%s'",
-                     (long long)fd->number, owner->full_name, old->full_name, old->file->name);
+                 "extension number %lld of '%s' is already used by extension '%s' in "
+                 "file '%s'",
+                 (long long)fd->number, owner->full_name, old->full_name, old->file->name);
         return;
     }
     report_number_clash(r, fd, old, owner);
@@ -585,14 +578,14 @@ static bool in_extension_range(const Message *m, int64_t n)
 static void link_extend(Resolver *r, Extend *x)
 {
     if (x->fields.len == 0)
-        return;     /* protoc never looks at an empty extend block */
+        return; /* protoc never looks at an empty extend block */
     Field *first = x->fields.items[0];
     Symbol *sym = sym_lookup(r, x->extendee, first->full_name, LOOKUP_ALL);
     if (!sym) {
         sym_report_not_found(r, x->extendee_loc, x->extendee);
     } else if (sym->kind != SYM_MESSAGE) {
-        rerror(r, x->extendee_loc, "'%s' is not a message type (it is the %s '%s')",
-                   x->extendee, sym_kind_name(sym->kind), sym->name);
+        rerror(r, x->extendee_loc, "'%s' is not a message type (it is the %s '%s')", x->extendee,
+               sym_kind_name(sym->kind), sym->name);
     } else {
         x->extendee_msg = sym->u.msg;
     }
@@ -602,12 +595,11 @@ static void link_extend(Resolver *r, Extend *x)
         if (!x->extendee_msg)
             continue;
         if (!in_extension_range(x->extendee_msg, fd->number)) {
-            rerror(r, fd->number_loc,
-                       "'%s' does not declare %lld as an extension number",
-                       x->extendee_msg->full_name, (long long)fd->number);
+            rerror(r, fd->number_loc, "'%s' does not declare %lld as an extension number",
+                   x->extendee_msg->full_name, (long long)fd->number);
             if (x->extendee_msg->loc.src)
                 rnote(r, x->extendee_msg->name_loc, "'%s' is defined here",
-                          x->extendee_msg->full_name);
+                      x->extendee_msg->full_name);
         }
         link_extension_number(r, fd, x->extendee_msg);
         options_check_default_link(r, fd);
@@ -637,7 +629,7 @@ static Message *link_rpc_type(Resolver *r, Method *mt, const char *name, Loc loc
     }
     if (sym->kind != SYM_MESSAGE) {
         rerror(r, loc, "'%s' is not a message type (it is the %s '%s')", name,
-                   sym_kind_name(sym->kind), sym->name);
+               sym_kind_name(sym->kind), sym->name);
         return NULL;
     }
     return sym->u.msg;

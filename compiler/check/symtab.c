@@ -44,8 +44,7 @@ void symtab_free(SymTab *tab)
     tab->cap = tab->len = 0;
 }
 
-static size_t slot_of(const SymSlot *slots, size_t cap, const char *name, size_t len,
-                      uint64_t h)
+static size_t slot_of(const SymSlot *slots, size_t cap, const char *name, size_t len, uint64_t h)
 {
     size_t mask = cap - 1;
     size_t i = (size_t)h & mask;
@@ -238,18 +237,15 @@ Symbol *sym_lookup(Resolver *r, const char *name, const char *relative_to, Looku
 void sym_report_not_found(Resolver *r, Loc loc, const char *name)
 {
     if (r->undeclared_file) {
-        rerror(r, loc,
-                   "'%s' is defined in '%s', which is not imported by '%s'",
-                   r->undeclared_name, r->undeclared_file->name, r->file->name);
-        rnote(r, loc, "add `import \"%s\";` to use it here",
-                  r->undeclared_file->name);
+        rerror(r, loc, "'%s' is defined in '%s', which is not imported by '%s'", r->undeclared_name,
+               r->undeclared_file->name, r->file->name);
+        rnote(r, loc, "add `import \"%s\";` to use it here", r->undeclared_file->name);
     } else if (r->resolved_to) {
-        rerror(r, loc, "'%s' resolves to '%s', which is not defined", name,
-                   r->resolved_to);
+        rerror(r, loc, "'%s' resolves to '%s', which is not defined", name, r->resolved_to);
         rnote(r, loc,
-                  "names are searched from the innermost scope outward; write '.%s' "
-                  "to start from the outermost scope",
-                  name);
+              "names are searched from the innermost scope outward; write '.%s' "
+              "to start from the outermost scope",
+              name);
     } else {
         rerror(r, loc, "'%s' is not defined", name);
     }
@@ -345,7 +341,8 @@ void *namemap_put(NameMap *m, const char *key, size_t len, void *val)
 
 static size_t nummap_slot(const NumSlot *slots, size_t cap, const Message *msg, int64_t number)
 {
-    uint64_t h = (uint64_t)(uintptr_t)msg * 0x9E3779B97F4A7C15ull ^ (uint64_t)number * 0xC2B2AE3D27D4EB4Full;
+    uint64_t h = (uint64_t)(uintptr_t)msg * 0x9E3779B97F4A7C15ull ^
+                 (uint64_t)number * 0xC2B2AE3D27D4EB4Full;
     size_t mask = cap - 1;
     size_t i = (size_t)(h ^ (h >> 29)) & mask;
     while (slots[i].msg) {

@@ -27,11 +27,11 @@ static const struct {
     const char *name;
     FieldType type;
 } scalar_names[] = {
-    {"double", TYPE_DOUBLE},     {"float", TYPE_FLOAT},       {"int64", TYPE_INT64},
-    {"uint64", TYPE_UINT64},     {"int32", TYPE_INT32},       {"fixed64", TYPE_FIXED64},
-    {"fixed32", TYPE_FIXED32},   {"bool", TYPE_BOOL},         {"string", TYPE_STRING},
-    {"bytes", TYPE_BYTES},       {"uint32", TYPE_UINT32},     {"sfixed32", TYPE_SFIXED32},
-    {"sfixed64", TYPE_SFIXED64}, {"sint32", TYPE_SINT32},     {"sint64", TYPE_SINT64},
+    { "double", TYPE_DOUBLE },     { "float", TYPE_FLOAT },   { "int64", TYPE_INT64 },
+    { "uint64", TYPE_UINT64 },     { "int32", TYPE_INT32 },   { "fixed64", TYPE_FIXED64 },
+    { "fixed32", TYPE_FIXED32 },   { "bool", TYPE_BOOL },     { "string", TYPE_STRING },
+    { "bytes", TYPE_BYTES },       { "uint32", TYPE_UINT32 }, { "sfixed32", TYPE_SFIXED32 },
+    { "sfixed64", TYPE_SFIXED64 }, { "sint32", TYPE_SINT32 }, { "sint64", TYPE_SINT64 },
 };
 
 FieldType ast_scalar_type(const char *name)
@@ -47,14 +47,10 @@ FieldType ast_scalar_type(const char *name)
 const char *ast_type_name(FieldType type)
 {
     switch (type) {
-    case TYPE_NONE:
-        return "none";
-    case TYPE_GROUP:
-        return "group";
-    case TYPE_MESSAGE:
-        return "message";
-    case TYPE_ENUM:
-        return "enum";
+    case TYPE_NONE: return "none";
+    case TYPE_GROUP: return "group";
+    case TYPE_MESSAGE: return "message";
+    case TYPE_ENUM: return "enum";
     case TYPE_DOUBLE:
     case TYPE_FLOAT:
     case TYPE_INT64:
@@ -428,9 +424,8 @@ Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key
     return f;
 }
 
-Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
-                            char *name, Loc name_loc, int64_t number, Loc number_loc,
-                            OptionVec *opts)
+Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc, char *name,
+                            Loc name_loc, int64_t number, Loc number_loc, OptionVec *opts)
 {
     size_t n = strlen(name);
     char *lower = arena_alloc(ps->arena, n + 1);
@@ -442,8 +437,7 @@ Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
     for (size_t i = 0; opts && i < opts->len; i++) {
         const Option *o = opts->items[i];
         if (o->name.len == 1 && !o->name.items[0].is_extension &&
-            strcmp(o->name.items[0].name, "default") == 0 &&
-            o->value->kind != VAL_AGGREGATE)
+            strcmp(o->name.items[0].name, "default") == 0 && o->value->kind != VAL_AGGREGATE)
             parse_error(ps, o->value->loc, "a group cannot have a default value");
     }
     Field *f = new_field(ps, loc, lower, name_loc, number, number_loc, opts);
@@ -696,7 +690,7 @@ ReservedNameVec *ast_name_list(ParseState *ps, ReservedNameVec *list, StrLit s, 
 {
     if (!list)
         list = arena_alloc(ps->arena, sizeof *list);
-    ReservedName rn = {s.s, loc};
+    ReservedName rn = { s.s, loc };
     VEC_PUSH(ps->arena, list, rn);
     return list;
 }
@@ -708,7 +702,7 @@ OptionNameVec *ast_option_name_append(ParseState *ps, OptionNameVec *vec, char *
 {
     if (!vec)
         vec = arena_alloc(ps->arena, sizeof *vec);
-    OptionNamePart part = {name, is_extension, loc};
+    OptionNamePart part = { name, is_extension, loc };
     VEC_PUSH(ps->arena, vec, part);
     return vec;
 }
@@ -848,7 +842,7 @@ bool ast_aggregate_defer_error(ParseState *ps, Loc loc, const char *msg)
         if (last->value_loc.line == agg->loc.line && last->value_loc.col == agg->loc.col)
             return true; /* one error per value, as protoc reports */
     }
-    PendingError pe = {agg->loc, loc, arena_strdup(ps->arena, msg), false};
+    PendingError pe = { agg->loc, loc, arena_strdup(ps->arena, msg), false };
     VEC_PUSH(ps->arena, &ps->agg_errors, pe);
     return true;
 }

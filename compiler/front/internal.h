@@ -35,11 +35,11 @@ typedef struct StrLit {
  * format takes it for a float or double field, so it is kept as a double and
  * the option checker judges it against the field's type. */
 typedef struct IntLit {
-    uint64_t u;         /* UINT64_MAX when overflow is set */
-    int base;           /* 10, 16 or 8 */
-    bool overflow;      /* too large for 64 bits (only ever set inside an aggregate) */
-    double d;           /* overflow: the literal's value as a double */
-    char *text;         /* overflow: the literal as written */
+    uint64_t u;    /* UINT64_MAX when overflow is set */
+    int base;      /* 10, 16 or 8 */
+    bool overflow; /* too large for 64 bits (only ever set inside an aggregate) */
+    double d;      /* overflow: the literal's value as a double */
+    char *text;    /* overflow: the literal as written */
 } IntLit;
 
 /* The kinds of block the parser can have open. */
@@ -57,10 +57,10 @@ typedef enum BlockKind {
 /* One open block: what it is, where it started and the node being filled. */
 typedef struct Block {
     BlockKind kind;
-    Loc loc;            /* the keyword that opened it (or the '{' of an aggregate) */
-    const char *name;   /* as written (NULL for an aggregate): messages say "message 'Foo'" */
+    Loc loc;          /* the keyword that opened it (or the '{' of an aggregate) */
+    const char *name; /* as written (NULL for an aggregate): messages say "message 'Foo'" */
     union {
-        Message *msg;   /* BLOCK_MESSAGE, BLOCK_GROUP */
+        Message *msg; /* BLOCK_MESSAGE, BLOCK_GROUP */
         Enum *en;
         Oneof *oneof;
         Extend *ext;
@@ -74,10 +74,10 @@ typedef struct Block {
 /* A syntax error inside an option's aggregate value, held back until the end
  * of the parse (see yyreport_syntax_error in grammar/proto.y). */
 typedef struct PendingError {
-    Loc value_loc;      /* the value's opening '{' */
-    Loc loc;            /* the offending token */
+    Loc value_loc; /* the value's opening '{' */
+    Loc loc;       /* the offending token */
     char *msg;
-    bool closed;        /* the value's closing '}' was found */
+    bool closed; /* the value's closing '}' was found */
 } PendingError;
 
 typedef struct ParseState {
@@ -98,18 +98,18 @@ typedef struct ParseState {
     size_t tok_len;
     int tok_kind;
     int prev_kind;
-    size_t match_off;   /* byte range of the text flex matched last */
+    size_t match_off; /* byte range of the text flex matched last */
     size_t match_len;
 
     /* Brace nesting ('{', and '<' inside aggregates) counted by the scanner;
      * past PARSE_MAX_DEPTH the scanner reports once and ends the input. */
     int depth;
     bool too_deep;
-    Loc overflow_loc;   /* the last integer literal reported as too large */
+    Loc overflow_loc; /* the last integer literal reported as too large */
 
-    VEC(Block) blocks;  /* open blocks, innermost last */
+    VEC(Block) blocks; /* open blocks, innermost last */
     VEC(PendingError) agg_errors;
-    bool eof_error;     /* a syntax error at the end of the file was reported */
+    bool eof_error; /* a syntax error at the end of the file was reported */
 
     /* protoc finds the end of an option's aggregate value by counting '{'
      * and '}' alone (not '<' and '>'), then parses the text in between. The
@@ -131,7 +131,7 @@ typedef struct ParseState {
      * option, and a '{' the scanner meets next is T_LONE_BRACE. */
     const char *scalar_option;
 
-    Loc label_loc;      /* where require_label last reported (once per statement) */
+    Loc label_loc; /* where require_label last reported (once per statement) */
 } ParseState;
 
 /* ---- scan.c: scanner helpers, used by grammar/proto.l ---- */
@@ -158,16 +158,16 @@ void parse_error(ParseState *ps, Loc loc, const char *fmt, ...) TRPC_PRINTF(3, 4
 /* A Loc in the file being parsed. */
 static inline Loc make_loc(const ParseState *ps, int line, int col)
 {
-    Loc loc = {ps->src, line, col};
+    Loc loc = { ps->src, line, col };
     return loc;
 }
 
 /* Strings and names. */
 StrLit ast_strlit_join(ParseState *ps, StrLit a, StrLit b);
-char *ast_name_join(ParseState *ps, const char *a, const char *b);    /* "a" "." "b" */
-char *ast_name_absolute(ParseState *ps, const char *name);            /* "." name */
-char *ast_type_url_join(ParseState *ps, const char *a, const char *b); /* "a" "/" "b" */
-char *ast_keyword_name(ParseState *ps, const char *kw);               /* arena copy */
+char *ast_name_join(ParseState *ps, const char *a, const char *b);          /* "a" "." "b" */
+char *ast_name_absolute(ParseState *ps, const char *name);                  /* "." name */
+char *ast_type_url_join(ParseState *ps, const char *a, const char *b);      /* "a" "/" "b" */
+char *ast_keyword_name(ParseState *ps, const char *kw);                     /* arena copy */
 int64_t ast_int_to_i32(ParseState *ps, uint64_t u, bool negative, Loc loc); /* reports */
 
 /* Blocks: push when a block opens, pop when it closes or is discarded. */
@@ -202,9 +202,8 @@ Field *ast_make_field(ParseState *ps, Loc loc, Label label, Loc label_loc, Field
 Field *ast_make_map_field(ParseState *ps, Loc loc, FieldType key_type, char *key_name, Loc key_loc,
                           FieldType type, char *type_name, Loc type_loc, char *name, Loc name_loc,
                           int64_t number, Loc number_loc, OptionVec *opts);
-Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc,
-                            char *name, Loc name_loc, int64_t number, Loc number_loc,
-                            OptionVec *opts);
+Field *ast_make_group_field(ParseState *ps, Loc loc, Label label, Loc label_loc, char *name,
+                            Loc name_loc, int64_t number, Loc number_loc, OptionVec *opts);
 
 /* Oneofs. */
 void ast_oneof_open(ParseState *ps, Loc loc, char *name, Loc name_loc);

@@ -234,7 +234,7 @@ static void load_imports(Compiler *c, File *f)
                           c->import_paths.items[0]);
             else
                 diag_note(c->diag, imp->path_loc,
-                          "searched %zu import roots; add the right one with -I", 
+                          "searched %zu import roots; add the right one with -I",
                           c->import_paths.len);
             f->parse_failed = true;
             continue;

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "proto.tab.h"
 #include "proto.lex.h"
+#include "proto.tab.h"
 
 File *parse_file(Source *src, Arena *arena, Diag *diag)
 {

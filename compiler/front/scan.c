@@ -117,10 +117,18 @@ StrLit scan_string_literal(ParseState *ps, const char *text, size_t len, Loc loc
         case 'r': *o++ = '\r'; break;
         case 't': *o++ = '\t'; break;
         case 'v': *o++ = '\v'; break;
-        case '\\': case '\'': case '"': case '?':
-            *o++ = c;
-            break;
-        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+        case '\\':
+        case '\'':
+        case '"':
+        case '?': *o++ = c; break;
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7': {
             /* One to three octal digits; like protoc, \400..\777 keep the low byte. */
             unsigned v = (unsigned)(c - '0');
             for (int i = 0; i < 2 && p < end && *p >= '0' && *p <= '7'; i++)
@@ -183,7 +191,7 @@ StrLit scan_string_literal(ParseState *ps, const char *text, size_t len, Loc loc
 
 IntLit scan_int_literal(ParseState *ps, const char *text, size_t len, Loc loc)
 {
-    IntLit r = {.u = 0, .base = 10};
+    IntLit r = { .u = 0, .base = 10 };
     const char *p = text, *end = text + len;
     if (len > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         r.base = 16;

@@ -14,8 +14,8 @@ typedef struct Buf {
     char *data;
     size_t len;
     size_t cap;
-    FILE *sink;       /* when set, full buffers are written here (buf_flush) */
-    bool failed;      /* a write to sink failed */
+    FILE *sink;  /* when set, full buffers are written here (buf_flush) */
+    bool failed; /* a write to sink failed */
 } Buf;
 
 /* Write what the buffer holds to its sink and empty it. */
@@ -67,11 +67,11 @@ uint64_t strset_hash(const char *key);
 uint64_t strset_hash_n(const char *key, size_t n);
 bool strset_has(const StrSet *s, const char *key);
 bool strset_has_hash(const StrSet *s, const char *key, uint64_t hash);
-void strset_add(StrSet *s, const char *key);    /* no-op if present */
+void strset_add(StrSet *s, const char *key); /* no-op if present */
 void strset_add_hash(StrSet *s, const char *key, uint64_t hash);
 /* Add a key known to be absent. */
 void strset_add_new(StrSet *s, const char *key, uint64_t hash);
-void strset_reserve(StrSet *s, size_t n);   /* room for n keys without growing */
+void strset_reserve(StrSet *s, size_t n); /* room for n keys without growing */
 void strset_free(StrSet *s);
 
 /* An open-addressing map from a pointer (an AST node) to a pointer. */

@@ -26,8 +26,8 @@ void gen_enum_definition(Gen *g, Enum *e)
 
 typedef struct ValueIndex {
     int64_t number;
-    size_t index;        /* declaration order */
-    size_t final_index;  /* position in the by-number table */
+    size_t index;       /* declaration order */
+    size_t final_index; /* position in the by-number table */
     const char *name;
 } ValueIndex;
 

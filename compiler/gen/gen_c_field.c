@@ -46,33 +46,23 @@ static const char *scalar_ctype(FieldType t)
     switch (t) {
     case TYPE_INT32:
     case TYPE_SINT32:
-    case TYPE_SFIXED32:
-        return "int32_t";
+    case TYPE_SFIXED32: return "int32_t";
     case TYPE_INT64:
     case TYPE_SINT64:
-    case TYPE_SFIXED64:
-        return "int64_t";
+    case TYPE_SFIXED64: return "int64_t";
     case TYPE_UINT32:
-    case TYPE_FIXED32:
-        return "uint32_t";
+    case TYPE_FIXED32: return "uint32_t";
     case TYPE_UINT64:
-    case TYPE_FIXED64:
-        return "uint64_t";
-    case TYPE_FLOAT:
-        return "float";
-    case TYPE_DOUBLE:
-        return "double";
-    case TYPE_BOOL:
-        return "protobuf_c_boolean";
-    case TYPE_STRING:
-        return "char";
-    case TYPE_BYTES:
-        return "ProtobufCBinaryData";
+    case TYPE_FIXED64: return "uint64_t";
+    case TYPE_FLOAT: return "float";
+    case TYPE_DOUBLE: return "double";
+    case TYPE_BOOL: return "protobuf_c_boolean";
+    case TYPE_STRING: return "char";
+    case TYPE_BYTES: return "ProtobufCBinaryData";
     case TYPE_NONE:
     case TYPE_GROUP:
     case TYPE_MESSAGE:
-    case TYPE_ENUM:
-        break;
+    case TYPE_ENUM: break;
     }
     return "void";
 }
@@ -98,8 +88,7 @@ static const char *type_macro(FieldType t)
     case TYPE_SINT32: return "SINT32";
     case TYPE_SINT64: return "SINT64";
     case TYPE_NONE:
-    case TYPE_GROUP:
-        break;
+    case TYPE_GROUP: break;
     }
     return "INT32";
 }
@@ -136,8 +125,11 @@ void gen_field_member(Gen *g, Buf *b, Field *f, const char *indent)
     } else if (gen_field_has_flag(g->proto3, f)) {
         buf_cat(b, indent, "protobuf_c_boolean has_", fn->member, dep, ";\n", NULL);
     }
-    buf_cat(b, indent, type, stars == 2 ? " **" : stars == 1 ? " *" : " ", fn->member, dep, ";\n",
-            NULL);
+    buf_cat(b, indent, type,
+            stars == 2   ? " **"
+            : stars == 1 ? " *"
+                         : " ",
+            fn->member, dep, ";\n", NULL);
 }
 
 /* ---- default values ---- */
@@ -155,9 +147,7 @@ void gen_c_escape(Buf *b, const char *s, size_t len)
         case '"': buf_puts(b, "\\\""); break;
         case '\'': buf_puts(b, "\\'"); break;
         case '\\': buf_puts(b, "\\\\"); break;
-        case '?':
-            buf_puts(b, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
-            break;
+        case '?': buf_puts(b, i > 0 && s[i - 1] == '?' ? "\\?" : "?"); break;
         default:
             if (c < 0x20 || c > 0x7e)
                 buf_printf(b, "\\%03o", c);
@@ -170,10 +160,8 @@ void gen_c_escape(Buf *b, const char *s, size_t len)
 static double value_double(const Value *v)
 {
     switch (v->kind) {
-    case VAL_INT:
-        return v->negative ? -(double)v->u : (double)v->u;
-    case VAL_FLOAT:
-        return v->d;
+    case VAL_INT: return v->negative ? -(double)v->u : (double)v->u;
+    case VAL_FLOAT: return v->d;
     case VAL_IDENT: {
         double d = 0;
         if (strncasecmp(v->s, "inf", 3) == 0)
@@ -184,8 +172,7 @@ static double value_double(const Value *v)
     }
     case VAL_STRING:
     case VAL_AGGREGATE:
-    case VAL_LIST:
-        break;
+    case VAL_LIST: break;
     }
     return 0;
 }
@@ -250,9 +237,7 @@ static void put_default(Gen *g, Buf *b, const Field *f, const Value *v)
     switch (gen_field_type(f)) {
     case TYPE_INT32:
     case TYPE_SINT32:
-    case TYPE_SFIXED32:
-        buf_printf(b, "%d", (int)(int32_t)value_int64(v));
-        return;
+    case TYPE_SFIXED32: buf_printf(b, "%d", (int)(int32_t)value_int64(v)); return;
     case TYPE_INT64:
     case TYPE_SINT64:
     case TYPE_SFIXED64: {
@@ -264,19 +249,11 @@ static void put_default(Gen *g, Buf *b, const Field *f, const Value *v)
         return;
     }
     case TYPE_UINT32:
-    case TYPE_FIXED32:
-        buf_printf(b, "%uu", (unsigned)v->u);
-        return;
+    case TYPE_FIXED32: buf_printf(b, "%uu", (unsigned)v->u); return;
     case TYPE_UINT64:
-    case TYPE_FIXED64:
-        buf_printf(b, "%lluull", (unsigned long long)v->u);
-        return;
-    case TYPE_FLOAT:
-        put_real(b, (double)(float)value_double(v), true);
-        return;
-    case TYPE_DOUBLE:
-        put_real(b, value_double(v), false);
-        return;
+    case TYPE_FIXED64: buf_printf(b, "%lluull", (unsigned long long)v->u); return;
+    case TYPE_FLOAT: put_real(b, (double)(float)value_double(v), true); return;
+    case TYPE_DOUBLE: put_real(b, value_double(v), false); return;
     case TYPE_BOOL:
         buf_puts(b, v->kind == VAL_IDENT && strcmp(v->s, "true") == 0 ? "1" : "0");
         return;
@@ -295,8 +272,7 @@ static void put_default(Gen *g, Buf *b, const Field *f, const Value *v)
     case TYPE_GROUP:
     case TYPE_MESSAGE:
     case TYPE_STRING:
-    case TYPE_BYTES:
-        break;
+    case TYPE_BYTES: break;
     }
     buf_puts(b, "0");
 }
@@ -323,9 +299,7 @@ void gen_field_static_init(Gen *g, Buf *b, Field *f)
     if (has)
         buf_puts(b, "0, ");
     switch (gen_field_type(f)) {
-    case TYPE_MESSAGE:
-        buf_puts(b, "NULL");
-        break;
+    case TYPE_MESSAGE: buf_puts(b, "NULL"); break;
     case TYPE_STRING:
         if (def)
             buf_puts(b, names_field(g->names, f)->def);
@@ -394,8 +368,8 @@ void gen_field_default_constant(Gen *g, Field *f)
     if (t == TYPE_STRING)
         return;
     if (t == TYPE_BYTES) {
-        buf_printf(&g->src, "static const ProtobufCBinaryData %s = { %zu, %s_data };\n",
-                   fn->def, def->len, fn->def);
+        buf_printf(&g->src, "static const ProtobufCBinaryData %s = { %zu, %s_data };\n", fn->def,
+                   def->len, fn->def);
         return;
     }
     const char *ctype = t == TYPE_ENUM ? names_enum(g->names, f->enum_type)->c : scalar_ctype(t);

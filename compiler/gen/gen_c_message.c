@@ -148,7 +148,7 @@ void gen_message_struct(Gen *g, Message *m)
  * says no. */
 typedef struct Helpers {
     bool pack_deep, pack, init;
-    bool nested_pack;   /* what the nested messages inherit */
+    bool nested_pack; /* what the nested messages inherit */
 } Helpers;
 
 static Helpers helpers_for(Message *m, bool pack_deep, bool pack, bool init)
@@ -172,12 +172,13 @@ void gen_message_helper_declarations(Gen *g, Message *m, bool pack_deep, bool pa
         gen_message_helper_declarations(g, ns.items[i], true, hp.nested_pack, hp.init);
     TypeNames *t = names_message(g->names, m);
     const char *c = t->c, *lc = t->lc;
-    t->no_init = !hp.init;  /* the descriptor, written later, needs to know */
+    t->no_init = !hp.init; /* the descriptor, written later, needs to know */
     if (hp.init)
         buf_cat(&g->h, "/* ", c, " methods */\nvoid   ", lc, "__init\n                     (", c,
                 "         *message);\n", NULL);
     if (!hp.pack)
         return;
+    /* clang-format off */
     buf_cat(&g->h,
             "size_t ", lc, "__get_packed_size\n"
             "                     (const ", c, "   *message);\n"
@@ -195,6 +196,7 @@ void gen_message_helper_declarations(Gen *g, Message *m, bool pack_deep, bool pa
             "void   ", lc, "__free_unpacked\n"
             "                     (", c, " *message,\n"
             "                      ProtobufCAllocator *allocator);\n", NULL);
+    /* clang-format on */
 }
 
 void gen_message_closures(Gen *g, Message *m)
@@ -229,6 +231,7 @@ void gen_message_helper_definitions(Gen *g, Message *m, bool pack_deep, bool pac
         gen_message_helper_definitions(g, ns.items[i], true, hp.nested_pack, hp.init);
     TypeNames *t = names_message(g->names, m);
     const char *c = t->c, *lc = t->lc, *uc = t->uc, *base = gen_base_field(m);
+    /* clang-format off */
     if (hp.init)
         buf_cat(&g->src,
             "void   ", lc, "__init\n"
@@ -237,8 +240,10 @@ void gen_message_helper_definitions(Gen *g, Message *m, bool pack_deep, bool pac
             "  static const ", c, " init_value = ", uc, "__INIT;\n"
             "  *message = init_value;\n"
             "}\n", NULL);
+    /* clang-format on */
     if (!hp.pack)
         return;
+    /* clang-format off */
     buf_cat(&g->src,
             "size_t ", lc, "__get_packed_size\n"
             "                     (const ", c, " *message)\n"
@@ -280,6 +285,7 @@ void gen_message_helper_definitions(Gen *g, Message *m, bool pack_deep, bool pac
             "  assert(message->", base, ".descriptor == &", lc, "__descriptor);\n"
             "  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);\n"
             "}\n", NULL);
+    /* clang-format on */
 }
 
 static int by_number(const void *pa, const void *pb)
@@ -384,8 +390,10 @@ void gen_message_descriptor(Gen *g, Message *m)
     }
     free(sorted);
 
-    buf_cat(b, "const ProtobufCMessageDescriptor ", t->lc, "__descriptor =\n{\n"
-               "  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,\n", NULL);
+    buf_cat(b, "const ProtobufCMessageDescriptor ", t->lc,
+            "__descriptor =\n{\n"
+            "  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,\n",
+            NULL);
     if (g->code_size)
         buf_puts(b, "  NULL,NULL,NULL,NULL, /* CODE_SIZE */\n");
     else

@@ -95,7 +95,8 @@ static size_t transform(char *dst, const char *s, size_t n, Case mode)
         if (is_upper && !was_upper)
             *p++ = '_';
         *p++ = mode == CASE_UPPER ? (char)toupper((unsigned char)s[i])
-                                  : is_upper ? (char)tolower((unsigned char)s[i]) : s[i];
+               : is_upper         ? (char)tolower((unsigned char)s[i])
+                                  : s[i];
         was_upper = is_upper;
     }
     return (size_t)(p - dst);
@@ -182,6 +183,7 @@ char *c_filename_identifier(Arena *a, const char *name)
 /* Lower-case names a struct member may not have: protoc-c's list (C and C++
  * keywords), the C99/C11 keywords it misses, and object-like macros that
  * standard headers or GNU C predefine. */
+/* clang-format off */
 static const char *const member_reserved[] = {
     "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
     "catch", "char", "class", "compl", "const", "const_cast", "continue",
@@ -199,13 +201,17 @@ static const char *const member_reserved[] = {
     /* object-like macros */
     "errno", "stdin", "stdout", "stderr", "linux", "unix", "i386",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const tag_keywords[] = {
     "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic",
     "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
 };
+/* clang-format on */
 
 /* Identifiers the runtime header (and common system headers) already use. */
+/* clang-format off */
 static const char *const preclaimed[] = {
     "ProtobufCAllocator", "ProtobufCBinaryData", "ProtobufCBuffer",
     "ProtobufCBufferSimple", "ProtobufCClosure", "ProtobufCEnumDescriptor",
@@ -227,6 +233,7 @@ static const char *const preclaimed[] = {
     "FILE", "DIR", "NULL", "EOF", "BUFSIZ", "NAN", "INFINITY", "I", "TRUE", "FALSE",
     "EDOM", "ERANGE", "EILSEQ",
 };
+/* clang-format on */
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -248,15 +255,15 @@ typedef struct FileNames {
 typedef struct Ctx {
     Names *n;
     Arena *a;
-    StrSet taken;       /* every identifier claimed in this file's translation units */
+    StrSet taken; /* every identifier claimed in this file's translation units */
     FileNames *fn;
     bool proto3;
-    Buf scratch;        /* identifiers are built here; only claimed ones are copied */
-    uint64_t hashes[16]; /* of the identifiers all_free last checked */
-    StrSet members;     /* struct members of the message being named */
+    Buf scratch;           /* identifiers are built here; only claimed ones are copied */
+    uint64_t hashes[16];   /* of the identifiers all_free last checked */
+    StrSet members;        /* struct members of the message being named */
     const char *package;   /* the file's package */
     const char *c_package; /* (pb_c_file).c_package, or NULL */
-    char *pool;         /* claimed identifiers are copied here */
+    char *pool;            /* claimed identifiers are copied here */
     size_t pool_left;
 } Ctx;
 
@@ -355,8 +362,7 @@ static bool members_free(Ctx *x, StrSet *members, const char *base, const char *
     return true;
 }
 
-static char *settle_member(Ctx *x, StrSet *members, char *base, const char *const *pre,
-                           size_t n)
+static char *settle_member(Ctx *x, StrSet *members, char *base, const char *const *pre, size_t n)
 {
     while (!members_free(x, members, base, pre, n))
         base = arena_printf(x->a, "%s_", base);
@@ -375,7 +381,7 @@ static const char *c_full_name(Ctx *x, const char *full)
         return full;
     size_t n = x->package ? strlen(x->package) : 0;
     const char *rest = n && strncmp(full, x->package, n) == 0 && full[n] == '.' ? full + n + 1
-                                                                                  : full;
+                                                                                : full;
     return arena_printf(x->a, "%s.%s", x->c_package, rest);
 }
 
@@ -427,8 +433,7 @@ static void name_oneof(Ctx *x, StrSet *members, TypeNames *mt, Oneof *o)
     on->member = settle_member(x, members, arena_printf(x->a, "%s_case", lc), case_pre, 1);
 
     static const Suffix c_sfx[] = { { "Case", true } };
-    char *c = SETTLE(x, "", arena_printf(x->a, "%s__%s", mt->c, c_to_camel(x->a, o->name)),
-                     c_sfx);
+    char *c = SETTLE(x, "", arena_printf(x->a, "%s__%s", mt->c, c_to_camel(x->a, o->name)), c_sfx);
     on->c = arena_printf(x->a, "%sCase", c);
 
     char *uc = arena_printf(x->a, "%s__%s", mt->uc, c_camel_to_upper(x->a, o->name));
@@ -518,12 +523,8 @@ static void name_message(Ctx *x, Message *m)
     static const Suffix c_sfx[] = { { "", true }, { "_Closure", true } };
     static const Suffix tag_sfx[] = { { "", true } };
     static const Suffix lc_sfx[] = {
-        { "__init", true },
-        { "__get_packed_size", true },
-        { "__pack", true },
-        { "__pack_to_buffer", true },
-        { "__unpack", true },
-        { "__free_unpacked", true },
+        { "__init", true },           { "__get_packed_size", true }, { "__pack", true },
+        { "__pack_to_buffer", true }, { "__unpack", true },          { "__free_unpacked", true },
         { "__descriptor", true },
     };
     static const Suffix uc_sfx[] = { { "__INIT", true } };
@@ -608,8 +609,12 @@ void names_file(Names *n, File *f)
         if (f->imports.items[i].file)
             names_file(n, f->imports.items[i].file);
 
-    Ctx x = { .n = n, .a = n->arena, .fn = fn, .proto3 = f->syntax == SYNTAX_PROTO3,
-              .package = f->package, .c_package = gen_c_package(f) };
+    Ctx x = { .n = n,
+              .a = n->arena,
+              .fn = fn,
+              .proto3 = f->syntax == SYNTAX_PROTO3,
+              .package = f->package,
+              .c_package = gen_c_package(f) };
     /* Roughly one identifier per 6 bytes of .proto text: size the set once
      * instead of rehashing it as it grows. */
     strset_reserve(&x.taken, (f->src ? f->src->len : 0) / 6 + 256);

@@ -108,12 +108,12 @@ Value *gen_field_default(const Field *f);
 
 /* A message or an enum. */
 typedef struct TypeNames {
-    MessageVec nested;  /* messages: nested messages in protoc's order */
-    char *c;          /* Foo__Bar: the typedef */
-    char *lc;         /* foo__bar: prefix of functions and objects */
-    char *uc;         /* FOO__BAR: prefix of macros and enumerators */
-    char *tag;        /* enums: _Foo__Bar, the enum tag */
-    bool no_init;     /* messages: (pb_c_*).gen_init_helpers = false: no __init */
+    MessageVec nested; /* messages: nested messages in protoc's order */
+    char *c;           /* Foo__Bar: the typedef */
+    char *lc;          /* foo__bar: prefix of functions and objects */
+    char *uc;          /* FOO__BAR: prefix of macros and enumerators */
+    char *tag;         /* enums: _Foo__Bar, the enum tag */
+    bool no_init;      /* messages: (pb_c_*).gen_init_helpers = false: no __init */
 } TypeNames;
 
 /* A field of a message (groups and extensions get none). */
@@ -124,17 +124,17 @@ typedef struct FieldNames {
 } FieldNames;
 
 typedef struct OneofNames {
-    char *member;     /* the case member: "o_case" */
-    char *c;          /* the case enum type: Foo__Bar__OCase */
-    char *uc;         /* enumerator prefix: FOO__BAR__O */
+    char *member; /* the case member: "o_case" */
+    char *c;      /* the case enum type: Foo__Bar__OCase */
+    char *uc;     /* enumerator prefix: FOO__BAR__O */
 } OneofNames;
 
 /* Per-file naming state, built for the file being generated and for every
  * file it imports (their names must be the ones their own headers use). */
 typedef struct Names {
     Arena *arena;
-    PtrMap map;       /* Message, Enum, Field, Oneof, EnumValue, File -> names */
-    StrSet reserved;  /* struct member names that need a '_' */
+    PtrMap map;      /* Message, Enum, Field, Oneof, EnumValue, File -> names */
+    StrSet reserved; /* struct member names that need a '_' */
 } Names;
 
 void names_init(Names *n, Arena *arena);
@@ -151,10 +151,10 @@ OneofNames *names_oneof(Names *n, const Oneof *o);
 char *names_enum_value(Names *n, const EnumValue *v);
 
 /* protoc-c's transformations, exposed for the file skeleton and the tests. */
-char *c_camel_to_lower(Arena *a, const char *name);   /* fooBar -> foo_bar */
-char *c_camel_to_upper(Arena *a, const char *name);   /* fooBar -> FOO_BAR */
-char *c_to_camel(Arena *a, const char *name);         /* foo_bar -> FooBar */
-char *c_full_name_to_c(Arena *a, const char *full);   /* a.b_c.D -> A__BC__D */
+char *c_camel_to_lower(Arena *a, const char *name); /* fooBar -> foo_bar */
+char *c_camel_to_upper(Arena *a, const char *name); /* fooBar -> FOO_BAR */
+char *c_to_camel(Arena *a, const char *name);       /* foo_bar -> FooBar */
+char *c_full_name_to_c(Arena *a, const char *full); /* a.b_c.D -> A__BC__D */
 char *c_full_name_to_lower(Arena *a, const char *full);
 char *c_full_name_to_upper(Arena *a, const char *full);
 /* "dir/foo.proto" -> "dir_2ffoo_2eproto": protoc-c's FilenameIdentifier. */
@@ -166,15 +166,15 @@ typedef struct Gen {
     Compiler *c;
     Arena *arena;
     File *file;
-    Names *names;      /* shared by the generators: gen_names() */
-    bool code_size;   /* option optimize_for = CODE_SIZE: no names in descriptors */
+    Names *names;       /* shared by the generators: gen_names() */
+    bool code_size;     /* option optimize_for = CODE_SIZE: no names in descriptors */
     bool const_strings; /* (pb_c_file).const_strings: `const char *` members */
-    bool pack_deep;   /* (pb_c_file).gen_pack_helpers is set explicitly */
-    bool gen_pack;    /* (pb_c_file).gen_pack_helpers, true by default */
-    bool gen_init;    /* (pb_c_file).gen_init_helpers, true by default */
+    bool pack_deep;     /* (pb_c_file).gen_pack_helpers is set explicitly */
+    bool gen_pack;      /* (pb_c_file).gen_pack_helpers, true by default */
+    bool gen_init;      /* (pb_c_file).gen_init_helpers, true by default */
     bool proto3;
-    Buf h;            /* the .pb-c.h text */
-    Buf src;          /* the .pb-c.c text */
+    Buf h;   /* the .pb-c.h text */
+    Buf src; /* the .pb-c.c text */
 } Gen;
 
 /* ---- gen_c_enum.c ---- */
@@ -188,9 +188,9 @@ void gen_enum_descriptor(Gen *g, Enum *e);
 bool gen_field_default_needs_math(const Field *f);
 void gen_field_member(Gen *g, Buf *b, Field *f, const char *indent);
 void gen_field_static_init(Gen *g, Buf *b, Field *f);
-void gen_field_default_declaration(Gen *g, Field *f);      /* header externs */
-void gen_field_default_data(Gen *g, Field *f);             /* char x[] = ... */
-void gen_field_default_constant(Gen *g, Field *f);         /* static const ... */
+void gen_field_default_declaration(Gen *g, Field *f); /* header externs */
+void gen_field_default_data(Gen *g, Field *f);        /* char x[] = ... */
+void gen_field_default_constant(Gen *g, Field *f);    /* static const ... */
 void gen_field_descriptor(Gen *g, Message *m, Field *f);
 
 /* Append s as a C string literal body (without quotes), escaped so that any

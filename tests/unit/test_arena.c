@@ -72,7 +72,12 @@ static void test_printf_longer_than_a_chunk(void **state)
 static void test_hash_bytes(void **state)
 {
     (void)state;
-    const char *names[] = { "", "a", "ab", "pkg.Msg", "pkg.Msg.field", "pkg.Msg.fielD",
+    const char *names[] = { "",
+                            "a",
+                            "ab",
+                            "pkg.Msg",
+                            "pkg.Msg.field",
+                            "pkg.Msg.fielD",
                             "a_rather_long_name_of_thirty_two" };
     size_t n = sizeof names / sizeof *names;
     for (size_t i = 0; i < n; i++) {

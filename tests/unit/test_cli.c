@@ -174,9 +174,8 @@ static void test_c_out_and_dependency_file(void **state)
     (void)state;
     char *out = NULL;
     put("gen/.keep", "");
-    assert_int_equal(typerpc("--c_out=gen --dependency_out=gen/use.d -I lib -I src src/use.proto",
-                             &out),
-                     0);
+    assert_int_equal(
+        typerpc("--c_out=gen --dependency_out=gen/use.d -I lib -I src src/use.proto", &out), 0);
     free(out);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "cd %s && ls gen && cat gen/use.d", dir);

@@ -201,10 +201,9 @@ static void test_skip_without_services(void **state)
 }
 
 /* Awkward but valid services: the generated code must compile cleanly. */
-static const char *const awkward_common =
-    "syntax = \"proto3\";\n"
-    "package deep.pkg;\n"
-    "message Msg { string s = 1; }\n";
+static const char *const awkward_common = "syntax = \"proto3\";\n"
+                                          "package deep.pkg;\n"
+                                          "message Msg { string s = 1; }\n";
 
 static const char *const awkward =
     "syntax = \"proto3\";\n"
@@ -231,18 +230,16 @@ static const char *const awkward =
     "  rpc Get(Req) returns (Rep);\n"
     "}\n";
 
-static const char *const nopkg =
-    "syntax = \"proto2\";\n"
-    "message Req { optional int32 x = 1; }\n"
-    "service Plain { rpc Call(Req) returns (Req); }\n";
+static const char *const nopkg = "syntax = \"proto2\";\n"
+                                 "message Req { optional int32 x = 1; }\n"
+                                 "service Plain { rpc Call(Req) returns (Req); }\n";
 
-static const char *const cpkg =
-    "syntax = \"proto3\";\n"
-    "package orig.name;\n"
-    "import \"protobuf-c/protobuf-c.proto\";\n"
-    "option (pb_c_file).c_package = \"renamed\";\n"
-    "message Req { int32 x = 1; }\n"
-    "service Svc { rpc Call(Req) returns (Req); }\n";
+static const char *const cpkg = "syntax = \"proto3\";\n"
+                                "package orig.name;\n"
+                                "import \"protobuf-c/protobuf-c.proto\";\n"
+                                "option (pb_c_file).c_package = \"renamed\";\n"
+                                "message Req { int32 x = 1; }\n"
+                                "service Svc { rpc Call(Req) returns (Req); }\n";
 
 /* A program that uses one method of each kind of the Kinds service. */
 static const char *const use_kinds =
