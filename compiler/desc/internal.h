@@ -47,8 +47,12 @@ typedef Google__Protobuf__SourceCodeInfo__Location LocationProto;
 #define FIELD_NUMBER_LIMIT 536870912
 
 /* A libprotobuf-c allocator backed by the compilation's arena: messages the
- * stage unpacks live as long as the model and are freed with it. */
+ * stage unpacks live as long as the model and are freed with it. It
+ * remembers each block's size, so desc_string_length() can tell how long an
+ * unpacked string is even when it holds a NUL (libprotobuf-c gives strings
+ * as char *, allocated at their exact length plus the terminator). */
 ProtobufCAllocator desc_allocator(Arena *arena);
+size_t desc_string_length(const char *s);
 
 /* ---- wire.c: writing the protobuf wire format ---- */
 
@@ -115,6 +119,13 @@ void desc_option_paths(Arena *arena, DescOptKind kind, const OptionVec *opts, Pa
  * them), allocated in the arena; NULL if the source cannot be read as protoc
  * reads it (which a file that resolved without errors never is). */
 Google__Protobuf__SourceCodeInfo *desc_source_info(Arena *arena, File *f);
+
+/* ---- model.c: descriptors in ---- */
+
+/* Fill c->files from protos (dependencies first, as protoc and buf send
+ * them), as resolve_all would have from the sources. Returns NULL, or what
+ * makes the request unusable (for the response's error field). */
+const char *desc_model_from_protos(Compiler *c, FileProto *const *protos, size_t n);
 
 /* ---- build.c ---- */
 

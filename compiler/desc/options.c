@@ -32,9 +32,21 @@
 
 #include "internal.h"
 
+/* Each block starts with its size, 16 bytes before what the caller gets. */
+enum { SIZE_HEADER = 16 };
+
 static void *alloc_cb(void *data, size_t size)
 {
-    return arena_alloc(data, size ? size : 1);
+    char *p = arena_alloc(data, size + SIZE_HEADER);
+    memcpy(p, &size, sizeof size);
+    return p + SIZE_HEADER;
+}
+
+size_t desc_string_length(const char *s)
+{
+    size_t size;
+    memcpy(&size, s - SIZE_HEADER, sizeof size);
+    return size ? size - 1 : 0;
 }
 
 static void free_cb(void *data, void *p)
