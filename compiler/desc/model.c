@@ -103,6 +103,26 @@ static char *scoped(Arena *a, const char *scope, const char *name)
     return scope && *scope ? arena_printf(a, "%s.%s", scope, name) : arena_strdup(a, name);
 }
 
+/* Paths into the FileDescriptorProto, built up as the walk descends; protoc
+ * nests messages 32 deep at most, which fits; a longer path is marked and
+ * finds no location (positions only serve warnings). */
+typedef struct Path {
+    int32_t p[96];
+    size_t n;
+    bool too_long;
+} Path;
+
+static Path path_add(Path base, int32_t a, int32_t b)
+{
+    if (base.n + 3 <= sizeof base.p / sizeof *base.p) {
+        base.p[base.n++] = a;
+        base.p[base.n++] = b;
+    } else {
+        base.too_long = true;
+    }
+    return base;
+}
+
 /* The source info span at `path`, if the descriptor carries one. */
 static const LocationProto *location_at(const FileProto *fp, const int32_t *path, size_t n)
 {
@@ -116,27 +136,12 @@ static const LocationProto *location_at(const FileProto *fp, const int32_t *path
     return NULL;
 }
 
-static Loc loc_at(File *f, const FileProto *fp, const int32_t *path, size_t n)
+static Loc loc_at(File *f, const FileProto *fp, const Path *path)
 {
-    const LocationProto *l = location_at(fp, path, n);
+    const LocationProto *l = path->too_long ? NULL : location_at(fp, path->p, path->n);
     if (!l)
         return (Loc){ f->src, 0, 0 };
     return (Loc){ f->src, l->span[0] + 1, l->span[1] + 1 };
-}
-
-/* Paths into the FileDescriptorProto, built up as the walk descends. */
-typedef struct Path {
-    int32_t p[64];
-    size_t n;
-} Path;
-
-static Path path_add(Path base, int32_t a, int32_t b)
-{
-    if (base.n + 2 <= sizeof base.p / sizeof *base.p) {
-        base.p[base.n++] = a;
-        base.p[base.n++] = b;
-    }
-    return base;
 }
 
 /* ------------------------------------------------------ pass 1: nodes */
@@ -162,7 +167,7 @@ static Enum *new_enum(Builder *b, File *f, Message *parent, const char *scope, c
     e->parent = parent;
     e->file = f;
     e->full_name = scoped(b->a, scope, e->name);
-    e->loc = e->name_loc = loc_at(f, fproto, path.p, path.n);
+    e->loc = e->name_loc = loc_at(f, fproto, &path);
     for (size_t i = 0; i < ep->n_value; i++) {
         EnumValue *v = arena_alloc(b->a, sizeof *v);
         v->name = ep->value[i]->name ? ep->value[i]->name : "";
@@ -200,13 +205,13 @@ static void new_extends(Builder *b, File *f, Message *parent, FieldProto *const 
             /* The extendee as the block's first field records it. */
             Path p = path_add(base, number, (int32_t)i);
             p.p[p.n++] = 2;
-            cur->loc = cur->extendee_loc = loc_at(f, fproto, p.p, p.n);
+            cur->loc = cur->extendee_loc = loc_at(f, fproto, &p);
             VEC_PUSH(b->a, out, cur);
         }
         Field *fd = new_field(b, f, parent, fp);
         fd->extend = cur;
         Path p = path_add(base, number, (int32_t)i);
-        fd->loc = fd->name_loc = fd->type_loc = loc_at(f, fproto, p.p, p.n);
+        fd->loc = fd->name_loc = fd->type_loc = loc_at(f, fproto, &p);
         VEC_PUSH(b->a, &cur->fields, fd);
         VEC_PUSH(b->a, &b->extensions, fd);
     }
@@ -220,7 +225,7 @@ static Message *new_message(Builder *b, File *f, Message *parent, const char *sc
     m->parent = parent;
     m->file = f;
     m->full_name = scoped(b->a, scope, m->name);
-    m->loc = m->name_loc = loc_at(f, fproto, path.p, path.n);
+    m->loc = m->name_loc = loc_at(f, fproto, &path);
     m->is_map_entry = mp->options && mp->options->has_map_entry && mp->options->map_entry;
     names_put(b->a, &b->types, m->full_name, m, NULL);
 
@@ -236,7 +241,7 @@ static Message *new_message(Builder *b, File *f, Message *parent, const char *sc
         Field *fd = new_field(b, f, m, fp);
         fd->full_name = scoped(b->a, m->full_name, fd->name);
         Path p = path_add(path, 2, (int32_t)i);
-        fd->loc = fd->name_loc = fd->type_loc = loc_at(f, fproto, p.p, p.n);
+        fd->loc = fd->name_loc = fd->type_loc = loc_at(f, fproto, &p);
         if (fp->has_oneof_index && fp->oneof_index >= 0 && (size_t)fp->oneof_index < m->oneofs.len) {
             fd->oneof = m->oneofs.items[fp->oneof_index];
             VEC_PUSH(b->a, &fd->oneof->fields, fd);
@@ -291,7 +296,7 @@ static char *written_type(Builder *b, const File *f, const FileProto *fp, Path p
                           const char *full_dotted)
 {
     const char *full = full_dotted ? full_dotted : "";
-    const LocationProto *l = location_at(fp, path.p, path.n);
+    const LocationProto *l = path.too_long ? NULL : location_at(fp, path.p, path.n);
     size_t n = strlen(full);
     if (l && l->n_span == 3 && l->span[2] > l->span[1]) {
         size_t w = (size_t)(l->span[2] - l->span[1]);
@@ -361,7 +366,7 @@ static File *new_file(Builder *b, const FileProto *fp, int index)
         s->file = f;
         s->full_name = scoped(b->a, f->package, s->name);
         Path sp_path = path_add(root, 6, (int32_t)i);
-        s->loc = s->name_loc = loc_at(f, fp, sp_path.p, sp_path.n);
+        s->loc = s->name_loc = loc_at(f, fp, &sp_path);
         for (size_t k = 0; k < sp->n_method; k++) {
             const MethodProto *mp = sp->method[k];
             Method *m = arena_alloc(b->a, sizeof *m);
@@ -371,7 +376,7 @@ static File *new_file(Builder *b, const FileProto *fp, int index)
             m->client_streaming = mp->has_client_streaming && mp->client_streaming;
             m->server_streaming = mp->has_server_streaming && mp->server_streaming;
             Path mpath = path_add(sp_path, 2, (int32_t)k);
-            m->loc = m->name_loc = loc_at(f, fp, mpath.p, mpath.n);
+            m->loc = m->name_loc = loc_at(f, fp, &mpath);
             Path in = mpath, out = mpath;
             in.p[in.n++] = 2;
             out.p[out.n++] = 3;

@@ -1073,34 +1073,31 @@ static const I32Vec *pathmap_get(const PathMap *m, const I32Vec *from)
 typedef struct PathBuilder {
     Arena *a;
     PathMap map;
-    int32_t stack[64];
-    size_t depth;
+    I32Vec stack;     /* the path of the element being walked */
 } PathBuilder;
 
 static void push(PathBuilder *b, int32_t x)
 {
-    if (b->depth < sizeof b->stack / sizeof *b->stack)
-        b->stack[b->depth] = x;
-    b->depth++;
+    VEC_PUSH(b->a, &b->stack, x);
 }
 
 static void pop(PathBuilder *b, size_t n)
 {
-    b->depth -= n;
+    b->stack.len -= n;
 }
 
 /* The options at the current path (the element's options field included). */
 static void add_options(PathBuilder *b, DescOptKind kind, const OptionVec *opts)
 {
-    if (!opts->len || b->depth > sizeof b->stack / sizeof *b->stack - 2)
+    if (!opts->len)
         return;
     PathVec rel = { 0 };
     desc_option_paths(b->a, kind, opts, &rel);
     for (size_t i = 0; i < rel.len; i++) {
         I32Vec from = { 0 }, to = { 0 };
-        for (size_t k = 0; k < b->depth; k++) {
-            VEC_PUSH(b->a, &from, b->stack[k]);
-            VEC_PUSH(b->a, &to, b->stack[k]);
+        for (size_t k = 0; k < b->stack.len; k++) {
+            VEC_PUSH(b->a, &from, b->stack.items[k]);
+            VEC_PUSH(b->a, &to, b->stack.items[k]);
         }
         VEC_PUSH(b->a, &from, 999);
         VEC_PUSH(b->a, &from, (int32_t)i);
