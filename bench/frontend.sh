@@ -5,7 +5,8 @@
 #
 # Generates a large proto3 file (2,000 messages, 200 services) with
 # shared/bench/gen-big-proto.py, then checks it N times (default 15) with
-# typerpc and N times with `protoc --descriptor_set_out=/dev/null`,
+# typerpc and N times with protoc, both as `--descriptor_set_out=/dev/null`
+# (each parses, checks and builds the same descriptor set),
 # interleaved so both see the same machine load, and prints each one's median
 # wall time, the ratio protoc/typerpc (above 1: typerpc is faster), and each
 # one's peak resident memory (/usr/bin/time -v, "Maximum resident set size").
@@ -56,7 +57,7 @@ trap 'rm -rf "$work"' EXIT
 python3 "$gen" "$work/big.proto" >&2
 size=$(wc -c <"$work/big.proto")
 
-run_typerpc() { (cd "$work" && "$typerpc" -I . big.proto); }
+run_typerpc() { (cd "$work" && "$typerpc" -I . --descriptor_set_out=/dev/null big.proto); }
 run_protoc() { (cd "$work" && "$protoc" -I . --descriptor_set_out=/dev/null big.proto); }
 
 # Both must accept the file before their times mean anything.
@@ -71,7 +72,7 @@ run_protoc >/dev/null 2>"$work/err" || { echo "protoc rejects the file:" >&2; he
 measure() {
   local which=$1 out=$2 t0 t1
   local -a cmd
-  if [[ $which == typerpc ]]; then cmd=("$typerpc" -I . big.proto)
+  if [[ $which == typerpc ]]; then cmd=("$typerpc" -I . --descriptor_set_out=/dev/null big.proto)
   else cmd=("$protoc" -I . --descriptor_set_out=/dev/null big.proto); fi
   t0=$EPOCHREALTIME
   "${cmd[@]}" >/dev/null 2>&1
@@ -99,7 +100,7 @@ done
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 tm=$(median <"$work/t.txt")
 pm=$(median <"$work/p.txt")
-tkb=$(peak_kb "$typerpc" -I . big.proto)
+tkb=$(peak_kb "$typerpc" -I . --descriptor_set_out=/dev/null big.proto)
 pkb=$(peak_kb "$protoc" -I . --descriptor_set_out=/dev/null big.proto)
 
 echo "input:   big.proto, $size bytes (gen-big-proto.py defaults: 2000 messages, 200 services)"

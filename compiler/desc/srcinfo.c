@@ -38,7 +38,29 @@ typedef struct LocRec {
     TextVec detached;
 } LocRec;
 
-typedef VEC(LocRec) LocList;
+/* The locations, in the order they were recorded: malloc'd (it is large
+ * for a large file, and dropped once converted), so growing it wastes no
+ * arena memory. */
+typedef struct LocList {
+    LocRec *items;
+    size_t len;
+    size_t cap;
+} LocList;
+
+static void loclist_push(LocList *l, LocRec r)
+{
+    if (l->len == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        LocRec *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            fputs("typerpc: out of memory\n", stderr);
+            abort();
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->len++] = r;
+}
 
 /* A LocationRecorder: its list and its index there (lists grow, so no
  * pointers into them are kept). */
@@ -68,16 +90,24 @@ static LocRec *rec_at(Rec r)
     return &r.list->items[r.i];
 }
 
+/* A path with room for the two components a recorder adds at most. */
+static I32Vec path_copy(Walk *w, const I32Vec *from, size_t extra)
+{
+    size_t n = from ? from->len : 0;
+    I32Vec p = { arena_alloc(w->a, (n + extra) * sizeof(int32_t)), n, n + extra };
+    if (n)
+        memcpy(p.items, from->items, n * sizeof(int32_t));
+    return p;
+}
+
 static Rec rec_new(Walk *w, LocList *list, const I32Vec *parent_path)
 {
     LocRec lr = { 0 };
-    if (parent_path)
-        for (size_t k = 0; k < parent_path->len; k++)
-            VEC_PUSH(w->a, &lr.path, parent_path->items[k]);
+    lr.path = path_copy(w, parent_path, 2);
     lr.span[0] = w->s.current.line;
     lr.span[1] = w->s.current.column;
     lr.nspan = 2;
-    VEC_PUSH(w->a, list, lr);
+    loclist_push(list, lr);
     return (Rec){ list, list->len - 1 };
 }
 
@@ -588,11 +618,11 @@ static bool parse_extensions(Walk *w, MsgCount *m, Rec ext_loc)
         int options = 0;
         Rec index_loc = rec_child_in(w, ext_loc, &info, 1, 0, 0);
         Rec loc = rec_child(w, index_loc, 3);
-        DO(consume(w, "["));
+        bool ok = consume(w, "[");
         do
-            DO(parse_option(w, &options, loc, OPTION_ASSIGNMENT));
-        while (try_consume(w, ","));
-        DO(consume(w, "]"));
+            ok = ok && parse_option(w, &options, loc, OPTION_ASSIGNMENT);
+        while (ok && try_consume(w, ","));
+        ok = ok && consume(w, "]");
         rec_done(w, loc);
         rec_done(w, index_loc);
         for (int i = old; i < m->ext_ranges; i++)
@@ -601,11 +631,12 @@ static bool parse_extensions(Walk *w, MsgCount *m, Rec ext_loc)
                 if (src->path.len == index_pos + 1)
                     continue; /* the range itself, recorded above */
                 LocRec copy = *src;
-                copy.path = (I32Vec){ 0 };
-                for (size_t k = 0; k < src->path.len; k++)
-                    VEC_PUSH(w->a, &copy.path, k == index_pos ? i : src->path.items[k]);
-                VEC_PUSH(w->a, &w->list, copy);
+                copy.path = path_copy(w, &src->path, 0);
+                copy.path.items[index_pos] = i;
+                loclist_push(&w->list, copy);
             }
+        free(info.items);
+        DO(ok);
     }
     DO(consume_end_of_declaration(w, ";", &ext_loc));
     return true;
@@ -1229,73 +1260,76 @@ static void update_paths(Walk *w, const PathMap *map)
 {
     if (!map->len)
         return;
-    LocList out = { 0 };
+    size_t out = 0;
     bool matched = false;
     I32Vec pathv = { 0 };
     for (size_t i = 0; i < w->list.len; i++) {
-        LocRec *lr = &w->list.items[i];
+        LocRec lr = w->list.items[i];
         if (matched) {
-            if (has_prefix(&lr->path, &pathv))
+            if (has_prefix(&lr.path, &pathv))
                 continue;
             matched = false;
         }
-        pathv = lr->path;
-        const I32Vec *to = pathmap_get(map, &lr->path);
-        if (!to) {
-            VEC_PUSH(w->a, &out, *lr);
-            continue;
+        pathv = lr.path;
+        const I32Vec *to = pathmap_get(map, &lr.path);
+        if (to) {
+            matched = true;
+            lr.path = *to;
         }
-        matched = true;
-        LocRec moved = *lr;
-        moved.path = *to;
-        VEC_PUSH(w->a, &out, moved);
+        w->list.items[out++] = lr; /* out <= i: kept in place */
     }
-    w->list = out;
+    w->list.len = out;
 }
 
 /* ------------------------------------------------------------ output */
 
-static char *comment(Arena *a, const Text *t)
+/* Comment text lives in the arena, NUL-terminated; empty means none. */
+static char *comment(const Text *t)
 {
-    if (!t->len)
-        return NULL;
-    return arena_strndup(a, t->data, t->len);
+    return t->len ? t->data : NULL;
 }
 
 Google__Protobuf__SourceCodeInfo *desc_source_info(Arena *a, File *f)
 {
     Walk w = { .a = a };
     scan_init(&w.s, a, f->src->text, f->src->len);
-    if (!parse_proto(&w))
+    if (!parse_proto(&w)) {
+        free(w.list.items);
         return NULL;
+    }
 
     PathBuilder b = { .a = a, .map = { .a = a } };
     paths_file(&b, f);
     update_paths(&w, &b.map);
 
+    /* One block each for the messages, their pointers and their spans. */
+    size_t n = w.list.len;
     Google__Protobuf__SourceCodeInfo *info = arena_alloc(a, sizeof *info);
     google__protobuf__source_code_info__init(info);
-    info->n_location = w.list.len;
-    info->location = arena_alloc(a, (w.list.len ? w.list.len : 1) * sizeof *info->location);
-    for (size_t i = 0; i < w.list.len; i++) {
+    LocationProto *locs = arena_alloc(a, (n ? n : 1) * sizeof *locs);
+    info->location = arena_alloc(a, (n ? n : 1) * sizeof *info->location);
+    info->n_location = n;
+    int32_t *spans = arena_alloc(a, (n ? n : 1) * 4 * sizeof *spans);
+    for (size_t i = 0; i < n; i++) {
         const LocRec *lr = &w.list.items[i];
-        LocationProto *lp = arena_alloc(a, sizeof *lp);
+        LocationProto *lp = &locs[i];
         google__protobuf__source_code_info__location__init(lp);
         lp->n_path = lr->path.len;
         lp->path = lr->path.items;
         lp->n_span = (size_t)lr->nspan;
-        lp->span = arena_alloc(a, sizeof lr->span);
+        lp->span = &spans[4 * i];
         memcpy(lp->span, lr->span, sizeof lr->span);
-        lp->leading_comments = comment(a, &lr->leading);
-        lp->trailing_comments = comment(a, &lr->trailing);
-        lp->n_leading_detached_comments = lr->detached.len;
-        lp->leading_detached_comments =
-            arena_alloc(a, (lr->detached.len ? lr->detached.len : 1) * sizeof(char *));
-        for (size_t k = 0; k < lr->detached.len; k++)
-            lp->leading_detached_comments[k] = lr->detached.items[k].data
-                                                   ? lr->detached.items[k].data
-                                                   : arena_strdup(a, "");
+        lp->leading_comments = comment(&lr->leading);
+        lp->trailing_comments = comment(&lr->trailing);
+        if (lr->detached.len) {
+            lp->n_leading_detached_comments = lr->detached.len;
+            lp->leading_detached_comments = arena_alloc(a, lr->detached.len * sizeof(char *));
+            for (size_t k = 0; k < lr->detached.len; k++)
+                lp->leading_detached_comments[k] =
+                    lr->detached.items[k].data ? lr->detached.items[k].data : "";
+        }
         info->location[i] = lp;
     }
+    free(w.list.items);
     return info;
 }
