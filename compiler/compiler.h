@@ -1,18 +1,24 @@
 /*
- * compiler.h — the typerpc compiler's one internal header.
+ * compiler.h — the typerpc compiler's pipeline, on one page.
  *
- * The compiler is a pipeline, and this header reads as one: each section below
- * is a stage, in the order data flows through them.
+ * The compiler is a pipeline, and this header reads as one: each section
+ * below is a stage, in the order data flows through them, and each stage
+ * lives in a folder of its own under the drivers (main.c: typerpc;
+ * breaking_cli.c: typerpc breaking):
  *
- *   memory      arena: every node lives until the compilation ends
- *   diagnostics file:line:col messages with the source line and a caret
- *   ast         the parsed model of a .proto file, with a location on every node
- *   parse       grammar/proto.l + grammar/proto.y: text -> ast (syntax only)
- *   load        file reading and import search on -I roots, like protoc
- *   resolve     names, types and every semantic check protoc makes
+ *   base/      arena, hash, diagnostics: what every stage stands on
+ *   ast        the parsed model of a .proto file (front/ast.c builds it)
+ *   front/     text -> ast: load (files, imports), parse (grammar/proto.[ly])
+ *   check/     names, types and every semantic check protoc makes
+ *   gen/       C text: message code (protoc-c's) and service code
+ *   breaking/  the differences between two checked models that break users
  *
- * No stage reaches back into an earlier one: the parser never checks meaning,
- * and later stages (generators) never report a user error.
+ * Calls go one way: a stage uses only the stages listed before it here,
+ * never one after it, and within a stage the files form a ladder too (each
+ * <stage>/internal.h draws it) with the reporting helpers at the bottom. So
+ * the parser never checks meaning, no check calls back into the driver that
+ * runs it, and the generators read a checked model and never report a user
+ * error. docs/compiler.md has the picture.
  */
 #ifndef TYPERPC_COMPILER_H
 #define TYPERPC_COMPILER_H
@@ -30,7 +36,7 @@
 #endif
 
 /* ======================================================================
- * memory: arena
+ * base: memory (compiler/base/arena.c, compiler/base/hash.c)
  *
  * The compiler allocates its whole model from one arena and frees it in one
  * step at exit. Allocation failure aborts with a message (the driver is the
@@ -41,13 +47,17 @@ typedef struct Arena Arena;
 
 Arena *arena_new(void);
 void arena_free(Arena *arena);
-void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 16-aligned */
+void *arena_alloc(Arena *arena, size_t size);          /* zeroed, 8-aligned */
 char *arena_strdup(Arena *arena, const char *s);
 char *arena_strndup(Arena *arena, const char *s, size_t n);
 char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
 /* Run fn(arg) when the arena is freed (newest first): for state that lives
  * as long as the model but holds malloc'd memory of its own. */
 void arena_on_free(Arena *arena, void (*fn)(void *), void *arg);
+
+/* A 64-bit hash of n bytes, never 0 (base/hash.c): the one string hash of
+ * the symbol table, the checks' name maps and the generators' sets. */
+uint64_t hash_bytes(const char *s, size_t n);
 
 /* Growable arrays of one element type. Declare with
  * `typedef VEC(Field *) FieldVec;` and append with VEC_PUSH. Storage comes from
@@ -70,7 +80,7 @@ void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_
     } while (0)
 
 /* ======================================================================
- * diagnostics
+ * base: diagnostics (compiler/base/diag.c)
  *
  * Every user-facing error goes through here. Messages are buffered and
  * printed by diag_flush() in source order (by file load order, then line,
@@ -85,7 +95,8 @@ void vec_grow_(Arena *arena, void **items, size_t *cap, size_t len, size_t elem_
 typedef struct Source {
     char *name;       /* the name diagnostics show: the path as protoc shows it */
     char *disk_path;  /* where it was read from */
-    char *text;       /* NUL-terminated copy of the contents (may hold NULs) */
+    char *text;       /* the contents (may hold NULs), followed by two NULs: the
+                         scanner reads it in place (yy_scan_buffer) */
     size_t len;       /* length of text, not counting the terminator */
     int index;        /* load order; sorts diagnostics across files */
 } Source;
@@ -130,7 +141,7 @@ void diag_vreport(Diag *diag, DiagLevel level, Loc loc, const char *fmt, va_list
 void diag_flush(Diag *diag);
 
 /* ======================================================================
- * ast
+ * ast (compiler/front/ast.c builds it)
  *
  * The parser builds these nodes and fills only what the text says. Fields
  * marked "resolved" are filled by the resolve stage. Lists keep declaration
@@ -313,7 +324,7 @@ struct Field {
 
     /* resolved */
     char *full_name;
-    char *json_name;
+    const char *json_name;
     Message *msg_type;  /* TYPE_MESSAGE / TYPE_GROUP: the message */
     Enum *enum_type;    /* TYPE_ENUM: the enum */
     Message *map_entry; /* map fields: the synthesized FooEntry message (key=1, value=2) */
@@ -458,10 +469,11 @@ struct File {
 };
 
 /* ======================================================================
- * parse (grammar/proto.l, grammar/proto.y, compiler/front/ast.c)
+ * front: parse (compiler/front/parse.c, grammar/proto.l, grammar/proto.y)
  * ====================================================================== */
 
-/* Parse src into a File allocated from arena. Syntax errors go to diag (the
+/* Parse src into a File allocated from arena; src->text must be followed by
+ * two NULs, as source_read leaves it. Syntax errors go to diag (the
  * parser recovers and reports every independent one); the File is returned
  * either way, with parse_failed set if any error was reported. Never NULL. */
 File *parse_file(Source *src, Arena *arena, Diag *diag);
@@ -471,7 +483,7 @@ File *parse_file(Source *src, Arena *arena, Diag *diag);
 #define PARSE_MAX_DEPTH 512
 
 /* ======================================================================
- * load (compiler/front/load.c)
+ * front: load (compiler/front/load.c)
  *
  * Reads files and follows imports on the -I roots, in order, as protoc does.
  * ====================================================================== */
@@ -499,7 +511,7 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
 File *load_input(Compiler *c, const char *path);
 
 /* ======================================================================
- * resolve (compiler/check/)
+ * check: resolve (compiler/check/; the driver is resolve.c)
  *
  * Runs after every file is loaded. Computes full names, builds the symbol
  * table, resolves every type reference and option, synthesizes map entries
@@ -510,7 +522,7 @@ File *load_input(Compiler *c, const char *path);
 bool resolve_all(Compiler *c);
 
 /* ======================================================================
- * generate (compiler/gen/)
+ * gen: generate (compiler/gen/; the top is gen.c)
  *
  * Runs only on resolved files without errors, and reports no user error:
  * the only errors are files that cannot be written (with no location).

@@ -85,6 +85,8 @@ typedef struct RpcArg {
 %code provides {
 /* The scanner; flex generates it with this signature. */
 int yylex(YYSTYPE *yylval_param, YYLTYPE *yylloc_param, yyscan_t yyscanner);
+/* Undo the scanner's last change to the text it reads (grammar/proto.l). */
+void scan_restore(yyscan_t yyscanner);
 }
 
 %code {

@@ -82,14 +82,15 @@ typedef struct SymTab {
 
 /* A small string -> pointer map for per-message checks (duplicate reserved
  * names, JSON names, oneof names). Keys are not copied. malloc'd: free it. */
-#define NAMEMAP_INLINE 16
+#define NAMEMAP_INLINE 64
 typedef struct NameMap {
     const char **keys;
     size_t *lens;
     void **vals;
     size_t cap;
     size_t len;
-    /* Small maps (most messages and enums) live here, without malloc. */
+    /* Small maps (up to 32 keys: nearly every message and enum) live here,
+     * without malloc. */
     const char *ikeys[NAMEMAP_INLINE];
     size_t ilens[NAMEMAP_INLINE];
     void *ivals[NAMEMAP_INLINE];
@@ -201,7 +202,8 @@ void options_validate_field(Resolver *r, Field *fd);
 bool options_bool_set(const OptionVec *opts, const char *name);
 
 /* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *options_json_name_default(Arena *arena, const char *name);
+/* The result may be name itself (when it has no '_'). */
+const char *options_json_name_default(Arena *arena, const char *name);
 
 /* ------------------------------------------------------------------ check.c */
 

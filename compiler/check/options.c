@@ -132,8 +132,10 @@ static char ascii_upper(char c)
 }
 
 /* protoc's ToJsonName: drop each '_' and capitalize the letter after it. */
-char *options_json_name_default(Arena *arena, const char *name)
+const char *options_json_name_default(Arena *arena, const char *name)
 {
+    if (!strchr(name, '_'))
+        return name;    /* most names: the JSON name is the name itself */
     char *out = arena_alloc(arena, strlen(name) + 1);
     size_t j = 0;
     bool cap_next = false;

@@ -20,16 +20,6 @@
 
 #include "internal.h"
 
-static uint64_t hash_name(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;    /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 void symtab_init(SymTab *tab, size_t expected)
 {
     /* Sized up front from the input's size, so the table rarely grows:
@@ -70,7 +60,7 @@ static size_t slot_of(const SymSlot *slots, size_t cap, const char *name, size_t
 
 Symbol *symtab_find(const SymTab *tab, const char *name, size_t len)
 {
-    return tab->slots[slot_of(tab->slots, tab->cap, name, len, hash_name(name, len))].sym;
+    return tab->slots[slot_of(tab->slots, tab->cap, name, len, hash_bytes(name, len))].sym;
 }
 
 static void symtab_grow(SymTab *tab)
@@ -99,7 +89,7 @@ Symbol *symtab_insert(Resolver *r, Symbol *sym)
 {
     SymTab *tab = &r->syms;
     size_t len = strlen(sym->name);
-    sym->hash = hash_name(sym->name, len);
+    sym->hash = hash_bytes(sym->name, len);
     size_t i = slot_of(tab->slots, tab->cap, sym->name, len, sym->hash);
     if (tab->slots[i].sym)
         return tab->slots[i].sym;
@@ -164,7 +154,8 @@ static Symbol *find_symbol(Resolver *r, const char *name, size_t len)
     return NULL;
 }
 
-static void buf_reserve(Resolver *r, size_t need)
+/* Room for need bytes in r->buf, where lookups compose candidate names. */
+static void scratch_reserve(Resolver *r, size_t need)
 {
     if (need <= r->buf_cap)
         return;
@@ -205,7 +196,7 @@ Symbol *sym_lookup(Resolver *r, const char *name, const char *relative_to, Looku
      * nearer one has no Bar. */
     size_t first_len = strcspn(name, ".");
     size_t rel_len = strlen(relative_to);
-    buf_reserve(r, rel_len + name_len + 2);
+    scratch_reserve(r, rel_len + name_len + 2);
     memcpy(r->buf, relative_to, rel_len);
     size_t scope_len = rel_len;
 
@@ -308,7 +299,7 @@ void namemap_free(NameMap *m)
 static size_t namemap_slot(const NameMap *m, const char *key, size_t len)
 {
     size_t mask = m->cap - 1;
-    size_t i = (size_t)hash_name(key, len) & mask;
+    size_t i = (size_t)hash_bytes(key, len) & mask;
     while (m->keys[i]) {
         if (m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
             return i;

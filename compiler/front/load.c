@@ -40,8 +40,10 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
         return NULL;
     }
     /* Read in chunks rather than trusting st_size: a pipe or a file that
-     * grows while we read must not be truncated or overrun. */
-    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+     * grows while we read must not be truncated or overrun. Two bytes stay
+     * free for the NULs the scanner wants at the end (see Source.text), and
+     * one more lets the read that finds the end need no bigger buffer. */
+    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 3 : 4096;
     size_t len = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -50,7 +52,7 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
             *err = ENOMEM;
             return NULL;
         }
-        if (len + 1 >= cap) {
+        if (len + 2 >= cap) {
             char *bigger = realloc(buf, cap * 2);
             if (!bigger) {
                 free(buf);
@@ -60,7 +62,7 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
             buf = bigger;
             cap *= 2;
         }
-        size_t n = fread(buf + len, 1, cap - len - 1, fp);
+        size_t n = fread(buf + len, 1, cap - len - 2, fp);
         len += n;
         if (n == 0)
             break;
@@ -72,12 +74,15 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
         *err = EIO;
         return NULL;
     }
+    /* The buffer becomes the Source's text as it is, freed with the arena:
+     * a large file is held once, not copied. */
+    buf[len] = buf[len + 1] = '\0';
+    arena_on_free(arena, free, buf);
     Source *src = arena_alloc(arena, sizeof *src);
     src->name = arena_strdup(arena, name);
     src->disk_path = arena_strdup(arena, disk_path);
-    src->text = arena_strndup(arena, buf, len);
+    src->text = buf;
     src->len = len;
-    free(buf);
     return src;
 }
 

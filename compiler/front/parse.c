@@ -47,9 +47,12 @@ File *parse_file(Source *src, Arena *arena, Diag *diag)
     if (src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0)
         skip = 3;
     ps.offset = skip;
-    YY_BUFFER_STATE buf = yy_scan_bytes(src->text + skip, (int)(src->len - skip), scanner);
+    /* The scanner reads the text where it lies (it ends in the two NULs
+     * flex wants), rather than a copy. */
+    YY_BUFFER_STATE buf = yy_scan_buffer(src->text + skip, src->len - skip + 2, scanner);
     int errors_before = diag->errors;
     int rc = yyparse(scanner, &ps);
+    scan_restore(scanner);
     yy_delete_buffer(buf, scanner);
     yylex_destroy(scanner);
     if (rc != 0)

@@ -117,22 +117,7 @@ void buf_free(Buf *b)
  * bits (the ones a power-of-two table uses) depend on every byte. */
 uint64_t strset_hash_n(const char *s, size_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h = (h << 29) | (h >> 35);
-        s += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h ? h : 1;
+    return hash_bytes(s, n);
 }
 
 uint64_t strset_hash(const char *s)

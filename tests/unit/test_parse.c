@@ -30,7 +30,7 @@ static Parsed *parse_bytes(const char *text, size_t len)
     p->src = arena_alloc(p->arena, sizeof *p->src);
     p->src->name = arena_strdup(p->arena, "t.proto");
     p->src->disk_path = p->src->name;
-    p->src->text = arena_alloc(p->arena, len + 1);
+    p->src->text = arena_alloc(p->arena, len + 2); /* two NULs after the text */
     memcpy(p->src->text, text, len);
     p->src->len = len;
     p->file = parse_file(p->src, p->arena, &p->diag);
@@ -135,6 +135,40 @@ static void assert_loc(Loc loc, const Source *src, int line, int col)
 }
 
 /* ----------------------------------------------------------- file level */
+
+/* The scanner reads the source text in place; whatever stops the parse
+ * (the end, a syntax error, nesting beyond the limit, a NUL byte), the text
+ * afterwards is the text as written, since diagnostics print it. */
+static void test_source_text_left_as_written(void **state)
+{
+    (void)state;
+    static const char nul_text[] = "syntax = \"proto3\";\nmessage A { int32 x\0 = 1; }\n";
+    char *deep = malloc(2 * 600 * 2 + 64);
+    assert_non_null(deep);
+    size_t n = (size_t)sprintf(deep, "syntax = \"proto3\";\noption (x) = ");
+    for (int i = 0; i < 600; i++)
+        n += (size_t)sprintf(deep + n, "a{");
+    for (int i = 0; i < 600; i++)
+        deep[n++] = '}';
+    deep[n++] = ';';
+    struct {
+        const char *text;
+        size_t len;
+    } cases[] = {
+        { "syntax = \"proto3\";\nmessage A { int32 x = 1; }\n", 0 },
+        { "syntax = \"proto3\";\nmessage A {\n  int32 x = 1 int32 y = 2;\n}\n", 0 },
+        { nul_text, sizeof nul_text - 1 },
+        { deep, n },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        Parsed *p = parse_bytes(cases[i].text, len);
+        assert_memory_equal(p->src->text, cases[i].text, len);
+        free(flush_text(p));
+        parsed_free(p);
+    }
+    free(deep);
+}
 
 static void test_empty_file(void **state)
 {
@@ -1709,6 +1743,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_source_text_left_as_written),
         cmocka_unit_test(test_syntax_statement),
         cmocka_unit_test(test_package_and_imports),
         cmocka_unit_test(test_message_fields),
