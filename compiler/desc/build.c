@@ -290,7 +290,7 @@ static FieldProto *field_proto(Arena *a, Field *fd)
         p->has_oneof_index = true;
         p->oneof_index = fd->oneof->index;
     }
-    p->json_name = fd->json_name;
+    p->json_name = (char *)fd->json_name; /* packed, never written */
     p->options = (Google__Protobuf__FieldOptions *)desc_options(a, DOPT_FIELD, &fd->options);
     if (fd->proto3_optional) {
         p->has_proto3_optional = true;

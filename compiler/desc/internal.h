@@ -10,24 +10,24 @@
  * generated at build time (see CMakeLists.txt), packed and unpacked by
  * libprotobuf-c.
  *
- * The files are a ladder, each calling only the ones below it (this header
- * lists them bottom up):
+ * The files are a ladder, each calling only the ones below it (docs/compiler.md
+ * draws it: set.c | plugin.c > build.c | model.c > srcinfo.c > tokenizer.c |
+ * options.c > wire.c):
  *
- *   set.c       --descriptor_set_out: which files, in protoc's order; packs
- *               and writes the FileDescriptorSet (desc.h)
- *   build.c     one File -> FileDescriptorProto, as protoc's CopyTo,
- *               CopyJsonNameTo and CopySourceCodeInfoTo make it
- *   srcinfo.c   SourceCodeInfo: re-reads the source with protoc's tokenizer
- *               rules and records the locations protoc's parser records
- *   scan.c      protoc's tokenizer and comment attachment (for srcinfo.c)
- *   options.c   options -> the bytes of protoc's interpreted options
- *               messages, and the paths of interpreted options
- *   wire.c      protobuf wire-format writing (varints, tags, fields)
- *
- * and, for the plugin (descriptors in):
- *
- *   model.c     FileDescriptorProto -> the resolved model the generators read
- *   plugin.c    CodeGeneratorRequest -> CodeGeneratorResponse (desc.h)
+ *   set.c        --descriptor_set_out: which files, in protoc's order; packs
+ *                and writes the FileDescriptorSet (desc.h)
+ *   plugin.c     the plugin: CodeGeneratorRequest -> CodeGeneratorResponse
+ *                (desc.h)
+ *   build.c      one File -> FileDescriptorProto, as protoc's CopyTo,
+ *                CopyJsonNameTo and CopySourceCodeInfoTo make it
+ *   model.c      FileDescriptorProtos -> the resolved model the generators
+ *                read (descriptors in)
+ *   srcinfo.c    SourceCodeInfo: re-reads the source with protoc's tokenizer
+ *                rules and records the locations protoc's parser records
+ *   tokenizer.c  protoc's tokenizer and comment attachment (srcinfo.h)
+ *   options.c    options -> the bytes of protoc's interpreted options
+ *                messages, and the paths of interpreted options
+ *   wire.c       protobuf wire-format writing (varints, tags, fields)
  */
 #ifndef TYPERPC_DESC_INTERNAL_H
 #define TYPERPC_DESC_INTERNAL_H
@@ -112,7 +112,7 @@ typedef VEC(int32_t) I32Vec;
 typedef VEC(I32Vec) PathVec;
 void desc_option_paths(Arena *arena, DescOptKind kind, const OptionVec *opts, PathVec *out);
 
-/* ---- scan.c and srcinfo.c: SourceCodeInfo ---- */
+/* ---- tokenizer.c and srcinfo.c: SourceCodeInfo ---- */
 
 /* The SourceCodeInfo protoc's parser records for f's source (with the paths
  * of interpreted options rewritten as protoc's OptionInterpreter rewrites

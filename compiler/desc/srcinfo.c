@@ -13,7 +13,7 @@
  * reserved number written `-5` alone spans only the '-'), is the contract,
  * so this file walks the source again in the same order, one function per
  * function of protoc's parser (named after it), over protoc's own
- * tokenization (scan.c). It only ever reads a file the front end has
+ * tokenization (tokenizer.c). It only ever reads a file the front end has
  * accepted and the checker has passed, so it checks nothing: anything
  * unexpected makes it give up (NULL, no source info) rather than guess.
  *
@@ -72,7 +72,7 @@ typedef struct Rec {
 typedef enum { OPTION_STATEMENT, OPTION_ASSIGNMENT } OptionStyle;
 
 typedef struct Walk {
-    Scanner s;
+    Tokenizer s;
     Arena *a;
     LocList list;
     Text upcoming_doc;
@@ -189,7 +189,7 @@ static void rec_attach(Rec r, Text *leading, Text *trailing, TextVec *detached)
 
 static bool looking_at(Walk *w, const char *text)
 {
-    return scan_is(&w->s, text);
+    return tok_is(&w->s, text);
 }
 
 static bool looking_at_type(Walk *w, TokType t)
@@ -206,7 +206,7 @@ static bool try_consume(Walk *w, const char *text)
 {
     if (!looking_at(w, text))
         return false;
-    scan_next(&w->s);
+    tok_next(&w->s);
     return true;
 }
 
@@ -219,7 +219,7 @@ static bool consume_type(Walk *w, TokType t)
 {
     if (!looking_at_type(w, t))
         return false;
-    scan_next(&w->s);
+    tok_next(&w->s);
     return true;
 }
 
@@ -228,7 +228,7 @@ static bool consume_string(Walk *w)
 {
     DO(consume_type(w, TOK_STRING));
     while (looking_at_type(w, TOK_STRING))
-        scan_next(&w->s);
+        tok_next(&w->s);
     return true;
 }
 
@@ -236,7 +236,7 @@ static bool consume_number(Walk *w)
 {
     if (looking_at_type(w, TOK_FLOAT) || looking_at_type(w, TOK_INTEGER) ||
         looking_at(w, "inf") || looking_at(w, "nan")) {
-        scan_next(&w->s);
+        tok_next(&w->s);
         return true;
     }
     return false;
@@ -251,7 +251,7 @@ static bool try_consume_end_of_declaration(Walk *w, const char *text, const Rec 
         return false;
     Text leading = { 0 }, trailing = { 0 };
     TextVec detached = { 0 };
-    scan_next_with_comments(&w->s, &trailing, &detached, &leading);
+    tok_next_with_comments(&w->s, &trailing, &detached, &leading);
     Text doc = w->upcoming_doc;
     w->upcoming_doc = leading;
     if (loc) {
@@ -305,7 +305,7 @@ static bool parse_message_field_no_label(Walk *w, Rec field_loc, int *nested, Re
 static bool parse_user_defined_type(Walk *w)
 {
     if (current_scalar(w) != TYPE_NONE) {
-        scan_next(&w->s);
+        tok_next(&w->s);
         return true;
     }
     try_consume(w, ".");
@@ -320,7 +320,7 @@ static bool parse_type(Walk *w, FieldType *scalar)
 {
     *scalar = current_scalar(w);
     if (*scalar != TYPE_NONE) {
-        scan_next(&w->s);
+        tok_next(&w->s);
         return true;
     }
     return parse_user_defined_type(w);
@@ -336,11 +336,11 @@ static bool parse_uninterpreted_block(Walk *w)
             depth++;
         } else if (looking_at(w, "}")) {
             if (--depth == 0) {
-                scan_next(&w->s);
+                tok_next(&w->s);
                 return true;
             }
         }
-        scan_next(&w->s);
+        tok_next(&w->s);
     }
     return false;
 }
@@ -352,9 +352,9 @@ static bool parse_option_name_part(Walk *w, Rec part_loc)
         DO(consume(w, "("));
         Rec loc = rec_child(w, part_loc, 1);
         if (looking_at_type(w, TOK_IDENTIFIER))
-            scan_next(&w->s);
+            tok_next(&w->s);
         while (looking_at(w, ".")) {
-            scan_next(&w->s);
+            tok_next(&w->s);
             DO(consume_type(w, TOK_IDENTIFIER));
         }
         rec_done(w, loc);
@@ -396,15 +396,15 @@ static bool parse_option(Walk *w, int *count, Rec options_loc, OptionStyle style
             rec_add_path(w, value_loc, 3);
             if (negative)
                 return false;
-            scan_next(&w->s);
+            tok_next(&w->s);
             break;
         case TOK_INTEGER:
             rec_add_path(w, value_loc, negative ? 5 : 4);
-            scan_next(&w->s);
+            tok_next(&w->s);
             break;
         case TOK_FLOAT:
             rec_add_path(w, value_loc, 6);
-            scan_next(&w->s);
+            tok_next(&w->s);
             break;
         case TOK_STRING:
             rec_add_path(w, value_loc, 7);
@@ -436,7 +436,7 @@ static bool parse_default_assignment(Walk *w, Rec field_loc, FieldType type)
     Rec loc = rec_child(w, field_loc, 7);
     switch (type) {
     case TYPE_NONE:
-        scan_next(&w->s);
+        tok_next(&w->s);
         break;
     case TYPE_STRING:
     case TYPE_BYTES:
@@ -578,7 +578,7 @@ static bool parse_message_field(Walk *w, Rec field_loc, int *nested, Rec parent_
 {
     if (looking_at(w, "optional") || looking_at(w, "repeated") || looking_at(w, "required")) {
         Rec loc = rec_child(w, field_loc, 4);
-        scan_next(&w->s);
+        tok_next(&w->s);
         rec_done(w, loc);
     }
     return parse_message_field_no_label(w, field_loc, nested, parent_loc, nested_number);
@@ -756,7 +756,7 @@ static bool parse_oneof(Walk *w, MsgCount *m, Rec oneof_loc, Rec message_loc)
             continue;
         }
         if (looking_at(w, "required") || looking_at(w, "optional") || looking_at(w, "repeated"))
-            scan_next(&w->s);
+            tok_next(&w->s);
         Rec field_loc = rec_child2(w, message_loc, 2, m->fields++);
         DO(parse_message_field_no_label(w, field_loc, &m->nested, message_loc, 3));
         rec_done(w, field_loc);
@@ -906,7 +906,7 @@ static bool parse_service_method(Walk *w, Rec mloc)
         DO(consume(w, "("));
         if (looking_at(w, "stream")) {
             Rec loc = rec_child(w, mloc, side == 0 ? 5 : 6);
-            scan_next(&w->s);
+            tok_next(&w->s);
             rec_done(w, loc);
         }
         Rec loc = rec_child(w, mloc, side == 0 ? 2 : 3);
@@ -995,7 +995,7 @@ static bool parse_top_level_statement(Walk *w, FileCount *fc, Rec root)
             bool pub = looking_at(w, "public");
             Rec kind = rec_child2(w, root, pub ? 10 : 11,
                                   pub ? fc->public_deps++ : fc->weak_deps++);
-            scan_next(&w->s);
+            tok_next(&w->s);
             rec_done(w, kind);
         }
         DO(consume_string(w));
@@ -1024,7 +1024,7 @@ static bool parse_top_level_statement(Walk *w, FileCount *fc, Rec root)
 static bool parse_proto(Walk *w)
 {
     if (w->s.current.type == TOK_START)
-        scan_next_with_comments(&w->s, NULL, &w->upcoming_detached, &w->upcoming_doc);
+        tok_next_with_comments(&w->s, NULL, &w->upcoming_detached, &w->upcoming_doc);
     Rec root = rec_new(w, &w->list, NULL);
     if (looking_at(w, "syntax")) {
         /* ParseSyntaxIdentifier: 'syntax' '=' string ';' */
@@ -1292,7 +1292,7 @@ static char *comment(const Text *t)
 Google__Protobuf__SourceCodeInfo *desc_source_info(Arena *a, File *f)
 {
     Walk w = { .a = a };
-    scan_init(&w.s, a, f->src->text, f->src->len);
+    tok_init(&w.s, a, f->src->text, f->src->len);
     if (!parse_proto(&w)) {
         free(w.list.items);
         return NULL;

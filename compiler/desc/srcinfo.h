@@ -1,5 +1,5 @@
 /*
- * desc/srcinfo.h — protoc's tokenizer (scan.c), shared with the location
+ * desc/srcinfo.h — protoc's tokenizer (tokenizer.c), shared with the location
  * recorder (srcinfo.c) and nothing else.
  */
 #ifndef TYPERPC_DESC_SRCINFO_H
@@ -38,7 +38,7 @@ typedef struct Text {
 
 typedef VEC(Text) TextVec;
 
-typedef struct Scanner {
+typedef struct Tokenizer {
     Arena *arena;
     const char *text;
     size_t len;
@@ -47,18 +47,18 @@ typedef struct Scanner {
     int column;
     Token current;
     Token previous;
-} Scanner;
+} Tokenizer;
 
-void scan_init(Scanner *s, Arena *arena, const char *text, size_t len);
+void tok_init(Tokenizer *s, Arena *arena, const char *text, size_t len);
 /* protoc's Tokenizer::Next: the next token, comments skipped; false at the end. */
-bool scan_next(Scanner *s);
+bool tok_next(Tokenizer *s);
 /* protoc's Tokenizer::NextWithComments: the next token, sorting the comments
  * before it into the previous token's trailing comment, detached comments,
  * and the next token's leading comment (any of the three may be NULL). */
-bool scan_next_with_comments(Scanner *s, Text *prev_trailing, TextVec *detached,
+bool tok_next_with_comments(Tokenizer *s, Text *prev_trailing, TextVec *detached,
                              Text *next_leading);
 /* Whether the current token's text is exactly `text`. */
-bool scan_is(const Scanner *s, const char *text);
-void text_append_text(Arena *arena, Text *dst, const Text *src);
+bool tok_is(const Tokenizer *s, const char *text);
+void tok_text_append(Arena *arena, Text *dst, const Text *src);
 
 #endif /* TYPERPC_DESC_SRCINFO_H */

@@ -1,5 +1,5 @@
 /*
- * scan.c — protoc's tokenizer, for the source locations and comments of
+ * tokenizer.c — protoc's tokenizer, for the source locations and comments of
  * --include_source_info.
  *
  * Source info must match protoc's to the column and to the byte of every
@@ -20,17 +20,17 @@
 
 enum { TAB_WIDTH = 8 };
 
-static char cur(const Scanner *s)
+static char cur(const Tokenizer *s)
 {
     return s->pos < s->len ? s->text[s->pos] : '\0';
 }
 
-static bool at_eof(const Scanner *s)
+static bool at_eof(const Tokenizer *s)
 {
     return s->pos >= s->len;
 }
 
-static void next_char(Scanner *s)
+static void next_char(Tokenizer *s)
 {
     char c = cur(s);
     if (c == '\n') {
@@ -45,7 +45,7 @@ static void next_char(Scanner *s)
         s->pos++;
 }
 
-static bool try_char(Scanner *s, char c)
+static bool try_char(Tokenizer *s, char c)
 {
     if (!at_eof(s) && cur(s) == c) {
         next_char(s);
@@ -79,13 +79,13 @@ static bool is_hex(char c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static void skip_ws_no_nl(Scanner *s)
+static void skip_ws_no_nl(Tokenizer *s)
 {
     while (!at_eof(s) && is_ws_no_nl(cur(s)))
         next_char(s);
 }
 
-void scan_init(Scanner *s, Arena *arena, const char *text, size_t len)
+void tok_init(Tokenizer *s, Arena *arena, const char *text, size_t len)
 {
     memset(s, 0, sizeof *s);
     s->arena = arena;
@@ -97,7 +97,7 @@ void scan_init(Scanner *s, Arena *arena, const char *text, size_t len)
 
 /* ------------------------------------------------------------ tokens */
 
-static void consume_string(Scanner *s, char delim)
+static void consume_string(Tokenizer *s, char delim)
 {
     for (;;) {
         char c = cur(s);
@@ -117,7 +117,7 @@ static void consume_string(Scanner *s, char delim)
     }
 }
 
-static TokType consume_number(Scanner *s, bool started_with_zero, bool started_with_dot)
+static TokType consume_number(Tokenizer *s, bool started_with_zero, bool started_with_dot)
 {
     bool is_float = false;
     if (started_with_zero && (try_char(s, 'x') || try_char(s, 'X'))) {
@@ -153,7 +153,7 @@ static TokType consume_number(Scanner *s, bool started_with_zero, bool started_w
 
 typedef enum { NO_COMMENT, LINE_COMMENT, BLOCK_COMMENT, SLASH_NOT_COMMENT } CommentStart;
 
-static CommentStart try_comment_start(Scanner *s)
+static CommentStart try_comment_start(Tokenizer *s)
 {
     if (!try_char(s, '/'))
         return NO_COMMENT;
@@ -167,7 +167,7 @@ static CommentStart try_comment_start(Scanner *s)
 }
 
 /* A growable byte string in the arena (comments). */
-static void text_append(Scanner *s, Text *t, size_t from, size_t to)
+static void text_append(Tokenizer *s, Text *t, size_t from, size_t to)
 {
     size_t n = to - from;
     if (t->len + n + 1 > t->cap) {
@@ -185,7 +185,7 @@ static void text_append(Scanner *s, Text *t, size_t from, size_t to)
     t->data[t->len] = '\0';
 }
 
-static void consume_line_comment(Scanner *s, Text *content)
+static void consume_line_comment(Tokenizer *s, Text *content)
 {
     size_t start = s->pos;
     while (!at_eof(s) && cur(s) != '\n')
@@ -197,7 +197,7 @@ static void consume_line_comment(Scanner *s, Text *content)
 
 /* The comment's text without the '*' and whitespace that start its inner
  * lines and without the closing star-slash, as protoc records it. */
-static void consume_block_comment(Scanner *s, Text *content)
+static void consume_block_comment(Tokenizer *s, Text *content)
 {
     size_t start = s->pos;
     for (;;) {
@@ -227,7 +227,7 @@ static void consume_block_comment(Scanner *s, Text *content)
     }
 }
 
-bool scan_next(Scanner *s)
+bool tok_next(Tokenizer *s)
 {
     s->previous = s->current;
     for (;;) {
@@ -293,7 +293,7 @@ bool scan_next(Scanner *s)
  * whether it trails the previous token, leads the next one, or stands
  * detached between them. */
 typedef struct Collector {
-    Scanner *s;
+    Tokenizer *s;
     Text *prev_trailing;
     TextVec *detached;
     Text buffer;
@@ -308,7 +308,7 @@ static void flush(Collector *c)
         return;
     if (c->can_attach_to_prev) {
         if (c->prev_trailing && c->buffer.len)
-            text_append_text(c->s->arena, c->prev_trailing, &c->buffer);
+            tok_text_append(c->s->arena, c->prev_trailing, &c->buffer);
         c->can_attach_to_prev = false;
     } else if (c->detached) {
         /* Kept even when empty (a bare slash-star-star-slash), as protoc keeps it. */
@@ -349,7 +349,7 @@ static bool finish(Collector *c, Text *next_leading, bool result)
     return result;
 }
 
-bool scan_next_with_comments(Scanner *s, Text *prev_trailing, TextVec *detached,
+bool tok_next_with_comments(Tokenizer *s, Text *prev_trailing, TextVec *detached,
                              Text *next_leading)
 {
     Collector c = { .s = s, .prev_trailing = prev_trailing, .detached = detached,
@@ -383,7 +383,7 @@ bool scan_next_with_comments(Scanner *s, Text *prev_trailing, TextVec *detached,
             if (!try_char(s, '\n')) {
                 /* The next token is on the same line: nobody owns it. */
                 clear_buffer(&c);
-                return finish(&c, next_leading, scan_next(s));
+                return finish(&c, next_leading, tok_next(s));
             }
             flush(&c);
             break;
@@ -391,7 +391,7 @@ bool scan_next_with_comments(Scanner *s, Text *prev_trailing, TextVec *detached,
             return finish(&c, next_leading, true);
         case NO_COMMENT:
             if (!try_char(s, '\n'))
-                return finish(&c, next_leading, scan_next(s));
+                return finish(&c, next_leading, tok_next(s));
             break;
         }
     }
@@ -417,8 +417,8 @@ bool scan_next_with_comments(Scanner *s, Text *prev_trailing, TextVec *detached,
                 flush(&c);
                 c.can_attach_to_prev = false;
             } else {
-                bool result = scan_next(s);
-                if (!result || scan_is(s, "}") || scan_is(s, "]") || scan_is(s, ")"))
+                bool result = tok_next(s);
+                if (!result || tok_is(s, "}") || tok_is(s, "]") || tok_is(s, ")"))
                     /* The end of a scope: nothing follows to lead. */
                     flush(&c);
                 return finish(&c, next_leading, result);
@@ -428,14 +428,14 @@ bool scan_next_with_comments(Scanner *s, Text *prev_trailing, TextVec *detached,
     }
 }
 
-bool scan_is(const Scanner *s, const char *text)
+bool tok_is(const Tokenizer *s, const char *text)
 {
     size_t n = strlen(text);
     return s->current.type != TOK_END && s->current.type != TOK_START && s->current.len == n &&
            memcmp(s->text + s->current.off, text, n) == 0;
 }
 
-void text_append_text(Arena *arena, Text *dst, const Text *src)
+void tok_text_append(Arena *arena, Text *dst, const Text *src)
 {
     size_t n = dst->len + src->len;
     char *data = arena_alloc(arena, n + 1);
