@@ -11,6 +11,11 @@ packages=(
   grpc-proto nginx
 )
 
+# npm, for test_buf (buf from the npm registry): Debian's, unless an npm is
+# already there (a nodejs from elsewhere ships its own, and Debian's would
+# conflict with it).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
