@@ -96,6 +96,7 @@ typedef struct Builder {
     FieldVec extensions;        /* every extension, for custom options */
     VEC(const FileProto *) protos;
     const char *error;          /* the first problem, for the response */
+    int depth;                  /* of nested option values being decoded */
 } Builder;
 
 static char *scoped(Arena *a, const char *scope, const char *name)
@@ -545,9 +546,12 @@ typedef struct WireField {
     size_t len;
 } WireField;
 
-static bool skip_group(Reader *r, uint64_t number);
+static bool skip_group(Reader *r, uint64_t number, int depth);
 
-static bool read_field(Reader *r, WireField *out)
+/* Groups nest; past this depth the input is refused rather than recursed. */
+enum { MAX_GROUP_DEPTH = 64 };
+
+static bool read_field_at(Reader *r, WireField *out, int depth)
 {
     uint64_t tag = read_varint(r);
     if (r->bad)
@@ -577,7 +581,7 @@ static bool read_field(Reader *r, WireField *out)
     }
     case WIRE_SGROUP: {
         const uint8_t *start = r->p;
-        if (!skip_group(r, out->number))
+        if (depth >= MAX_GROUP_DEPTH || !skip_group(r, out->number, depth + 1))
             return false;
         out->data = start;
         /* The contents, without the end-group tag. */
@@ -586,7 +590,7 @@ static bool read_field(Reader *r, WireField *out)
         while (back.p < back.end) {
             last = back.p;
             WireField inner;
-            if (!read_field(&back, &inner))
+            if (!read_field_at(&back, &inner, depth + 1))
                 break;
         }
         out->len = (size_t)(last - start);
@@ -598,7 +602,12 @@ static bool read_field(Reader *r, WireField *out)
     return !r->bad;
 }
 
-static bool skip_group(Reader *r, uint64_t number)
+static bool read_field(Reader *r, WireField *out)
+{
+    return read_field_at(r, out, 0);
+}
+
+static bool skip_group(Reader *r, uint64_t number, int depth)
 {
     for (;;) {
         const uint8_t *at = r->p;
@@ -609,7 +618,7 @@ static bool skip_group(Reader *r, uint64_t number)
             return (tag >> 3) == number;
         r->p = at;
         WireField f;
-        if (!read_field(r, &f))
+        if (!read_field_at(r, &f, depth))
             return false;
     }
 }
@@ -819,8 +828,14 @@ static void gathered_values(Builder *b, Gathered *x, ValueVec *out)
 static Value *decode_message(Builder *b, Message *m, const uint8_t *p, size_t n)
 {
     Value *agg = new_value(b, VAL_AGGREGATE);
-    if (!m)
+    /* Option values nest no deeper than protoc nests messages in text
+     * (100); deeper input is not a request protoc or buf would send. */
+    if (!m || b->depth >= 100) {
+        if (m && !b->error)
+            b->error = "an option value nests messages more than 100 deep";
         return agg;
+    }
+    b->depth++;
     GatheredVec g = { 0 };
     Reader r = { p, p + n, false };
     while (r.p < r.end) {
@@ -853,6 +868,7 @@ static Value *decode_message(Builder *b, Message *m, const uint8_t *p, size_t n)
             VEC_PUSH(b->a, &agg->entries, e);
         }
     }
+    b->depth--;
     return agg;
 }
 

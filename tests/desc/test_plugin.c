@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,11 +161,85 @@ static void test_bad_request(void **state)
     free(dir);
 }
 
+/* A real request (dumped by a stand-in plugin) with random bytes changed
+ * or cut: the plugin answers or refuses, never crashes (under the test
+ * build's sanitizers a report counts as a crash). */
+static void test_mutated_requests(void **state)
+{
+    (void)state;
+    char *dir = temp_dir();
+    char *dump = xprintf("%s/protoc-gen-dump", dir), *req = xprintf("%s/request", dir);
+    FILE *fp = fopen(dump, "w");
+    assert_non_null(fp);
+    fprintf(fp, "#!/bin/sh\ncat > '%s'\n", req);
+    fclose(fp);
+    assert_int_equal(chmod(dump, 0755), 0);
+    char *plugin_arg = xprintf("--plugin=protoc-gen-dump=%s", dump);
+    char *out_arg = xprintf("--dump_out=%s", dir);
+    char *argv[] = { PROTOC_EXE, plugin_arg, "-I.", "-I" PROTOBUF_INCLUDE, out_arg,
+                     "comments_bom_crlf_everything.proto", "proto3_options_any_maps.proto",
+                     NULL };
+    /* protoc then fails (the stand-in declares no proto3 optional support),
+     * but the request has been dumped. */
+    run_in(CASES_DIR, argv, NULL);
+    size_t len = 0;
+    char *orig = slurp(req, &len);
+    assert_non_null(orig);
+    assert_true(len > 100);
+
+    setenv("ASAN_OPTIONS", "exitcode=86", 0);
+    setenv("UBSAN_OPTIONS", "exitcode=87:print_stacktrace=1", 0);
+    char *mutant = xprintf("%s/mutant", dir), *log = xprintf("%s/log", dir);
+    char *cmd = xprintf("'%s' < '%s' > /dev/null 2> '%s'", PLUGIN_EXE, mutant, log);
+    unsigned seed = 12345;
+    int crashes = 0;
+    for (int i = 0; i < 300; i++) {
+        char *copy = malloc(len);
+        memcpy(copy, orig, len);
+        size_t n = len;
+        seed = seed * 1103515245u + 12345u;
+        if (i % 5 == 4) {
+            n = (seed >> 8) % len; /* cut short */
+        } else {
+            for (int k = 0; k < 1 + i % 4; k++) {
+                seed = seed * 1103515245u + 12345u;
+                copy[(seed >> 8) % len] = (char)(seed >> 20);
+            }
+        }
+        fp = fopen(mutant, "wb");
+        assert_non_null(fp);
+        fwrite(copy, 1, n, fp);
+        fclose(fp);
+        free(copy);
+        int status = system(cmd);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+            crashes++;
+            size_t ll = 0;
+            char *out = slurp(log, &ll);
+            print_message("mutant %d: status %d\n%.*s", i, status, (int)(ll < 800 ? ll : 800),
+                          out ? out : "");
+            free(out);
+        }
+    }
+    assert_int_equal(crashes, 0);
+    free(orig);
+    free(cmd);
+    free(mutant);
+    free(log);
+    free(plugin_arg);
+    free(out_arg);
+    free(dump);
+    free(req);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameter_is_an_error),
         cmocka_unit_test(test_bad_request),
+        cmocka_unit_test(test_mutated_requests),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
