@@ -55,6 +55,12 @@ char *arena_printf(Arena *arena, const char *fmt, ...) TRPC_PRINTF(2, 3);
  * as long as the model but holds malloc'd memory of its own. */
 void arena_on_free(Arena *arena, void (*fn)(void *), void *arg);
 
+/* Fault in the pages of [p, p + n) in one call, where the kernel can
+ * (Linux 5.14's MADV_POPULATE_WRITE), for a big block about to be written
+ * all over (a hash table, an output buffer): one fault per page costs more,
+ * notably in a virtual machine. Does nothing for small blocks or elsewhere. */
+void mem_prefault(void *p, size_t n);
+
 /* A 64-bit hash of n bytes, never 0 (base/hash.c): the one string hash of
  * the symbol table, the checks' name maps and the generators' sets. */
 uint64_t hash_bytes(const char *s, size_t n);

@@ -11,7 +11,9 @@
  * page by page costs as much as a good part of the parsing (each first
  * touch is a page fault, dear in a virtual machine), so where the kernel
  * offers it a new chunk's pages are faulted in with one call
- * (MADV_POPULATE_WRITE, Linux 5.14) instead of one fault per page.
+ * (MADV_POPULATE_WRITE, Linux 5.14) instead of one fault per page;
+ * mem_prefault does the same for the big hash tables and output buffers of
+ * the other stages.
  */
 #define _DEFAULT_SOURCE /* madvise, MADV_POPULATE_WRITE under _POSIX_C_SOURCE */
 #include <limits.h>
@@ -84,12 +86,12 @@ void arena_free(Arena *arena)
     free(arena);
 }
 
-/* Fault in the pages of [p, p + n) now, in one call, where the kernel can;
- * elsewhere (or on an older kernel) they fault in on first use as usual. */
-static void prefault(void *p, size_t n)
+void mem_prefault(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
     static long page;
+    if (n < 16 * 4096)
+        return;     /* small: most of it lies in pages already touched */
     if (!page)
         page = sysconf(_SC_PAGESIZE);
     uintptr_t start = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
@@ -125,7 +127,7 @@ static void *alloc_raw(Arena *arena, size_t size, size_t align)
             else
                 arena->head = fresh;
         } else {
-            prefault(fresh, sizeof *fresh + chunk_size);
+            mem_prefault(fresh, sizeof *fresh + chunk_size);
             fresh->next = chunk;
             arena->head = fresh;
             if (arena->next_size < ARENA_CHUNK_MAX)

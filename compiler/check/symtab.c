@@ -33,6 +33,8 @@ void symtab_init(SymTab *tab, size_t expected)
         fputs("typerpc: out of memory\n", stderr);
         abort();
     }
+    /* Names hash all over the table: fault it in at once. */
+    mem_prefault(tab->slots, tab->cap * sizeof *tab->slots);
 }
 
 void symtab_free(SymTab *tab)
@@ -71,6 +73,7 @@ static void symtab_grow(SymTab *tab)
         fputs("typerpc: out of memory\n", stderr);
         abort();
     }
+    mem_prefault(slots, cap * sizeof *slots);
     /* Names are unique in the table, so each goes to the first free slot. */
     for (size_t i = 0; i < tab->cap; i++) {
         if (!tab->slots[i].sym)
@@ -366,6 +369,7 @@ Field *nummap_put(NumMap *m, const Message *msg, int64_t number, Field *field)
     if (++m->len * 2 > m->cap) {
         size_t cap = m->cap * 2;
         NumSlot *slots = xcalloc(cap, sizeof *slots);
+        mem_prefault(slots, cap * sizeof *slots);
         for (size_t j = 0; j < m->cap; j++)
             if (m->slots[j].msg)
                 slots[nummap_slot(slots, cap, m->slots[j].msg, m->slots[j].number)] = m->slots[j];

@@ -55,6 +55,8 @@ void buf_reserve(Buf *b, size_t extra)
         cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    /* The new room will be written end to end: fault it in at once. */
+    mem_prefault(b->data + b->len, cap - b->len);
 }
 
 void buf_printf(Buf *b, const char *fmt, ...)
@@ -167,13 +169,21 @@ void strset_add_hash(StrSet *s, const char *key, uint64_t hash)
         strset_add_new(s, key, hash);
 }
 
+/* A zeroed table of cap slots, faulted in: keys hash all over it. */
+static StrSlot *new_slots(size_t cap)
+{
+    StrSlot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        out_of_memory();
+    mem_prefault(slots, cap * sizeof *slots);
+    return slots;
+}
+
 void strset_add_new(StrSet *s, const char *key, uint64_t hash)
 {
     if ((s->len + 1) * 2 > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        StrSlot *slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            out_of_memory();
+        StrSlot *slots = new_slots(cap);
         for (size_t i = 0; i < s->cap; i++)
             if (s->slots[i].key)
                 strset_insert(slots, cap, s->slots[i].key, s->slots[i].hash);
@@ -192,9 +202,7 @@ void strset_reserve(StrSet *s, size_t n)
         cap *= 2;
     if (cap == s->cap)
         return;
-    StrSlot *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        out_of_memory();
+    StrSlot *slots = new_slots(cap);
     for (size_t i = 0; i < s->cap; i++)
         if (s->slots[i].key)
             strset_insert(slots, cap, s->slots[i].key, s->slots[i].hash);
@@ -245,6 +253,8 @@ void ptrmap_put(PtrMap *m, const void *key, void *val)
         void **vals = calloc(cap, sizeof *vals);
         if (!keys || !vals)
             out_of_memory();
+        mem_prefault(keys, cap * sizeof *keys);
+        mem_prefault(vals, cap * sizeof *vals);
         for (size_t i = 0; i < m->cap; i++)
             if (m->keys[i])
                 ptrmap_insert(keys, vals, cap, m->keys[i], m->vals[i]);
