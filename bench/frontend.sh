@@ -5,7 +5,8 @@
 #
 # Generates a large proto3 file (2,000 messages, 200 services) with
 # shared/bench/gen-big-proto.py, then checks it N times (default 15) with
-# typerpc and N times with `protoc --descriptor_set_out=/dev/null`,
+# typerpc and N times with protoc, both as `--descriptor_set_out=/dev/null`
+# (each parses, checks and builds the same descriptor set),
 # interleaved so both see the same machine load, and prints each one's median
 # wall time and CPU time (user + system), the ratios protoc/typerpc (above 1:
 # typerpc is faster; on a loaded machine the CPU ratio is the steadier one),
@@ -58,7 +59,7 @@ trap 'rm -rf "$work"' EXIT
 python3 "$gen" "$work/big.proto" >&2
 size=$(wc -c <"$work/big.proto")
 
-run_typerpc() { (cd "$work" && "$typerpc" -I . big.proto); }
+run_typerpc() { (cd "$work" && "$typerpc" -I . --descriptor_set_out=/dev/null big.proto); }
 run_protoc() { (cd "$work" && "$protoc" -I . --descriptor_set_out=/dev/null big.proto); }
 
 # Both must accept the file before their times mean anything.
@@ -74,7 +75,7 @@ run_protoc >/dev/null 2>"$work/err" || { echo "protoc rejects the file:" >&2; he
 measure() {
   local which=$1 out=$2 TIMEFORMAT='%3R %3U %3S'
   local -a cmd
-  if [[ $which == typerpc ]]; then cmd=("$typerpc" -I . big.proto)
+  if [[ $which == typerpc ]]; then cmd=("$typerpc" -I . --descriptor_set_out=/dev/null big.proto)
   else cmd=("$protoc" -I . --descriptor_set_out=/dev/null big.proto); fi
   { time "${cmd[@]}" >/dev/null 2>&1; } 2>"$work/time.txt"
   awk '{ printf "%.3f %.3f\n", $1 * 1000, ($2 + $3) * 1000 }' "$work/time.txt" >>"$out"
@@ -102,7 +103,7 @@ tm=$(cut -d' ' -f1 "$work/t.txt" | median)
 pm=$(cut -d' ' -f1 "$work/p.txt" | median)
 tc=$(cut -d' ' -f2 "$work/t.txt" | median)
 pc=$(cut -d' ' -f2 "$work/p.txt" | median)
-tkb=$(peak_kb "$typerpc" -I . big.proto)
+tkb=$(peak_kb "$typerpc" -I . --descriptor_set_out=/dev/null big.proto)
 pkb=$(peak_kb "$protoc" -I . --descriptor_set_out=/dev/null big.proto)
 
 echo "input:   big.proto, $size bytes (gen-big-proto.py defaults: 2000 messages, 200 services)"

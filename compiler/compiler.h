@@ -259,6 +259,11 @@ struct AggEntry {
                           before a message value or a list of them) */
     Loc loc;
     Value *value;
+
+    /* resolved (options checker): the field or extension the entry sets, or
+     * for `[type.googleapis.com/T]` in a google.protobuf.Any, the message T */
+    Field *field;
+    Message *any_type;
 };
 
 /* One part of an option name: `a`, or `(a.b)` for an extension. */
@@ -266,6 +271,9 @@ typedef struct OptionNamePart {
     char *name;
     bool is_extension;
     Loc loc;
+    Field *field;      /* resolved: the extension or field it names; NULL for
+                          a field of descriptor.proto's *Options (the first
+                          part of a plain option such as `java_package`) */
 } OptionNamePart;
 
 typedef VEC(OptionNamePart) OptionNameVec;
@@ -415,6 +423,8 @@ struct Method {
     Loc output_loc;
     bool server_streaming;
     OptionVec options;
+    bool has_body;      /* written with a { ... } body, even an empty one:
+                           protoc then gives the method options, empty or not */
     Service *parent;
 
     /* resolved */
@@ -538,10 +548,12 @@ enum { GEN_MAX_OUTPUTS = 4 };
 size_t gen_outputs(Arena *a, const File *f, const char *out_dir, char *paths[GEN_MAX_OUTPUTS]);
 
 /* --dependency_out: a make rule, as protoc writes it, whose targets are
- * every file gen_inputs writes (gen_outputs) and whose prerequisites are
- * every .proto file read (the inputs and, transitively, their imports), so
- * editing an imported file reruns the build step. */
-bool gen_dependency_file(Compiler *c, const char *out_dir, const char *path);
+ * every file gen_inputs writes (gen_outputs; none when out_dir is NULL),
+ * then descriptor_set (the --descriptor_set_out file) if not NULL, and whose
+ * prerequisites are every .proto file read (the inputs and, transitively,
+ * their imports), so editing an imported file reruns the build step. */
+bool gen_dependency_file(Compiler *c, const char *out_dir, const char *descriptor_set,
+                         const char *path);
 
 /* Message and enum code, a drop-in for protoc-c 1.4's: OUT/dir/foo.pb-c.h
  * and OUT/dir/foo.pb-c.c (creating dir), unless the file is marked

@@ -2,7 +2,11 @@
  * main.c — the typerpc command line.
  *
  * The flags mean what protoc's mean (-I/--proto_path, --c_out,
- * --dependency_out), so typerpc can replace protoc in an existing build.
+ * --dependency_out, -o/--descriptor_set_out with --include_imports and
+ * --include_source_info), so typerpc can replace protoc in an existing build.
+ * typerpc_bootstrap, the build's first stage, is this file compiled with
+ * TYPERPC_BOOTSTRAP: without the descriptor stage, which needs the code the
+ * bootstrap generates (see CMakeLists.txt).
  * This is the only place that prints to the user or chooses an exit status:
  * 0 when every file is valid, 1 when any input has an error, 2 on bad usage.
  * `typerpc breaking ...` is handed whole to breaking_main (breaking_cli.c).
@@ -14,6 +18,9 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#ifndef TYPERPC_BOOTSTRAP
+#include "desc.h"
+#endif
 
 enum { EXIT_OK = 0, EXIT_INPUT_ERROR = 1, EXIT_USAGE = 2 };
 
@@ -30,7 +37,15 @@ static const char usage_text[] =
     "                          in order; every input must lie under one of them\n"
     "                          (default: the current directory)\n"
     "  --c_out=DIR             write generated C code under DIR\n"
-    "  --dependency_out=FILE   write a make-style dependency file (needs --c_out)\n"
+    "  --dependency_out=FILE   write a make-style dependency file (needs --c_out\n"
+    "                          or --descriptor_set_out)\n"
+    "  -o FILE, -oFILE, --descriptor_set_out=FILE\n"
+    "                          write the inputs' FileDescriptorSet (descriptor.proto),\n"
+    "                          byte for byte as protoc 3.21 writes it\n"
+    "  --include_imports       with --descriptor_set_out, also write every file\n"
+    "                          the inputs import, dependencies first\n"
+    "  --include_source_info   with --descriptor_set_out, keep SourceCodeInfo\n"
+    "                          (locations and comments)\n"
     "  --version               print the version and exit\n"
     "  -h, --help              print this help and exit\n"
     "\n"
@@ -89,7 +104,8 @@ int main(int argc, char **argv)
     Compiler c;
     compiler_init(&c, arena, &diag);
 
-    const char *c_out = NULL, *dependency_out = NULL;
+    const char *c_out = NULL, *dependency_out = NULL, *descriptor_set_out = NULL;
+    bool include_imports = false, include_source_info = false;
     StrVec inputs = { 0 };
     int status = -1;
     bool options_done = false;
@@ -120,6 +136,18 @@ int main(int argc, char **argv)
             c_out = value;
         } else if (long_option(argc, argv, &i, "--dependency_out", &value, &status)) {
             dependency_out = value;
+        } else if (strncmp(arg, "-o", 2) == 0 && strncmp(arg, "--", 2) != 0) {
+            value = arg[2] ? arg + 2 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value)
+                status = usage_error("option '%s' needs a file", "-o");
+            else
+                descriptor_set_out = value;
+        } else if (long_option(argc, argv, &i, "--descriptor_set_out", &value, &status)) {
+            descriptor_set_out = value;
+        } else if (strcmp(arg, "--include_imports") == 0) {
+            include_imports = true;
+        } else if (strcmp(arg, "--include_source_info") == 0) {
+            include_source_info = true;
         } else {
             status = usage_error("unknown option '%s'", arg);
         }
@@ -127,8 +155,17 @@ int main(int argc, char **argv)
 
     if (status < 0 && inputs.len == 0)
         status = usage_error("%s", "no input files");
-    if (status < 0 && dependency_out && !c_out)
+    if (status < 0 && dependency_out && !c_out && !descriptor_set_out)
         status = usage_error("%s", "--dependency_out needs an output directive such as --c_out");
+    if (status < 0 && descriptor_set_out && !descriptor_set_out[0])
+        status = usage_error("%s", "--descriptor_set_out needs a file name");
+    if (status < 0 && (include_imports || include_source_info) && !descriptor_set_out)
+        status = usage_error("%s needs --descriptor_set_out",
+                             include_imports ? "--include_imports" : "--include_source_info");
+#ifdef TYPERPC_BOOTSTRAP
+    if (status < 0 && descriptor_set_out)
+        status = usage_error("%s", "this is the build's bootstrap compiler: it writes no descriptors");
+#endif
     if (status < 0 && c_out) {
         struct stat st;
         if (stat(c_out, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -146,11 +183,15 @@ int main(int argc, char **argv)
         if (diag.errors == 0)
             resolve_all(&c);
         bool written = true;
-        if (diag.errors == 0 && c_out) {
+        if (diag.errors == 0 && c_out)
             written = gen_inputs(&c, c_out);
-            if (written && dependency_out)
-                written = gen_dependency_file(&c, c_out, dependency_out);
-        }
+#ifndef TYPERPC_BOOTSTRAP
+        if (diag.errors == 0 && written && descriptor_set_out)
+            written = desc_write_set(&c, descriptor_set_out, include_imports,
+                                     include_source_info);
+#endif
+        if (diag.errors == 0 && written && dependency_out)
+            written = gen_dependency_file(&c, c_out, descriptor_set_out, dependency_out);
         diag_flush(&diag);
         status = diag.errors || !written ? EXIT_INPUT_ERROR : EXIT_OK;
     }

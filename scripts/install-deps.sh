@@ -5,11 +5,16 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config flex bison clang
-  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
+  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libprotoc-dev
   libcmocka-dev python3 time
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
   grpc-proto nginx
 )
+
+# npm, for test_buf (buf from the npm registry): Debian's, unless an npm is
+# already there (a nodejs from elsewhere ships its own, and Debian's would
+# conflict with it).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -575,6 +575,7 @@ static void check_any_expansion(OptCtx *cx, Message *m, const AggEntry *e, const
         agg_error(cx, e->loc, "the value of '[%s]' must be { ... }", e->name);
         return;
     }
+    ((AggEntry *)e)->any_type = sym->u.msg;
     check_aggregate(cx, sym->u.msg, e->value);
 }
 
@@ -608,6 +609,7 @@ static void check_aggregate(OptCtx *cx, Message *m, const Value *v)
                 break;
             }
         }
+        e->field = fd;
         const char *key = fd->full_name;
         if (fd->label != LABEL_REPEATED && namemap_put(&seen, key, strlen(key), fd)) {
             agg_error(cx, e->loc, "field '%s' is set more than once", e->name);
@@ -843,6 +845,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
                 return;
             }
             of = (OptField){ NULL, ext, arena_printf(r->arena, "(%s)", p->name) };
+            o->name.items[i].field = ext;
             path = arena_printf(r->arena, "%s%s(%s)", path, i ? "." : "", ext->full_name);
         } else if (i == 0) {
             if (strcmp(p->name, "uninterpreted_option") == 0) {
@@ -866,6 +869,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
                 return;
             }
             of = (OptField){ NULL, fd, fd->name };
+            o->name.items[i].field = fd;
             path = arena_printf(r->arena, "%s.%s", path, fd->name);
         }
     }

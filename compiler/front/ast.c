@@ -652,6 +652,7 @@ void ast_rpc_open(ParseState *ps, Method *m)
 {
     Block *b = ast_block_push(ps, BLOCK_RPC, m->loc, m->name);
     b->u.method = m;
+    m->has_body = true;
 }
 
 void ast_rpc_close(ParseState *ps)
@@ -702,7 +703,7 @@ OptionNameVec *ast_option_name_append(ParseState *ps, OptionNameVec *vec, char *
 {
     if (!vec)
         vec = arena_alloc(ps->arena, sizeof *vec);
-    OptionNamePart part = { name, is_extension, loc };
+    OptionNamePart part = { .name = name, .is_extension = is_extension, .loc = loc };
     VEC_PUSH(ps->arena, vec, part);
     return vec;
 }

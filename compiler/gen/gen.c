@@ -47,7 +47,8 @@ static void put_make_name(FILE *fp, const char *s)
     }
 }
 
-bool gen_dependency_file(Compiler *c, const char *out_dir, const char *path)
+bool gen_dependency_file(Compiler *c, const char *out_dir, const char *descriptor_set,
+                         const char *path)
 {
     FILE *fp = fopen(path, "w");
     if (!fp) {
@@ -56,7 +57,7 @@ bool gen_dependency_file(Compiler *c, const char *out_dir, const char *path)
         return false;
     }
     bool first = true;
-    for (size_t i = 0; i < c->inputs.len; i++) {
+    for (size_t i = 0; i < c->inputs.len && out_dir; i++) {
         char *outputs[GEN_MAX_OUTPUTS];
         size_t n = gen_outputs(c->arena, c->inputs.items[i], out_dir, outputs);
         for (size_t k = 0; k < n; k++) {
@@ -66,6 +67,11 @@ bool gen_dependency_file(Compiler *c, const char *out_dir, const char *path)
             put_make_name(fp, name);
             first = false;
         }
+    }
+    if (descriptor_set) {
+        fputs(first ? "" : " \\\n ", fp);
+        put_make_name(fp, descriptor_set);
+        first = false;
     }
     /* No output at all (every input no_generate): an empty file, as a rule
      * without a target is not valid make. */
