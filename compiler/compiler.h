@@ -271,7 +271,7 @@ typedef struct OptionNamePart {
     char *name;
     bool is_extension;
     Loc loc;
-    Field *field;      /* resolved: the extension or field it names; NULL for
+    Field *field; /* resolved: the extension or field it names; NULL for
                           a field of descriptor.proto's *Options (the first
                           part of a plain option such as `java_package`) */
 } OptionNamePart;
@@ -423,7 +423,7 @@ struct Method {
     Loc output_loc;
     bool server_streaming;
     OptionVec options;
-    bool has_body;      /* written with a { ... } body, even an empty one:
+    bool has_body; /* written with a { ... } body, even an empty one:
                            protoc then gives the method options, empty or not */
     Service *parent;
 

@@ -164,7 +164,8 @@ int main(int argc, char **argv)
                              include_imports ? "--include_imports" : "--include_source_info");
 #ifdef TYPERPC_BOOTSTRAP
     if (status < 0 && descriptor_set_out)
-        status = usage_error("%s", "this is the build's bootstrap compiler: it writes no descriptors");
+        status = usage_error("%s",
+                             "this is the build's bootstrap compiler: it writes no descriptors");
 #endif
     if (status < 0 && c_out) {
         struct stat st;
@@ -187,8 +188,7 @@ int main(int argc, char **argv)
             written = gen_inputs(&c, c_out);
 #ifndef TYPERPC_BOOTSTRAP
         if (diag.errors == 0 && written && descriptor_set_out)
-            written = desc_write_set(&c, descriptor_set_out, include_imports,
-                                     include_source_info);
+            written = desc_write_set(&c, descriptor_set_out, include_imports, include_source_info);
 #endif
         if (diag.errors == 0 && written && dependency_out)
             written = gen_dependency_file(&c, c_out, descriptor_set_out, dependency_out);

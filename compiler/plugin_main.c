@@ -27,11 +27,9 @@ int main(int argc, char **argv)
               "protoc-gen-typerpc is typerpc as a protoc (or buf) plugin: it reads a\n"
               "CodeGeneratorRequest on standard input and writes what 'typerpc --c_out'\n"
               "writes for the same files. It takes no parameter. See 'man typerpc'.\n",
-              argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-                  ? stdout
-                  : stderr);
-        return argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0
-                                                                                          : 2;
+              argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout
+                                                                                         : stderr);
+        return argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : 2;
     }
     return desc_plugin_run(stdin, stdout, stderr);
 }

@@ -148,15 +148,12 @@ static char *default_string(Arena *a, const Field *fd, const Value *v)
     case TYPE_SINT64:
     case TYPE_SFIXED32:
     case TYPE_SFIXED64:
-        snprintf(buf, sizeof buf, "%" PRId64,
-                 v->negative ? (int64_t)(0 - v->u) : (int64_t)v->u);
+        snprintf(buf, sizeof buf, "%" PRId64, v->negative ? (int64_t)(0 - v->u) : (int64_t)v->u);
         return arena_strdup(a, buf);
     case TYPE_UINT32:
     case TYPE_UINT64:
     case TYPE_FIXED32:
-    case TYPE_FIXED64:
-        snprintf(buf, sizeof buf, "%" PRIu64, v->u);
-        return arena_strdup(a, buf);
+    case TYPE_FIXED64: snprintf(buf, sizeof buf, "%" PRIu64, v->u); return arena_strdup(a, buf);
     case TYPE_FLOAT:
     case TYPE_DOUBLE: {
         /* The parser keeps "-" plus the magnitude printed by SimpleDtoa; the
@@ -177,14 +174,10 @@ static char *default_string(Arena *a, const Field *fd, const Value *v)
         return arena_strdup(a, buf);
     }
     case TYPE_BOOL:
-    case TYPE_ENUM:
-        return arena_strdup(a, v->s);
-    case TYPE_STRING:
-        return arena_strndup(a, v->s, v->len);
-    case TYPE_BYTES:
-        return c_escape(a, v->s, v->len);
-    default:
-        return NULL;
+    case TYPE_ENUM: return arena_strdup(a, v->s);
+    case TYPE_STRING: return arena_strndup(a, v->s, v->len);
+    case TYPE_BYTES: return c_escape(a, v->s, v->len);
+    default: return NULL;
     }
 }
 
@@ -193,8 +186,7 @@ static char *default_string(Arena *a, const Field *fd, const Value *v)
 static void add_unknown(Arena *a, ProtobufCMessage *m, uint32_t number, int wire,
                         const WBuf *payload)
 {
-    ProtobufCMessageUnknownField *u =
-        arena_alloc(a, (m->n_unknown_fields + 1) * sizeof *u);
+    ProtobufCMessageUnknownField *u = arena_alloc(a, (m->n_unknown_fields + 1) * sizeof *u);
     if (m->n_unknown_fields)
         memcpy(u, m->unknown_fields, m->n_unknown_fields * sizeof *u);
     ProtobufCMessageUnknownField *last = &u[m->n_unknown_fields];
@@ -258,8 +250,7 @@ static Option *options_field_default(const Field *fd)
 {
     for (size_t i = 0; i < fd->options.len; i++) {
         Option *o = fd->options.items[i];
-        if (desc_is_pseudo_option(o) && strcmp(o->name.items[0].name, "default") == 0 &&
-            o->value)
+        if (desc_is_pseudo_option(o) && strcmp(o->name.items[0].name, "default") == 0 && o->value)
             return o;
     }
     return NULL;
@@ -272,9 +263,11 @@ static FieldProto *field_proto(Arena *a, Field *fd)
     p->has_number = true;
     p->number = (int32_t)fd->number;
     p->has_label = true;
-    p->label = fd->label == LABEL_REPEATED   ? GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED
-               : fd->label == LABEL_REQUIRED ? GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REQUIRED
-                                             : GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL;
+    p->label = fd->label == LABEL_REPEATED
+                   ? GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED
+               : fd->label == LABEL_REQUIRED
+                   ? GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REQUIRED
+                   : GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL;
     p->has_type = true;
     p->type = (Google__Protobuf__FieldDescriptorProto__Type)fd->type;
     if ((fd->type == TYPE_MESSAGE || fd->type == TYPE_GROUP) && fd->msg_type)
@@ -330,13 +323,13 @@ static EnumProto *enum_proto(Arena *a, Enum *e)
     p->value = new_array(a, e->values.len);
     for (size_t i = 0; i < e->values.len; i++) {
         EnumValue *ev = e->values.items[i];
-        EnumValueProto *vp =
-            NEW(a, EnumValueProto, google__protobuf__enum_value_descriptor_proto__init);
+        EnumValueProto *vp = NEW(a, EnumValueProto,
+                                 google__protobuf__enum_value_descriptor_proto__init);
         vp->name = ev->name;
         vp->has_number = true;
         vp->number = (int32_t)ev->number;
-        vp->options =
-            (Google__Protobuf__EnumValueOptions *)desc_options(a, DOPT_ENUM_VALUE, &ev->options);
+        vp->options = (Google__Protobuf__EnumValueOptions *)desc_options(a, DOPT_ENUM_VALUE,
+                                                                         &ev->options);
         p->value[i] = vp;
     }
     p->options = (Google__Protobuf__EnumOptions *)desc_options(a, DOPT_ENUM, &e->options);
@@ -398,8 +391,8 @@ static MessageProto *message_proto(Arena *a, Message *m)
     p->extension_range = new_array(a, m->extension_ranges.len);
     for (size_t i = 0; i < m->extension_ranges.len; i++) {
         const Range *rg = &m->extension_ranges.items[i];
-        ExtRangeProto *rp =
-            NEW(a, ExtRangeProto, google__protobuf__descriptor_proto__extension_range__init);
+        ExtRangeProto *rp = NEW(a, ExtRangeProto,
+                                google__protobuf__descriptor_proto__extension_range__init);
         rp->has_start = rp->has_end = true;
         rp->start = (int32_t)rg->start;
         rp->end = range_end(rg, mset);

@@ -20,8 +20,7 @@
  * SourceCodeInfo. False after reporting (with no location) a file that
  * cannot be written. PATH is opened and truncated, not replaced, as protoc
  * does, so /dev/null works. */
-bool desc_write_set(Compiler *c, const char *path, bool include_imports,
-                    bool include_source_info);
+bool desc_write_set(Compiler *c, const char *path, bool include_imports, bool include_source_info);
 
 /* The protoc plugin: read a serialized CodeGeneratorRequest from `in`,
  * build the model from its FileDescriptorProtos, run the generators that

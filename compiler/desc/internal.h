@@ -56,8 +56,14 @@ size_t desc_string_length(const char *s);
 
 /* ---- wire.c: writing the protobuf wire format ---- */
 
-enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_SGROUP = 3, WIRE_EGROUP = 4,
-       WIRE_FIXED32 = 5 };
+enum {
+    WIRE_VARINT = 0,
+    WIRE_FIXED64 = 1,
+    WIRE_LEN = 2,
+    WIRE_SGROUP = 3,
+    WIRE_EGROUP = 4,
+    WIRE_FIXED32 = 5
+};
 
 /* A growable byte buffer (malloc'd; wbuf_free releases it). */
 typedef struct WBuf {

@@ -93,10 +93,10 @@ typedef struct Builder {
     Arena *a;
     Compiler *c;
     NameTable types;
-    FieldVec extensions;        /* every extension, for custom options */
+    FieldVec extensions; /* every extension, for custom options */
     VEC(const FileProto *) protos;
-    const char *error;          /* the first problem, for the response */
-    int depth;                  /* of nested option values being decoded */
+    const char *error; /* the first problem, for the response */
+    int depth;         /* of nested option values being decoded */
 } Builder;
 
 static char *scoped(Arena *a, const char *scope, const char *name)
@@ -243,7 +243,8 @@ static Message *new_message(Builder *b, File *f, Message *parent, const char *sc
         fd->full_name = scoped(b->a, m->full_name, fd->name);
         Path p = path_add(path, 2, (int32_t)i);
         fd->loc = fd->name_loc = fd->type_loc = loc_at(f, fproto, &p);
-        if (fp->has_oneof_index && fp->oneof_index >= 0 && (size_t)fp->oneof_index < m->oneofs.len) {
+        if (fp->has_oneof_index && fp->oneof_index >= 0 &&
+            (size_t)fp->oneof_index < m->oneofs.len) {
             fd->oneof = m->oneofs.items[fp->oneof_index];
             VEC_PUSH(b->a, &fd->oneof->fields, fd);
         }
@@ -276,7 +277,8 @@ static Message *new_message(Builder *b, File *f, Message *parent, const char *sc
         const Google__Protobuf__DescriptorProto__ReservedRange *r = mp->reserved_range[i];
         bool max = r->end == (mset ? INT32_MAX : FIELD_NUMBER_LIMIT);
         VEC_PUSH(b->a, &m->reserved_ranges,
-                 ((Range){ .start = r->start, .end = max ? (FIELD_NUMBER_LIMIT - 1) : r->end - 1,
+                 ((Range){ .start = r->start,
+                           .end = max ? (FIELD_NUMBER_LIMIT - 1) : r->end - 1,
                            .end_is_max = max }));
     }
     for (size_t i = 0; i < mp->n_reserved_name; i++)
@@ -341,8 +343,10 @@ static File *new_file(Builder *b, const FileProto *fp, int index)
             if (strcmp(b->c->files.items[k]->name, im.path) == 0)
                 im.file = b->c->files.items[k];
         if (!im.file && !b->error)
-            b->error = arena_printf(b->a, "%s imports %s, which the request does not carry "
-                                    "(or carries after it)", f->name, im.path);
+            b->error = arena_printf(b->a,
+                                    "%s imports %s, which the request does not carry "
+                                    "(or carries after it)",
+                                    f->name, im.path);
         VEC_PUSH(b->a, &f->imports, im);
     }
     Path root = { .n = 0 };
@@ -351,9 +355,9 @@ static File *new_file(Builder *b, const FileProto *fp, int index)
                  new_message(b, f, NULL, f->package, fp->message_type[i], fp,
                              path_add(root, 4, (int32_t)i)));
     for (size_t i = 0; i < fp->n_enum_type; i++)
-        VEC_PUSH(b->a, &f->enums,
-                 new_enum(b, f, NULL, f->package, fp->enum_type[i], fp,
-                          path_add(root, 5, (int32_t)i)));
+        VEC_PUSH(
+            b->a, &f->enums,
+            new_enum(b, f, NULL, f->package, fp->enum_type[i], fp, path_add(root, 5, (int32_t)i)));
     new_extends(b, f, NULL, fp->extension, fp->n_extension, &f->extends, fp, root, 7);
     for (size_t i = 0; i < f->extends.len; i++)
         for (size_t k = 0; k < f->extends.items[i]->fields.len; k++) {
@@ -431,8 +435,10 @@ static void link_field(Builder *b, Field *fd, const FieldProto *fp)
         fd->msg_type->is_group = true;
     }
     if (!s && fp->type_name && !b->error)
-        b->error = arena_printf(b->a, "%s: field '%s' has type '%s', which the request does not "
-                                "define", fd->file->name, fd->name, fp->type_name);
+        b->error = arena_printf(b->a,
+                                "%s: field '%s' has type '%s', which the request does not "
+                                "define",
+                                fd->file->name, fd->name, fp->type_name);
 
     /* The label as the source model keeps it: none written for proto3
      * singular fields and oneof members; maps as the resolver leaves them. */
@@ -491,8 +497,10 @@ static void link_file(Builder *b, File *f, const FileProto *fp)
             m->input = message_named(b, fp->service[i]->method[j]->input_type);
             m->output = message_named(b, fp->service[i]->method[j]->output_type);
             if ((!m->input || !m->output) && !b->error)
-                b->error = arena_printf(b->a, "%s: rpc '%s' names a type the request does not "
-                                        "define", f->name, m->full_name);
+                b->error = arena_printf(b->a,
+                                        "%s: rpc '%s' names a type the request does not "
+                                        "define",
+                                        f->name, m->full_name);
         }
 }
 
@@ -561,15 +569,9 @@ static bool read_field_at(Reader *r, WireField *out, int depth)
     out->data = NULL;
     out->len = 0;
     switch (out->wire) {
-    case WIRE_VARINT:
-        out->value = read_varint(r);
-        break;
-    case WIRE_FIXED64:
-        out->value = read_fixed(r, 8);
-        break;
-    case WIRE_FIXED32:
-        out->value = read_fixed(r, 4);
-        break;
+    case WIRE_VARINT: out->value = read_varint(r); break;
+    case WIRE_FIXED64: out->value = read_fixed(r, 8); break;
+    case WIRE_FIXED32: out->value = read_fixed(r, 4); break;
     case WIRE_LEN: {
         uint64_t n = read_varint(r);
         if (r->bad || n > (uint64_t)(r->end - r->p))
@@ -596,8 +598,7 @@ static bool read_field_at(Reader *r, WireField *out, int depth)
         out->len = (size_t)(last - start);
         break;
     }
-    default:
-        return false;
+    default: return false;
     }
     return !r->bad;
 }
@@ -659,25 +660,19 @@ static Value *decode_scalar(Builder *b, const Field *fd, const WireField *w)
     uint64_t u = w->value;
     switch (fd->type) {
     case TYPE_INT32:
-    case TYPE_SFIXED32:
-        return int_value(b, (int32_t)(uint32_t)u, true, 0);
+    case TYPE_SFIXED32: return int_value(b, (int32_t)(uint32_t)u, true, 0);
     case TYPE_INT64:
-    case TYPE_SFIXED64:
-        return int_value(b, (int64_t)u, true, 0);
+    case TYPE_SFIXED64: return int_value(b, (int64_t)u, true, 0);
     case TYPE_SINT32: {
         uint32_t z = (uint32_t)u;
         return int_value(b, (int32_t)((z >> 1) ^ (0 - (z & 1))), true, 0);
     }
-    case TYPE_SINT64:
-        return int_value(b, (int64_t)((u >> 1) ^ (0 - (u & 1))), true, 0);
+    case TYPE_SINT64: return int_value(b, (int64_t)((u >> 1) ^ (0 - (u & 1))), true, 0);
     case TYPE_UINT32:
-    case TYPE_FIXED32:
-        return int_value(b, 0, false, (uint32_t)u);
+    case TYPE_FIXED32: return int_value(b, 0, false, (uint32_t)u);
     case TYPE_UINT64:
-    case TYPE_FIXED64:
-        return int_value(b, 0, false, u);
-    case TYPE_BOOL:
-        return ident_value(b, u ? "true" : "false");
+    case TYPE_FIXED64: return int_value(b, 0, false, u);
+    case TYPE_BOOL: return ident_value(b, u ? "true" : "false");
     case TYPE_ENUM:
         if (fd->enum_type)
             for (size_t i = 0; i < fd->enum_type->values.len; i++)
@@ -707,10 +702,8 @@ static Value *decode_scalar(Builder *b, const Field *fd, const WireField *w)
         return v;
     }
     case TYPE_MESSAGE:
-    case TYPE_GROUP:
-        return decode_message(b, fd->msg_type, w->data, w->len);
-    default:
-        return NULL;
+    case TYPE_GROUP: return decode_message(b, fd->msg_type, w->data, w->len);
+    default: return NULL;
     }
 }
 
@@ -719,20 +712,15 @@ static bool wire_matches(const Field *fd, int wire)
     switch (fd->type) {
     case TYPE_DOUBLE:
     case TYPE_FIXED64:
-    case TYPE_SFIXED64:
-        return wire == WIRE_FIXED64;
+    case TYPE_SFIXED64: return wire == WIRE_FIXED64;
     case TYPE_FLOAT:
     case TYPE_FIXED32:
-    case TYPE_SFIXED32:
-        return wire == WIRE_FIXED32;
+    case TYPE_SFIXED32: return wire == WIRE_FIXED32;
     case TYPE_STRING:
     case TYPE_BYTES:
-    case TYPE_MESSAGE:
-        return wire == WIRE_LEN;
-    case TYPE_GROUP:
-        return wire == WIRE_SGROUP;
-    default:
-        return wire == WIRE_VARINT;
+    case TYPE_MESSAGE: return wire == WIRE_LEN;
+    case TYPE_GROUP: return wire == WIRE_SGROUP;
+    default: return wire == WIRE_VARINT;
     }
 }
 
@@ -784,8 +772,8 @@ static Field *extension_of(Builder *b, const char *extendee, uint64_t number)
  * the last, repeated fields keep all. */
 typedef struct Gathered {
     Field *fd;
-    WBuf merged;             /* singular message: every occurrence's bytes */
-    VEC(WireField) fields;   /* the others */
+    WBuf merged;           /* singular message: every occurrence's bytes */
+    VEC(WireField) fields; /* the others */
 } Gathered;
 
 typedef VEC(Gathered) GatheredVec;
@@ -860,9 +848,9 @@ static Value *decode_message(Builder *b, Message *m, const uint8_t *p, size_t n)
             e->is_extension = fd->extend != NULL;
             /* Text format names a group by its type, an extension by its
              * full name. */
-            e->name = e->is_extension ? fd->full_name
+            e->name = e->is_extension                          ? fd->full_name
                       : fd->type == TYPE_GROUP && fd->msg_type ? fd->msg_type->name
-                                                                : fd->name;
+                                                               : fd->name;
             e->field = fd;
             e->value = values.items[k];
             VEC_PUSH(b->a, &agg->entries, e);
@@ -876,9 +864,9 @@ static Option *new_option(Builder *b, const char *name, bool is_extension, Field
                           Value *value)
 {
     Option *o = arena_alloc(b->a, sizeof *o);
-    VEC_PUSH(b->a, &o->name,
-             ((OptionNamePart){ .name = (char *)name, .is_extension = is_extension,
-                                .field = field }));
+    VEC_PUSH(
+        b->a, &o->name,
+        ((OptionNamePart){ .name = (char *)name, .is_extension = is_extension, .field = field }));
     o->value = value;
     return o;
 }
@@ -899,8 +887,8 @@ static void decode_options(Builder *b, DescOptKind kind, const ProtobufCMessage 
         switch (k->type) {
         case PROTOBUF_C_TYPE_BOOL:
             if (k->quantifier_offset && *(const protobuf_c_boolean *)(base + k->quantifier_offset))
-                v = ident_value(b, *(const protobuf_c_boolean *)(base + k->offset) ? "true"
-                                                                                    : "false");
+                v = ident_value(b,
+                                *(const protobuf_c_boolean *)(base + k->offset) ? "true" : "false");
             break;
         case PROTOBUF_C_TYPE_ENUM:
             if (k->quantifier_offset &&
@@ -920,8 +908,7 @@ static void decode_options(Builder *b, DescOptKind kind, const ProtobufCMessage 
             }
             break;
         }
-        default:
-            break;
+        default: break;
         }
         if (v)
             VEC_PUSH(b->a, out, new_option(b, k->name, false, NULL, v));
@@ -1006,13 +993,11 @@ static Value *default_value(Builder *b, const Field *fd, const char *s)
     case TYPE_SINT32:
     case TYPE_SINT64:
     case TYPE_SFIXED32:
-    case TYPE_SFIXED64:
-        return int_value(b, strtoll(s, NULL, 10), true, 0);
+    case TYPE_SFIXED64: return int_value(b, strtoll(s, NULL, 10), true, 0);
     case TYPE_UINT32:
     case TYPE_UINT64:
     case TYPE_FIXED32:
-    case TYPE_FIXED64:
-        return int_value(b, 0, false, strtoull(s, NULL, 10));
+    case TYPE_FIXED64: return int_value(b, 0, false, strtoull(s, NULL, 10));
     case TYPE_FLOAT:
     case TYPE_DOUBLE: {
         bool negative = s[0] == '-';
@@ -1028,8 +1013,7 @@ static Value *default_value(Builder *b, const Field *fd, const char *s)
         return v;
     }
     case TYPE_BOOL:
-    case TYPE_ENUM:
-        return ident_value(b, s);
+    case TYPE_ENUM: return ident_value(b, s);
     case TYPE_STRING: {
         /* The length from the allocation: a default may hold a NUL. */
         Value *v = new_value(b, VAL_STRING);
@@ -1037,10 +1021,8 @@ static Value *default_value(Builder *b, const Field *fd, const char *s)
         v->s = (char *)s;
         return v;
     }
-    case TYPE_BYTES:
-        return unescape_bytes(b, s);
-    default:
-        return NULL;
+    case TYPE_BYTES: return unescape_bytes(b, s);
+    default: return NULL;
     }
 }
 

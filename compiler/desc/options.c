@@ -24,8 +24,8 @@
  * both key and value always, in the order written (text format fills the
  * map's repeated form, which serializes in insertion order).
  */
-#include <math.h>
 #include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -122,13 +122,9 @@ static double value_double(const Value *v, bool text)
             return (double)(int64_t)(0 - v->u);
         d = (double)v->u;
         return -d;
-    case VAL_FLOAT:
-        return v->d;
-    case VAL_IDENT:
-        d = strcasecmp(v->s, "nan") == 0 ? NAN : INFINITY;
-        return v->negative ? -d : d;
-    default:
-        return 0;
+    case VAL_FLOAT: return v->d;
+    case VAL_IDENT: d = strcasecmp(v->s, "nan") == 0 ? NAN : INFINITY; return v->negative ? -d : d;
+    default: return 0;
     }
 }
 
@@ -158,8 +154,8 @@ static bool value_bool(const Value *v)
 {
     if (v->kind == VAL_INT)
         return v->u != 0;
-    return v->s && (strcmp(v->s, "true") == 0 || strcmp(v->s, "True") == 0 ||
-                    strcmp(v->s, "t") == 0);
+    return v->s &&
+           (strcmp(v->s, "true") == 0 || strcmp(v->s, "True") == 0 || strcmp(v->s, "t") == 0);
 }
 
 static int64_t value_enum(const Enum *e, const Value *v)
@@ -181,20 +177,15 @@ static int wire_type_of(FieldType t)
     switch (t) {
     case TYPE_DOUBLE:
     case TYPE_FIXED64:
-    case TYPE_SFIXED64:
-        return WIRE_FIXED64;
+    case TYPE_SFIXED64: return WIRE_FIXED64;
     case TYPE_FLOAT:
     case TYPE_FIXED32:
-    case TYPE_SFIXED32:
-        return WIRE_FIXED32;
+    case TYPE_SFIXED32: return WIRE_FIXED32;
     case TYPE_STRING:
     case TYPE_BYTES:
-    case TYPE_MESSAGE:
-        return WIRE_LEN;
-    case TYPE_GROUP:
-        return WIRE_SGROUP;
-    default:
-        return WIRE_VARINT;
+    case TYPE_MESSAGE: return WIRE_LEN;
+    case TYPE_GROUP: return WIRE_SGROUP;
+    default: return WIRE_VARINT;
     }
 }
 
@@ -210,9 +201,7 @@ static bool put_scalar(WBuf *b, FieldType t, const Enum *e, const Value *v, bool
         return x == 0;
     }
     case TYPE_UINT32:
-    case TYPE_UINT64:
-        wbuf_varint(b, v->u);
-        return v->u == 0;
+    case TYPE_UINT64: wbuf_varint(b, v->u); return v->u == 0;
     case TYPE_SINT32: {
         int32_t x = (int32_t)value_i64(v);
         wbuf_varint(b, ((uint32_t)x << 1) ^ (uint32_t)(x >> 31));
@@ -260,8 +249,7 @@ static bool put_scalar(WBuf *b, FieldType t, const Enum *e, const Value *v, bool
         wbuf_varint(b, v->len);
         wbuf_put(b, v->s, v->len);
         return v->len == 0;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -325,8 +313,7 @@ static bool is_packed(const Field *fd)
     for (size_t i = 0; i < fd->options.len; i++) {
         const Option *o = fd->options.items[i];
         if (o->name.len == 1 && !o->name.items[0].is_extension &&
-            strcmp(o->name.items[0].name, "packed") == 0 && o->value &&
-            o->value->kind == VAL_IDENT)
+            strcmp(o->name.items[0].name, "packed") == 0 && o->value && o->value->kind == VAL_IDENT)
             return strcmp(o->value->s, "true") == 0;
     }
     return fd->file->syntax == SYNTAX_PROTO3;
@@ -484,7 +471,7 @@ static bool resolve_part(DescOptKind kind, const Option *o, size_t i, Part *out)
     if (i > 0 || p->is_extension)
         return false;
     out->known = protobuf_c_message_descriptor_get_field_by_name(options_descriptors[kind],
-                                                                  p->name);
+                                                                 p->name);
     if (!out->known)
         return false;
     out->number = out->known->id;
@@ -494,14 +481,10 @@ static bool resolve_part(DescOptKind kind, const Option *o, size_t i, Part *out)
 static FieldType known_type(const ProtobufCFieldDescriptor *k)
 {
     switch (k->type) {
-    case PROTOBUF_C_TYPE_BOOL:
-        return TYPE_BOOL;
-    case PROTOBUF_C_TYPE_ENUM:
-        return TYPE_ENUM;
-    case PROTOBUF_C_TYPE_STRING:
-        return TYPE_STRING;
-    default:
-        return TYPE_NONE;
+    case PROTOBUF_C_TYPE_BOOL: return TYPE_BOOL;
+    case PROTOBUF_C_TYPE_ENUM: return TYPE_ENUM;
+    case PROTOBUF_C_TYPE_STRING: return TYPE_STRING;
+    default: return TYPE_NONE;
     }
 }
 
@@ -607,8 +590,7 @@ static bool set_known(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *k, 
             return false;
         *(const char **)(base + k->offset) = v->s;
         return true;
-    default:
-        return false;
+    default: return false;
     }
     if (k->quantifier_offset)
         *(protobuf_c_boolean *)(base + k->quantifier_offset) = 1;
@@ -639,9 +621,9 @@ ProtobufCMessage *desc_options(Arena *arena, DescOptKind kind, const OptionVec *
         /* A field of descriptor.proto itself, even when named like an
          * extension ((google.protobuf.FileOptions.java_package)): protoc's
          * reparse puts it in the struct. */
-        const ProtobufCFieldDescriptor *known =
-            top.known ? top.known
-                      : protobuf_c_message_descriptor_get_field(d, (unsigned)top.number);
+        const ProtobufCFieldDescriptor *known = top.known ? top.known
+                                                          : protobuf_c_message_descriptor_get_field(
+                                                                d, (unsigned)top.number);
         const Value *leaf_value = o->name.len == 1 ? o->value : NULL;
         if (!(known && leaf_value && set_known(msg, known, wire, &payload, leaf_value))) {
             ProtobufCMessageUnknownField *u = &unknown[n_unknown++];
@@ -663,7 +645,7 @@ ProtobufCMessage *desc_options(Arena *arena, DescOptKind kind, const OptionVec *
 
 void desc_option_paths(Arena *arena, DescOptKind kind, const OptionVec *opts, PathVec *out)
 {
-    PathVec seen = { 0 };   /* repeated options' paths so far, one entry per use */
+    PathVec seen = { 0 }; /* repeated options' paths so far, one entry per use */
     for (size_t i = 0; i < opts->len; i++) {
         const Option *o = opts->items[i];
         if (!counts(kind, o))

@@ -21,7 +21,7 @@
 typedef struct SetWalk {
     Arena *arena;
     bool source_info;
-    unsigned char *seen;      /* by Source.index */
+    unsigned char *seen; /* by Source.index */
     VEC(FileProto *) out;
 } SetWalk;
 
@@ -44,8 +44,7 @@ static void walk(SetWalk *w, File *f)
     VEC_PUSH(w->arena, &w->out, desc_file_proto(w->arena, f, w->source_info));
 }
 
-bool desc_write_set(Compiler *c, const char *path, bool include_imports,
-                    bool include_source_info)
+bool desc_write_set(Compiler *c, const char *path, bool include_imports, bool include_source_info)
 {
     SetWalk w = { .arena = c->arena, .source_info = include_source_info };
     int max_index = 0;

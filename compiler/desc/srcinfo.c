@@ -181,9 +181,9 @@ static void rec_attach(Rec r, Text *leading, Text *trailing, TextVec *detached)
 
 /* ------------------------------------------------------------ tokens */
 
-#define DO(x)          \
-    do {               \
-        if (!(x))      \
+#define DO(x)             \
+    do {                  \
+        if (!(x))         \
             return false; \
     } while (0)
 
@@ -234,8 +234,8 @@ static bool consume_string(Walk *w)
 
 static bool consume_number(Walk *w)
 {
-    if (looking_at_type(w, TOK_FLOAT) || looking_at_type(w, TOK_INTEGER) ||
-        looking_at(w, "inf") || looking_at(w, "nan")) {
+    if (looking_at_type(w, TOK_FLOAT) || looking_at_type(w, TOK_INTEGER) || looking_at(w, "inf") ||
+        looking_at(w, "nan")) {
         tok_next(&w->s);
         return true;
     }
@@ -273,17 +273,17 @@ static bool consume_end_of_declaration(Walk *w, const char *text, const Rec *loc
 }
 
 static const char *const scalar_types[] = {
-    "double", "float", "uint64", "fixed64", "fixed32", "bool", "string", "group",
-    "bytes", "uint32", "sfixed32", "sfixed64", "int32", "int64", "sint32", "sint64",
+    "double", "float",  "uint64",   "fixed64",  "fixed32", "bool",  "string", "group",
+    "bytes",  "uint32", "sfixed32", "sfixed64", "int32",   "int64", "sint32", "sint64",
 };
 
 /* The scalar type keyword the current token is (FieldType), or TYPE_NONE. */
 static FieldType current_scalar(Walk *w)
 {
     static const FieldType types[] = {
-        TYPE_DOUBLE, TYPE_FLOAT, TYPE_UINT64, TYPE_FIXED64, TYPE_FIXED32, TYPE_BOOL,
-        TYPE_STRING, TYPE_GROUP, TYPE_BYTES, TYPE_UINT32, TYPE_SFIXED32, TYPE_SFIXED64,
-        TYPE_INT32, TYPE_INT64, TYPE_SINT32, TYPE_SINT64,
+        TYPE_DOUBLE, TYPE_FLOAT, TYPE_UINT64, TYPE_FIXED64, TYPE_FIXED32,  TYPE_BOOL,
+        TYPE_STRING, TYPE_GROUP, TYPE_BYTES,  TYPE_UINT32,  TYPE_SFIXED32, TYPE_SFIXED64,
+        TYPE_INT32,  TYPE_INT64, TYPE_SINT32, TYPE_SINT64,
     };
     if (!looking_at_type(w, TOK_IDENTIFIER))
         return TYPE_NONE;
@@ -416,8 +416,7 @@ static bool parse_option(Walk *w, int *count, Rec options_loc, OptionStyle style
             rec_add_path(w, value_loc, 8);
             DO(parse_uninterpreted_block(w));
             break;
-        default:
-            return false;
+        default: return false;
         }
         rec_done(w, value_loc);
     }
@@ -435,24 +434,17 @@ static bool parse_default_assignment(Walk *w, Rec field_loc, FieldType type)
     DO(consume(w, "="));
     Rec loc = rec_child(w, field_loc, 7);
     switch (type) {
-    case TYPE_NONE:
-        tok_next(&w->s);
-        break;
+    case TYPE_NONE: tok_next(&w->s); break;
     case TYPE_STRING:
-    case TYPE_BYTES:
-        DO(consume_string(w));
-        break;
-    case TYPE_BOOL:
-        DO(try_consume(w, "true") || try_consume(w, "false"));
-        break;
+    case TYPE_BYTES: DO(consume_string(w)); break;
+    case TYPE_BOOL: DO(try_consume(w, "true") || try_consume(w, "false")); break;
     case TYPE_FLOAT:
     case TYPE_DOUBLE:
         try_consume(w, "-");
         DO(consume_number(w));
         break;
     case TYPE_MESSAGE:
-    case TYPE_GROUP:
-        return false;
+    case TYPE_GROUP: return false;
     default:
         try_consume(w, "-");
         DO(consume_type(w, TOK_INTEGER));
@@ -710,8 +702,8 @@ static bool parse_reserved(Walk *w, Rec parent, int *names, int *ranges, bool is
 
 /* ParseExtend: 'extend' type '{' field+ '}' — each field also records the
  * extendee's span. */
-static bool parse_extend(Walk *w, int *extensions, int *nested, Rec parent_loc,
-                         int nested_number, Rec extend_loc)
+static bool parse_extend(Walk *w, int *extensions, int *nested, Rec parent_loc, int nested_number,
+                         Rec extend_loc)
 {
     DO(consume(w, "extend"));
     Token extendee_start = w->s.current;
@@ -1104,7 +1096,7 @@ static const I32Vec *pathmap_get(const PathMap *m, const I32Vec *from)
 typedef struct PathBuilder {
     Arena *a;
     PathMap map;
-    I32Vec stack;     /* the path of the element being walked */
+    I32Vec stack; /* the path of the element being walked */
 } PathBuilder;
 
 static void push(PathBuilder *b, int32_t x)
@@ -1325,8 +1317,9 @@ Google__Protobuf__SourceCodeInfo *desc_source_info(Arena *a, File *f)
             lp->n_leading_detached_comments = lr->detached.len;
             lp->leading_detached_comments = arena_alloc(a, lr->detached.len * sizeof(char *));
             for (size_t k = 0; k < lr->detached.len; k++)
-                lp->leading_detached_comments[k] =
-                    lr->detached.items[k].data ? lr->detached.items[k].data : "";
+                lp->leading_detached_comments[k] = lr->detached.items[k].data
+                                                       ? lr->detached.items[k].data
+                                                       : "";
         }
         info->location[i] = lp;
     }

@@ -8,8 +8,8 @@
 #include "internal.h"
 
 typedef enum TokType {
-    TOK_START,       /* before the first token */
-    TOK_END,         /* after the last one */
+    TOK_START, /* before the first token */
+    TOK_END,   /* after the last one */
     TOK_IDENTIFIER,
     TOK_INTEGER,
     TOK_FLOAT,
@@ -56,7 +56,7 @@ bool tok_next(Tokenizer *s);
  * before it into the previous token's trailing comment, detached comments,
  * and the next token's leading comment (any of the three may be NULL). */
 bool tok_next_with_comments(Tokenizer *s, Text *prev_trailing, TextVec *detached,
-                             Text *next_leading);
+                            Text *next_leading);
 /* Whether the current token's text is exactly `text`. */
 bool tok_is(const Tokenizer *s, const char *text);
 void tok_text_append(Arena *arena, Text *dst, const Text *src);

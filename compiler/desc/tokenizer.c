@@ -234,16 +234,10 @@ bool tok_next(Tokenizer *s)
         while (!at_eof(s) && (is_ws_no_nl(cur(s)) || cur(s) == '\n'))
             next_char(s);
         switch (try_comment_start(s)) {
-        case LINE_COMMENT:
-            consume_line_comment(s, NULL);
-            continue;
-        case BLOCK_COMMENT:
-            consume_block_comment(s, NULL);
-            continue;
-        case SLASH_NOT_COMMENT:
-            return true;
-        case NO_COMMENT:
-            break;
+        case LINE_COMMENT: consume_line_comment(s, NULL); continue;
+        case BLOCK_COMMENT: consume_block_comment(s, NULL); continue;
+        case SLASH_NOT_COMMENT: return true;
+        case NO_COMMENT: break;
         }
         if (at_eof(s))
             break;
@@ -350,10 +344,11 @@ static bool finish(Collector *c, Text *next_leading, bool result)
 }
 
 bool tok_next_with_comments(Tokenizer *s, Text *prev_trailing, TextVec *detached,
-                             Text *next_leading)
+                            Text *next_leading)
 {
-    Collector c = { .s = s, .prev_trailing = prev_trailing, .detached = detached,
-                    .can_attach_to_prev = true };
+    Collector c = {
+        .s = s, .prev_trailing = prev_trailing, .detached = detached, .can_attach_to_prev = true
+    };
     if (prev_trailing)
         *prev_trailing = (Text){ 0 };
     if (detached)
@@ -387,8 +382,7 @@ bool tok_next_with_comments(Tokenizer *s, Text *prev_trailing, TextVec *detached
             }
             flush(&c);
             break;
-        case SLASH_NOT_COMMENT:
-            return finish(&c, next_leading, true);
+        case SLASH_NOT_COMMENT: return finish(&c, next_leading, true);
         case NO_COMMENT:
             if (!try_char(s, '\n'))
                 return finish(&c, next_leading, tok_next(s));
@@ -400,17 +394,14 @@ bool tok_next_with_comments(Tokenizer *s, Text *prev_trailing, TextVec *detached
     for (;;) {
         skip_ws_no_nl(s);
         switch (try_comment_start(s)) {
-        case LINE_COMMENT:
-            consume_line_comment(s, buffer_for_line_comment(&c));
-            break;
+        case LINE_COMMENT: consume_line_comment(s, buffer_for_line_comment(&c)); break;
         case BLOCK_COMMENT:
             consume_block_comment(s, buffer_for_block_comment(&c));
             /* The rest of the line, so it does not count as a blank line. */
             skip_ws_no_nl(s);
             try_char(s, '\n');
             break;
-        case SLASH_NOT_COMMENT:
-            return finish(&c, next_leading, true);
+        case SLASH_NOT_COMMENT: return finish(&c, next_leading, true);
         case NO_COMMENT:
             if (try_char(s, '\n')) {
                 /* A blank line: what came before is not the next token's. */
