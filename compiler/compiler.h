@@ -448,7 +448,7 @@ struct File {
 };
 
 /* ======================================================================
- * parse (grammar/proto.l, grammar/proto.y, compiler/ast.c)
+ * parse (grammar/proto.l, grammar/proto.y, compiler/front/ast.c)
  * ====================================================================== */
 
 /* Parse src into a File allocated from arena. Syntax errors go to diag (the
@@ -461,7 +461,7 @@ File *parse_file(Source *src, Arena *arena, Diag *diag);
 #define PARSE_MAX_DEPTH 512
 
 /* ======================================================================
- * load (compiler/load.c)
+ * load (compiler/front/load.c)
  *
  * Reads files and follows imports on the -I roots, in order, as protoc does.
  * ====================================================================== */
@@ -489,7 +489,7 @@ Source *source_read(Arena *arena, const char *disk_path, const char *name, int *
 File *load_input(Compiler *c, const char *path);
 
 /* ======================================================================
- * resolve (compiler/resolve*.c)
+ * resolve (compiler/check/)
  *
  * Runs after every file is loaded. Computes full names, builds the symbol
  * table, resolves every type reference and option, synthesizes map entries
@@ -500,7 +500,7 @@ File *load_input(Compiler *c, const char *path);
 bool resolve_all(Compiler *c);
 
 /* ======================================================================
- * generate (compiler/gen_c*.c, compiler/gen_trpc*.c)
+ * generate (compiler/gen/)
  *
  * Message and enum code, a drop-in for protoc-c 1.4's: for a file whose
  * virtual name is dir/foo.proto, writes OUT/dir/foo.pb-c.h and
@@ -512,7 +512,7 @@ bool resolve_all(Compiler *c);
 
 bool gen_c_file(Compiler *c, File *f, const char *out_dir);
 
-/* Service code (compiler/gen_trpc*.c), as docs/runtime.md specifies it: for
+/* Service code (compiler/gen/gen_trpc*.c), as docs/runtime.md specifies it: for
  * a file with services, writes OUT/dir/foo.trpc.h and OUT/dir/foo.trpc.c
  * (typed client stubs and server skeletons over libtyperpc) beside the
  * .pb-c files. A file without services, or marked (pb_c_file).no_generate,
@@ -523,7 +523,7 @@ bool gen_trpc_wanted(const File *f);
 bool gen_trpc_file(Compiler *c, File *f, const char *out_dir);
 
 /* ======================================================================
- * breaking (compiler/breaking*.c: the comparison; breaking_cli.c: the driver)
+ * breaking (compiler/breaking/: the comparison; breaking_cli.c: the driver)
  *
  * `typerpc breaking --against OLD NEW`: loads and resolves each version with
  * its own Compiler, then compares the models and reports every change that

@@ -3,7 +3,7 @@
  * a pure bison parser with locations.
  *
  * The grammar only recognises syntax and builds nodes through the helpers in
- * compiler/ast.c; every name, number and rule is checked later, in resolve.
+ * compiler/front/ast.c; every name, number and rule is checked later, in resolve.
  * The only exceptions are errors protoc's own parser reports and the model
  * could not carry to a later stage: a proto2 field without a label, a second
  * `package`, an unknown `syntax`, a number beyond 64 bits (outside aggregate
@@ -42,7 +42,7 @@
 %parse-param {ParseState *ps}
 
 %code requires {
-#include "parse_internal.h"
+#include "front/parse_internal.h"
 
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T

@@ -1,5 +1,5 @@
 /*
- * test_check.c — the structural checks of the resolve stage (compiler/check.c):
+ * test_check.c — the structural checks of the resolve stage (compiler/check/check.c):
  * field and extension numbers, reserved ranges and names, extension ranges,
  * duplicate definitions, enums, maps, and the proto3 rules.
  *

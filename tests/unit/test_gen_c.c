@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_c_internal.h"
+#include "gen/gen_c_internal.h"
 #include "testutil.h"
 
 /* ---- name transformations ---- */

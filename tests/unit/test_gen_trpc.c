@@ -1,5 +1,5 @@
 /*
- * test_gen_trpc.c — the service generator (compiler/gen_trpc*.c).
+ * test_gen_trpc.c — the service generator (compiler/gen/gen_trpc*.c).
  *
  *   golden       tests/runtime/proto/{echo,helloworld}.proto through the
  *                typerpc binary give tests/runtime/gen/NAME.trpc.[ch] byte for

@@ -1,5 +1,5 @@
 /*
- * test_options.c — options (compiler/options.c): the known options of
+ * test_options.c — options (compiler/check/options.c): the known options of
  * descriptor.proto and their value types, custom options `(ext).field`
  * resolved from the element's scope against the right *Options message,
  * aggregate values checked like text format, options set twice, and the

@@ -1,6 +1,6 @@
 /*
  * test_parse.c — the front end's syntax stage: grammar/proto.l, grammar/proto.y,
- * compiler/ast.c and compiler/parse.c.
+ * compiler/front/ast.c and compiler/front/parse.c.
  *
  * Every test calls parse_file() directly on an in-memory Source and looks at
  * the AST it built (names, numbers, labels, types, locations, parent links)

@@ -1,6 +1,6 @@
 /*
- * test_resolve.c — names, symbols and type references (compiler/resolve.c,
- * compiler/symtab.c): the model the resolver leaves behind (full names,
+ * test_resolve.c — names, symbols and type references (compiler/check/resolve.c,
+ * compiler/check/symtab.c): the model the resolver leaves behind (full names,
  * JSON names, map entries, proto3-optional oneofs, resolved types) and
  * protoc's lookup rules, including their surprising corners, and which
  * files' symbols a file may see.

@@ -1,6 +1,6 @@
 /*
- * parse_internal.h — what grammar/proto.l, grammar/proto.y, compiler/ast.c and
- * compiler/parse.c share, and nobody else needs.
+ * parse_internal.h — what grammar/proto.l, grammar/proto.y, compiler/front/ast.c and
+ * compiler/front/parse.c share, and nobody else needs.
  *
  * One ParseState per file being parsed holds everything the scanner and the
  * parser know: the source, the arena, the diagnostics sink, the scanner's
@@ -126,7 +126,7 @@ typedef struct ParseState {
     Loc label_loc;      /* where require_label last reported (once per statement) */
 } ParseState;
 
-/* ---- scanner helpers (compiler/parse.c, used by grammar/proto.l) ---- */
+/* ---- scanner helpers (compiler/front/parse.c, used by grammar/proto.l) ---- */
 
 /* Count the newlines in a token that may span lines (whitespace, comments)
  * after the scanner has moved the position past it as if it did not. */
@@ -145,7 +145,7 @@ StrLit unescape_string(ParseState *ps, const char *text, size_t len, Loc loc);
  * sets overflow, d and text instead (see IntLit). */
 IntLit parse_int_literal(ParseState *ps, const char *text, size_t len, Loc loc);
 
-/* ---- node builders (compiler/ast.c), called from grammar actions ---- */
+/* ---- node builders (compiler/front/ast.c), called from grammar actions ---- */
 
 /* A Loc in the file being parsed. */
 static inline Loc make_loc(const ParseState *ps, int line, int col)
