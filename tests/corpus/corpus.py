@@ -19,8 +19,9 @@ is looked for first under the importing file's own ancestor folders (the
 googleapis layout: every file imports from the folder holding google/), then
 under a folder of the same collection that holds it (a vendored
 google/protobuf/descriptor.proto stays on the path: that is the case where
-options must be read from the loaded descriptor.proto), then under the
-system-like roots of the Debian tree (/usr/include first). A file's own root
+options must be read from the loaded descriptor.proto), then, for a Debian
+file, under the system roots of the Debian tree (/usr/include first), then
+anywhere in the same source, then anywhere. A file's own root
 is the one its importers use for it, else the shallowest of its ancestors
 that its own imports were found under, else its folder. protoc and typerpc
 get the same roots in the same order and run in the file's own root.
@@ -145,6 +146,14 @@ class Corpus:
         for r in cands:     # same collection first
             if self.collection_of.get(os.path.join(r, name)) == coll:
                 return r
+        if coll and coll.startswith('debian:'):
+            for r in self.system_roots:
+                if os.path.isfile(os.path.join(r, name)):
+                    return r
+        source = (coll or '').split(':')[0]
+        for r in cands:     # then the same source (Debian tree, npm)
+            if (self.collection_of.get(os.path.join(r, name)) or '').startswith(source + ':'):
+                return r
         for r in self.system_roots:
             if os.path.isfile(os.path.join(r, name)):
                 return r
@@ -263,11 +272,16 @@ def virtual_name(disk, roots, cwd, import_names):
 
 
 def first_error(text):
-    for line in text.splitlines():
-        if ' error: ' in line or 'error:' in line.split(' ', 1)[0]:
-            return line.strip()
-    lines = [l for l in text.splitlines() if l.strip()]
-    return lines[0].strip() if lines else ''
+    """The first error line of a tool's output (protoc's carry no
+    'error:'; its warnings do carry 'warning:')."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    for line in lines:
+        if ' error: ' in line or line.startswith('error:'):
+            return line
+    for line in lines:
+        if 'warning:' not in line and ' note: ' not in line:
+            return line
+    return lines[0] if lines else ''
 
 
 def compile_kind(text):

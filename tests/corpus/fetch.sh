@@ -72,7 +72,8 @@ while read -r pkg ver _; do
         [ -n "$deb" ] || die_fetch "apt-get download $pkg left no .deb"
     fi
     got=$(dpkg-deb -f "$deb" Version)
-    dpkg-deb -c "$deb" | awk '{print $NF}' | grep '\.proto$' | sed 's|^\./||' |
+    # Regular files only: a symlink to another .proto is the same file.
+    dpkg-deb -c "$deb" | awk '$1 ~ /^-/ {print $6}' | grep '\.proto$' | sed 's|^\./||' |
         sort >"$cache/debian.tmp/lists/$pkg.txt"
     dpkg-deb --fsys-tarfile "$deb" |
         tar -x -C "$cache/debian.tmp/root" --wildcards '*.proto' ||
