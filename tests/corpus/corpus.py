@@ -279,7 +279,8 @@ def first_error(text):
         if ' error: ' in line or line.startswith('error:'):
             return line
     for line in lines:
-        if 'warning:' not in line and ' note: ' not in line:
+        if ('warning:' not in line and ' note: ' not in line and
+                not line.startswith('[libprotobuf WARNING')):
             return line
     return lines[0] if lines else ''
 
