@@ -10,8 +10,8 @@
 #   TYPERPC               the typerpc to test (default: build-asan/typerpc;
 #                         build it with -DTYPERPC_ASAN=ON -DTYPERPC_UBSAN=ON)
 #   TYPERPC_CORPUS_CACHE  where the corpus is kept (default ~/.cache/typerpc-corpus)
-# The full corpus (8,000+ files) takes about 45 minutes at -j2 on a 2-core
-# machine with an ASan+UBSan build; --sample 300 takes about 2 minutes.
+# The full corpus (8,000+ files) takes 25-50 minutes at -j2 on a 2-core
+# machine with an ASan+UBSan build; --sample 150 takes 2-3 minutes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

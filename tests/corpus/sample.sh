@@ -8,7 +8,7 @@
 # sources cannot be fetched on this machine (no network, no apt lists, no npm).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-typerpc=$1 cache=$2 include=$3 size=${4:-300}
+typerpc=$1 cache=$2 include=$3 size=${4:-150}
 
 "$here/fetch.sh" "$cache"
 rc=$?
