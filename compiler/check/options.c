@@ -3,8 +3,11 @@
  * descriptor.proto, custom options, and the `default` and `json_name`
  * pseudo-options of fields.
  *
- * Known options come from a table copied from protoc 3.21's descriptor.proto,
- * so a file need not import descriptor.proto to set `java_package`. Custom
+ * Plain option names (`java_package`) are fields of the options messages of
+ * the descriptor.proto that is loaded, as in protoc, so a vendored newer
+ * descriptor.proto brings its new options; when none is loaded they come
+ * from a table copied from protoc 3.21's descriptor.proto, so a file need not
+ * import descriptor.proto to set `java_package`. Custom
  * options `(foo.bar).baz` are interpreted as protoc's OptionInterpreter does:
  * `foo.bar` is looked up (with the usual scoping, from the scope of the
  * element that carries the option) and must be an extension of the right
@@ -787,6 +790,22 @@ static void display_name(Resolver *r, const Option *o, char **out)
     *out = s;
 }
 
+/* The options message that plain option names are fields of. protoc reads
+ * them from the descriptor.proto it has loaded, when one is: a project may
+ * vendor a newer descriptor.proto (googleapis does) whose options messages
+ * have fields 3.21's lack, or an older one without some. Its
+ * OptionInterpreter looks the message up in the pool by name without
+ * enforcing imports (FindSymbolNotEnforcingDeps), so any descriptor.proto
+ * built before this file, or this file itself, counts: our symbol table
+ * holds exactly those files' symbols at this point. Only when none is loaded
+ * does protoc fall back to its compiled-in copy, our table above. */
+static Message *loaded_options_message(Resolver *r, OptTarget target)
+{
+    const char *name = options_message[target];
+    Symbol *sym = symtab_find(&r->syms, name, strlen(name));
+    return sym && sym->kind == SYM_MESSAGE ? sym->u.msg : NULL;
+}
+
 static void interpret_option(Resolver *r, OptTarget target, const char *scope, Option *o,
                              StrVec *set)
 {
@@ -852,15 +871,30 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
                 rerror(r, o->loc, "option name 'uninterpreted_option' is reserved");
                 return;
             }
-            const KnownOption *k = find_known(target, p->name);
-            if (!k) {
-                rerror(r, o->loc, "option '%s' is unknown", p->name);
-                rnote(r, p->loc,
-                      "'%s' has no such field; custom options are written in parentheses",
-                      options_message[target]);
-                return;
+            Message *loaded = loaded_options_message(r, target);
+            if (loaded) {
+                Field *fd = message_field_named(loaded, p->name);
+                if (!fd) {
+                    rerror(r, o->loc, "option '%s' is unknown", p->name);
+                    rnote(r, p->loc,
+                          "'%s' (in the loaded '%s') has no such field; custom options "
+                          "are written in parentheses",
+                          loaded->full_name, loaded->file->name);
+                    return;
+                }
+                of = (OptField){ NULL, fd, fd->name };
+            } else {
+                const KnownOption *k = find_known(target, p->name);
+                if (!k) {
+                    rerror(r, o->loc, "option '%s' is unknown", p->name);
+                    rnote(r, p->loc,
+                          "'%s' has no such field; custom options are written in "
+                          "parentheses",
+                          options_message[target]);
+                    return;
+                }
+                of = (OptField){ k, NULL, p->name };
             }
-            of = (OptField){ k, NULL, p->name };
             path = arena_strdup(r->arena, p->name);
         } else {
             Field *fd = message_field_named(msg, p->name);

@@ -135,7 +135,14 @@ void gen_message_struct(Gen *g, Message *m)
         if (!on)
             continue;
         buf_cat(h, ", ", on->uc, "__NOT_SET", NULL);
-        if (oneof_members(o, members))
+        /* The union is initialized through its first member. protoc-c
+         * writes {0} whatever that is, and for a bytes member (a struct)
+         * gcc's -Wmissing-braces (in -Wall) rejects it under -Werror: that
+         * member gets braces of its own. */
+        size_t n = oneof_members(o, members);
+        if (n && gen_field_type(members[0]) == TYPE_BYTES)
+            buf_puts(h, ", { {0,NULL} }");
+        else if (n)
             buf_puts(h, ", {0}");
     }
     buf_puts(h, " }\n\n\n");
