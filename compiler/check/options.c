@@ -883,6 +883,7 @@ static void interpret_option(Resolver *r, OptTarget target, const char *scope, O
                     return;
                 }
                 of = (OptField){ NULL, fd, fd->name };
+                o->name.items[i].field = fd;
             } else {
                 const KnownOption *k = find_known(target, p->name);
                 if (!k) {
