@@ -65,15 +65,15 @@ static int brk_usage_error(const char *fmt, ...)
 
 /* One version being compared. */
 typedef struct Side {
-    const char *what;     /* "old" or "new", for messages */
-    const char *path;     /* OLD or NEW as given */
+    const char *what; /* "old" or "new", for messages */
+    const char *path; /* OLD or NEW as given */
     bool is_dir;
-    StrVec roots;         /* explicit roots from the command line */
+    StrVec roots; /* explicit roots from the command line */
     Arena *arena;
     Diag diag;
     Compiler compiler;
-    StrVec names;         /* directory mode: paths relative to the directory */
-    FileVec files;        /* files[i] is names[i] loaded, or NULL */
+    StrVec names;  /* directory mode: paths relative to the directory */
+    FileVec files; /* files[i] is names[i] loaded, or NULL */
 } Side;
 
 /* `--name=VALUE` or `--name VALUE`; on a match store VALUE (NULL after a
@@ -126,7 +126,7 @@ static void walk(Side *s, const char *rel, int depth)
         char *full = arena_printf(s->arena, "%s/%s", s->path, child);
         struct stat st;
         if (stat(full, &st) != 0)
-            continue;   /* a dangling symlink is no .proto file */
+            continue; /* a dangling symlink is no .proto file */
         if (S_ISDIR(st.st_mode))
             VEC_PUSH(s->arena, &subdirs, child);
         else if (has_proto_suffix(n))
@@ -195,8 +195,10 @@ static bool side_report(Side *s, const char *flag)
     if (s->diag.errors == 0)
         return true;
     diag_flush(&s->diag);
-    fprintf(stderr, "typerpc breaking: error: the %s version (%s%s) has errors; fix them "
-            "before comparing\n", s->what, flag, s->path);
+    fprintf(stderr,
+            "typerpc breaking: error: the %s version (%s%s) has errors; fix them "
+            "before comparing\n",
+            s->what, flag, s->path);
     return false;
 }
 

@@ -2,12 +2,15 @@
  * main.c — the typerpc command line.
  *
  * The flags mean what protoc's mean (-I/--proto_path, --c_out,
- * --dependency_out), so typerpc can replace protoc in an existing build.
+ * --dependency_out, -o/--descriptor_set_out with --include_imports and
+ * --include_source_info), so typerpc can replace protoc in an existing build.
+ * typerpc_bootstrap, the build's first stage, is this file compiled with
+ * TYPERPC_BOOTSTRAP: without the descriptor stage, which needs the code the
+ * bootstrap generates (see CMakeLists.txt).
  * This is the only place that prints to the user or chooses an exit status:
  * 0 when every file is valid, 1 when any input has an error, 2 on bad usage.
  * `typerpc breaking ...` is handed whole to breaking_main (breaking_cli.c).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,9 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#ifndef TYPERPC_BOOTSTRAP
+#include "desc.h"
+#endif
 
 enum { EXIT_OK = 0, EXIT_INPUT_ERROR = 1, EXIT_USAGE = 2 };
 
@@ -31,7 +37,15 @@ static const char usage_text[] =
     "                          in order; every input must lie under one of them\n"
     "                          (default: the current directory)\n"
     "  --c_out=DIR             write generated C code under DIR\n"
-    "  --dependency_out=FILE   write a make-style dependency file (needs --c_out)\n"
+    "  --dependency_out=FILE   write a make-style dependency file (needs --c_out\n"
+    "                          or --descriptor_set_out)\n"
+    "  -o FILE, -oFILE, --descriptor_set_out=FILE\n"
+    "                          write the inputs' FileDescriptorSet (descriptor.proto),\n"
+    "                          byte for byte as protoc 3.21 writes it\n"
+    "  --include_imports       with --descriptor_set_out, also write every file\n"
+    "                          the inputs import, dependencies first\n"
+    "  --include_source_info   with --descriptor_set_out, keep SourceCodeInfo\n"
+    "                          (locations and comments)\n"
     "  --version               print the version and exit\n"
     "  -h, --help              print this help and exit\n"
     "\n"
@@ -76,64 +90,6 @@ static bool long_option(int argc, char **argv, int *i, const char *name, const c
     return true;
 }
 
-/* Write `s` to a make rule, escaping what make would split or expand. */
-static void put_make_name(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '#' || *s == '\\')
-            fputc('\\', fp);
-        else if (*s == '$')
-            fputc('$', fp);
-        fputc(*s, fp);
-    }
-}
-
-/* The name of a generated file: OUT/dir/foo.pb-c.SUFFIX for dir/foo.proto. */
-static char *output_path(Arena *arena, const char *out_dir, const File *f, const char *suffix)
-{
-    size_t n = strlen(f->name);
-    if (n > 6 && strcmp(f->name + n - 6, ".proto") == 0)
-        n -= 6;
-    return arena_printf(arena, "%s/%.*s%s", out_dir, (int)n, f->name, suffix);
-}
-
-/* A make-style dependency file, as protoc's --dependency_out writes it: every
- * generated file depends on every .proto file read to produce it (the inputs
- * and, transitively, their imports), so editing an imported file reruns the
- * build step. */
-static bool write_dependency_file(Compiler *c, const char *out_dir, const char *path)
-{
-    FILE *fp = fopen(path, "w");
-    if (!fp) {
-        diag_error(c->diag, (Loc){ 0 }, "--dependency_out: cannot write '%s': %s", path,
-                   strerror(errno));
-        return false;
-    }
-    static const char *const suffixes[] = { ".pb-c.h", ".pb-c.c", ".trpc.h", ".trpc.c" };
-    bool first = true;
-    for (size_t i = 0; i < c->inputs.len; i++) {
-        /* The .trpc files exist only for files with services. */
-        size_t n = gen_trpc_wanted(c->inputs.items[i]) ? 4 : 2;
-        for (size_t k = 0; k < n; k++) {
-            fputs(first ? "" : " \\\n ", fp);
-            put_make_name(fp, output_path(c->arena, out_dir, c->inputs.items[i], suffixes[k]));
-            first = false;
-        }
-    }
-    fputs(":", fp);
-    for (size_t i = 0; i < c->files.len; i++) {
-        fputs(" \\\n  ", fp);
-        put_make_name(fp, c->files.items[i]->src->disk_path);
-    }
-    fputs("\n", fp);
-    bool ok = !ferror(fp);
-    if (fclose(fp) != 0)
-        ok = false;
-    if (!ok)
-        diag_error(c->diag, (Loc){ 0 }, "--dependency_out: cannot write '%s'", path);
-    return ok;
-}
-
 int main(int argc, char **argv)
 {
     /* A subcommand owns the rest of the command line. */
@@ -148,7 +104,8 @@ int main(int argc, char **argv)
     Compiler c;
     compiler_init(&c, arena, &diag);
 
-    const char *c_out = NULL, *dependency_out = NULL;
+    const char *c_out = NULL, *dependency_out = NULL, *descriptor_set_out = NULL;
+    bool include_imports = false, include_source_info = false;
     StrVec inputs = { 0 };
     int status = -1;
     bool options_done = false;
@@ -179,6 +136,18 @@ int main(int argc, char **argv)
             c_out = value;
         } else if (long_option(argc, argv, &i, "--dependency_out", &value, &status)) {
             dependency_out = value;
+        } else if (strncmp(arg, "-o", 2) == 0 && strncmp(arg, "--", 2) != 0) {
+            value = arg[2] ? arg + 2 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value)
+                status = usage_error("option '%s' needs a file", "-o");
+            else
+                descriptor_set_out = value;
+        } else if (long_option(argc, argv, &i, "--descriptor_set_out", &value, &status)) {
+            descriptor_set_out = value;
+        } else if (strcmp(arg, "--include_imports") == 0) {
+            include_imports = true;
+        } else if (strcmp(arg, "--include_source_info") == 0) {
+            include_source_info = true;
         } else {
             status = usage_error("unknown option '%s'", arg);
         }
@@ -186,8 +155,18 @@ int main(int argc, char **argv)
 
     if (status < 0 && inputs.len == 0)
         status = usage_error("%s", "no input files");
-    if (status < 0 && dependency_out && !c_out)
+    if (status < 0 && dependency_out && !c_out && !descriptor_set_out)
         status = usage_error("%s", "--dependency_out needs an output directive such as --c_out");
+    if (status < 0 && descriptor_set_out && !descriptor_set_out[0])
+        status = usage_error("%s", "--descriptor_set_out needs a file name");
+    if (status < 0 && (include_imports || include_source_info) && !descriptor_set_out)
+        status = usage_error("%s needs --descriptor_set_out",
+                             include_imports ? "--include_imports" : "--include_source_info");
+#ifdef TYPERPC_BOOTSTRAP
+    if (status < 0 && descriptor_set_out)
+        status = usage_error("%s",
+                             "this is the build's bootstrap compiler: it writes no descriptors");
+#endif
     if (status < 0 && c_out) {
         struct stat st;
         if (stat(c_out, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -205,13 +184,14 @@ int main(int argc, char **argv)
         if (diag.errors == 0)
             resolve_all(&c);
         bool written = true;
-        if (diag.errors == 0 && c_out) {
-            for (size_t i = 0; i < c.inputs.len && written; i++)
-                written = gen_c_file(&c, c.inputs.items[i], c_out) &&
-                          gen_trpc_file(&c, c.inputs.items[i], c_out);
-            if (written && dependency_out)
-                written = write_dependency_file(&c, c_out, dependency_out);
-        }
+        if (diag.errors == 0 && c_out)
+            written = gen_inputs(&c, c_out);
+#ifndef TYPERPC_BOOTSTRAP
+        if (diag.errors == 0 && written && descriptor_set_out)
+            written = desc_write_set(&c, descriptor_set_out, include_imports, include_source_info);
+#endif
+        if (diag.errors == 0 && written && dependency_out)
+            written = gen_dependency_file(&c, c_out, descriptor_set_out, dependency_out);
         diag_flush(&diag);
         status = diag.errors || !written ? EXIT_INPUT_ERROR : EXIT_OK;
     }

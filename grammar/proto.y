@@ -3,7 +3,7 @@
  * a pure bison parser with locations.
  *
  * The grammar only recognises syntax and builds nodes through the helpers in
- * compiler/ast.c; every name, number and rule is checked later, in resolve.
+ * compiler/front/ast.c; every name, number and rule is checked later, in resolve.
  * The only exceptions are errors protoc's own parser reports and the model
  * could not carry to a later stage: a proto2 field without a label, a second
  * `package`, an unknown `syntax`, a number beyond 64 bits (outside aggregate
@@ -42,7 +42,7 @@
 %parse-param {ParseState *ps}
 
 %code requires {
-#include "parse_internal.h"
+#include "front/internal.h"
 
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T
@@ -85,6 +85,8 @@ typedef struct RpcArg {
 %code provides {
 /* The scanner; flex generates it with this signature. */
 int yylex(YYSTYPE *yylval_param, YYLTYPE *yylloc_param, yyscan_t yyscanner);
+/* Undo the scanner's last change to the text it reads (grammar/proto.l). */
+void scan_restore(yyscan_t yyscanner);
 }
 
 %code {
@@ -191,7 +193,7 @@ static AggName agg_name(char *name, bool is_extension)
 %type <open> service_open rpc_open agg_open agg_angle_open
 
 /* An open block that error recovery throws away must leave the block stack. */
-%destructor { block_pop(ps); } <open>
+%destructor { ast_block_pop(ps); } <open>
 
 %%
 
@@ -203,7 +205,7 @@ file
 /* opt_syntax: [ "syntax" "=" strings ";" ] — only as the first statement */
 opt_syntax
     : %empty
-    | SYNTAX '=' strings ';'        { file_set_syntax(ps, LOC(@1), $3, LOC(@3)); }
+    | SYNTAX '=' strings ';'        { ast_file_set_syntax(ps, LOC(@1), $3, LOC(@3)); }
     | SYNTAX error ';'              { yyerrok; }
     ;
 
@@ -215,11 +217,11 @@ top_items
 
 /* top_item: import | package | option | message | enum | service | extend | ";" */
 top_item
-    : IMPORT strings ';'            { file_add_import(ps, LOC(@1), IMPORT_PLAIN, $2, LOC(@2)); }
-    | IMPORT PUBLIC strings ';'     { file_add_import(ps, LOC(@1), IMPORT_PUBLIC, $3, LOC(@3)); }
-    | IMPORT WEAK strings ';'       { file_add_import(ps, LOC(@1), IMPORT_WEAK, $3, LOC(@3)); }
-    | PACKAGE dotted_name ';'       { file_set_package(ps, LOC(@1), $2, LOC(@2)); }
-    | option_stmt                   { file_add_option(ps, $1); }
+    : IMPORT strings ';'            { ast_file_add_import(ps, LOC(@1), IMPORT_PLAIN, $2, LOC(@2)); }
+    | IMPORT PUBLIC strings ';'     { ast_file_add_import(ps, LOC(@1), IMPORT_PUBLIC, $3, LOC(@3)); }
+    | IMPORT WEAK strings ';'       { ast_file_add_import(ps, LOC(@1), IMPORT_WEAK, $3, LOC(@3)); }
+    | PACKAGE dotted_name ';'       { ast_file_set_package(ps, LOC(@1), $2, LOC(@2)); }
+    | option_stmt                   { ast_file_add_option(ps, $1); }
     | message_decl
     | enum_decl
     | service_decl
@@ -310,119 +312,119 @@ kw_enum_value
 /* first_msg: IDENT | kw_msg */
 first_msg
     : IDENT
-    | kw_msg                        { $$ = keyword_name(ps, $1); }
+    | kw_msg                        { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* first_oneof: IDENT | kw_oneof */
 first_oneof
     : IDENT
-    | kw_oneof                      { $$ = keyword_name(ps, $1); }
+    | kw_oneof                      { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* first_ext: IDENT | kw_ext */
 first_ext
     : IDENT
-    | kw_ext                        { $$ = keyword_name(ps, $1); }
+    | kw_ext                        { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* first_label: IDENT | kw_labelled */
 first_label
     : IDENT
-    | kw_labelled                   { $$ = keyword_name(ps, $1); }
+    | kw_labelled                   { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* first_rpc: IDENT | kw_rpc */
 first_rpc
     : IDENT
-    | kw_rpc                        { $$ = keyword_name(ps, $1); }
+    | kw_rpc                        { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* first_any: IDENT | kw_type */
 first_any
     : IDENT
-    | kw_type                       { $$ = keyword_name(ps, $1); }
+    | kw_type                       { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* ident: any word */
 ident
     : IDENT
-    | kw_any                        { $$ = keyword_name(ps, $1); }
+    | kw_any                        { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* enum_value_name: any word but "option" and "reserved" */
 enum_value_name
     : IDENT
-    | kw_enum_value                 { $$ = keyword_name(ps, $1); }
+    | kw_enum_value                 { $$ = ast_keyword_name(ps, $1); }
     ;
 
 /* dotted_name: ident ("." ident)* */
 dotted_name
     : ident
-    | dotted_name '.' ident         { $$ = name_join(ps, $1, $3); }
+    | dotted_name '.' ident         { $$ = ast_name_join(ps, $1, $3); }
     ;
 
 /* qual_X: ["."] first_X ("." ident)* — a type name whose first word is first_X */
 qual_msg
     : first_msg
-    | msg_dot ident                 { $$ = name_absolute(ps, $2); }
-    | qual_msg '.' ident            { $$ = name_join(ps, $1, $3); }
+    | msg_dot ident                 { $$ = ast_name_absolute(ps, $2); }
+    | qual_msg '.' ident            { $$ = ast_name_join(ps, $1, $3); }
     ;
 qual_oneof
     : first_oneof
-    | '.' ident                     { $$ = name_absolute(ps, $2); }
-    | qual_oneof '.' ident          { $$ = name_join(ps, $1, $3); }
+    | '.' ident                     { $$ = ast_name_absolute(ps, $2); }
+    | qual_oneof '.' ident          { $$ = ast_name_join(ps, $1, $3); }
     ;
 qual_ext
     : first_ext
-    | msg_dot ident                 { $$ = name_absolute(ps, $2); }
-    | qual_ext '.' ident            { $$ = name_join(ps, $1, $3); }
+    | msg_dot ident                 { $$ = ast_name_absolute(ps, $2); }
+    | qual_ext '.' ident            { $$ = ast_name_join(ps, $1, $3); }
     ;
 qual_label
     : first_label
-    | '.' ident                     { $$ = name_absolute(ps, $2); }
-    | qual_label '.' ident          { $$ = name_join(ps, $1, $3); }
+    | '.' ident                     { $$ = ast_name_absolute(ps, $2); }
+    | qual_label '.' ident          { $$ = ast_name_join(ps, $1, $3); }
     ;
 qual_rpc
     : first_rpc
-    | '.' ident                     { $$ = name_absolute(ps, $2); }
-    | qual_rpc '.' ident            { $$ = name_join(ps, $1, $3); }
+    | '.' ident                     { $$ = ast_name_absolute(ps, $2); }
+    | qual_rpc '.' ident            { $$ = ast_name_join(ps, $1, $3); }
     ;
 qual_any
     : first_any
-    | '.' ident                     { $$ = name_absolute(ps, $2); }
-    | qual_any '.' ident            { $$ = name_join(ps, $1, $3); }
+    | '.' ident                     { $$ = ast_name_absolute(ps, $2); }
+    | qual_any '.' ident            { $$ = ast_name_join(ps, $1, $3); }
     ;
 
 /* msg_dot: "." — the first token of an unlabelled field's fully-qualified
  * type. protoc wants the label before it reads the type, so a proto2 file
  * hears about the missing label even if no name follows the dot. */
 msg_dot
-    : '.'                           { require_label(ps, LOC(@1)); }
+    : '.'                           { ast_require_label(ps, LOC(@1)); }
     ;
 
 /* type_X: SCALAR | "map" | qual_X — `map` alone names a type called map */
 /* (type_msg and type_ext begin a field written without a label, which
  * proto2 forbids; protoc's parser says so as soon as it sees the type.) */
 type_msg
-    : SCALAR                        { $$ = scalar_ref($1); require_label(ps, LOC(@1)); }
-    | MAP                           { $$ = named_ref(keyword_name(ps, $1));
-                                      require_label(ps, LOC(@1)); }
-    | qual_msg                      { $$ = named_ref($1); require_label(ps, LOC(@1)); }
+    : SCALAR                        { $$ = scalar_ref($1); ast_require_label(ps, LOC(@1)); }
+    | MAP                           { $$ = named_ref(ast_keyword_name(ps, $1));
+                                      ast_require_label(ps, LOC(@1)); }
+    | qual_msg                      { $$ = named_ref($1); ast_require_label(ps, LOC(@1)); }
     ;
 type_oneof
     : SCALAR                        { $$ = scalar_ref($1); }
-    | MAP                           { $$ = named_ref(keyword_name(ps, $1)); }
+    | MAP                           { $$ = named_ref(ast_keyword_name(ps, $1)); }
     | qual_oneof                    { $$ = named_ref($1); }
     ;
 type_ext
-    : SCALAR                        { $$ = scalar_ref($1); require_label(ps, LOC(@1)); }
-    | MAP                           { $$ = named_ref(keyword_name(ps, $1));
-                                      require_label(ps, LOC(@1)); }
-    | qual_ext                      { $$ = named_ref($1); require_label(ps, LOC(@1)); }
+    : SCALAR                        { $$ = scalar_ref($1); ast_require_label(ps, LOC(@1)); }
+    | MAP                           { $$ = named_ref(ast_keyword_name(ps, $1));
+                                      ast_require_label(ps, LOC(@1)); }
+    | qual_ext                      { $$ = named_ref($1); ast_require_label(ps, LOC(@1)); }
     ;
 type_label
     : SCALAR                        { $$ = scalar_ref($1); }
-    | MAP                           { $$ = named_ref(keyword_name(ps, $1)); }
+    | MAP                           { $$ = named_ref(ast_keyword_name(ps, $1)); }
     | qual_label                    { $$ = named_ref($1); }
     ;
 /* type_any: SCALAR | qual_any (map keys and values) */
@@ -434,7 +436,7 @@ type_any
 /* strings: STRING+ — adjacent literals join, as in C */
 strings
     : STRING
-    | strings STRING                { $$ = strlit_join(ps, $1, $2); }
+    | strings STRING                { $$ = ast_strlit_join(ps, $1, $2); }
     ;
 
 /* label: "optional" | "required" | "repeated" */
@@ -446,26 +448,26 @@ label
 
 /* field_number: INT */
 field_number
-    : INT                           { $$ = int_to_i32(ps, $1.u, false, LOC(@1)); }
+    : INT                           { $$ = ast_int_to_i32(ps, $1.u, false, LOC(@1)); }
     ;
 
 /* signed_int: ["-"] INT */
 signed_int
-    : INT                           { $$ = int_to_i32(ps, $1.u, false, LOC(@1)); }
-    | '-' INT                       { $$ = int_to_i32(ps, $2.u, true, LOC(@2)); }
+    : INT                           { $$ = ast_int_to_i32(ps, $1.u, false, LOC(@1)); }
+    | '-' INT                       { $$ = ast_int_to_i32(ps, $2.u, true, LOC(@2)); }
     ;
 
 /* ------------------------------------------------------------- messages */
 
 /* message_decl: message_open message_item* "}" */
 message_decl
-    : message_open message_body '}'         { (void)$1; message_close(ps); }
-    | message_open message_body error '}'   { (void)$1; message_close(ps); yyerrok; }
+    : message_open message_body '}'         { (void)$1; ast_message_close(ps); }
+    | message_open message_body error '}'   { (void)$1; ast_message_close(ps); yyerrok; }
     ;
 
 /* message_open: "message" ident "{" */
 message_open
-    : MESSAGE ident '{'             { message_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
+    : MESSAGE ident '{'             { ast_message_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
     ;
 
 /* message_body: message_item* */
@@ -477,17 +479,17 @@ message_body
 /* message_item: field | map | group | oneof | message | enum | extend
  *             | extensions | reserved | option | ";" */
 message_item
-    : field_decl                    { message_add_field(ps, $1); }
-    | map_decl                      { message_add_field(ps, $1); }
+    : field_decl                    { ast_message_add_field(ps, $1); }
+    | map_decl                      { ast_message_add_field(ps, $1); }
     | group_decl
     | oneof_decl
     | message_decl
     | enum_decl
     | extend_decl
-    | EXTENSIONS ranges opt_options ';'  { message_add_ranges(ps, $2, true, $3); }
-    | RESERVED ranges ';'           { message_add_ranges(ps, $2, false, NULL); }
-    | RESERVED reserved_names ';'   { message_add_reserved_names(ps, $2); }
-    | option_stmt                   { message_add_option(ps, $1); }
+    | EXTENSIONS ranges opt_options ';'  { ast_message_add_ranges(ps, $2, true, $3); }
+    | RESERVED ranges ';'           { ast_message_add_ranges(ps, $2, false, NULL); }
+    | RESERVED reserved_names ';'   { ast_message_add_reserved_names(ps, $2); }
+    | option_stmt                   { ast_message_add_option(ps, $1); }
     | ';'
     | error ';'                     { yyerrok; }
     | error skip_block              { yyerrok; }
@@ -496,45 +498,45 @@ message_item
 /* field_decl: [label] type ident "=" INT [options] ";" */
 field_decl
     : type_msg ident '=' field_number field_options ';'
-        { $$ = make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
-                          $2, LOC(@2), $4, LOC(@4), $5); }
+        { $$ = ast_make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
+                              $2, LOC(@2), $4, LOC(@4), $5); }
     | label type_label ident '=' field_number field_options ';'
-        { $$ = make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
-                          $3, LOC(@3), $5, LOC(@5), $6); }
+        { $$ = ast_make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
+                              $3, LOC(@3), $5, LOC(@5), $6); }
     ;
 
 /* map_decl: "map" "<" type "," type ">" ident "=" INT [options] ";" */
 map_decl
     : MAP '<' type_any ',' type_any '>' ident '=' field_number field_options ';'
-        { $$ = make_map_field(ps, LOC(@1), $3.type, $3.name, LOC(@3), $5.type, $5.name,
-                              LOC(@5), $7, LOC(@7), $9, LOC(@9), $10); }
+        { $$ = ast_make_map_field(ps, LOC(@1), $3.type, $3.name, LOC(@3), $5.type, $5.name,
+                                  LOC(@5), $7, LOC(@7), $9, LOC(@9), $10); }
     ;
 
 /* group_decl: group_open message_item* "}" */
 group_decl
-    : group_open message_body '}'           { (void)$1; group_close(ps); }
-    | group_open message_body error '}'     { (void)$1; group_close(ps); yyerrok; }
+    : group_open message_body '}'           { (void)$1; ast_group_close(ps); }
+    | group_open message_body error '}'     { (void)$1; ast_group_close(ps); yyerrok; }
     ;
 
 /* group_open: [label] "group" ident "=" INT [options] "{" */
 group_open
     : label GROUP ident '=' field_number field_options '{'
-        { group_open(ps, make_group_field(ps, LOC(@1), $1, LOC(@1), $3, LOC(@3), $5,
-                                          LOC(@5), $6)); $$ = 0; }
+        { ast_group_open(ps, ast_make_group_field(ps, LOC(@1), $1, LOC(@1), $3, LOC(@3), $5,
+                                                  LOC(@5), $6)); $$ = 0; }
     | group_nolabel ident '=' field_number field_options '{'
-        { group_open(ps, make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
-                                          $4, LOC(@4), $5)); $$ = 0; }
+        { ast_group_open(ps, ast_make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
+                                                  $4, LOC(@4), $5)); $$ = 0; }
     ;
 
 /* group_nolabel: "group" — written without a label, which proto2 forbids */
 group_nolabel
-    : GROUP                         { (void)$1; require_label(ps, LOC(@1)); }
+    : GROUP                         { (void)$1; ast_require_label(ps, LOC(@1)); }
     ;
 
 /* ranges: range ("," range)* */
 ranges
-    : range                         { $$ = range_list(ps, NULL, LOC(@1), $1.start, $1.end, $1.end_is_max); }
-    | ranges ',' range              { $$ = range_list(ps, $1, LOC(@3), $3.start, $3.end, $3.end_is_max); }
+    : range                         { $$ = ast_range_list(ps, NULL, LOC(@1), $1.start, $1.end, $1.end_is_max); }
+    | ranges ',' range              { $$ = ast_range_list(ps, $1, LOC(@3), $3.start, $3.end, $3.end_is_max); }
     ;
 
 /* range: INT | INT "to" INT | INT "to" "max" */
@@ -546,22 +548,22 @@ range
 
 /* reserved_names: strings ("," strings)* */
 reserved_names
-    : strings                       { $$ = name_list(ps, NULL, $1, LOC(@1)); }
-    | reserved_names ',' strings    { $$ = name_list(ps, $1, $3, LOC(@3)); }
+    : strings                       { $$ = ast_name_list(ps, NULL, $1, LOC(@1)); }
+    | reserved_names ',' strings    { $$ = ast_name_list(ps, $1, $3, LOC(@3)); }
     ;
 
 /* --------------------------------------------------------------- oneofs */
 
 /* oneof_decl: "oneof" ident "{" oneof_item+ "}" */
 oneof_decl
-    : oneof_open oneof_body '}'             { (void)$1; oneof_close(ps); }
-    | oneof_open oneof_body error '}'       { (void)$1; oneof_close(ps); yyerrok; }
-    | oneof_open error '}'                  { (void)$1; oneof_close(ps); yyerrok; }
+    : oneof_open oneof_body '}'             { (void)$1; ast_oneof_close(ps); }
+    | oneof_open oneof_body error '}'       { (void)$1; ast_oneof_close(ps); yyerrok; }
+    | oneof_open error '}'                  { (void)$1; ast_oneof_close(ps); yyerrok; }
     ;
 
 /* oneof_open: "oneof" ident "{" */
 oneof_open
-    : ONEOF ident '{'               { oneof_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
+    : ONEOF ident '{'               { ast_oneof_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
     ;
 
 /* oneof_body: oneof_item+ */
@@ -572,9 +574,9 @@ oneof_body
 
 /* oneof_item: field (no label) | group (no label) | option */
 oneof_item
-    : oneof_field                   { oneof_add_field(ps, $1); }
+    : oneof_field                   { ast_oneof_add_field(ps, $1); }
     | oneof_group_decl
-    | option_stmt                   { oneof_add_option(ps, $1); }
+    | option_stmt                   { ast_oneof_add_option(ps, $1); }
     | error ';'                     { yyerrok; }
     | error skip_block              { yyerrok; }
     ;
@@ -582,35 +584,35 @@ oneof_item
 /* oneof_field: type ident "=" INT [options] ";" */
 oneof_field
     : type_oneof ident '=' field_number field_options ';'
-        { $$ = make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
-                          $2, LOC(@2), $4, LOC(@4), $5); }
+        { $$ = ast_make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
+                              $2, LOC(@2), $4, LOC(@4), $5); }
     ;
 
 /* oneof_group_decl: oneof_group_open message_item* "}" */
 oneof_group_decl
-    : oneof_group_open message_body '}'         { (void)$1; group_close(ps); }
-    | oneof_group_open message_body error '}'   { (void)$1; group_close(ps); yyerrok; }
+    : oneof_group_open message_body '}'         { (void)$1; ast_group_close(ps); }
+    | oneof_group_open message_body error '}'   { (void)$1; ast_group_close(ps); yyerrok; }
     ;
 
 /* oneof_group_open: "group" ident "=" INT [options] "{" */
 oneof_group_open
     : GROUP ident '=' field_number field_options '{'
-        { group_open(ps, make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
-                                          $4, LOC(@4), $5)); $$ = 0; }
+        { ast_group_open(ps, ast_make_group_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $2, LOC(@2),
+                                                  $4, LOC(@4), $5)); $$ = 0; }
     ;
 
 /* -------------------------------------------------------------- extends */
 
 /* extend_decl: "extend" type "{" extend_item+ "}" */
 extend_decl
-    : extend_open extend_body '}'           { (void)$1; extend_close(ps); }
-    | extend_open extend_body error '}'     { (void)$1; extend_close(ps); yyerrok; }
-    | extend_open error '}'                 { (void)$1; extend_close(ps); yyerrok; }
+    : extend_open extend_body '}'           { (void)$1; ast_extend_close(ps); }
+    | extend_open extend_body error '}'     { (void)$1; ast_extend_close(ps); yyerrok; }
+    | extend_open error '}'                 { (void)$1; ast_extend_close(ps); yyerrok; }
     ;
 
 /* extend_open: "extend" qual_any "{" */
 extend_open
-    : EXTEND qual_any '{'           { extend_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
+    : EXTEND qual_any '{'           { ast_extend_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
     ;
 
 /* extend_body: extend_item+ */
@@ -621,7 +623,7 @@ extend_body
 
 /* extend_item: field | group */
 extend_item
-    : ext_field                     { extend_add_field(ps, $1); }
+    : ext_field                     { ast_extend_add_field(ps, $1); }
     | group_decl
     | error ';'                     { yyerrok; }
     | error skip_block              { yyerrok; }
@@ -630,24 +632,24 @@ extend_item
 /* ext_field: [label] type ident "=" INT [options] ";" */
 ext_field
     : type_ext ident '=' field_number field_options ';'
-        { $$ = make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
-                          $2, LOC(@2), $4, LOC(@4), $5); }
+        { $$ = ast_make_field(ps, LOC(@1), LABEL_NONE, LOC(@1), $1.type, $1.name, LOC(@1),
+                              $2, LOC(@2), $4, LOC(@4), $5); }
     | label type_label ident '=' field_number field_options ';'
-        { $$ = make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
-                          $3, LOC(@3), $5, LOC(@5), $6); }
+        { $$ = ast_make_field(ps, LOC(@1), $1, LOC(@1), $2.type, $2.name, LOC(@2),
+                              $3, LOC(@3), $5, LOC(@5), $6); }
     ;
 
 /* ---------------------------------------------------------------- enums */
 
 /* enum_decl: "enum" ident "{" enum_item* "}" */
 enum_decl
-    : enum_open enum_body '}'               { (void)$1; enum_close(ps); }
-    | enum_open enum_body error '}'         { (void)$1; enum_close(ps); yyerrok; }
+    : enum_open enum_body '}'               { (void)$1; ast_enum_close(ps); }
+    | enum_open enum_body error '}'         { (void)$1; ast_enum_close(ps); yyerrok; }
     ;
 
 /* enum_open: "enum" ident "{" */
 enum_open
-    : ENUM ident '{'                { enum_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
+    : ENUM ident '{'                { ast_enum_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
     ;
 
 /* enum_body: enum_item* */
@@ -659,10 +661,10 @@ enum_body
 /* enum_item: value | option | reserved | ";" */
 enum_item
     : enum_value_name '=' signed_int opt_options ';'
-        { enum_add_value(ps, LOC(@1), $1, $3, LOC(@3), $4); }
-    | option_stmt                   { enum_add_option(ps, $1); }
-    | RESERVED enum_ranges ';'      { enum_add_ranges(ps, $2); }
-    | RESERVED reserved_names ';'   { enum_add_reserved_names(ps, $2); }
+        { ast_enum_add_value(ps, LOC(@1), $1, $3, LOC(@3), $4); }
+    | option_stmt                   { ast_enum_add_option(ps, $1); }
+    | RESERVED enum_ranges ';'      { ast_enum_add_ranges(ps, $2); }
+    | RESERVED reserved_names ';'   { ast_enum_add_reserved_names(ps, $2); }
     | ';'
     | error ';'                     { yyerrok; }
     | error skip_block              { yyerrok; }
@@ -670,8 +672,8 @@ enum_item
 
 /* enum_ranges: enum_range ("," enum_range)* */
 enum_ranges
-    : enum_range                    { $$ = range_list(ps, NULL, LOC(@1), $1.start, $1.end, $1.end_is_max); }
-    | enum_ranges ',' enum_range    { $$ = range_list(ps, $1, LOC(@3), $3.start, $3.end, $3.end_is_max); }
+    : enum_range                    { $$ = ast_range_list(ps, NULL, LOC(@1), $1.start, $1.end, $1.end_is_max); }
+    | enum_ranges ',' enum_range    { $$ = ast_range_list(ps, $1, LOC(@3), $3.start, $3.end, $3.end_is_max); }
     ;
 
 /* enum_range: signed_int ["to" (signed_int | "max")] */
@@ -685,13 +687,13 @@ enum_range
 
 /* service_decl: "service" ident "{" service_item* "}" */
 service_decl
-    : service_open service_body '}'         { (void)$1; service_close(ps); }
-    | service_open service_body error '}'   { (void)$1; service_close(ps); yyerrok; }
+    : service_open service_body '}'         { (void)$1; ast_service_close(ps); }
+    | service_open service_body error '}'   { (void)$1; ast_service_close(ps); yyerrok; }
     ;
 
 /* service_open: "service" ident "{" */
 service_open
-    : SERVICE ident '{'             { service_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
+    : SERVICE ident '{'             { ast_service_open(ps, LOC(@1), $2, LOC(@2)); $$ = 0; }
     ;
 
 /* service_body: service_item* */
@@ -702,10 +704,10 @@ service_body
 
 /* service_item: rpc | option | ";" */
 service_item
-    : rpc_head ';'                  { service_add_method(ps, $1); }
-    | rpc_open rpc_body '}'         { (void)$1; rpc_close(ps); }
-    | rpc_open rpc_body error '}'   { (void)$1; rpc_close(ps); yyerrok; }
-    | option_stmt                   { service_add_option(ps, $1); }
+    : rpc_head ';'                  { ast_service_add_method(ps, $1); }
+    | rpc_open rpc_body '}'         { (void)$1; ast_rpc_close(ps); }
+    | rpc_open rpc_body error '}'   { (void)$1; ast_rpc_close(ps); yyerrok; }
+    | option_stmt                   { ast_service_add_option(ps, $1); }
     | ';'
     | error ';'                     { yyerrok; }
     | error skip_block              { yyerrok; }
@@ -714,8 +716,8 @@ service_item
 /* rpc_head: "rpc" ident "(" rpc_arg ")" "returns" "(" rpc_arg ")" */
 rpc_head
     : RPC ident '(' rpc_arg ')' RETURNS '(' rpc_arg ')'
-        { $$ = make_method(ps, LOC(@1), $2, LOC(@2),
-                           $4.stream, $4.name, $4.loc, $8.stream, $8.name, $8.loc); }
+        { $$ = ast_make_method(ps, LOC(@1), $2, LOC(@2),
+                               $4.stream, $4.name, $4.loc, $8.stream, $8.name, $8.loc); }
     ;
 
 /* rpc_arg: ["stream"] type */
@@ -726,7 +728,7 @@ rpc_arg
 
 /* rpc_open: rpc_head "{" */
 rpc_open
-    : rpc_head '{'                  { service_add_method(ps, $1); rpc_open(ps, $1); $$ = 0; }
+    : rpc_head '{'                  { ast_service_add_method(ps, $1); ast_rpc_open(ps, $1); $$ = 0; }
     ;
 
 /* rpc_body: rpc_item* */
@@ -737,7 +739,7 @@ rpc_body
 
 /* rpc_item: option | ";" */
 rpc_item
-    : option_stmt                   { rpc_add_option(ps, $1); }
+    : option_stmt                   { ast_rpc_add_option(ps, $1); }
     | ';'
     | error ';'                     { yyerrok; }
     | error skip_block              { yyerrok; }
@@ -758,8 +760,8 @@ opt_options
 
 /* option_list: option_assign ("," option_assign)* */
 option_list
-    : option_assign                 { $$ = option_list(ps, NULL, $1); }
-    | option_list ',' option_assign { $$ = option_list(ps, $1, $3); }
+    : option_assign                 { $$ = ast_option_list(ps, NULL, $1); }
+    | option_list ',' option_assign { $$ = ast_option_list(ps, $1, $3); }
     ;
 
 /* field_options: [ "[" field_option ("," field_option)* "]" ] — a field's
@@ -771,37 +773,37 @@ field_options
 
 /* field_option_list: field_option ("," field_option)* */
 field_option_list
-    : field_option                  { $$ = option_list(ps, NULL, $1); }
-    | field_option_list ',' field_option  { $$ = option_list(ps, $1, $3); }
+    : field_option                  { $$ = ast_option_list(ps, NULL, $1); }
+    | field_option_list ',' field_option  { $$ = ast_option_list(ps, $1, $3); }
     ;
 
 /* field_option: field_option_name "=" option_value */
 field_option
-    : field_option_name '=' option_value  { $$ = make_option(ps, $1, $3); }
+    : field_option_name '=' option_value  { $$ = ast_make_option(ps, $1, $3); }
     ;
 
 /* field_option_name: option_name — `default` and `json_name` take one token */
 field_option_name
-    : option_name                   { field_option_named(ps, $1); }
+    : option_name                   { ast_field_option_named(ps, $1); }
     ;
 
 /* option_assign: option_name "=" option_value */
 option_assign
-    : option_name '=' option_value  { $$ = make_option(ps, $1, $3); }
+    : option_name '=' option_value  { $$ = ast_make_option(ps, $1, $3); }
     ;
 
 /* option_name: part ("." part)*, part: ident | "(" ["."] dotted_name ")" */
 option_name
-    : ident                         { $$ = option_name_append(ps, NULL, $1, false, LOC(@1)); }
-    | '(' ext_name ')'              { $$ = option_name_append(ps, NULL, $2, true, LOC(@1)); }
-    | option_name '.' ident         { $$ = option_name_append(ps, $1, $3, false, LOC(@3)); }
-    | option_name '.' '(' ext_name ')'  { $$ = option_name_append(ps, $1, $4, true, LOC(@3)); }
+    : ident                         { $$ = ast_option_name_append(ps, NULL, $1, false, LOC(@1)); }
+    | '(' ext_name ')'              { $$ = ast_option_name_append(ps, NULL, $2, true, LOC(@1)); }
+    | option_name '.' ident         { $$ = ast_option_name_append(ps, $1, $3, false, LOC(@3)); }
+    | option_name '.' '(' ext_name ')'  { $$ = ast_option_name_append(ps, $1, $4, true, LOC(@3)); }
     ;
 
 /* ext_name: ["."] dotted_name */
 ext_name
     : dotted_name
-    | '.' dotted_name               { $$ = name_absolute(ps, $2); }
+    | '.' dotted_name               { $$ = ast_name_absolute(ps, $2); }
     ;
 
 /* option_value: ["-"] (ident | INT | FLOAT | aggregate) | strings
@@ -809,15 +811,15 @@ ext_name
  * reports any other identifier there, with the option's type in hand)
  * A field's default or json_name written as { ... } is an error at its '{'. */
 option_value
-    : ident                         { $$ = value_ident(ps, LOC(@1), $1, false); }
-    | '-' ident                     { $$ = value_ident(ps, LOC(@1), $2, true); }
-    | INT                           { $$ = value_int(ps, LOC(@1), $1, false); }
-    | '-' INT                       { $$ = value_int(ps, LOC(@1), $2, true); }
-    | FLOAT                         { $$ = value_float(ps, LOC(@1), $1, false); }
-    | '-' FLOAT                     { $$ = value_float(ps, LOC(@1), $2, true); }
-    | strings                       { $$ = value_string(ps, LOC(@1), $1); }
+    : ident                         { $$ = ast_value_ident(ps, LOC(@1), $1, false); }
+    | '-' ident                     { $$ = ast_value_ident(ps, LOC(@1), $2, true); }
+    | INT                           { $$ = ast_value_int(ps, LOC(@1), $1, false); }
+    | '-' INT                       { $$ = ast_value_int(ps, LOC(@1), $2, true); }
+    | FLOAT                         { $$ = ast_value_float(ps, LOC(@1), $1, false); }
+    | '-' FLOAT                     { $$ = ast_value_float(ps, LOC(@1), $2, true); }
+    | strings                       { $$ = ast_value_string(ps, LOC(@1), $1); }
     | aggregate
-    | '-' aggregate                 { $$ = value_negate(ps, $2, LOC(@1)); }
+    | '-' aggregate                 { $$ = ast_value_negate(ps, $2, LOC(@1)); }
     | lone_brace
     | '-' lone_brace                { $$ = $2; }
     ;
@@ -827,8 +829,8 @@ option_value
  * is skipped up to its '}' or to the ',', ']' or ';' that ends the option,
  * so the field and the rest of the file still parse. */
 lone_brace
-    : LONE_BRACE lone_tokens '}'    { $$ = value_lone_brace(ps, LOC(@1), $1); }
-    | LONE_BRACE lone_tokens        { $$ = value_lone_brace(ps, LOC(@1), $1); }
+    : LONE_BRACE lone_tokens '}'    { $$ = ast_value_lone_brace(ps, LOC(@1), $1); }
+    | LONE_BRACE lone_tokens        { $$ = ast_value_lone_brace(ps, LOC(@1), $1); }
     ;
 
 /* lone_tokens: (value_token | "{" balanced "}")* */
@@ -843,18 +845,18 @@ lone_tokens
  * the '}' that balances its '{', counting braces alone as protoc does (see
  * agg_skip), so nested values have no error rules of their own. */
 aggregate
-    : agg_open agg_body '}'         { (void)$1; $$ = aggregate_close(ps); }
-    | agg_open agg_body error '}'   { (void)$1; $$ = aggregate_close(ps); yyerrok; }
+    : agg_open agg_body '}'         { (void)$1; $$ = ast_aggregate_close(ps); }
+    | agg_open agg_body error '}'   { (void)$1; $$ = ast_aggregate_close(ps); yyerrok; }
     ;
 
 /* agg_open: "{" */
 agg_open
-    : '{'                           { aggregate_open(ps, LOC(@1)); $$ = 0; }
+    : '{'                           { ast_aggregate_open(ps, LOC(@1)); $$ = 0; }
     ;
 
 /* agg_angle_open: "<" */
 agg_angle_open
-    : '<'                           { aggregate_open(ps, LOC(@1)); $$ = 0; }
+    : '<'                           { ast_aggregate_open(ps, LOC(@1)); $$ = 0; }
     ;
 
 /* agg_body: (agg_entry [","|";"])* */
@@ -873,15 +875,15 @@ agg_sep
 /* agg_entry: name ":" scalar | name [":"] message | name [":"] list */
 agg_entry
     : agg_name ':' agg_scalar
-        { aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
+        { ast_aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
     | agg_name ':' agg_message
-        { aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
+        { ast_aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
     | agg_name agg_message
-        { aggregate_add(ps, $1.name, $1.is_extension, false, LOC(@1), $2); }
+        { ast_aggregate_add(ps, $1.name, $1.is_extension, false, LOC(@1), $2); }
     | agg_name ':' agg_list
-        { aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
+        { ast_aggregate_add(ps, $1.name, $1.is_extension, true, LOC(@1), $3); }
     | agg_name agg_list
-        { aggregate_add(ps, $1.name, $1.is_extension, false, LOC(@1), $2); }
+        { ast_aggregate_add(ps, $1.name, $1.is_extension, false, LOC(@1), $2); }
     ;
 
 /* agg_name: ident | "[" agg_ext_name "]" */
@@ -893,38 +895,38 @@ agg_name
 /* agg_ext_name: dotted_name ["/" dotted_name] — an extension or an Any type URL */
 agg_ext_name
     : dotted_name
-    | dotted_name '/' dotted_name   { $$ = type_url_join(ps, $1, $3); }
+    | dotted_name '/' dotted_name   { $$ = ast_type_url_join(ps, $1, $3); }
     ;
 
 /* agg_scalar: ["-"] (ident | INT | FLOAT) | strings */
 agg_scalar
-    : ident                         { $$ = value_ident(ps, LOC(@1), $1, false); }
-    | '-' ident                     { $$ = value_ident(ps, LOC(@1), $2, true); }
-    | INT                           { $$ = value_int(ps, LOC(@1), $1, false); }
-    | '-' INT                       { $$ = value_int(ps, LOC(@1), $2, true); }
-    | FLOAT                         { $$ = value_float(ps, LOC(@1), $1, false); }
-    | '-' FLOAT                     { $$ = value_float(ps, LOC(@1), $2, true); }
-    | strings                       { $$ = value_string(ps, LOC(@1), $1); }
+    : ident                         { $$ = ast_value_ident(ps, LOC(@1), $1, false); }
+    | '-' ident                     { $$ = ast_value_ident(ps, LOC(@1), $2, true); }
+    | INT                           { $$ = ast_value_int(ps, LOC(@1), $1, false); }
+    | '-' INT                       { $$ = ast_value_int(ps, LOC(@1), $2, true); }
+    | FLOAT                         { $$ = ast_value_float(ps, LOC(@1), $1, false); }
+    | '-' FLOAT                     { $$ = ast_value_float(ps, LOC(@1), $2, true); }
+    | strings                       { $$ = ast_value_string(ps, LOC(@1), $1); }
     ;
 
 /* agg_message: "{" agg_body "}" | "<" agg_body ">" */
 agg_message
-    : agg_open agg_body '}'                 { (void)$1; $$ = aggregate_close(ps); }
-    | agg_angle_open agg_body '>'           { (void)$1; $$ = aggregate_close(ps); }
+    : agg_open agg_body '}'                 { (void)$1; $$ = ast_aggregate_close(ps); }
+    | agg_angle_open agg_body '>'           { (void)$1; $$ = ast_aggregate_close(ps); }
     ;
 
 /* agg_list: "[" [agg_items] "]" */
 agg_list
-    : '[' ']'                       { $$ = value_list(ps, NULL, NULL, LOC(@1)); }
+    : '[' ']'                       { $$ = ast_value_list(ps, NULL, NULL, LOC(@1)); }
     | '[' agg_items ']'             { $$ = $2; $$->loc = LOC(@1); }
     ;
 
 /* agg_items: (agg_scalar | agg_message) ("," (agg_scalar | agg_message))* */
 agg_items
-    : agg_scalar                    { $$ = value_list(ps, NULL, $1, LOC(@1)); }
-    | agg_message                   { $$ = value_list(ps, NULL, $1, LOC(@1)); }
-    | agg_items ',' agg_scalar      { $$ = value_list(ps, $1, $3, LOC(@1)); }
-    | agg_items ',' agg_message     { $$ = value_list(ps, $1, $3, LOC(@1)); }
+    : agg_scalar                    { $$ = ast_value_list(ps, NULL, $1, LOC(@1)); }
+    | agg_message                   { $$ = ast_value_list(ps, NULL, $1, LOC(@1)); }
+    | agg_items ',' agg_scalar      { $$ = ast_value_list(ps, $1, $3, LOC(@1)); }
+    | agg_items ',' agg_message     { $$ = ast_value_list(ps, $1, $3, LOC(@1)); }
     ;
 
 /* ------------------------------------------------------- error recovery */
@@ -1052,7 +1054,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     yysymbol_kind_t tok = yypcontext_token(ctx);
     const YYLTYPE *yl = yypcontext_location(ctx);
     Loc loc = make_loc(ps, yl->first_line, yl->first_column);
-    Block *top = block_top(ps);
+    Block *top = ast_block_top(ps);
 
     /* The tokens that could have come here, with every keyword folded into
      * "a name" when any name is acceptable. */
@@ -1173,7 +1175,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
      * The value ends where protoc's brace count says: unless the lookahead
      * is already that '}', the scanner skips to it (see ParseState), and
      * the outermost aggregate's error rule takes it. */
-    if (tok != YYSYMBOL_YYEOF && aggregate_defer_error(ps, loc, msg)) {
+    if (tok != YYSYMBOL_YYEOF && ast_aggregate_defer_error(ps, loc, msg)) {
         if (!(tok == YYTRANSLATE('}') && ps->braces == ps->agg_braces))
             ps->agg_skip = true;
         return 0;

@@ -70,10 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Source *src = arena_alloc(arena, sizeof *src);
     src->name = arena_strdup(arena, "fuzz.proto");
     src->disk_path = src->name;
-    src->text = arena_alloc(arena, size + 1);
+    src->text = arena_alloc(arena, size + 2); /* two NULs after the text */
     if (size)
         memcpy(src->text, data, size);
-    src->text[size] = '\0';
     src->len = size;
     src->index = 0;
 

@@ -377,6 +377,14 @@ static char *normalize(const char *text, bool protoc_c, bool header)
             continue;
         if (!protoc_c && strncmp(line, "#include <math.h>", 17) == 0)
             continue;
+        /* A oneof whose first member is bytes: we brace the union's
+         * initializer, { {0,NULL} }, where protoc-c writes {0}, which gcc's
+         * -Wmissing-braces rejects under -Werror. The one intended change. */
+        char *brace;
+        while (!protoc_c && (brace = strstr(line, ", { {0,NULL} }")) != NULL) {
+            memmove(brace + 5, brace + 14, strlen(brace + 14) + 1);
+            memcpy(brace, ", {0}", 5);
+        }
         fputs(line, mem);
         fputc('\n', mem);
     }

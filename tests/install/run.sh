@@ -30,7 +30,7 @@ unset CMAKE_PREFIX_PATH PKG_CONFIG_PATH LD_LIBRARY_PATH typerpc_DIR || true
 # --- 1. install ----------------------------------------------------------
 "$cmake" --install "$build" --prefix "$prefix" > "$tmp/install.log" \
     || { cat "$tmp/install.log" >&2; fail "cmake --install"; }
-for f in bin/typerpc "$libdir/libtyperpc.so" "$libdir/libtyperpc.a" \
+for f in bin/typerpc bin/protoc-gen-typerpc "$libdir/libtyperpc.so" "$libdir/libtyperpc.a" \
          include/typerpc/typerpc.h include/typerpc/common.h \
          include/typerpc/server.h include/typerpc/channel.h \
          "$libdir/cmake/typerpc/typerpcConfig.cmake" \
@@ -49,6 +49,17 @@ leaked=$(nm -D --defined-only "$prefix/$libdir/libtyperpc.so" \
          | awk '{ print $NF }' | sed 's/@.*//' | grep -v -e '^trpc_' -e '^TYPERPC_0$' || true)
 [ -z "$leaked" ] || fail "libtyperpc.so exports non-API symbols: $leaked"
 echo "ok: libtyperpc.so exports $(nm -D --defined-only "$prefix/$libdir/libtyperpc.so" | grep -c ' trpc_') trpc_* symbols and nothing else"
+# The plugin installed beside typerpc: protoc finds it on PATH by its name
+# and writes what typerpc --c_out writes.
+if command -v protoc > /dev/null; then
+    mkdir -p "$tmp/plug/a" "$tmp/plug/b"
+    (cd "$src/examples/helloworld" &&
+     "$prefix/bin/typerpc" -I. --c_out="$tmp/plug/a" helloworld.proto &&
+     PATH="$prefix/bin:$PATH" protoc -I. --typerpc_out="$tmp/plug/b" helloworld.proto) \
+        || fail "protoc with the installed protoc-gen-typerpc"
+    diff -r "$tmp/plug/a" "$tmp/plug/b" > /dev/null || fail "the installed plugin's output differs from typerpc --c_out's"
+    echo "ok: protoc --typerpc_out with the installed plugin writes what typerpc --c_out writes"
+fi
 if command -v groff > /dev/null; then
     warn=$(groff -man -ww -z "$prefix/share/man/man1/typerpc.1" 2>&1) || true
     [ -z "$warn" ] || fail "groff warns about typerpc.1: $warn"
@@ -123,6 +134,9 @@ cat > "$tmp/dep/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.18)
 project(dep LANGUAGES C)
 find_package(typerpc CONFIG REQUIRED)
+if(NOT TARGET typerpc::protoc-gen-typerpc)
+  message(FATAL_ERROR "the package does not export typerpc::protoc-gen-typerpc")
+endif()
 add_executable(use use.c)
 typerpc_generate(TARGET use IMPORT_DIRS proto
                  PROTOS proto/shop/cart.proto proto/shop/money.proto)

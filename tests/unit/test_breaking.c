@@ -21,7 +21,7 @@
 #define CASES_DIR TESTS_DIR "/breaking"
 
 typedef struct Expected {
-    char file[256];   /* "" for an error without a location */
+    char file[256]; /* "" for an error without a location */
     int line;
     char text[512];
     bool seen;
@@ -124,7 +124,7 @@ static void run_case(void **state)
         line = next;
     }
 
-    char *shown = strdup(out);   /* the scan below cuts `out` into lines */
+    char *shown = strdup(out); /* the scan below cuts `out` into lines */
     assert_non_null(shown);
     bool ok = status == want_status;
     if (!ok)
@@ -279,14 +279,14 @@ static void test_side_with_errors(void **state)
 
     char cmd[1024];
     char *out = NULL;
-    snprintf(cmd, sizeof cmd, "cd %s && NO_COLOR=1 %s breaking --against bad.proto good.proto",
-             dir, TYPERPC_EXE);
+    snprintf(cmd, sizeof cmd, "cd %s && NO_COLOR=1 %s breaking --against bad.proto good.proto", dir,
+             TYPERPC_EXE);
     assert_int_equal(run_command(cmd, 60, &out), 1);
     assert_non_null(strstr(out, "bad.proto:2:"));
     assert_non_null(strstr(out, "the old version (--against bad.proto) has errors"));
     free(out);
-    snprintf(cmd, sizeof cmd, "cd %s && NO_COLOR=1 %s breaking --against good.proto bad.proto",
-             dir, TYPERPC_EXE);
+    snprintf(cmd, sizeof cmd, "cd %s && NO_COLOR=1 %s breaking --against good.proto bad.proto", dir,
+             TYPERPC_EXE);
     assert_int_equal(run_command(cmd, 60, &out), 1);
     assert_non_null(strstr(out, "the new version (bad.proto) has errors"));
     free(out);
@@ -323,7 +323,8 @@ int main(void)
     closedir(d);
     qsort(names, n, sizeof *names, compare_str);
     for (size_t i = 0; i < n; i++)
-        test_list_add(&list, (struct CMUnitTest){ .name = names[i], .test_func = run_case,
+        test_list_add(&list, (struct CMUnitTest){ .name = names[i],
+                                                  .test_func = run_case,
                                                   .initial_state = names[i] });
     test_list_add(&list, (struct CMUnitTest)cmocka_unit_test(test_notes_point_at_old));
     test_list_add(&list, (struct CMUnitTest)cmocka_unit_test(test_identical_is_silent));

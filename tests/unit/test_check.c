@@ -1,5 +1,5 @@
 /*
- * test_check.c — the structural checks of the resolve stage (compiler/check.c):
+ * test_check.c — the structural checks of the resolve stage (compiler/check/check.c):
  * field and extension numbers, reserved ranges and names, extension ranges,
  * duplicate definitions, enums, maps, and the proto3 rules.
  *
@@ -131,7 +131,8 @@ static const ErrorCase error_cases[] = {
          "extend M {\n"
          "  required int32 e = 100;\n"
          "}\n" },
-    { "extension_of_message_set_not_message", 4, "extensions of a message set must be optional messages",
+    { "extension_of_message_set_not_message", 4,
+      "extensions of a message set must be optional messages",
       P2 "message M { option message_set_wire_format = true; extensions 4 to max; }\n"
          "extend M {\n"
          "  optional int32 e = 100;\n"
@@ -445,95 +446,82 @@ static const ErrorCase error_cases[] = {
 };
 
 static const OkCase ok_cases[] = {
-    { "numbers_at_the_limits",
-      P3 "message M {\n"
-         "  int32 a = 1;\n"
-         "  int32 b = 18999;\n"
-         "  int32 c = 20000;\n"
-         "  int32 d = 536870911;\n"
-         "}\n" },
-    { "reserved_inverted_range_is_accepted_by_protoc",
-      P3 "message A {\n"
-         "  reserved 10 to 5;\n"
-         "}\n" },
-    { "reserved_and_fields_apart",
-      P2 "message M {\n"
-         "  reserved 2, 15, 9 to 11;\n"
-         "  reserved \"foo\", \"bar\";\n"
-         "  optional int32 a = 1;\n"
-         "  optional int32 b = 12;\n"
-         "  extensions 100 to max;\n"
-         "}\n"
-         "extend M { optional int32 e = 536870911; }\n" },
-    { "enum_alias_used",
-      P2 "enum E {\n"
-         "  option allow_alias = true;\n"
-         "  A = 0;\n"
-         "  B = 0;\n"
-         "}\n" },
-    { "enum_negative_values",
-      P2 "enum E {\n"
-         "  A = -2147483648;\n"
-         "  B = 2147483647;\n"
-         "}\n" },
-    { "enum_prefix_alias_same_number",
-      P3 "enum Foo {\n"
-         "  option allow_alias = true;\n"
-         "  FOO_BAR = 0;\n"
-         "  BAR = 0;\n"
-         "}\n" },
-    { "json_names_clash_in_proto2_is_fine",
-      P2 "message M {\n"
-         "  optional int32 a_b = 1;\n"
-         "  optional int32 aB = 2;\n"
-         "}\n" },
-    { "same_value_name_in_different_messages",
-      P3 "message A { enum E { V = 0; } }\n"
-         "message B { enum E { V = 0; } }\n" },
-    { "map_keys_integral_and_string",
-      P3 "message M {\n"
-         "  map<int32, string> a = 1;\n"
-         "  map<int64, string> b = 2;\n"
-         "  map<uint32, string> c = 3;\n"
-         "  map<uint64, string> d = 4;\n"
-         "  map<sint32, string> e = 5;\n"
-         "  map<sint64, string> f = 6;\n"
-         "  map<fixed32, string> g = 7;\n"
-         "  map<fixed64, string> h = 8;\n"
-         "  map<sfixed32, string> i = 9;\n"
-         "  map<sfixed64, string> j = 10;\n"
-         "  map<bool, string> k = 11;\n"
-         "  map<string, M> l = 12;\n"
-         "}\n" },
-    { "map_entry_option_on_map_shaped_message",
-      P2 "message A {\n"
-         "  message FooEntry { option map_entry = true; optional string key = 1; optional int32 value = 2; }\n"
-         "  repeated FooEntry foo = 1;\n"
-         "}\n" },
-    { "message_set_with_extensions",
-      P2 "message M {\n"
-         "  option message_set_wire_format = true;\n"
-         "  extensions 4 to max;\n"
-         "}\n"
-         "message Item { }\n"
-         "extend M { optional Item item = 2147483646; }\n" },
-    { "proto3_extends_options",
-      P3 "import \"google/protobuf/descriptor.proto\";\n"
-         "extend google.protobuf.FieldOptions {\n"
-         "  int32 x = 50000;\n"
-         "  optional string y = 50001;\n"
-         "}\n" },
-    { "proto2_enum_prefix_clash_is_a_warning",
-      P2 "enum Foo {\n"
-         "  FOO_BAR = 0;\n"
-         "  BAR = 1;\n"
-         "}\n" },
-    { "proto3_optional_fields",
-      P3 "message M {\n"
-         "  optional int32 a = 1;\n"
-         "  optional M b = 2;\n"
-         "  optional string _c = 3;\n"
-         "}\n" },
+    { "numbers_at_the_limits", P3 "message M {\n"
+                                  "  int32 a = 1;\n"
+                                  "  int32 b = 18999;\n"
+                                  "  int32 c = 20000;\n"
+                                  "  int32 d = 536870911;\n"
+                                  "}\n" },
+    { "reserved_inverted_range_is_accepted_by_protoc", P3 "message A {\n"
+                                                          "  reserved 10 to 5;\n"
+                                                          "}\n" },
+    { "reserved_and_fields_apart", P2 "message M {\n"
+                                      "  reserved 2, 15, 9 to 11;\n"
+                                      "  reserved \"foo\", \"bar\";\n"
+                                      "  optional int32 a = 1;\n"
+                                      "  optional int32 b = 12;\n"
+                                      "  extensions 100 to max;\n"
+                                      "}\n"
+                                      "extend M { optional int32 e = 536870911; }\n" },
+    { "enum_alias_used", P2 "enum E {\n"
+                            "  option allow_alias = true;\n"
+                            "  A = 0;\n"
+                            "  B = 0;\n"
+                            "}\n" },
+    { "enum_negative_values", P2 "enum E {\n"
+                                 "  A = -2147483648;\n"
+                                 "  B = 2147483647;\n"
+                                 "}\n" },
+    { "enum_prefix_alias_same_number", P3 "enum Foo {\n"
+                                          "  option allow_alias = true;\n"
+                                          "  FOO_BAR = 0;\n"
+                                          "  BAR = 0;\n"
+                                          "}\n" },
+    { "json_names_clash_in_proto2_is_fine", P2 "message M {\n"
+                                               "  optional int32 a_b = 1;\n"
+                                               "  optional int32 aB = 2;\n"
+                                               "}\n" },
+    { "same_value_name_in_different_messages", P3 "message A { enum E { V = 0; } }\n"
+                                                  "message B { enum E { V = 0; } }\n" },
+    { "map_keys_integral_and_string", P3 "message M {\n"
+                                         "  map<int32, string> a = 1;\n"
+                                         "  map<int64, string> b = 2;\n"
+                                         "  map<uint32, string> c = 3;\n"
+                                         "  map<uint64, string> d = 4;\n"
+                                         "  map<sint32, string> e = 5;\n"
+                                         "  map<sint64, string> f = 6;\n"
+                                         "  map<fixed32, string> g = 7;\n"
+                                         "  map<fixed64, string> h = 8;\n"
+                                         "  map<sfixed32, string> i = 9;\n"
+                                         "  map<sfixed64, string> j = 10;\n"
+                                         "  map<bool, string> k = 11;\n"
+                                         "  map<string, M> l = 12;\n"
+                                         "}\n" },
+    { "map_entry_option_on_map_shaped_message", P2
+      "message A {\n"
+      "  message FooEntry { option map_entry = true; optional string key = 1; optional int32 value = 2; }\n"
+      "  repeated FooEntry foo = 1;\n"
+      "}\n" },
+    { "message_set_with_extensions", P2 "message M {\n"
+                                        "  option message_set_wire_format = true;\n"
+                                        "  extensions 4 to max;\n"
+                                        "}\n"
+                                        "message Item { }\n"
+                                        "extend M { optional Item item = 2147483646; }\n" },
+    { "proto3_extends_options", P3 "import \"google/protobuf/descriptor.proto\";\n"
+                                   "extend google.protobuf.FieldOptions {\n"
+                                   "  int32 x = 50000;\n"
+                                   "  optional string y = 50001;\n"
+                                   "}\n" },
+    { "proto2_enum_prefix_clash_is_a_warning", P2 "enum Foo {\n"
+                                                  "  FOO_BAR = 0;\n"
+                                                  "  BAR = 1;\n"
+                                                  "}\n" },
+    { "proto3_optional_fields", P3 "message M {\n"
+                                   "  optional int32 a = 1;\n"
+                                   "  optional M b = 2;\n"
+                                   "  optional string _c = 3;\n"
+                                   "}\n" },
 };
 
 /* The proto2 prefix clash is a warning, not an error. */
@@ -584,7 +572,7 @@ static void test_one_mistake_one_error(void **state)
     char *text = NULL;
     int errors = compile_errors(P3 "message M {\n"
                                    "  Nope a = 1;\n"
-                                   "  int32 A = 2;\n"   /* JSON clash, not reported */
+                                   "  int32 A = 2;\n" /* JSON clash, not reported */
                                    "}\n",
                                 &text);
     assert_int_equal(errors, 1);
@@ -663,8 +651,8 @@ static void test_type_defined_in_two_files(void **state)
     };
     TestCompile *tc = test_compile(files, 2);
     assert_int_equal(tc->errors, 1);
-    assert_non_null(strstr(tc->diag_text,
-                           "main.proto:3:9: error: 'M' is already defined in file 'a.proto'"));
+    assert_non_null(
+        strstr(tc->diag_text, "main.proto:3:9: error: 'M' is already defined in file 'a.proto'"));
     test_compile_free(tc);
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_cli.c — the typerpc command line as a build system sees it: flags,
  * exit statuses (0 ok, 1 input error, 2 usage), protoc's -I rules for
- * inputs and imports, and that a check-only run writes nothing.
+ * inputs and imports, that a check-only run writes nothing, and that the
+ * dependency file names exactly the files a run writes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -173,9 +174,8 @@ static void test_c_out_and_dependency_file(void **state)
     (void)state;
     char *out = NULL;
     put("gen/.keep", "");
-    assert_int_equal(typerpc("--c_out=gen --dependency_out=gen/use.d -I lib -I src src/use.proto",
-                             &out),
-                     0);
+    assert_int_equal(
+        typerpc("--c_out=gen --dependency_out=gen/use.d -I lib -I src src/use.proto", &out), 0);
     free(out);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "cd %s && ls gen && cat gen/use.d", dir);
@@ -198,6 +198,129 @@ static void test_c_out_and_dependency_file(void **state)
     free(out);
 }
 
+/* The targets of the make rule in `text` (up to its first ':'), unescaped
+ * as make reads them, each a malloc'd string; returns how many. */
+static size_t depfile_targets(const char *text, char **out, size_t max)
+{
+    size_t n = 0;
+    char name[512];
+    size_t len = 0;
+    for (const char *p = text;; p++) {
+        bool end = *p == '\0' || *p == ':';
+        if (end || *p == ' ' || *p == '\n' || (*p == '\\' && p[1] == '\n')) {
+            if (len) {
+                assert_true(n < max);
+                name[len] = '\0';
+                out[n++] = strdup(name);
+                len = 0;
+            }
+            if (end)
+                return n;
+            if (*p == '\\')
+                p++;
+            continue;
+        }
+        if ((*p == '\\' && (p[1] == ' ' || p[1] == '#' || p[1] == '\\')) ||
+            (*p == '$' && p[1] == '$'))
+            p++;
+        assert_true(len + 1 < sizeof name);
+        name[len++] = *p;
+    }
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run typerpc with --c_out=OUT_FLAG and check that the dependency file names
+ * exactly the files written under OUT_DIR (OUT_FLAG without a leading "./"):
+ * names from .proto and .protodevel files in nested folders, a file with
+ * services (four outputs), one without (two), and one marked
+ * (pb_c_file).no_generate (none). */
+static void check_depfile_matches_output(const char *out_flag, const char *out_dir)
+{
+    char *out = NULL;
+    char args[1024];
+    snprintf(args, sizeof args,
+             "--c_out=%s --dependency_out=%s.d -I deps -I /usr/include deps/a/b/svc.proto "
+             "deps/a/b/devel.protodevel deps/c/plain.proto deps/c/nogen.proto",
+             out_flag, out_dir);
+    assert_int_equal(typerpc(args, &out), 0);
+    free(out);
+
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd %s && cat %s.d", dir, out_dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    char *named[16];
+    size_t n_named = depfile_targets(out, named, 16);
+    /* The prerequisites: every .proto file read, the .protodevel one too. */
+    assert_non_null(strstr(out, "deps/a/b/devel.protodevel"));
+    assert_non_null(strstr(out, "/usr/include/protobuf-c/protobuf-c.proto"));
+    free(out);
+
+    snprintf(cmd, sizeof cmd, "cd %s && find %s -type f", dir, out_dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    char *written[16];
+    size_t n_written = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        assert_true(n_written < 16);
+        written[n_written++] = strdup(line);
+    }
+    free(out);
+
+    qsort(named, n_named, sizeof *named, by_string);
+    qsort(written, n_written, sizeof *written, by_string);
+    assert_int_equal(n_named, 10);
+    assert_int_equal(n_written, n_named);
+    for (size_t i = 0; i < n_named; i++)
+        assert_string_equal(named[i], written[i]);
+    /* The extension goes whole, .protodevel as .proto (protoc-c's rule). */
+    char want[128];
+    snprintf(want, sizeof want, "%s/a/b/devel.trpc.c", out_dir);
+    assert_non_null(bsearch(&(const char *){ want }, named, n_named, sizeof *named, by_string));
+    for (size_t i = 0; i < n_named; i++) {
+        free(named[i]);
+        free(written[i]);
+    }
+
+    /* The generated files include each other by the same names. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s/%s/a/b && grep -q '^#include \"a/b/devel.pb-c.h\"' devel.pb-c.c && "
+             "grep -q '^#include \"a/b/svc.pb-c.h\"' devel.pb-c.h && "
+             "grep -q '^#include \"a/b/devel.pb-c.h\"' devel.trpc.h && "
+             "grep -q '^#include \"a/b/devel.trpc.h\"' devel.trpc.c",
+             dir, out_dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    free(out);
+}
+
+static void test_dependency_file_names_what_is_written(void **state)
+{
+    (void)state;
+    put("deps/a/b/svc.proto", "syntax = \"proto3\";\npackage a.b;\n"
+                              "message Req { string s = 1; }\n"
+                              "service Svc { rpc Call(Req) returns (Req); }\n");
+    put("deps/a/b/devel.protodevel", "syntax = \"proto3\";\npackage a.b;\n"
+                                     "import \"a/b/svc.proto\";\n"
+                                     "message Dev { Req r = 1; }\n"
+                                     "service DevSvc { rpc Go(Dev) returns (Req); }\n");
+    put("deps/c/plain.proto", "syntax = \"proto2\";\nmessage Plain { optional int32 x = 1; }\n");
+    put("deps/c/nogen.proto", "syntax = \"proto2\";\n"
+                              "import \"protobuf-c/protobuf-c.proto\";\n"
+                              "option (pb_c_file).no_generate = true;\n"
+                              "message NoGen { optional int32 x = 1; }\n");
+    char cmd[256];
+    char *out = NULL;
+    snprintf(cmd, sizeof cmd, "cd %s && mkdir out1 out2 out3", dir);
+    assert_int_equal(run_command(cmd, 10, &out), 0);
+    free(out);
+    check_depfile_matches_output("out1", "out1");
+    check_depfile_matches_output("out2/", "out2");
+    /* protoc writes ./x as x in the rule; the files are the same. */
+    check_depfile_matches_output("./out3", "out3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_shadowed_input),
         cmocka_unit_test(test_check_only_writes_nothing),
         cmocka_unit_test(test_c_out_and_dependency_file),
+        cmocka_unit_test(test_dependency_file_names_what_is_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,13 +53,13 @@ static void test_format_with_caret(void **state)
     (void)state;
     Capture cap;
     capture_open(&cap, false);
-    Source *src = make_source(cap.arena, "a.proto", "syntax = \"proto3\";\nmessage M {\n  int32 x = 0;\n}\n", 0);
+    Source *src = make_source(cap.arena, "a.proto",
+                              "syntax = \"proto3\";\nmessage M {\n  int32 x = 0;\n}\n", 0);
     diag_error(&cap.diag, (Loc){ src, 3, 13 }, "field number %d is out of range", 0);
     const char *out = capture_flush(&cap);
-    assert_string_equal(out,
-                        "a.proto:3:13: error: field number 0 is out of range\n"
-                        "    3 |   int32 x = 0;\n"
-                        "      |             ^\n");
+    assert_string_equal(out, "a.proto:3:13: error: field number 0 is out of range\n"
+                             "    3 |   int32 x = 0;\n"
+                             "      |             ^\n");
     assert_int_equal(cap.diag.errors, 1);
     capture_close(&cap);
 }
@@ -129,10 +129,9 @@ static void test_tabs_and_control_bytes(void **state)
      * control byte is shown as '?'. */
     Source *src = make_source(cap.arena, "t.proto", "\tab\001c\n", 0);
     diag_error(&cap.diag, (Loc){ src, 1, 4 }, "bad byte");
-    assert_string_equal(capture_flush(&cap),
-                        "t.proto:1:4: error: bad byte\n"
-                        "    1 | \tab?c\n"
-                        "      | \t  ^\n");
+    assert_string_equal(capture_flush(&cap), "t.proto:1:4: error: bad byte\n"
+                                             "    1 | \tab?c\n"
+                                             "      | \t  ^\n");
     capture_close(&cap);
 }
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_c_internal.h"
+#include "gen/internal.h"
 #include "testutil.h"
 
 /* ---- name transformations ---- */
@@ -43,7 +43,7 @@ typedef struct Generated {
     TestCompile *tc;
     char *h;
     char *c;
-    char *warnings;   /* diagnostics printed by the generator */
+    char *warnings; /* diagnostics printed by the generator */
 } Generated;
 
 static char *slurp(const char *path)
@@ -102,7 +102,8 @@ static void assert_output_compiles(const Generated *g)
     static const char *const compilers[] = { "gcc", "clang" };
     for (size_t i = 0; i < 2; i++) {
         char cmd[1024];
-        snprintf(cmd, sizeof cmd, "command -v %s >/dev/null || exit 0; "
+        snprintf(cmd, sizeof cmd,
+                 "command -v %s >/dev/null || exit 0; "
                  "cd %s && %s -std=c11 -Wall -Wextra -Werror -include errno.h "
                  "-include stdio.h -include stdbool.h -I. -c test.pb-c.c -o /dev/null && "
                  "%s -std=gnu11 -Wall -Wextra -Werror -I. -c test.pb-c.c -o /dev/null",
@@ -116,36 +117,35 @@ static void assert_output_compiles(const Generated *g)
     }
 }
 
-#define assert_contains(hay, needle)                                                  \
-    do {                                                                               \
-        if (!strstr((hay), (needle))) {                                                \
-            print_error("missing \"%s\" in:\n%s\n", (needle), (hay));                  \
-            fail();                                                                    \
-        }                                                                              \
+#define assert_contains(hay, needle)                                  \
+    do {                                                              \
+        if (!strstr((hay), (needle))) {                               \
+            print_error("missing \"%s\" in:\n%s\n", (needle), (hay)); \
+            fail();                                                   \
+        }                                                             \
     } while (0)
 
-#define assert_not_contains(hay, needle)                                              \
-    do {                                                                               \
-        if (strstr((hay), (needle))) {                                                 \
-            print_error("unexpected \"%s\" in:\n%s\n", (needle), (hay));               \
-            fail();                                                                    \
-        }                                                                              \
+#define assert_not_contains(hay, needle)                                 \
+    do {                                                                 \
+        if (strstr((hay), (needle))) {                                   \
+            print_error("unexpected \"%s\" in:\n%s\n", (needle), (hay)); \
+            fail();                                                      \
+        }                                                                \
     } while (0)
 
 static void test_protoc_c_names(void **state)
 {
     (void)state;
-    Generated g = generate(
-        "syntax = \"proto2\";\n"
-        "package foo.bar;\n"
-        "message HTTPRequest {\n"
-        "  message nested_msg { optional int32 x = 1; }\n"
-        "  enum innerEnum { lower_val = 0; Mixed = 1; }\n"
-        "  optional int32 FooBar = 1 [default = 3];\n"
-        "  oneof MyChoice { int32 fieldA = 2; string Field_B = 3; }\n"
-        "  map<string, nested_msg> mp = 4;\n"
-        "  optional string class = 5;\n"
-        "}\n");
+    Generated g = generate("syntax = \"proto2\";\n"
+                           "package foo.bar;\n"
+                           "message HTTPRequest {\n"
+                           "  message nested_msg { optional int32 x = 1; }\n"
+                           "  enum innerEnum { lower_val = 0; Mixed = 1; }\n"
+                           "  optional int32 FooBar = 1 [default = 3];\n"
+                           "  oneof MyChoice { int32 fieldA = 2; string Field_B = 3; }\n"
+                           "  map<string, nested_msg> mp = 4;\n"
+                           "  optional string class = 5;\n"
+                           "}\n");
     assert_contains(g.h, "#ifndef PROTOBUF_C_test_2eproto__INCLUDED");
     assert_contains(g.h, "typedef struct Foo__Bar__HTTPRequest Foo__Bar__HTTPRequest;");
     assert_contains(g.h, "typedef struct Foo__Bar__HTTPRequest__NestedMsg "
@@ -239,18 +239,17 @@ static void test_collisions_compile(void **state)
 static void test_proto3_optional(void **state)
 {
     (void)state;
-    Generated g = generate(
-        "syntax = \"proto3\";\n"
-        "message M {\n"
-        "  optional int32 a = 1;\n"
-        "  optional string s = 2;\n"
-        "  optional bytes b = 3;\n"
-        "  optional M m = 4;\n"
-        "  optional E e = 5;\n"
-        "  int32 plain = 6;\n"
-        "  string ps = 7;\n"
-        "}\n"
-        "enum E { E0 = 0; E1 = 1; }\n");
+    Generated g = generate("syntax = \"proto3\";\n"
+                           "message M {\n"
+                           "  optional int32 a = 1;\n"
+                           "  optional string s = 2;\n"
+                           "  optional bytes b = 3;\n"
+                           "  optional M m = 4;\n"
+                           "  optional E e = 5;\n"
+                           "  int32 plain = 6;\n"
+                           "  string ps = 7;\n"
+                           "}\n"
+                           "enum E { E0 = 0; E1 = 1; }\n");
     /* Exactly protoc-c's proto2 optional: has_ flags, NULL strings. */
     assert_contains(g.h, "  protobuf_c_boolean has_a;\n  int32_t a;\n");
     assert_contains(g.h, "  char *s;\n");
@@ -277,22 +276,21 @@ static void test_proto3_optional(void **state)
 static void test_defaults_exact(void **state)
 {
     (void)state;
-    Generated g = generate(
-        "syntax = \"proto2\";\n"
-        "message D {\n"
-        "  optional double pinf = 1 [default = inf];\n"
-        "  optional float ninf = 2 [default = -inf];\n"
-        "  optional double qnan = 3 [default = nan];\n"
-        "  optional int64 i64min = 4 [default = -9223372036854775808];\n"
-        "  optional int32 i32min = 5 [default = -2147483648];\n"
-        "  optional float big = 6 [default = 16777217];\n"
-        "  optional double third = 7 [default = 0.3333333333333333];\n"
-        "  optional float nzero = 8 [default = -0.0];\n"
-        "  optional bytes raw = 9 [default = \"a\\000\\377\\\"\"];\n"
-        "  optional string s = 10 [default = \"tab\\tnl\\n\\001\"];\n"
-        "  optional uint64 u64 = 11 [default = 18446744073709551615];\n"
-        "  optional sint64 s64 = 12 [default = -5];\n"
-        "}\n");
+    Generated g = generate("syntax = \"proto2\";\n"
+                           "message D {\n"
+                           "  optional double pinf = 1 [default = inf];\n"
+                           "  optional float ninf = 2 [default = -inf];\n"
+                           "  optional double qnan = 3 [default = nan];\n"
+                           "  optional int64 i64min = 4 [default = -9223372036854775808];\n"
+                           "  optional int32 i32min = 5 [default = -2147483648];\n"
+                           "  optional float big = 6 [default = 16777217];\n"
+                           "  optional double third = 7 [default = 0.3333333333333333];\n"
+                           "  optional float nzero = 8 [default = -0.0];\n"
+                           "  optional bytes raw = 9 [default = \"a\\000\\377\\\"\"];\n"
+                           "  optional string s = 10 [default = \"tab\\tnl\\n\\001\"];\n"
+                           "  optional uint64 u64 = 11 [default = 18446744073709551615];\n"
+                           "  optional sint64 s64 = 12 [default = -5];\n"
+                           "}\n");
     assert_contains(g.h, "#include <math.h>");
     assert_contains(g.c, "d__pinf__default_value = INFINITY;");
     assert_contains(g.c, "d__ninf__default_value = -INFINITY;");
@@ -358,12 +356,11 @@ static void test_keywords_and_proto3_maps_compile(void **state)
 static void test_reserved_type_names(void **state)
 {
     (void)state;
-    Generated g = generate(
-        "syntax = \"proto2\";\n"
-        "enum Bool { B0 = 0; }\n"
-        "message NULL { optional Bool b = 1; }\n"
-        "message FILE { optional NULL n = 1; }\n"
-        "message ProtobufCMessage {}\n");
+    Generated g = generate("syntax = \"proto2\";\n"
+                           "enum Bool { B0 = 0; }\n"
+                           "message NULL { optional Bool b = 1; }\n"
+                           "message FILE { optional NULL n = 1; }\n"
+                           "message ProtobufCMessage {}\n");
     assert_contains(g.h, "typedef enum _Bool_ {");
     assert_contains(g.h, "} Bool;");
     assert_contains(g.h, "typedef struct NULL_ NULL_;");
@@ -382,7 +379,7 @@ static void test_write_failure(void **state)
     assert_int_equal(tc->errors, 0);
     char blocker[256], cmd[600];
     snprintf(blocker, sizeof blocker, "%s/out", tc->dir);
-    FILE *fp = fopen(blocker, "w");   /* a file where the folder should be */
+    FILE *fp = fopen(blocker, "w"); /* a file where the folder should be */
     assert_non_null(fp);
     fclose(fp);
     char *text = NULL;

@@ -1,5 +1,5 @@
 /*
- * test_gen_trpc.c — the service generator (compiler/gen_trpc*.c).
+ * test_gen_trpc.c — the service generator (compiler/gen/gen_trpc*.c).
  *
  *   golden       tests/runtime/proto/{echo,helloworld}.proto through the
  *                typerpc binary give tests/runtime/gen/NAME.trpc.[ch] byte for
@@ -210,10 +210,9 @@ static void test_skip_without_services(void **state)
 }
 
 /* Awkward but valid services: the generated code must compile cleanly. */
-static const char *const awkward_common =
-    "syntax = \"proto3\";\n"
-    "package deep.pkg;\n"
-    "message Msg { string s = 1; }\n";
+static const char *const awkward_common = "syntax = \"proto3\";\n"
+                                          "package deep.pkg;\n"
+                                          "message Msg { string s = 1; }\n";
 
 /* Names chosen to collide: methods named after the service-level functions
  * (Serve, Client, TrpcMethods), a C keyword (Int), Foo beside foo, GetEnd
@@ -252,18 +251,16 @@ static const char *const awkward =
     "  rpc Get(Req) returns (Rep);\n"
     "}\n";
 
-static const char *const nopkg =
-    "syntax = \"proto2\";\n"
-    "message Req { optional int32 x = 1; }\n"
-    "service Plain { rpc Call(Req) returns (Req); }\n";
+static const char *const nopkg = "syntax = \"proto2\";\n"
+                                 "message Req { optional int32 x = 1; }\n"
+                                 "service Plain { rpc Call(Req) returns (Req); }\n";
 
-static const char *const cpkg =
-    "syntax = \"proto3\";\n"
-    "package orig.name;\n"
-    "import \"protobuf-c/protobuf-c.proto\";\n"
-    "option (pb_c_file).c_package = \"renamed\";\n"
-    "message Req { int32 x = 1; }\n"
-    "service Svc { rpc Call(Req) returns (Req); }\n";
+static const char *const cpkg = "syntax = \"proto3\";\n"
+                                "package orig.name;\n"
+                                "import \"protobuf-c/protobuf-c.proto\";\n"
+                                "option (pb_c_file).c_package = \"renamed\";\n"
+                                "message Req { int32 x = 1; }\n"
+                                "service Svc { rpc Call(Req) returns (Req); }\n";
 
 /* A program that uses every kind and every renamed name: it compiles only
  * if each name is what the header comment of gen_trpc.c promises. */

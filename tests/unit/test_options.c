@@ -1,5 +1,5 @@
 /*
- * test_options.c — options (compiler/options.c): the known options of
+ * test_options.c — options (compiler/check/options.c): the known options of
  * descriptor.proto and their value types, custom options `(ext).field`
  * resolved from the element's scope against the right *Options message,
  * aggregate values checked like text format, options set twice, and the
@@ -19,17 +19,18 @@
 #define DESC "import \"google/protobuf/descriptor.proto\";\n"
 
 /* Custom options of every kind, on lines 3 to 5 of a proto2 file. */
+/* clang-format off */
 #define OPTS P2 DESC \
     "extend google.protobuf.FileOptions { optional double d = 50000; optional int32 i = 50001; optional Info info = 50002; repeated int32 r = 50003; optional uint32 u = 50004; optional Color c = 50005; optional bool b = 50006; optional string s = 50007; }\n" \
     "message Info { optional int32 a = 1; optional Info sub = 2; repeated int32 rr = 3; optional Color color = 4; optional group Grp = 5 { optional int32 x = 6; } extensions 100 to 200; oneof o { int32 o1 = 7; int32 o2 = 8; } optional float f = 9; optional string str = 10; }\n" \
     "enum Color { RED = 0; GREEN = 1; }\n"
+/* clang-format on */
 /* The first line after OPTS. */
 #define L 6
 
 static const ErrorCase error_cases[] = {
     /* ---- known options */
-    { "unknown_file_option", 2, "option 'foo' is unknown",
-      P3 "option foo = 1;\n" },
+    { "unknown_file_option", 2, "option 'foo' is unknown", P3 "option foo = 1;\n" },
     { "unknown_message_option", 3, "option 'java_package' is unknown",
       P3 "message M {\n"
          "  option java_package = \"x\";\n"
@@ -63,16 +64,12 @@ static const ErrorCase error_cases[] = {
          "    int32 a = 1;\n"
          "  }\n"
          "}\n" },
-    { "uninterpreted_option_reserved", 2, "reserved",
-      P3 "option uninterpreted_option = 1;\n" },
-    { "string_option_given_ident", 2, "needs a quoted string",
-      P3 "option java_package = foo;\n" },
-    { "string_option_given_int", 2, "needs a quoted string",
-      P3 "option go_package = 1;\n" },
+    { "uninterpreted_option_reserved", 2, "reserved", P3 "option uninterpreted_option = 1;\n" },
+    { "string_option_given_ident", 2, "needs a quoted string", P3 "option java_package = foo;\n" },
+    { "string_option_given_int", 2, "needs a quoted string", P3 "option go_package = 1;\n" },
     { "bool_option_given_string", 2, "needs true or false",
       P3 "option java_multiple_files = \"true\";\n" },
-    { "bool_option_given_int", 2, "needs true or false",
-      P3 "option deprecated = 1;\n" },
+    { "bool_option_given_int", 2, "needs true or false", P3 "option deprecated = 1;\n" },
     { "bool_option_given_other_ident", 2, "needs true or false",
       P3 "option cc_enable_arenas = yes;\n" },
     { "enum_option_unknown_value", 2, "has no value named 'FAST'",
@@ -97,10 +94,8 @@ static const ErrorCase error_cases[] = {
       P2 "message M {\n"
          "  repeated int32 a = 1 [packed = true, packed = false];\n"
          "}\n" },
-    { "option_on_scalar_has_no_fields", 2, "not a message",
-      P3 "option java_package.x = \"y\";\n" },
-    { "negative_identifier", 2, "SPEED",
-      P3 "option optimize_for = -SPEED;\n" },
+    { "option_on_scalar_has_no_fields", 2, "not a message", P3 "option java_package.x = \"y\";\n" },
+    { "negative_identifier", 2, "SPEED", P3 "option optimize_for = -SPEED;\n" },
 
     /* ---- field options that constrain the field */
     { "packed_on_string", 3, "[packed = true] is only allowed",
@@ -131,23 +126,18 @@ static const ErrorCase error_cases[] = {
          "service S { rpc A(M) returns (M); }\n" },
 
     /* ---- custom options: names */
-    { "custom_unknown", L, "option '(nope)' is unknown",
-      OPTS "option (nope) = 1;\n" },
+    { "custom_unknown", L, "option '(nope)' is unknown", OPTS "option (nope) = 1;\n" },
     { "custom_wrong_extendee", L + 1, "is not an extension of 'google.protobuf.MessageOptions'",
       OPTS "message M {\n"
            "  option (i) = 1;\n"
            "}\n" },
-    { "custom_not_a_field", L, "is not an extension",
-      OPTS "option (Info.a) = 1;\n" },
-    { "custom_subfield_unknown", L, "has no field named 'nope'",
-      OPTS "option (info).nope = 1;\n" },
-    { "custom_subfield_of_scalar", L, "not a message",
-      OPTS "option (i).a = 1;\n" },
+    { "custom_not_a_field", L, "is not an extension", OPTS "option (Info.a) = 1;\n" },
+    { "custom_subfield_unknown", L, "has no field named 'nope'", OPTS "option (info).nope = 1;\n" },
+    { "custom_subfield_of_scalar", L, "not a message", OPTS "option (i).a = 1;\n" },
     { "custom_repeated_message_in_path", 5, "repeated",
-      P2 DESC
-         "message Info { optional int32 a = 1; }\n"
-         "extend google.protobuf.FileOptions { repeated Info infos = 50000; }\n"
-         "option (infos).a = 1;\n" },
+      P2 DESC "message Info { optional int32 a = 1; }\n"
+              "extend google.protobuf.FileOptions { repeated Info infos = 50000; }\n"
+              "option (infos).a = 1;\n" },
     { "custom_set_twice", L + 1, "option '(i)' was already set",
       OPTS "option (i) = 1;\n"
            "option (i) = 2;\n" },
@@ -164,31 +154,22 @@ static const ErrorCase error_cases[] = {
     /* ---- custom options: values */
     { "custom_double_inf_is_not_a_number_to_protoc", L, "needs a number",
       OPTS "option (d) = inf;\n" },
-    { "custom_double_string", L, "needs a number",
-      OPTS "option (d) = \"1\";\n" },
+    { "custom_double_string", L, "needs a number", OPTS "option (d) = \"1\";\n" },
     { "custom_int32_overflow", L, "out of range for int32 option",
       OPTS "option (i) = 2147483648;\n" },
     { "custom_int32_underflow", L, "out of range for int32 option",
       OPTS "option (i) = -2147483649;\n" },
-    { "custom_int32_float", L, "needs an integer",
-      OPTS "option (i) = 1.5;\n" },
-    { "custom_uint_negative", L, "needs a non-negative integer",
-      OPTS "option (u) = -1;\n" },
-    { "custom_enum_int", L, "needs the name of an enum value",
-      OPTS "option (c) = 1;\n" },
-    { "custom_enum_unknown", L, "has no value named 'BLUE'",
-      OPTS "option (c) = BLUE;\n" },
+    { "custom_int32_float", L, "needs an integer", OPTS "option (i) = 1.5;\n" },
+    { "custom_uint_negative", L, "needs a non-negative integer", OPTS "option (u) = -1;\n" },
+    { "custom_enum_int", L, "needs the name of an enum value", OPTS "option (c) = 1;\n" },
+    { "custom_enum_unknown", L, "has no value named 'BLUE'", OPTS "option (c) = BLUE;\n" },
     { "custom_enum_value_of_sibling_enum", L + 1, "is a value of",
       OPTS "enum Other { BLUE = 0; }\n"
            "option (c) = BLUE;\n" },
-    { "custom_bool_int", L, "needs true or false",
-      OPTS "option (b) = 1;\n" },
-    { "custom_string_ident", L, "needs a quoted string",
-      OPTS "option (s) = abc;\n" },
-    { "custom_message_scalar", L, "is a message",
-      OPTS "option (info) = 1;\n" },
-    { "custom_scalar_aggregate", L, "not a message",
-      OPTS "option (i) = { a: 1 };\n" },
+    { "custom_bool_int", L, "needs true or false", OPTS "option (b) = 1;\n" },
+    { "custom_string_ident", L, "needs a quoted string", OPTS "option (s) = abc;\n" },
+    { "custom_message_scalar", L, "is a message", OPTS "option (info) = 1;\n" },
+    { "custom_scalar_aggregate", L, "not a message", OPTS "option (i) = { a: 1 };\n" },
 
     /* ---- aggregates: errors are reported at the start of the value */
     { "aggregate_unknown_field", L, "has no field named 'zz'",
@@ -198,18 +179,13 @@ static const ErrorCase error_cases[] = {
            "};\n" },
     { "aggregate_nested_unknown_field", L, "has no field named 'zz'",
       OPTS "option (info) = { sub { zz: 3 } };\n" },
-    { "aggregate_wrong_type", L, "needs an integer",
-      OPTS "option (info) = { a: \"x\" };\n" },
-    { "aggregate_int_overflow", L, "out of range",
-      OPTS "option (info) = { a: 2147483648 };\n" },
-    { "aggregate_scalar_for_message", L, "is a message",
-      OPTS "option (info) = { sub: 1 };\n" },
-    { "aggregate_message_for_scalar", L, "not a message",
-      OPTS "option (info) = { a { } };\n" },
+    { "aggregate_wrong_type", L, "needs an integer", OPTS "option (info) = { a: \"x\" };\n" },
+    { "aggregate_int_overflow", L, "out of range", OPTS "option (info) = { a: 2147483648 };\n" },
+    { "aggregate_scalar_for_message", L, "is a message", OPTS "option (info) = { sub: 1 };\n" },
+    { "aggregate_message_for_scalar", L, "not a message", OPTS "option (info) = { a { } };\n" },
     { "aggregate_singular_twice", L, "set more than once",
       OPTS "option (info) = { a: 1 a: 2 };\n" },
-    { "aggregate_list_for_singular", L, "not repeated",
-      OPTS "option (info) = { a: [1, 2] };\n" },
+    { "aggregate_list_for_singular", L, "not repeated", OPTS "option (info) = { a: [1, 2] };\n" },
     { "aggregate_oneof_twice", L, "another member of oneof 'o'",
       OPTS "option (info) = { o1: 1 o2: 2 };\n" },
     { "aggregate_enum_unknown", L, "has no value named 'BLUE'",
@@ -220,47 +196,42 @@ static const ErrorCase error_cases[] = {
       OPTS "option (info) = { grp { x: 1 } };\n" },
     { "aggregate_unknown_extension", L, "is not an extension of 'Info'",
       OPTS "option (info) = { [nope]: 1 };\n" },
-    { "aggregate_string_for_float", L, "needs a number",
-      OPTS "option (info) = { f: \"1\" };\n" },
-    { "aggregate_int_for_string", L, "needs a string",
-      OPTS "option (info) = { str: 1 };\n" },
+    { "aggregate_string_for_float", L, "needs a number", OPTS "option (info) = { f: \"1\" };\n" },
+    { "aggregate_int_for_string", L, "needs a string", OPTS "option (info) = { str: 1 };\n" },
     { "aggregate_required_field_missing", 5, "missing required field 'a'",
-      P2 DESC
-         "message Info { required int32 a = 1; optional Info sub = 2; }\n"
-         "extend google.protobuf.FileOptions { optional Info info = 50000; }\n"
-         "option (info) = { a: 1 sub { } };\n" },
+      P2 DESC "message Info { required int32 a = 1; optional Info sub = 2; }\n"
+              "extend google.protobuf.FileOptions { optional Info info = 50000; }\n"
+              "option (info) = { a: 1 sub { } };\n" },
     { "aggregate_any_unknown_type", 7, "cannot find message type",
-      P3 DESC
-         "import \"google/protobuf/any.proto\";\n"
-         "message Info { google.protobuf.Any any = 1; }\n"
-         "extend google.protobuf.MessageOptions { Info info = 50000; }\n"
-         "message M {\n"
-         "  option (info) = { any { [type.googleapis.com/nope.Nope] { } } };\n"
-         "}\n" },
+      P3 DESC "import \"google/protobuf/any.proto\";\n"
+              "message Info { google.protobuf.Any any = 1; }\n"
+              "extend google.protobuf.MessageOptions { Info info = 50000; }\n"
+              "message M {\n"
+              "  option (info) = { any { [type.googleapis.com/nope.Nope] { } } };\n"
+              "}\n" },
 };
 
 static const OkCase ok_cases[] = {
-    { "every_known_file_option",
-      P3 "option java_package = \"a.b\";\n"
-         "option java_outer_classname = \"X\";\n"
-         "option java_multiple_files = true;\n"
-         "option java_generate_equals_and_hash = false;\n"
-         "option java_string_check_utf8 = true;\n"
-         "option optimize_for = CODE_SIZE;\n"
-         "option go_package = \"x/y\";\n"
-         "option cc_generic_services = false;\n"
-         "option java_generic_services = false;\n"
-         "option py_generic_services = false;\n"
-         "option php_generic_services = false;\n"
-         "option deprecated = false;\n"
-         "option cc_enable_arenas = true;\n"
-         "option objc_class_prefix = \"X\";\n"
-         "option csharp_namespace = \"X\";\n"
-         "option swift_prefix = \"X\";\n"
-         "option php_class_prefix = \"X\";\n"
-         "option php_namespace = \"X\";\n"
-         "option php_metadata_namespace = \"X\";\n"
-         "option ruby_package = \"X\";\n" },
+    { "every_known_file_option", P3 "option java_package = \"a.b\";\n"
+                                    "option java_outer_classname = \"X\";\n"
+                                    "option java_multiple_files = true;\n"
+                                    "option java_generate_equals_and_hash = false;\n"
+                                    "option java_string_check_utf8 = true;\n"
+                                    "option optimize_for = CODE_SIZE;\n"
+                                    "option go_package = \"x/y\";\n"
+                                    "option cc_generic_services = false;\n"
+                                    "option java_generic_services = false;\n"
+                                    "option py_generic_services = false;\n"
+                                    "option php_generic_services = false;\n"
+                                    "option deprecated = false;\n"
+                                    "option cc_enable_arenas = true;\n"
+                                    "option objc_class_prefix = \"X\";\n"
+                                    "option csharp_namespace = \"X\";\n"
+                                    "option swift_prefix = \"X\";\n"
+                                    "option php_class_prefix = \"X\";\n"
+                                    "option php_namespace = \"X\";\n"
+                                    "option php_metadata_namespace = \"X\";\n"
+                                    "option ruby_package = \"X\";\n" },
     { "every_known_element_option",
       P2 "message M {\n"
          "  option deprecated = true;\n"
@@ -287,95 +258,83 @@ static const OkCase ok_cases[] = {
          "  }\n"
          "}\n" },
     { "custom_options_everywhere",
-      P2 DESC
-         "package p;\n"
-         "extend google.protobuf.FileOptions { optional string f = 50000; }\n"
-         "extend google.protobuf.MessageOptions { optional string m = 50000; }\n"
-         "extend google.protobuf.FieldOptions { optional string fl = 50000; }\n"
-         "extend google.protobuf.OneofOptions { optional string o = 50000; }\n"
-         "extend google.protobuf.EnumOptions { optional string e = 50000; }\n"
-         "extend google.protobuf.EnumValueOptions { optional string ev = 50000; }\n"
-         "extend google.protobuf.ServiceOptions { optional string s = 50000; }\n"
-         "extend google.protobuf.MethodOptions { optional string mt = 50000; }\n"
-         "extend google.protobuf.ExtensionRangeOptions { optional string er = 50000; }\n"
-         "option (f) = \"x\";\n"
-         "message M {\n"
-         "  option (m) = \"x\";\n"
-         "  optional int32 a = 1 [(fl) = \"x\"];\n"
-         "  oneof oo { option (o) = \"x\"; int32 b = 2; }\n"
-         "  extensions 100 to 200 [(er) = \"x\"];\n"
-         "}\n"
-         "enum E { option (e) = \"x\"; A = 0 [(ev) = \"x\"]; }\n"
-         "service S { option (s) = \"x\"; rpc R(M) returns (M) { option (mt) = \"x\"; } }\n" },
-    { "custom_option_scopes",
-      P2 DESC
-         "package p;\n"
-         "message Scope {\n"
-         "  extend google.protobuf.FieldOptions {\n"
-         "    optional int32 i1 = 50001; optional int32 i2 = 50002; optional int32 i3 = 50003;\n"
-         "  }\n"
-         "  optional int32 a = 1 [(i1) = 1, (Scope.i2) = 2, (p.Scope.i3) = 3];\n"
-         "}\n"
-         "extend google.protobuf.MessageOptions {\n"
-         "  optional int32 o1 = 50001; optional int32 o2 = 50002;\n"
-         "}\n"
-         "message N { option (o1) = 1; option (.p.o2) = 1; }\n" },
-    { "custom_values",
-      OPTS "option (d) = -1.5e10;\n"
-           "option (i) = -2147483648;\n"
-           "option (u) = 4294967295;\n"
-           "option (c) = GREEN;\n"
-           "option (b) = false;\n"
-           "option (s) = \"a\" \"b\";\n"
-           "option (r) = 1;\n"
-           "option (r) = 2;\n" },
-    { "custom_double_from_int",
-      OPTS "option (d) = 5;\n" },
-    { "custom_sub_fields",
-      OPTS "option (info).a = 1;\n"
-           "option (info).sub.a = 2;\n"
-           "option (info).sub.sub.a = 3;\n"
-           "option (info).color = GREEN;\n" },
-    { "custom_whole_then_other_field",
-      OPTS "option (info) = { sub { a: 2 } };\n"
-           "option (info).a = 1;\n"
-           "option (info).sub.rr = 1;\n" },
-    { "aggregate_text_format",
-      OPTS "extend Info { optional int32 ext = 100; }\n"
-           "option (info) = {\n"
-           "  a: -1\n"
-           "  sub { a: 2 sub { a: 3 } }\n"
-           "  rr: 1 rr: [2, 3] rr: []\n"
-           "  color: GREEN\n"
-           "  Grp { x: 1 }\n"
-           "  [ext]: 5\n"
-           "  o2: 3\n"
-           "  f: inf\n"
-           "  str: \"s\"\n"
-           "};\n" },
-    { "aggregate_enum_by_number",
-      OPTS "option (info) = { color: 1 };\n" },
+      P2 DESC "package p;\n"
+              "extend google.protobuf.FileOptions { optional string f = 50000; }\n"
+              "extend google.protobuf.MessageOptions { optional string m = 50000; }\n"
+              "extend google.protobuf.FieldOptions { optional string fl = 50000; }\n"
+              "extend google.protobuf.OneofOptions { optional string o = 50000; }\n"
+              "extend google.protobuf.EnumOptions { optional string e = 50000; }\n"
+              "extend google.protobuf.EnumValueOptions { optional string ev = 50000; }\n"
+              "extend google.protobuf.ServiceOptions { optional string s = 50000; }\n"
+              "extend google.protobuf.MethodOptions { optional string mt = 50000; }\n"
+              "extend google.protobuf.ExtensionRangeOptions { optional string er = 50000; }\n"
+              "option (f) = \"x\";\n"
+              "message M {\n"
+              "  option (m) = \"x\";\n"
+              "  optional int32 a = 1 [(fl) = \"x\"];\n"
+              "  oneof oo { option (o) = \"x\"; int32 b = 2; }\n"
+              "  extensions 100 to 200 [(er) = \"x\"];\n"
+              "}\n"
+              "enum E { option (e) = \"x\"; A = 0 [(ev) = \"x\"]; }\n"
+              "service S { option (s) = \"x\"; rpc R(M) returns (M) { option (mt) = \"x\"; } }\n" },
+    { "custom_option_scopes", P2 DESC
+      "package p;\n"
+      "message Scope {\n"
+      "  extend google.protobuf.FieldOptions {\n"
+      "    optional int32 i1 = 50001; optional int32 i2 = 50002; optional int32 i3 = 50003;\n"
+      "  }\n"
+      "  optional int32 a = 1 [(i1) = 1, (Scope.i2) = 2, (p.Scope.i3) = 3];\n"
+      "}\n"
+      "extend google.protobuf.MessageOptions {\n"
+      "  optional int32 o1 = 50001; optional int32 o2 = 50002;\n"
+      "}\n"
+      "message N { option (o1) = 1; option (.p.o2) = 1; }\n" },
+    { "custom_values", OPTS "option (d) = -1.5e10;\n"
+                            "option (i) = -2147483648;\n"
+                            "option (u) = 4294967295;\n"
+                            "option (c) = GREEN;\n"
+                            "option (b) = false;\n"
+                            "option (s) = \"a\" \"b\";\n"
+                            "option (r) = 1;\n"
+                            "option (r) = 2;\n" },
+    { "custom_double_from_int", OPTS "option (d) = 5;\n" },
+    { "custom_sub_fields", OPTS "option (info).a = 1;\n"
+                                "option (info).sub.a = 2;\n"
+                                "option (info).sub.sub.a = 3;\n"
+                                "option (info).color = GREEN;\n" },
+    { "custom_whole_then_other_field", OPTS "option (info) = { sub { a: 2 } };\n"
+                                            "option (info).a = 1;\n"
+                                            "option (info).sub.rr = 1;\n" },
+    { "aggregate_text_format", OPTS "extend Info { optional int32 ext = 100; }\n"
+                                    "option (info) = {\n"
+                                    "  a: -1\n"
+                                    "  sub { a: 2 sub { a: 3 } }\n"
+                                    "  rr: 1 rr: [2, 3] rr: []\n"
+                                    "  color: GREEN\n"
+                                    "  Grp { x: 1 }\n"
+                                    "  [ext]: 5\n"
+                                    "  o2: 3\n"
+                                    "  f: inf\n"
+                                    "  str: \"s\"\n"
+                                    "};\n" },
+    { "aggregate_enum_by_number", OPTS "option (info) = { color: 1 };\n" },
     { "aggregate_any",
-      P3 DESC
-         "import \"google/protobuf/any.proto\";\n"
-         "message Info { google.protobuf.Any any = 1; int32 n = 2; }\n"
-         "extend google.protobuf.MessageOptions { Info info = 50000; }\n"
-         "message M {\n"
-         "  option (info) = { any { [type.googleapis.com/Info] { n: 1 } } };\n"
-         "}\n" },
+      P3 DESC "import \"google/protobuf/any.proto\";\n"
+              "message Info { google.protobuf.Any any = 1; int32 n = 2; }\n"
+              "extend google.protobuf.MessageOptions { Info info = 50000; }\n"
+              "message M {\n"
+              "  option (info) = { any { [type.googleapis.com/Info] { n: 1 } } };\n"
+              "}\n" },
     /* protoc accepts a plain field of the options message in parentheses. */
     { "parenthesized_builtin_field",
       P3 DESC "option (google.protobuf.FileOptions.java_package) = \"x\";\n" },
     { "proto3_custom_options",
-      P3 DESC
-         "extend google.protobuf.FieldOptions { string tag = 50000; }\n"
-         "message M { int32 a = 1 [(tag) = \"x\"]; }\n" },
-    { "lite_services_without_generic_services",
-      P2 "option optimize_for = LITE_RUNTIME;\n"
-         "message M {}\n"
-         "service S { rpc A(M) returns (M); }\n" },
-    { "map_entry_option_may_be_set",
-      P2 "message A { option map_entry = true; }\n" },
+      P3 DESC "extend google.protobuf.FieldOptions { string tag = 50000; }\n"
+              "message M { int32 a = 1 [(tag) = \"x\"]; }\n" },
+    { "lite_services_without_generic_services", P2 "option optimize_for = LITE_RUNTIME;\n"
+                                                   "message M {}\n"
+                                                   "service S { rpc A(M) returns (M); }\n" },
+    { "map_entry_option_may_be_set", P2 "message A { option map_entry = true; }\n" },
 };
 
 /* A custom option declared in a file this one does not import. */
@@ -403,9 +362,9 @@ static void test_custom_option_from_import(void **state)
                            "option (p.opt) = 1;\n"
                            "message M { option (p.msg) = { n: 2 }; }\n" },
         { "a.proto", P3 DESC "package p;\n"
-                        "message Msg { int32 n = 1; }\n"
-                        "extend google.protobuf.FileOptions { int32 opt = 50000; }\n"
-                        "extend google.protobuf.MessageOptions { Msg msg = 50000; }\n" },
+                             "message Msg { int32 n = 1; }\n"
+                             "extend google.protobuf.FileOptions { int32 opt = 50000; }\n"
+                             "extend google.protobuf.MessageOptions { Msg msg = 50000; }\n" },
     };
     TestCompile *tc = test_compile(files, 2);
     if (tc->errors)

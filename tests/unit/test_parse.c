@@ -1,6 +1,6 @@
 /*
  * test_parse.c — the front end's syntax stage: grammar/proto.l, grammar/proto.y,
- * compiler/ast.c and compiler/parse.c.
+ * compiler/front/ (parse.c, scan.c, ast.c).
  *
  * Every test calls parse_file() directly on an in-memory Source and looks at
  * the AST it built (names, numbers, labels, types, locations, parent links)
@@ -30,7 +30,7 @@ static Parsed *parse_bytes(const char *text, size_t len)
     p->src = arena_alloc(p->arena, sizeof *p->src);
     p->src->name = arena_strdup(p->arena, "t.proto");
     p->src->disk_path = p->src->name;
-    p->src->text = arena_alloc(p->arena, len + 1);
+    p->src->text = arena_alloc(p->arena, len + 2); /* two NULs after the text */
     memcpy(p->src->text, text, len);
     p->src->len = len;
     p->file = parse_file(p->src, p->arena, &p->diag);
@@ -81,8 +81,7 @@ static bool has_error(Parsed *p, int line, const char *needle)
 {
     for (size_t i = 0; i < p->diag.msgs.len; i++) {
         const DiagMsg *m = &p->diag.msgs.items[i];
-        if (m->level == DIAG_ERROR && (line == 0 || m->loc.line == line) &&
-            strstr(m->text, needle))
+        if (m->level == DIAG_ERROR && (line == 0 || m->loc.line == line) && strstr(m->text, needle))
             return true;
     }
     return false;
@@ -135,6 +134,40 @@ static void assert_loc(Loc loc, const Source *src, int line, int col)
 }
 
 /* ----------------------------------------------------------- file level */
+
+/* The scanner reads the source text in place; whatever stops the parse
+ * (the end, a syntax error, nesting beyond the limit, a NUL byte), the text
+ * afterwards is the text as written, since diagnostics print it. */
+static void test_source_text_left_as_written(void **state)
+{
+    (void)state;
+    static const char nul_text[] = "syntax = \"proto3\";\nmessage A { int32 x\0 = 1; }\n";
+    char *deep = malloc(2 * 600 * 2 + 64);
+    assert_non_null(deep);
+    size_t n = (size_t)sprintf(deep, "syntax = \"proto3\";\noption (x) = ");
+    for (int i = 0; i < 600; i++)
+        n += (size_t)sprintf(deep + n, "a{");
+    for (int i = 0; i < 600; i++)
+        deep[n++] = '}';
+    deep[n++] = ';';
+    struct {
+        const char *text;
+        size_t len;
+    } cases[] = {
+        { "syntax = \"proto3\";\nmessage A { int32 x = 1; }\n", 0 },
+        { "syntax = \"proto3\";\nmessage A {\n  int32 x = 1 int32 y = 2;\n}\n", 0 },
+        { nul_text, sizeof nul_text - 1 },
+        { deep, n },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        Parsed *p = parse_bytes(cases[i].text, len);
+        assert_memory_equal(p->src->text, cases[i].text, len);
+        free(flush_text(p));
+        parsed_free(p);
+    }
+    free(deep);
+}
 
 static void test_empty_file(void **state)
 {
@@ -318,7 +351,8 @@ static void test_proto3_fields(void **state)
     assert_syntax_error("syntax = \"proto2\";\nmessage A {\n  int32 a = 1;\n}\n", 3, "label");
     /* ... as soon as the type is read, even if the rest of the field is bad */
     assert_syntax_error("message B { extensions 1 to 5; }\nmessage A {\n"
-                        "  extend B { optional A x = 1; } .\n  message C {}\n}\n", 3, "label");
+                        "  extend B { optional A x = 1; } .\n  message C {}\n}\n",
+                        3, "label");
     assert_syntax_error("message A {\n  group G = 1 {}\n}\n", 2, "label");
     assert_syntax_error("message A { extensions 1 to 5; }\nextend A {\n  int32 a = 1;\n}\n", 3,
                         "label");
@@ -360,10 +394,11 @@ static void test_map_fields(void **state)
     assert_string_equal(f->type_name, "bar.Baz");
     parsed_free(p);
 
-    assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  repeated map<string, int32> m = 1;\n}\n",
-                        3, "label");
-    assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  oneof o {\n    map<string, int32> m = 1;\n  }\n}\n",
-                        4, "oneof");
+    assert_syntax_error(
+        "syntax = \"proto3\";\nmessage A {\n  repeated map<string, int32> m = 1;\n}\n", 3, "label");
+    assert_syntax_error(
+        "syntax = \"proto3\";\nmessage A {\n  oneof o {\n    map<string, int32> m = 1;\n  }\n}\n",
+        4, "oneof");
     assert_syntax_error("syntax = \"proto2\";\nextend A {\n  map<string, int32> m = 1;\n}\n", 3,
                         "extension");
     /* `map` alone is a type named map, but `map.Foo` is not a type. */
@@ -485,8 +520,9 @@ static void test_oneofs(void **state)
     assert_string_equal(o2->fields.items[1]->type_name, "enum");
     parsed_free(p);
 
-    assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  oneof o {\n    optional int32 a = 1;\n  }\n}\n",
-                        4, "label");
+    assert_syntax_error(
+        "syntax = \"proto3\";\nmessage A {\n  oneof o {\n    optional int32 a = 1;\n  }\n}\n", 4,
+        "label");
     /* protoc requires at least one member */
     assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  oneof o {\n  }\n}\n", 4, "expected");
 }
@@ -932,8 +968,9 @@ static void test_aggregates(void **state)
 static void test_aggregate_huge_integers(void **state)
 {
     (void)state;
-    Parsed *p = parse("option (x) = { d: [18446744073709551616, 99999999999999999999999999]\n"
-                      "  f: -18446744073709551616 h: 0x1ffffffffffffffff o: 18446744073709551615 };\n");
+    Parsed *p = parse(
+        "option (x) = { d: [18446744073709551616, 99999999999999999999999999]\n"
+        "  f: -18446744073709551616 h: 0x1ffffffffffffffff o: 18446744073709551615 };\n");
     assert_parses(p);
     AggEntryVec *e = &p->file->options.items[0]->value->entries;
     Value *d = e->items[0]->value;
@@ -980,8 +1017,9 @@ static void test_aggregate_huge_integers(void **state)
     parsed_free(p);
 
     assert_syntax_error("option x = 18446744073709551616;\n", 1, "too large");
-    assert_syntax_error("message A {\n  optional double d = 1 [default = 18446744073709551616];\n}\n",
-                        2, "too large");
+    assert_syntax_error(
+        "message A {\n  optional double d = 1 [default = 18446744073709551616];\n}\n", 2,
+        "too large");
 }
 
 /* protoc finds the end of an aggregate value by counting '{' and '}' alone,
@@ -1045,7 +1083,7 @@ static void test_default_and_json_name_braces(void **state)
     parsed_free(p);
 
     p = parse("syntax = \"proto2\";\nmessage A {\n"
-                      "  optional int32 a = 1 [json_name = { \"x\"];\n}\nmessage B {}\n");
+              "  optional int32 a = 1 [json_name = { \"x\"];\n}\nmessage B {}\n");
     assert_int_equal(p->diag.errors, 1);
     assert_true(has_error(p, 3, "json_name"));
     assert_int_equal(p->file->messages.len, 2);
@@ -1143,10 +1181,16 @@ static void test_string_escapes(void **state)
     assert_memory_equal(v->s, "\a\b\f\n\r\t\v\\'\"?", 11);
     v = p->file->options.items[1]->value;
     assert_int_equal(v->len, 7);
-    assert_memory_equal(v->s, "\0\n\123\123" "4\0\377", 7);
+    assert_memory_equal(v->s,
+                        "\0\n\123\123"
+                        "4\0\377",
+                        7);
     v = p->file->options.items[2]->value;
     assert_int_equal(v->len, 6);
-    assert_memory_equal(v->s, "\x04OOg\xff" "F", 6);
+    assert_memory_equal(v->s,
+                        "\x04OOg\xff"
+                        "F",
+                        6);
     v = p->file->options.items[3]->value;
     assert_int_equal(v->len, 2 + 3 + 4 + 4);
     assert_memory_equal(v->s, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf", 13);
@@ -1255,11 +1299,13 @@ static void test_contextual_keywords(void **state)
     Message *m = p->file->messages.items[0];
     assert_string_equal(m->name, "optional");
     assert_int_equal(m->fields.len, 12);
-    const char *names[] = {"optional", "message", "group", "returns", "to", "int32", "max",
-                           "map", "option", "reserved", "extensions", "inf"};
-    const char *types[] = {"optional", "message", "Group", "returns",
-                           ".syntax.import.message.optional", NULL, "stream", "map", "option",
-                           "enum.oneof", "stream", "stream"};
+    const char *names[] = { "optional", "message", "group",  "returns",  "to",         "int32",
+                            "max",      "map",     "option", "reserved", "extensions", "inf" };
+    const char *types[] = {
+        "optional", "message", "Group", "returns", ".syntax.import.message.optional",
+        NULL,       "stream",  "map",   "option",  "enum.oneof",
+        "stream",   "stream"
+    };
     for (size_t i = 0; i < 12; i++) {
         Field *f = m->fields.items[i];
         assert_string_equal(f->name, names[i]);
@@ -1300,7 +1346,8 @@ static void test_contextual_keywords(void **state)
     assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  message message = 1;\n}\n", 3,
                         "expected '{'");
     assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  enum e = 1;\n}\n", 3, "expected '{'");
-    assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  oneof o = 1;\n}\n", 3, "expected '{'");
+    assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  oneof o = 1;\n}\n", 3,
+                        "expected '{'");
     assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  int32.Foo a = 1;\n}\n", 3,
                         "expected");
     assert_syntax_error("syntax = \"proto3\";\nmessage A {\n  stream stream A = 1;\n}\n", 3,
@@ -1317,33 +1364,33 @@ static void test_syntax_error_lines(void **state)
         int line;
         const char *needle;
     } cases[] = {
-        {"message A {\n  optional int32 a = 1\n  optional int32 b = 2;\n}\n", 3, "expected ';'"},
-        {"message A {\n  optional int32 a = 1\n}\n", 3, "expected ';'"},
-        {"message A {\n  optional int32 = 1;\n}\n", 2, "expected a name"},
-        {"message A {\n  optional int32 a;\n}\n", 2, "expected '='"},
-        {"message {\n}\n", 1, "expected a name"},
-        {"message A\nmessage B {}\n", 2, "expected '{'"},
-        {"message A {}\n}\n", 2, "unmatched '}'"},
-        {"}\n", 1, "unmatched '}'"},
-        {"foo bar;\n", 1, "expected 'message'"},
-        {"message A {\n  optional int32 a = 1; #\n}\n", 2, "stray '#'"},
-        {"message A {\n  optional a..b c = 1;\n}\n", 2, "expected a name"},
-        {"import \"x.proto\"\nmessage A {}\n", 2, "expected"},
-        {"option java_package = ", 1, "end of file"},
-        {"message", 1, "end of file"},
-        {"message A { optional int32 a = 1 [", 1, "end of file"},
-        {"message A {\n  optional int32 a = 1\n  optional int32 b = 2;\n}\n", 3,
-         "expected ';' after field declaration"},
-        {"enum E {\n  A = 0\n}\n", 3, "expected ';' after enum value"},
-        {"message A {\n  / \n}\n", 2, "expected a field or a declaration"},
-        {"enum E {\n  = 1;\n}\n", 2, "expected an enum value, 'option', 'reserved' or '}'"},
-        {"message A {\n  oneof o {\n    ;\n  }\n}\n", 3, "in oneof 'o'"},
-        {"extend A {\n  = 1;\n}\n", 2, "in extend 'A'"},
-        {"service S {\n  message M {}\n}\n", 2, "expected 'option', 'rpc', ';' or '}'"},
-        {"option java_package = --1;\n", 1, "expected"},
-        {"syntax = \"proto3\"\nmessage A {}\n", 2, "expected"},
-        {"message A { optional int32 a = 1; }\nmessage B {\n  optional A.int32 a = 1;\n}\n", 0,
-         ""},
+        { "message A {\n  optional int32 a = 1\n  optional int32 b = 2;\n}\n", 3, "expected ';'" },
+        { "message A {\n  optional int32 a = 1\n}\n", 3, "expected ';'" },
+        { "message A {\n  optional int32 = 1;\n}\n", 2, "expected a name" },
+        { "message A {\n  optional int32 a;\n}\n", 2, "expected '='" },
+        { "message {\n}\n", 1, "expected a name" },
+        { "message A\nmessage B {}\n", 2, "expected '{'" },
+        { "message A {}\n}\n", 2, "unmatched '}'" },
+        { "}\n", 1, "unmatched '}'" },
+        { "foo bar;\n", 1, "expected 'message'" },
+        { "message A {\n  optional int32 a = 1; #\n}\n", 2, "stray '#'" },
+        { "message A {\n  optional a..b c = 1;\n}\n", 2, "expected a name" },
+        { "import \"x.proto\"\nmessage A {}\n", 2, "expected" },
+        { "option java_package = ", 1, "end of file" },
+        { "message", 1, "end of file" },
+        { "message A { optional int32 a = 1 [", 1, "end of file" },
+        { "message A {\n  optional int32 a = 1\n  optional int32 b = 2;\n}\n", 3,
+          "expected ';' after field declaration" },
+        { "enum E {\n  A = 0\n}\n", 3, "expected ';' after enum value" },
+        { "message A {\n  / \n}\n", 2, "expected a field or a declaration" },
+        { "enum E {\n  = 1;\n}\n", 2, "expected an enum value, 'option', 'reserved' or '}'" },
+        { "message A {\n  oneof o {\n    ;\n  }\n}\n", 3, "in oneof 'o'" },
+        { "extend A {\n  = 1;\n}\n", 2, "in extend 'A'" },
+        { "service S {\n  message M {}\n}\n", 2, "expected 'option', 'rpc', ';' or '}'" },
+        { "option java_package = --1;\n", 1, "expected" },
+        { "syntax = \"proto3\"\nmessage A {}\n", 2, "expected" },
+        { "message A { optional int32 a = 1; }\nmessage B {\n  optional A.int32 a = 1;\n}\n", 0,
+          "" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (cases[i].line == 0) { /* a valid one among them, for contrast */
@@ -1380,18 +1427,18 @@ static void test_multiple_errors(void **state)
     (void)state;
     Parsed *p = parse("syntax = \"proto3\";\n"
                       "message A {\n"
-                      "  int32 a = ;\n"          /* 3 */
+                      "  int32 a = ;\n" /* 3 */
                       "  int32 b = 2;\n"
                       "  int32 c = 3 int32 d = 4;\n" /* 5 */
                       "}\n"
                       "message B {\n"
                       "  int32 x = 1\n"
-                      "}\n"                      /* 9 */
+                      "}\n" /* 9 */
                       "enum E {\n"
-                      "  Z 0;\n"                 /* 11 */
+                      "  Z 0;\n" /* 11 */
                       "}\n"
                       "service S {\n"
-                      "  rpc F(A) returns B;\n"  /* 14 */
+                      "  rpc F(A) returns B;\n" /* 14 */
                       "}\n"
                       "message C { int32 ok = 1; }\n");
     assert_int_equal(p->diag.errors, 5);
@@ -1531,11 +1578,13 @@ static void test_bad_bytes(void **state)
     }
 
     /* Random streams of proto tokens: any verdict, no crash. */
-    static const char *toks[] = {"message", "enum", "{", "}", "A", "=", "1", ";", "option",
-                                 "(", ")", "[", "]", "<", ">", "\"s\"", "-", ".", ",", ":",
-                                 "map", "group", "oneof", "rpc", "service", "stream",
-                                 "returns", "extend", "reserved", "to", "max", "optional",
-                                 "int32", "syntax", "import", "package", "1.5", "inf"};
+    static const char *toks[] = { "message", "enum",     "{",       "}",      "A",        "=",
+                                  "1",       ";",        "option",  "(",      ")",        "[",
+                                  "]",       "<",        ">",       "\"s\"",  "-",        ".",
+                                  ",",       ":",        "map",     "group",  "oneof",    "rpc",
+                                  "service", "stream",   "returns", "extend", "reserved", "to",
+                                  "max",     "optional", "int32",   "syntax", "import",   "package",
+                                  "1.5",     "inf" };
     for (int round = 0; round < 200; round++) {
         char buf[4096];
         size_t len = 0;
@@ -1684,7 +1733,8 @@ static void test_diagnostics_text(void **state)
     (void)state;
     Parsed *p = parse("syntax = \"proto3\";\nmessage A {\n  int32 a = 1\n}\n");
     char *out = flush_text(p);
-    assert_non_null(strstr(out, "t.proto:4:1: error: expected ';' after field declaration (found '}')"));
+    assert_non_null(
+        strstr(out, "t.proto:4:1: error: expected ';' after field declaration (found '}')"));
     free(out);
     parsed_free(p);
 }
@@ -1692,23 +1742,24 @@ static void test_diagnostics_text(void **state)
 static void test_type_names(void **state)
 {
     (void)state;
-    assert_int_equal(scalar_type_from_name("int32"), TYPE_INT32);
-    assert_int_equal(scalar_type_from_name("sfixed64"), TYPE_SFIXED64);
-    assert_int_equal(scalar_type_from_name("bytes"), TYPE_BYTES);
-    assert_int_equal(scalar_type_from_name("group"), TYPE_NONE);
-    assert_int_equal(scalar_type_from_name("Int32"), TYPE_NONE);
-    assert_int_equal(scalar_type_from_name(NULL), TYPE_NONE);
-    assert_string_equal(type_name(TYPE_DOUBLE), "double");
-    assert_string_equal(type_name(TYPE_SINT64), "sint64");
-    assert_string_equal(type_name(TYPE_GROUP), "group");
-    assert_string_equal(type_name(TYPE_MESSAGE), "message");
-    assert_string_equal(type_name(TYPE_ENUM), "enum");
+    assert_int_equal(ast_scalar_type("int32"), TYPE_INT32);
+    assert_int_equal(ast_scalar_type("sfixed64"), TYPE_SFIXED64);
+    assert_int_equal(ast_scalar_type("bytes"), TYPE_BYTES);
+    assert_int_equal(ast_scalar_type("group"), TYPE_NONE);
+    assert_int_equal(ast_scalar_type("Int32"), TYPE_NONE);
+    assert_int_equal(ast_scalar_type(NULL), TYPE_NONE);
+    assert_string_equal(ast_type_name(TYPE_DOUBLE), "double");
+    assert_string_equal(ast_type_name(TYPE_SINT64), "sint64");
+    assert_string_equal(ast_type_name(TYPE_GROUP), "group");
+    assert_string_equal(ast_type_name(TYPE_MESSAGE), "message");
+    assert_string_equal(ast_type_name(TYPE_ENUM), "enum");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_source_text_left_as_written),
         cmocka_unit_test(test_syntax_statement),
         cmocka_unit_test(test_package_and_imports),
         cmocka_unit_test(test_message_fields),

@@ -1,6 +1,6 @@
 /*
- * test_resolve.c — names, symbols and type references (compiler/resolve.c,
- * compiler/symtab.c): the model the resolver leaves behind (full names,
+ * test_resolve.c — names, symbols and type references (compiler/check/resolve.c,
+ * compiler/check/symtab.c): the model the resolver leaves behind (full names,
  * JSON names, map entries, proto3-optional oneofs, resolved types) and
  * protoc's lookup rules, including their surprising corners, and which
  * files' symbols a file may see.
@@ -168,38 +168,32 @@ static const ErrorCase first_error_cases[] = {
 static const OkCase ok_cases[] = {
     /* Single names skip things that are not types: the field Foo does not
      * hide the message Foo. */
-    { "field_does_not_hide_type",
-      P2 "message Foo {}\n"
-         "message M {\n"
-         "  optional int32 Foo = 1;\n"
-         "  optional Foo f = 2;\n"
-         "}\n" },
-    { "package_prefix_resolution",
-      P2 "package a.b;\n"
-         "message M { message b {} }\n"
-         "message O { message M {} optional b.M y = 1; }\n" },
-    { "leading_dot",
-      P3 "package p;\n"
-         "message M { message M { .p.M outer = 1; M inner = 2; } }\n" },
-    { "sibling_nested_types",
-      P3 "message A { message B { C c = 1; } message C { B b = 1; } }\n" },
-    { "enum_default_and_value_names",
-      P2 "package p;\n"
-         "enum E { A = 0; B = 1; }\n"
-         "message M { optional E e = 1 [default = B]; }\n" },
-    { "defaults_of_every_scalar",
-      P2 "message M {\n"
-         "  optional int32 a = 1 [default = -2147483648];\n"
-         "  optional uint64 b = 2 [default = 18446744073709551615];\n"
-         "  optional double c = 3 [default = inf];\n"
-         "  optional float d = 4 [default = -nan];\n"
-         "  optional float e = 5 [default = 1];\n"
-         "  optional bool f = 6 [default = true];\n"
-         "  optional string g = 7 [default = \"x\"];\n"
-         "  optional bytes h = 8 [default = \"\\xff\"];\n"
-         "  optional sint64 i = 9 [default = -9223372036854775808];\n"
-         "  optional int32 j = 10 [json_name = \"jay\"];\n"
-         "}\n" },
+    { "field_does_not_hide_type", P2 "message Foo {}\n"
+                                     "message M {\n"
+                                     "  optional int32 Foo = 1;\n"
+                                     "  optional Foo f = 2;\n"
+                                     "}\n" },
+    { "package_prefix_resolution", P2 "package a.b;\n"
+                                      "message M { message b {} }\n"
+                                      "message O { message M {} optional b.M y = 1; }\n" },
+    { "leading_dot", P3 "package p;\n"
+                        "message M { message M { .p.M outer = 1; M inner = 2; } }\n" },
+    { "sibling_nested_types", P3 "message A { message B { C c = 1; } message C { B b = 1; } }\n" },
+    { "enum_default_and_value_names", P2 "package p;\n"
+                                         "enum E { A = 0; B = 1; }\n"
+                                         "message M { optional E e = 1 [default = B]; }\n" },
+    { "defaults_of_every_scalar", P2 "message M {\n"
+                                     "  optional int32 a = 1 [default = -2147483648];\n"
+                                     "  optional uint64 b = 2 [default = 18446744073709551615];\n"
+                                     "  optional double c = 3 [default = inf];\n"
+                                     "  optional float d = 4 [default = -nan];\n"
+                                     "  optional float e = 5 [default = 1];\n"
+                                     "  optional bool f = 6 [default = true];\n"
+                                     "  optional string g = 7 [default = \"x\"];\n"
+                                     "  optional bytes h = 8 [default = \"\\xff\"];\n"
+                                     "  optional sint64 i = 9 [default = -9223372036854775808];\n"
+                                     "  optional int32 j = 10 [json_name = \"jay\"];\n"
+                                     "}\n" },
     { "extension_in_message_scope",
       P2 "package p;\n"
          "message Base { extensions 100 to 200; }\n"
@@ -210,13 +204,12 @@ static const OkCase ok_cases[] = {
          "  }\n"
          "}\n"
          "extend .p.Base { optional Scope.ExtGroup g = 152; }\n" },
-    { "rpc_streaming_and_qualified_types",
-      P3 "package p.q;\n"
-         "message M { message N {} }\n"
-         "service S {\n"
-         "  rpc A(stream M) returns (stream M.N);\n"
-         "  rpc B(.p.q.M) returns (q.M);\n"
-         "}\n" },
+    { "rpc_streaming_and_qualified_types", P3 "package p.q;\n"
+                                              "message M { message N {} }\n"
+                                              "service S {\n"
+                                              "  rpc A(stream M) returns (stream M.N);\n"
+                                              "  rpc B(.p.q.M) returns (q.M);\n"
+                                              "}\n" },
 };
 
 static void run_first_error_case(void **state)
@@ -291,8 +284,7 @@ static void test_full_names(void **state)
     Message *outer = f->messages.items[0];
     assert_string_equal(outer->full_name, "a.b.Outer");
     assert_string_equal(outer->messages.items[0]->full_name, "a.b.Outer.Inner");
-    assert_string_equal(outer->messages.items[0]->fields.items[0]->full_name,
-                        "a.b.Outer.Inner.x");
+    assert_string_equal(outer->messages.items[0]->fields.items[0]->full_name, "a.b.Outer.Inner.x");
     assert_string_equal(outer->enums.items[0]->full_name, "a.b.Outer.Kind");
     /* Enum values are siblings of their enum. */
     assert_string_equal(outer->enums.items[0]->values.items[0]->full_name,
@@ -619,9 +611,8 @@ int main(void)
     TestList tests = { 0 };
     test_list_add_error_cases(&tests, error_cases, sizeof error_cases / sizeof *error_cases);
     for (size_t i = 0; i < sizeof first_error_cases / sizeof *first_error_cases; i++)
-        test_list_add(&tests, (struct CMUnitTest){ first_error_cases[i].name,
-                                                   run_first_error_case, NULL, NULL,
-                                                   (void *)&first_error_cases[i] });
+        test_list_add(&tests, (struct CMUnitTest){ first_error_cases[i].name, run_first_error_case,
+                                                   NULL, NULL, (void *)&first_error_cases[i] });
     test_list_add_ok_cases(&tests, ok_cases, sizeof ok_cases / sizeof *ok_cases);
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         test_list_add(&tests, fixed[i]);

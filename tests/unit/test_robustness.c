@@ -34,7 +34,7 @@
 enum { TIMEOUT_SECONDS = 60 };
 
 static char dir[64];
-static int failures;  /* inputs that broke the contract in the current test */
+static int failures; /* inputs that broke the contract in the current test */
 
 /* A growable byte buffer for building inputs. */
 typedef struct Buf {
@@ -119,10 +119,11 @@ static int run_typerpc(const char *name, char **out)
 static bool has_error_shape(const char *out)
 {
     regex_t first, error;
-    assert_int_equal(regcomp(&first, "^[^ :]+:[0-9]+:[0-9]+: (error|warning): ",
-                             REG_EXTENDED | REG_NOSUB), 0);
-    assert_int_equal(regcomp(&error, "^[^ :]+:[0-9]+:[0-9]+: error: ",
-                             REG_EXTENDED | REG_NOSUB | REG_NEWLINE), 0);
+    assert_int_equal(
+        regcomp(&first, "^[^ :]+:[0-9]+:[0-9]+: (error|warning): ", REG_EXTENDED | REG_NOSUB), 0);
+    assert_int_equal(
+        regcomp(&error, "^[^ :]+:[0-9]+:[0-9]+: error: ", REG_EXTENDED | REG_NOSUB | REG_NEWLINE),
+        0);
     const char *nl = strchr(out, '\n');
     size_t n = nl ? (size_t)(nl - out) : strlen(out);
     char *line = strndup(out, n);
@@ -155,15 +156,19 @@ static void check_file(const char *name, Want want)
         fprintf(stderr, "%s: timed out after %d s\n", name, TIMEOUT_SECONDS);
         bad = true;
     } else if (st != 0 && st != 1) {
-        fprintf(stderr, "%s: exit status %d (want 0 or 1; 86/87 are sanitizer reports, "
-                        "128+N signal N)\n", name, st);
+        fprintf(stderr,
+                "%s: exit status %d (want 0 or 1; 86/87 are sanitizer reports, "
+                "128+N signal N)\n",
+                name, st);
         bad = true;
     } else if (strstr(out, "Sanitizer") || strstr(out, "runtime error:")) {
         fprintf(stderr, "%s: sanitizer report in the output\n", name);
         bad = true;
     } else if (st == 1 && !has_error_shape(out)) {
-        fprintf(stderr, "%s: rejected, but the output is not diagnostics with a "
-                        "`file:line:col: error:` line\n", name);
+        fprintf(stderr,
+                "%s: rejected, but the output is not diagnostics with a "
+                "`file:line:col: error:` line\n",
+                name);
         bad = true;
     } else if (want == WANT_OK && st != 0) {
         fprintf(stderr, "%s: a valid input was rejected\n", name);
@@ -249,6 +254,7 @@ static void test_random_bytes_after_header(void **state)
 static void test_token_soup(void **state)
 {
     (void)state;
+    /* clang-format off */
     static const char *const tokens[] = {
         "syntax", "=", "\"proto3\"", "\"proto2\"", ";", "package", "a.b", "import",
         "\"google/protobuf/descriptor.proto\"", "\"x.proto\"", "public", "weak", "option",
@@ -261,6 +267,7 @@ static void test_token_soup(void **state)
         "'s'", "/* c */", "// c\n", "\n", "99999999999999999999999", "-", "+", "M.N",
         ".M", "x", "_y", "FileOptions",
     };
+    /* clang-format on */
     size_t ntok = sizeof tokens / sizeof tokens[0];
     for (uint64_t seed = 21; seed <= 36; seed++) {
         uint64_t s = seed * 0x9E3779B97F4A7C15ULL;
@@ -309,23 +316,26 @@ static void test_invalid_utf8(void **state)
     (void)state;
     check_text("utf8_string.proto",
                "syntax = \"proto3\";\noption java_package = \"\xff\xfe\xc3\x28\";\n", WANT_ANY);
-    check_text("utf8_comment.proto",
-               "syntax = \"proto3\";\n// \xc0\xaf \xed\xa0\x80 \xf8\x88\x80\x80\x80\nmessage A {}\n",
-               WANT_ANY);
+    check_text(
+        "utf8_comment.proto",
+        "syntax = \"proto3\";\n// \xc0\xaf \xed\xa0\x80 \xf8\x88\x80\x80\x80\nmessage A {}\n",
+        WANT_ANY);
     check_text("utf8_ident.proto", "syntax = \"proto3\";\nmessage A\xe9t\xe9 {}\n", WANT_ERROR);
     check_text("utf8_truncated_at_eof.proto", "syntax = \"proto3\";\nmessage A {}\n\xe2\x82",
                WANT_ERROR);
     check_text("utf8_bom.proto", "\xef\xbb\xbfsyntax = \"proto3\";\nmessage A {}\n", WANT_ANY);
-    check_text("utf8_default.proto",
-               "syntax = \"proto2\";\nmessage A { optional string s = 1 [default = \"\x80\x81\"]; }\n",
-               WANT_ANY);
+    check_text(
+        "utf8_default.proto",
+        "syntax = \"proto2\";\nmessage A { optional string s = 1 [default = \"\x80\x81\"]; }\n",
+        WANT_ANY);
     end_test("invalid_utf8");
 }
 
 static void test_unterminated_at_eof(void **state)
 {
     (void)state;
-    check_text("open_string.proto", "syntax = \"proto3\";\noption java_package = \"abc", WANT_ERROR);
+    check_text("open_string.proto", "syntax = \"proto3\";\noption java_package = \"abc",
+               WANT_ERROR);
     check_text("open_string_escape.proto", "syntax = \"proto3\";\noption java_package = \"abc\\",
                WANT_ERROR);
     check_text("open_comment.proto", "syntax = \"proto3\";\nmessage A {}\n/* never closed",
@@ -531,7 +541,8 @@ static void test_import_chain(void **state)
         snprintf(name, sizeof name, "chain_%d.proto", i);
         if (i + 1 < CHAIN)
             snprintf(text, sizeof text,
-                     "syntax = \"proto3\";\nimport \"chain_%d.proto\";\nmessage M%d {}\n", i + 1, i);
+                     "syntax = \"proto3\";\nimport \"chain_%d.proto\";\nmessage M%d {}\n", i + 1,
+                     i);
         else
             snprintf(text, sizeof text, "syntax = \"proto3\";\nmessage M%d {}\n", i);
         put_bytes(name, text, strlen(text));
