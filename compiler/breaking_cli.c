@@ -162,6 +162,7 @@ static bool side_load(Side *s, bool color)
             VEC_PUSH(s->arena, &c->import_paths, s->roots.items[i]);
     else
         VEC_PUSH(s->arena, &c->import_paths, implicit_root(s));
+    load_add_default_root(c);
 
     if (s->is_dir) {
         walk(s, "", 0);

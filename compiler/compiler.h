@@ -497,7 +497,10 @@ File *parse_file(Source *src, Arena *arena, Diag *diag);
 typedef struct Compiler {
     Arena *arena;
     Diag *diag;
-    StrVec import_paths;     /* -I roots in command-line order; "." if none given */
+    StrVec import_paths;     /* -I roots in command-line order; "." if none given;
+                                then the default root, if load_add_default_root()
+                                found one */
+    size_t user_roots;       /* how many of import_paths the user gave (or ".") */
     FileVec files;           /* every file loaded, dependencies before dependents */
     FileVec inputs;          /* the files named on the command line */
     StrVec loading;          /* virtual names on the current import chain (cycles) */
@@ -510,6 +513,14 @@ void compiler_init(Compiler *c, Arena *arena, Diag *diag);
 
 /* Read a file from disk into a Source; NULL (and *err set to errno) on failure. */
 Source *source_read(Arena *arena, const char *disk_path, const char *name, int *err);
+
+/* Append protoc's default import root after the user's: the include folder
+ * that holds google/protobuf/descriptor.proto beside the executable
+ * (EXE_DIR/include or EXE_DIR/../include, as protoc looks beside itself),
+ * else the one found when typerpc was built (TYPERPC_WKT_INCLUDE).  So the
+ * well-known types import without -I, as with protoc.  Call once, after the
+ * user's roots are in place. */
+void load_add_default_root(Compiler *c);
 
 /* Load a command-line input: map `path` onto a -I root as protoc does
  * (the file must lie under one), parse it and, recursively, its imports.

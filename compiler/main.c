@@ -179,6 +179,7 @@ int main(int argc, char **argv)
         /* Root "." when none is given, as protoc does. */
         if (c.import_paths.len == 0)
             VEC_PUSH(arena, &c.import_paths, ".");
+        load_add_default_root(&c);
         for (size_t i = 0; i < inputs.len; i++)
             load_input(&c, inputs.items[i]);
         if (diag.errors == 0)

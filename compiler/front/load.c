@@ -10,9 +10,11 @@
  * loaded before the file that needs them, so c->files is in dependency order.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "compiler.h"
 
@@ -141,6 +143,44 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
+/* The folder holding the running executable, or NULL. */
+static char *exe_dir(Arena *arena)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    return arena_strdup(arena, buf[0] ? buf : "/");
+}
+
+void load_add_default_root(Compiler *c)
+{
+    c->user_roots = c->import_paths.len;
+    const char *candidates[3] = { NULL, NULL, NULL };
+    char *dir = exe_dir(c->arena);
+    if (dir) {
+        candidates[0] = arena_printf(c->arena, "%s/include", dir);
+        candidates[1] = arena_printf(c->arena, "%s/../include", dir);
+    }
+#ifdef TYPERPC_WKT_INCLUDE
+    candidates[2] = TYPERPC_WKT_INCLUDE;
+#endif
+    for (size_t i = 0; i < 3; i++) {
+        if (!candidates[i])
+            continue;
+        char *probe = join_path(c->arena, candidates[i], "google/protobuf/descriptor.proto");
+        if (file_exists(probe)) {
+            VEC_PUSH(c->arena, &c->import_paths, canonical_path(c->arena, candidates[i]));
+            return;
+        }
+    }
+}
+
 /* The first root under which `name` exists, or -1. */
 static long find_on_roots(Compiler *c, const char *name)
 {
@@ -229,13 +269,15 @@ static void load_imports(Compiler *c, File *f)
         long root = find_on_roots(c, name);
         if (root < 0) {
             diag_error(c->diag, imp->loc, "imported file '%s' not found", imp->path);
-            if (c->import_paths.len == 1)
+            /* Name the roots the user gave; the default root (protoc's
+             * include folder) is searched too but is not theirs to fix. */
+            size_t roots = c->user_roots ? c->user_roots : c->import_paths.len;
+            if (roots == 1)
                 diag_note(c->diag, imp->path_loc, "searched the import root '%s'",
                           c->import_paths.items[0]);
             else
                 diag_note(c->diag, imp->path_loc,
-                          "searched %zu import roots; add the right one with -I",
-                          c->import_paths.len);
+                          "searched %zu import roots; add the right one with -I", roots);
             f->parse_failed = true;
             continue;
         }

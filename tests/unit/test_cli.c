@@ -112,6 +112,32 @@ static void test_valid_file_exit_0_and_silent(void **state)
     free(out);
 }
 
+/* protoc finds the well-known types without -I (it adds the include folder
+ * beside its executable); so does typerpc, after the user's roots, and the
+ * user's own copy on an earlier root still wins. */
+static void test_well_known_types_without_include_flag(void **state)
+{
+    (void)state;
+    if (access("/usr/include/google/protobuf/timestamp.proto", R_OK) != 0) {
+        skip(); /* libprotobuf-dev is not installed */
+    }
+    put("wkt.proto", "syntax = \"proto3\";\nimport \"google/protobuf/timestamp.proto\";\n"
+                     "message W { google.protobuf.Timestamp t = 1; }\n");
+    char *out = NULL;
+    assert_int_equal(typerpc("wkt.proto", &out), 0);
+    assert_string_equal(out, "");
+    free(out);
+    /* A copy on the user's root is the one read: this one is broken. */
+    put("mine/google/protobuf/timestamp.proto", "syntax = \"proto3\";\nmessage {\n");
+    assert_int_equal(typerpc("-I . -I mine wkt.proto", &out), 1);
+    assert_non_null(strstr(out, "mine/google/protobuf/timestamp.proto:2:"));
+    free(out);
+    /* A missing import still names only the user's roots. */
+    assert_int_equal(typerpc("missing_import.proto", &out), 1);
+    assert_non_null(strstr(out, "searched the import root '.'"));
+    free(out);
+}
+
 static void test_input_errors_exit_1(void **state)
 {
     (void)state;
@@ -327,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_version_and_help),
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_valid_file_exit_0_and_silent),
+        cmocka_unit_test(test_well_known_types_without_include_flag),
         cmocka_unit_test(test_input_errors_exit_1),
         cmocka_unit_test(test_shadowed_input),
         cmocka_unit_test(test_check_only_writes_nothing),
