@@ -48,6 +48,7 @@
  * last stream id) can be sent again, once, on another connection.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,10 +126,28 @@ void trpc__stream_post(trpc_stream *s, unsigned ops)
     }
 }
 
+/* The token of s was cancelled (any thread; the token's mutex held). */
+static void token_cancelled(trpc__cancel_reg *r)
+{
+    trpc_stream *s = (trpc_stream *)((char *)r - offsetof(trpc_stream, creg));
+    pthread_mutex_lock(&s->cl->mu);
+    if (!s->done) {
+        trpc__stream_post(s, TRPC__SOP_CANCEL);
+    }
+    pthread_mutex_unlock(&s->cl->mu);
+}
+
 void trpc__stream_launch(trpc_stream *s)
 {
+    unsigned ops = TRPC__SOP_START;
+    if (s->opts.cancel) {
+        s->creg.fn = token_cancelled;
+        if (!trpc__cancel_register(s->opts.cancel, &s->creg)) {
+            ops |= TRPC__SOP_CANCEL;
+        }
+    }
     pthread_mutex_lock(&s->cl->mu);
-    trpc__stream_post(s, TRPC__SOP_START);
+    trpc__stream_post(s, ops);
     pthread_mutex_unlock(&s->cl->mu);
 }
 
@@ -299,6 +318,7 @@ static void release(trpc_stream *s)
         s->anext->aprev = s->aprev;
     }
     s->anext = s->aprev = NULL;
+    trpc__cancel_unregister(&s->creg);
     trpc__stream_unref(s);
     cl->released(cl);
 }

@@ -8,6 +8,7 @@
  * callback (output drained) flushes again.
  */
 #include <event2/buffer.h>
+#include "h2/timer.h"
 #include "h2/conn.h"
 
 /* Stop asking nghttp2 for frames while this much waits for the socket. */
@@ -153,6 +154,7 @@ void trpc__h2_read(trpc__h2conn *c)
     if (!c->ng) {
         return; /* the owner creates the session, then comes back */
     }
+    c->last_read = trpc_now_ms();
     c->loop->reading = c;
     int rv = feed(c->ng, in);
     c->loop->reading = NULL;
@@ -191,6 +193,10 @@ void trpc__h2conn_init(trpc__h2conn *c, trpc__h2loop *loop, const trpc__h2hooks 
     c->ng = NULL;
     c->dirty = c->closing = false;
     c->dprev = c->dnext = NULL;
+    c->last_read = trpc_now_ms();
+    c->ka_ev = NULL;
+    c->ka_time = c->ka_timeout = 0;
+    c->ping_out = c->ka_idle = false;
 }
 
 void trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev)
@@ -203,6 +209,10 @@ void trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev)
 void trpc__h2conn_fini(trpc__h2conn *c)
 {
     unmark(c);
+    if (c->ka_ev) {
+        event_free(c->ka_ev);
+        c->ka_ev = NULL;
+    }
     if (c->ng) {
         nghttp2_session_del(c->ng);
         c->ng = NULL;
@@ -211,4 +221,81 @@ void trpc__h2conn_fini(trpc__h2conn *c)
         bufferevent_free(c->bev);
         c->bev = NULL;
     }
+}
+
+/* ---- keepalive ------------------------------------------------------------------------- */
+
+static void send_ping(trpc__h2conn *c)
+{
+    if (nghttp2_submit_ping(c->ng, NGHTTP2_FLAG_NONE, NULL) != 0) {
+        trpc__timer_in(c->ka_ev, c->ka_time); /* out of memory: try again later */
+        return;
+    }
+    c->ping_out = true;
+    trpc__h2_mark(c);
+    trpc__timer_in(c->ka_ev, c->ka_timeout);
+}
+
+static void ka_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__h2conn *c = arg;
+    if (c->closing || !c->ng) {
+        return;
+    }
+    if (c->ping_out) {
+        c->ping_out = false;
+        c->hooks->ping_timeout(c); /* may free c */
+        return;
+    }
+    int64_t quiet = trpc_now_ms() - c->last_read;
+    if (quiet < c->ka_time) {
+        trpc__timer_in(c->ka_ev, c->ka_time - quiet);
+    } else if (c->hooks->may_ping && !c->hooks->may_ping(c)) {
+        c->ka_idle = true; /* until a call starts (trpc__h2_keepalive_kick) */
+    } else {
+        send_ping(c);
+    }
+}
+
+int trpc__h2_keepalive_start(trpc__h2conn *c, int64_t time_ms, int64_t timeout_ms)
+{
+    if (time_ms <= 0) {
+        return 0;
+    }
+    if (!c->ka_ev) {
+        c->ka_ev = evtimer_new(c->loop->base, ka_cb, c);
+        if (!c->ka_ev) {
+            return -1;
+        }
+    }
+    c->ka_time = time_ms;
+    c->ka_timeout = timeout_ms;
+    c->ping_out = c->ka_idle = false;
+    trpc__timer_in(c->ka_ev, time_ms);
+    return 0;
+}
+
+void trpc__h2_keepalive_kick(trpc__h2conn *c)
+{
+    if (!c->ka_idle || c->closing || !c->ng) {
+        return;
+    }
+    c->ka_idle = false;
+    int64_t quiet = trpc_now_ms() - c->last_read;
+    if (quiet >= c->ka_time) {
+        send_ping(c); /* A8: a PING ahead of the new call's HEADERS */
+    } else {
+        trpc__timer_in(c->ka_ev, c->ka_time - quiet);
+    }
+}
+
+void trpc__h2_ping_acked(trpc__h2conn *c)
+{
+    if (!c->ping_out) {
+        return;
+    }
+    c->ping_out = false;
+    trpc__timer_in(c->ka_ev, c->ka_time);
 }
