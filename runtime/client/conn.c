@@ -650,11 +650,25 @@ static trpc_error dns_init(trpc__cconns *set)
         set->dns = evdns_base_new(set->cl->ev, EVDNS_BASE_INITIALIZE_NAMESERVERS);
         return set->dns ? TRPC_OK : TRPC_ELIBEVENT;
     }
+    /* "ip", "ip:port", "[v6]:port" (gRPC's c-ares resolver's form);
+     * parsed here, where a bad one is an error and not a libevent
+     * warning. */
+    struct sockaddr_storage ss;
+    int len = (int)sizeof ss;
+    if (evutil_parse_sockaddr_port(a->dns_server, (struct sockaddr *)&ss, &len) != 0) {
+        return TRPC_EADDR;
+    }
+    if (ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port == 0) {
+        ((struct sockaddr_in *)&ss)->sin_port = htons(53);
+    } else if (ss.ss_family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port == 0) {
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons(53);
+    }
     set->dns = evdns_base_new(set->cl->ev, 0);
     if (!set->dns) {
         return TRPC_ELIBEVENT;
     }
-    if (evdns_base_nameserver_ip_add(set->dns, a->dns_server) != 0) {
+    if (evdns_base_nameserver_sockaddr_add(set->dns, (struct sockaddr *)&ss, (ev_socklen_t)len,
+                                           0) != 0) {
         return TRPC_EADDR;
     }
     return TRPC_OK;
