@@ -70,6 +70,19 @@ void trpc_cancel_token_free(trpc_cancel_token *t)
     unref_locked(t);
 }
 
+void trpc__cancel_hold(trpc_cancel_token *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->refs++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void trpc__cancel_drop(trpc_cancel_token *t)
+{
+    pthread_mutex_lock(&t->mu);
+    unref_locked(t);
+}
+
 bool trpc__cancel_register(trpc_cancel_token *t, trpc__cancel_reg *r)
 {
     pthread_mutex_lock(&t->mu);
@@ -84,7 +97,6 @@ bool trpc__cancel_register(trpc_cancel_token *t, trpc__cancel_reg *r)
         t->head->prev = r;
     }
     t->head = r;
-    t->refs++;
     pthread_mutex_unlock(&t->mu);
     return true;
 }
@@ -106,5 +118,5 @@ void trpc__cancel_unregister(trpc__cancel_reg *r)
     }
     r->prev = r->next = NULL;
     r->tok = NULL;
-    unref_locked(t);
+    pthread_mutex_unlock(&t->mu);
 }

@@ -25,11 +25,13 @@ struct trpc__cancel_reg {
     void (*fn)(trpc__cancel_reg *r);       /* runs once when the token is cancelled */
 };
 
-/* Registers r (its fn set) with t and takes a reference on t.  False if t
- * is cancelled already: r is not registered then. */
+/* Takes a reference on t, and drops one (the token is freed at zero). */
+void trpc__cancel_hold(trpc_cancel_token *t);
+void trpc__cancel_drop(trpc_cancel_token *t);
+/* Registers r (its fn set) with t, which the caller holds.  False if t is
+ * cancelled already: r is not registered then. */
 bool trpc__cancel_register(trpc_cancel_token *t, trpc__cancel_reg *r);
-/* Unregisters r if it is registered, dropping its reference (the token may
- * be freed).  Harmless otherwise. */
+/* Unregisters r if it is registered; harmless otherwise. */
 void trpc__cancel_unregister(trpc__cancel_reg *r);
 
 #endif

@@ -241,6 +241,18 @@ static int on_data_chunk_recv_cb(nghttp2_session *ng, uint8_t flags, int32_t sid
     return 0;
 }
 
+/* The wire stream of s is over (err: how). */
+static void stream_closed(trpc__cconn *c, trpc_stream *s, uint32_t err)
+{
+    c->nstreams--;
+    trpc__h2_mark(&c->h2);
+    if (trpc__stream_retry(s, err)) {
+        trpc__cconns_start(c->set, s);
+        return;
+    }
+    trpc__stream_on_close(s, err);
+}
+
 static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t err, void *ud)
 {
     trpc__cconn *c = ud;
@@ -249,13 +261,7 @@ static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t err, vo
         return 0;
     }
     nghttp2_session_set_stream_user_data(ng, sid, NULL);
-    c->nstreams--;
-    trpc__h2_mark(&c->h2);
-    if (trpc__stream_retry(s, err)) {
-        trpc__cconns_start(c->set, s);
-        return 0;
-    }
-    trpc__stream_on_close(s, err);
+    stream_closed(c, s, err);
     return 0;
 }
 
