@@ -15,15 +15,10 @@
  *   READY        socket error, EOF, protocol error,    freed (streams UNAVAILABLE)
  *                keepalive PING not acknowledged
  *   DRAINING     no stream left, or nothing to do      freed
- *   RESOLVING    freed (channel closing, timeout)      DEAD (the lookup is being
- *                                                      cancelled: freed when its
- *                                                      callback comes back)
  *
- * Names are looked up with evdns_getaddrinfo() on the I/O thread's loop,
- * A and AAAA together, on every new connection (so a name that moves is
- * followed); numeric addresses need no lookup.  A lookup may answer before
- * evdns_getaddrinfo() returns (hosts file, errors): its result is then
- * taken up by the caller, never inside the callback.
+ * The name is looked up (resolve.c) for every new connection, so a name
+ * that moves is followed; a connection freed while its lookup is out
+ * cancels it.
  *
  * Streams that wait for ready (trpc_call_opts.wait_for_ready) go on the
  * set's ready_wait queue when there is no connection to try (backoff), and
@@ -38,22 +33,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event2/buffer.h>
-#include <event2/dns.h>
-#include <event2/util.h>
 #include "h2/timer.h"
 #include "client/conn.h"
 
-enum { RESOLVING, CONNECTING, READY, DRAINING, DEAD };
+enum { RESOLVING, CONNECTING, READY, DRAINING };
 
 struct trpc__cconn {
     trpc__h2conn h2;           /* first: the session's user data */
     trpc__cconns *set;
     int st;
     struct event *cto_ev;      /* connect timeout (lookup and connect) */
-    struct evdns_getaddrinfo_request *dns_req; /* RESOLVING, answer pending */
-    bool dns_sync;             /* inside evdns_getaddrinfo() */
-    bool dns_answered;         /* ... which answered at once: */
-    int dns_err;
+    trpc__lookup *lookup;      /* RESOLVING: the lookup out */
     struct evutil_addrinfo *ai, *ai_next;
     bool unix_tried;
     int last_errno;
@@ -65,10 +55,12 @@ struct trpc__cconn {
 
 static void retry_arm(trpc__cconns *set);
 
-/* Unlinks c and frees it for good. */
-static void conn_destroy(trpc__cconn *c)
+static void conn_free(trpc__cconn *c)
 {
     trpc__cconns *set = c->set;
+    if (c->lookup) {
+        trpc__resolve_cancel(c->lookup);
+    }
     for (trpc__cconn **pp = &set->head; *pp; pp = &(*pp)->next) {
         if (*pp == c) {
             *pp = c->next;
@@ -89,27 +81,6 @@ static void conn_destroy(trpc__cconn *c)
     if (set->closed) {
         set->closed(set);
     }
-}
-
-static void conn_free(trpc__cconn *c)
-{
-    if (c->dns_req) {
-        /* libevent answers a cancelled lookup later, through its callback
-         * (EVUTIL_EAI_CANCEL): c waits for it, DEAD, and the channel waits
-         * for c. */
-        struct evdns_getaddrinfo_request *req = c->dns_req;
-        c->dns_req = NULL;
-        c->st = DEAD;
-        if (c->set->cur == c) {
-            c->set->cur = NULL;
-        }
-        if (c->cto_ev) {
-            evtimer_del(c->cto_ev);
-        }
-        evdns_getaddrinfo_cancel(req);
-        return;
-    }
-    conn_destroy(c);
 }
 
 /* Fails every stream of c (and the ones waiting for it) and frees it.
@@ -395,7 +366,7 @@ static void cto_cb(evutil_socket_t fd, short what, void *arg)
     if (c->st == RESOLVING) {
         trpc__cconns *set = c->set;
         snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: timed out",
-                 set->addr.host);
+                 set->res.host);
         attempt_failed(c);
         return;
     }
@@ -451,47 +422,27 @@ static int try_connect(trpc__cconn *c)
 
 /* ---- resolving ---------------------------------------------------------------------------- */
 
-/* The lookup of c answered (err: an EVUTIL_EAI_* code, or 0 with ai).
- * Starts connecting; false if the attempt failed (c is gone then). */
-static bool resolved(trpc__cconn *c, int err, struct evutil_addrinfo *ai)
+/* The lookup of c answered (err: an EVUTIL_EAI_* code, or 0 with ai):
+ * connect to the first address, or fail the attempt (c is gone then). */
+static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 {
+    trpc__cconn *c = arg;
     trpc__cconns *set = c->set;
+    c->lookup = NULL;
     if (err != 0 || !ai) {
         if (ai) {
             evutil_freeaddrinfo(ai);
         }
-        snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: %s", set->addr.host,
+        snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: %s", set->res.host,
                  err ? evutil_gai_strerror(err) : "no address");
         attempt_failed(c);
-        return false;
+        return;
     }
     c->ai = c->ai_next = ai;
     c->st = CONNECTING;
     if (try_connect(c) != 0) {
         connect_failed(c);
-        return false;
     }
-    return true;
-}
-
-static void dns_cb(int err, struct evutil_addrinfo *ai, void *arg)
-{
-    trpc__cconn *c = arg;
-    if (c->dns_sync) { /* answered at once: resolve() takes it from here */
-        c->dns_answered = true;
-        c->dns_err = err;
-        c->ai = ai;
-        return;
-    }
-    c->dns_req = NULL;
-    if (c->st == DEAD) { /* cancelled: the connection only waited for this */
-        if (ai) {
-            evutil_freeaddrinfo(ai);
-        }
-        conn_destroy(c);
-        return;
-    }
-    resolved(c, err, ai);
 }
 
 /* Looks up the target's name for c (RESOLVING).  False if the attempt
@@ -499,34 +450,13 @@ static void dns_cb(int err, struct evutil_addrinfo *ai, void *arg)
 static bool resolve(trpc__cconn *c)
 {
     trpc__cconns *set = c->set;
-    struct evutil_addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    const char *host = set->addr.host[0] ? set->addr.host : "localhost";
     c->st = RESOLVING;
-    if (!set->dns) {
-        /* A numeric address: parsed, never looked up. */
-        hints.ai_flags = EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
-        struct evutil_addrinfo *ai = NULL;
-        int err = evutil_getaddrinfo(host, set->addr.port, &hints, &ai);
-        return resolved(c, err, err ? NULL : ai);
+    c->lookup = trpc__resolve(&set->res, on_resolved, c);
+    if (!c->lookup) {
+        snprintf(set->last_err, sizeof set->last_err, "out of memory");
+        attempt_failed(c);
+        return false;
     }
-    hints.ai_flags = EVUTIL_AI_NUMERICSERV;
-    c->dns_sync = true;
-    struct evdns_getaddrinfo_request *req =
-        evdns_getaddrinfo(set->dns, host, set->addr.port, &hints, dns_cb, c);
-    c->dns_sync = false;
-    if (c->dns_answered) {
-        struct evutil_addrinfo *ai = c->ai;
-        c->ai = NULL;
-        return resolved(c, c->dns_err, ai);
-    }
-    if (!req) {
-        return resolved(c, EVUTIL_EAI_FAIL, NULL);
-    }
-    c->dns_req = req;
     return true;
 }
 
@@ -632,52 +562,18 @@ void trpc__cconns_fail_all(trpc__cconns *set, trpc_status st, const char *msg)
     while ((s = trpc__stream_unqueue(&set->ready_wait))) {
         trpc__stream_fail(s, st, msg);
     }
-    for (trpc__cconn *c = set->head, *next; c; c = next) {
-        next = c->next; /* a DEAD one stays until its lookup's callback */
-        if (c->st != DEAD) {
-            conn_fail(c, st, msg, false);
-        }
+    while (set->head) {
+        conn_fail(set->head, st, msg, false);
     }
 }
 
-/* The resolver of a named target: the system's configuration, or the DNS
- * server the target names. */
-static trpc_error dns_init(trpc__cconns *set)
+static void resolver_idle(trpc__resolver *r, void *arg)
 {
-    const trpc__addr *a = &set->addr;
-    unsigned char buf[sizeof(struct in6_addr)];
-    if (a->is_unix || evutil_inet_pton(AF_INET, a->host, buf) == 1 ||
-        evutil_inet_pton(AF_INET6, a->host, buf) == 1) {
-        return TRPC_OK; /* nothing to look up */
+    (void)r;
+    trpc__cconns *set = arg;
+    if (set->closed) {
+        set->closed(set);
     }
-    if (!a->dns_server[0]) {
-        /* resolv.conf (nameservers, search list, options) and the hosts
-         * file; without a nameserver there, libevent asks 127.0.0.1. */
-        set->dns = evdns_base_new(set->cl->ev, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-        return set->dns ? TRPC_OK : TRPC_ELIBEVENT;
-    }
-    /* "ip", "ip:port", "[v6]:port" (gRPC's c-ares resolver's form);
-     * parsed here, where a bad one is an error and not a libevent
-     * warning. */
-    struct sockaddr_storage ss;
-    int len = (int)sizeof ss;
-    if (evutil_parse_sockaddr_port(a->dns_server, (struct sockaddr *)&ss, &len) != 0) {
-        return TRPC_EADDR;
-    }
-    if (ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port == 0) {
-        ((struct sockaddr_in *)&ss)->sin_port = htons(53);
-    } else if (ss.ss_family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port == 0) {
-        ((struct sockaddr_in6 *)&ss)->sin6_port = htons(53);
-    }
-    set->dns = evdns_base_new(set->cl->ev, 0);
-    if (!set->dns) {
-        return TRPC_ELIBEVENT;
-    }
-    if (evdns_base_nameserver_sockaddr_add(set->dns, (struct sockaddr *)&ss, (ev_socklen_t)len,
-                                           0) != 0) {
-        return TRPC_EADDR;
-    }
-    return TRPC_OK;
 }
 
 trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__addr *addr,
@@ -695,11 +591,13 @@ trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__ad
         trpc__cconns_fini(set);
         return TRPC_ENOMEM;
     }
-    trpc_error rv = dns_init(set);
+    trpc_error rv = trpc__resolver_init(&set->res, cl->ev, addr);
     if (rv != TRPC_OK) {
         trpc__cconns_fini(set);
         return rv;
     }
+    set->res.idle = resolver_idle;
+    set->res.idle_arg = set;
     trpc__h2_callbacks(set->cbs);
     nghttp2_session_callbacks_set_on_header_callback(set->cbs, on_header_cb);
     nghttp2_session_callbacks_set_on_frame_recv_callback(set->cbs, on_frame_recv_cb);
@@ -717,14 +615,9 @@ void trpc__cconns_fini(trpc__cconns *set)
 {
     set->closed = NULL;
     while (set->head) {
-        /* The loop has stopped: a lookup still out (none after a normal
-         * stop) is dropped with the resolver below. */
-        set->head->dns_req = NULL;
-        conn_destroy(set->head);
+        conn_free(set->head);
     }
-    if (set->dns) {
-        evdns_base_free(set->dns, 0);
-    }
+    trpc__resolver_fini(&set->res);
     if (set->retry_ev) {
         event_free(set->retry_ev);
     }

@@ -12,6 +12,7 @@
 #define TRPC_CLIENT_CONN_H
 
 #include "base/addr.h"
+#include "client/resolve.h"
 #include "client/stream.h"
 
 typedef struct trpc__cconn trpc__cconn;
@@ -20,13 +21,11 @@ typedef struct trpc__cconns {
     trpc__client *cl;
     trpc__addr addr;
     char *target;
-    struct evdns_base *dns;    /* the resolver; NULL for numeric and unix
-                                  targets (nothing to look up) */
+    trpc__resolver res;        /* looks the target's name up */
     nghttp2_session_callbacks *cbs;
     nghttp2_option *opt;
     trpc__cconn *cur;          /* where new streams go; NULL: connect first */
-    trpc__cconn *head;         /* every connection, draining ones too, and
-                                  ones waiting for a cancelled lookup */
+    trpc__cconn *head;         /* every connection, draining ones too */
     int64_t next_attempt;      /* backoff: no connect before this */
     int backoff_ms;
     int64_t ka_time;           /* keepalive time of new connections (0: off;
@@ -35,7 +34,8 @@ typedef struct trpc__cconns {
     struct event *retry_ev;    /* the backoff is over: connect for them */
     char last_err[320];
     unsigned rng;
-    void (*closed)(struct trpc__cconns *set); /* a connection was freed */
+    void (*closed)(struct trpc__cconns *set); /* a connection was freed, or
+                                                 the last lookup let go */
 } trpc__cconns;
 
 /* Sets up set for target (already parsed into addr): the resolver of a
@@ -52,8 +52,8 @@ void trpc__cconns_fini(trpc__cconns *set);
  * failed UNAVAILABLE otherwise. */
 void trpc__cconns_start(trpc__cconns *set, trpc_stream *s);
 /* Fails every connection's streams (and those waiting for ready) with st
- * and frees the connections (one whose lookup is being cancelled goes when
- * its callback comes back). */
+ * and frees the connections (their lookups are cancelled: the loop must
+ * run until res.pending is 0). */
 void trpc__cconns_fail_all(trpc__cconns *set, trpc_status st, const char *msg);
 
 #endif

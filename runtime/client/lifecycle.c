@@ -8,7 +8,9 @@
  *                                              until the first call)
  *   RUNNING    trpc_channel_free              STOPPING (every call still in flight
  *                                              ends CANCELLED, connections close)
- *   STOPPING   no stream and no connection    the loop ends; the thread is joined
+ *   STOPPING   no stream, no connection, no   the loop ends; the thread is joined
+ *              lookup out (cancelled ones
+ *              answer later)
  *
  * A channel begins with its client part (client/stream.h), whose first
  * member is the channel itself: generated client handles
@@ -30,7 +32,7 @@ struct trpc_channel {
 
 static void check_stop(trpc_channel *ch)
 {
-    if (ch->cl.stopping && !ch->cl.all && !ch->conns.head) {
+    if (ch->cl.stopping && !ch->cl.all && !ch->conns.head && ch->conns.res.pending == 0) {
         event_base_loopbreak(ch->cl.ev);
     }
 }
