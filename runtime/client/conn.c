@@ -292,7 +292,6 @@ static void on_connected(trpc__cconn *c)
     set->backoff_ms = 0;
     set->next_attempt = 0;
     /* gRPC starts the keepalive timer when the transport is ready. */
-    c->h2.last_read = trpc_now_ms();
     trpc__h2_keepalive_start(&c->h2, set->ka_time, o->keepalive_timeout_ms);
     trpc_stream *s;
     while ((s = trpc__stream_unqueue(&c->waiting))) {

@@ -154,7 +154,7 @@ void trpc__h2_read(trpc__h2conn *c)
     if (!c->ng) {
         return; /* the owner creates the session, then comes back */
     }
-    c->last_read = trpc_now_ms();
+    c->reads++;
     c->loop->reading = c;
     int rv = feed(c->ng, in);
     c->loop->reading = NULL;
@@ -193,7 +193,8 @@ void trpc__h2conn_init(trpc__h2conn *c, trpc__h2loop *loop, const trpc__h2hooks 
     c->ng = NULL;
     c->dirty = c->closing = false;
     c->dprev = c->dnext = NULL;
-    c->last_read = trpc_now_ms();
+    c->reads = c->ka_reads = 0;
+    c->ka_quiet_since = 0;
     c->ka_ev = NULL;
     c->ka_time = c->ka_timeout = 0;
     c->ping_out = c->ka_idle = false;
@@ -225,10 +226,30 @@ void trpc__h2conn_fini(trpc__h2conn *c)
 
 /* ---- keepalive ------------------------------------------------------------------------- */
 
+/* How long c has read nothing, as far as the count tells (never more than
+ * it really has). */
+static int64_t quiet_for(trpc__h2conn *c, int64_t now)
+{
+    if (c->reads != c->ka_reads) {
+        c->ka_reads = c->reads;
+        c->ka_quiet_since = now; /* some read came since the last look */
+    }
+    return now - c->ka_quiet_since;
+}
+
+/* Looks again after what is left of keepalive time, at most a quarter of
+ * it away. */
+static void ka_arm(trpc__h2conn *c, int64_t quiet)
+{
+    int64_t tick = c->ka_time / 4 > 0 ? c->ka_time / 4 : 1;
+    int64_t left = c->ka_time - quiet;
+    trpc__timer_in(c->ka_ev, left < tick ? left : tick);
+}
+
 static void send_ping(trpc__h2conn *c)
 {
     if (nghttp2_submit_ping(c->ng, NGHTTP2_FLAG_NONE, NULL) != 0) {
-        trpc__timer_in(c->ka_ev, c->ka_time); /* out of memory: try again later */
+        ka_arm(c, 0); /* out of memory: try again later */
         return;
     }
     c->ping_out = true;
@@ -249,9 +270,9 @@ static void ka_cb(evutil_socket_t fd, short what, void *arg)
         c->hooks->ping_timeout(c); /* may free c */
         return;
     }
-    int64_t quiet = trpc_now_ms() - c->last_read;
+    int64_t quiet = quiet_for(c, trpc_now_ms());
     if (quiet < c->ka_time) {
-        trpc__timer_in(c->ka_ev, c->ka_time - quiet);
+        ka_arm(c, quiet);
     } else if (c->hooks->may_ping && !c->hooks->may_ping(c)) {
         c->ka_idle = true; /* until a call starts (trpc__h2_keepalive_kick) */
     } else {
@@ -273,7 +294,9 @@ int trpc__h2_keepalive_start(trpc__h2conn *c, int64_t time_ms, int64_t timeout_m
     c->ka_time = time_ms;
     c->ka_timeout = timeout_ms;
     c->ping_out = c->ka_idle = false;
-    trpc__timer_in(c->ka_ev, time_ms);
+    c->ka_reads = c->reads;
+    c->ka_quiet_since = trpc_now_ms();
+    ka_arm(c, 0);
     return 0;
 }
 
@@ -283,11 +306,11 @@ void trpc__h2_keepalive_kick(trpc__h2conn *c)
         return;
     }
     c->ka_idle = false;
-    int64_t quiet = trpc_now_ms() - c->last_read;
+    int64_t quiet = quiet_for(c, trpc_now_ms());
     if (quiet >= c->ka_time) {
         send_ping(c); /* A8: a PING ahead of the new call's HEADERS */
     } else {
-        trpc__timer_in(c->ka_ev, c->ka_time - quiet);
+        ka_arm(c, quiet);
     }
 }
 
@@ -297,5 +320,5 @@ void trpc__h2_ping_acked(trpc__h2conn *c)
         return;
     }
     c->ping_out = false;
-    trpc__timer_in(c->ka_ev, c->ka_time);
+    ka_arm(c, quiet_for(c, trpc_now_ms())); /* the ACK was read: 0 */
 }

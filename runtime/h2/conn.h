@@ -19,13 +19,17 @@
  * Keepalive (gRPC's A8 and A9, the same mechanism on both sides): once
  * started, a connection that has read nothing for keepalive time sends a
  * PING, if the owner's may_ping hook agrees (a client with no call open
- * does not); the time is measured from the last byte read, never from the
- * last PING sent.  When the ACK does not come within keepalive timeout the
- * ping_timeout hook runs (the owner closes the connection).  The owner
- * reports each PING ACK it receives (trpc__h2_ping_acked()) and kicks the
- * timer when a call starts on a connection that stopped pinging for want
- * of calls (trpc__h2_keepalive_kick()): if it has been quiet for keepalive
- * time already, the PING goes at once, ahead of the call's HEADERS.  The
+ * does not); the time is measured from the last read, never from the last
+ * PING sent.  Reading only counts (no clock read on the hot path); the
+ * timer looks at the count every quarter of keepalive time, so the PING
+ * goes between 1 and 1.25 keepalive times after the last read, never
+ * sooner.
+ * When the ACK does not come within keepalive timeout the ping_timeout
+ * hook runs (the owner closes the connection).  The owner reports each
+ * PING ACK it receives (trpc__h2_ping_acked()) and kicks the timer when a
+ * call starts on a connection that stopped pinging for want of calls
+ * (trpc__h2_keepalive_kick()): if it has been quiet for keepalive time
+ * already, the PING goes at once, ahead of the call's HEADERS.  The
  * owner embeds the trpc__h2conn as its first member and gives the session
  * the owner as user data, so nghttp2 callbacks of either layer find it.
  */
@@ -81,10 +85,12 @@ struct trpc__h2conn {
     bool dirty;                /* on the loop's marked list */
     bool closing;              /* input is discarded, nothing is sent */
     trpc__h2conn *dprev, *dnext;
-    int64_t last_read;         /* trpc_now_ms() of the last bytes read */
+    uint32_t reads;            /* reads so far (wrapping) */
     /* keepalive (off while ka_time is 0) */
     struct event *ka_ev;
     int64_t ka_time, ka_timeout;
+    uint32_t ka_reads;         /* reads when the timer last looked ... */
+    int64_t ka_quiet_since;    /* ... and when it last saw them change */
     bool ping_out;             /* a keepalive PING awaits its ACK */
     bool ka_idle;              /* stopped: may_ping said no; a kick restarts */
 };
