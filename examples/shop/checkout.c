@@ -18,6 +18,12 @@
  * small margin (five seconds when the client set none), so checkout never
  * waits longer than its own client will.
  *
+ * When checkout's own call ends early (its client cancels, or the
+ * deadline passes, or the server shuts down), its done notification
+ * cancels the order's cancel token, which every dependency call carries:
+ * the call in flight ends at once (its service sees RST_STREAM CANCEL;
+ * payments then charges nothing) and no further step starts.
+ *
  * A client may name its request with x-request-id metadata: checkout
  * sends it back in its response headers and passes it on to every call it
  * makes, so one order can be followed through all the services.
@@ -26,6 +32,7 @@
  * for inventory (one reservation per order) and the idempotency key for
  * payments (one charge per order).
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,13 +66,23 @@ typedef struct order {
     const Shop__OrderRequest *req;
     Shop__Order *reply;
     trpc_metadata *md; /* x-request-id, or NULL */
+    trpc_cancel_token *cancel; /* on every dependency call */
+    atomic_int refs;   /* finish() and the done notification: the last one
+                          frees the token (they may run on two threads) */
 } order;
+
+static void order_unref(order *o)
+{
+    if (atomic_fetch_sub(&o->refs, 1) == 1)
+        trpc_cancel_token_free(o->cancel); /* calls still using it keep it */
+}
 
 /* Finishes the order's call with code: the reply goes out when code is OK.
  * The order (in the call's arena) is not to be touched after. */
 static void finish(order *o, trpc_status code)
 {
     trpc_metadata_free(o->md);
+    order_unref(o);
     shop__checkout__place_order__finish_call(o->call, code);
 }
 
@@ -77,10 +94,12 @@ static trpc_call_opts dependency_opts(const order *o)
 {
     int64_t deadline = trpc_call_deadline(o->call->base);
     if (deadline == INT64_MAX) /* the client set none */
-        return TRPC_CALL_OPTS(.timeout_ms = DEFAULT_BUDGET_MS, .metadata = o->md);
+        return TRPC_CALL_OPTS(.timeout_ms = DEFAULT_BUDGET_MS, .metadata = o->md,
+                              .cancel = o->cancel);
     int64_t left = deadline - trpc_now_ms();
     int64_t margin = left / 5 < 200 ? left / 5 : 200;
-    return TRPC_CALL_OPTS(.deadline = deadline - (margin > 0 ? margin : 0), .metadata = o->md);
+    return TRPC_CALL_OPTS(.deadline = deadline - (margin > 0 ? margin : 0), .metadata = o->md,
+                          .cancel = o->cancel);
 }
 
 /* Finishes the order with the status of a failed dependency call: the
@@ -200,9 +219,15 @@ static trpc_status place_order(Shop__Checkout_PlaceOrder_Call *call,
                                "user_id, sku, a positive quantity and an idempotency_key "
                                "are required");
     order *o = trpc_call_alloc(call->base, sizeof *o);
-    if (!o)
+    if (!o || trpc_cancel_token_new(&o->cancel) != TRPC_OK)
         return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-    *o = (order){ .c = user, .call = call, .req = req, .reply = reply };
+    o->c = user;
+    o->call = call;
+    o->req = req;
+    o->reply = reply;
+    o->md = NULL;
+    atomic_init(&o->refs, 2);
+    trpc_call_set_data(call->base, o); /* for place_order_done() */
     reply->order_id = req->idempotency_key; /* the request outlives the call's reply */
     reply->sku = req->sku;
     reply->quantity = req->quantity;
@@ -215,6 +240,7 @@ static trpc_status place_order(Shop__Checkout_PlaceOrder_Call *call,
         (trpc_call_add_header(call->base, REQUEST_ID, request_id, strlen(request_id)) ||
          trpc_metadata_new(&o->md) || trpc_metadata_add_str(o->md, REQUEST_ID, request_id))) {
         trpc_metadata_free(o->md);
+        order_unref(o); /* finished by this status, not by finish() */
         return trpc_call_error(call->base, TRPC_STATUS_INVALID_ARGUMENT, "bad %s", REQUEST_ID);
     }
 
@@ -223,12 +249,33 @@ static trpc_status place_order(Shop__Checkout_PlaceOrder_Call *call,
     trpc_call_opts opts = dependency_opts(o);
     if (shop__users__get_user__async(o->c->users, &gu, &opts, got_user, o) != TRPC_OK) {
         trpc_metadata_free(o->md);
+        order_unref(o);
         return trpc_call_error(call->base, TRPC_STATUS_INTERNAL, "cannot call users");
     }
     return TRPC_PENDING; /* finished by one of the callbacks above */
 }
 
-static const Shop__Checkout_Impl checkout_impl = { .place_order = place_order };
+/* The call is over (exactly once, last; the order, in its arena, is still
+ * there).  Ended early: the client cancelled, the deadline passed, the
+ * server shuts down.  Then the dependency call in flight is cancelled
+ * (its callback finishes the order, which only releases our hold now) and
+ * no further step starts. */
+static void place_order_done(Shop__Checkout_PlaceOrder_Call *call, trpc_done_reason why,
+                             void *user)
+{
+    (void)user;
+    order *o = trpc_call_data(call->base);
+    if (!o)
+        return; /* refused before an order was made */
+    if (why != TRPC_DONE_FINISHED)
+        trpc_cancel_token_cancel(o->cancel);
+    order_unref(o);
+}
+
+static const Shop__Checkout_Impl checkout_impl = {
+    .place_order = place_order,
+    .place_order_done = place_order_done,
+};
 
 trpc_error shop_checkout_new(shop_checkout **out, const char *users_target,
                              const char *inventory_target, const char *payments_target)

@@ -13,7 +13,10 @@
 # Both modes also watch the pear stock until a 300 ms deadline ends it, and
 # the customer's script pays with a slow card under a 1 s deadline: checkout
 # passes the deadline on to payments, whose timer never fires, so the order
-# fails with DEADLINE_EXCEEDED and the retry makes a new charge (not a replay).
+# fails with DEADLINE_EXCEEDED and the retry makes a new charge (not a replay);
+# then a slow card's order the customer cancels (a cancel token) must end
+# CANCELLED and, placed again later, make a new charge: checkout cancelled
+# its payments call with its own token.
 # Prints everything; fails if a server does not start or stop cleanly (exit
 # 0 on SIGTERM/SIGINT with its stop line), or the customer's output lacks
 # the expected outcomes.
@@ -118,6 +121,9 @@ expect_line "customer: stock watch ended: OK after 4 updates"
 expect_line "customer: slow card: order ada-5 -> DEADLINE_EXCEEDED"
 grep -qE "^customer: slow card, more time: order ada-5 for Ada Lovelace: 1 x apple = 120 cents, reservation r-[0-9]+, charge ch-2$" \
     "$tmp/customer.out" || fail "want the slow card's retry to make charge ch-2, not a replay"
+expect_line "customer: slow card, cancelled: order ada-6 -> CANCELLED"
+grep -qE "^customer: slow card, after the cancel: order ada-6 for Ada Lovelace: 1 x apple = 120 cents, reservation r-[0-9]+, charge ch-3$" \
+    "$tmp/customer.out" || fail "want the cancelled order placed again to make charge ch-3, not a replay"
 [ "$(grep -c '^watch: apple available=' "$tmp/customer.out")" -eq 4 ] || fail "want 4 stock updates"
 expect_line "customer: all steps went as expected"
 

@@ -16,7 +16,12 @@
  * slow card (payments answers after two seconds) with a one-second
  * deadline must fail with DEADLINE_EXCEEDED, and the same order retried
  * with time enough must succeed with a new charge: checkout passed the
- * deadline on, and payments charged nothing when it passed.  Prints every
+ * deadline on, and payments charged nothing when it passed.  Then a slow
+ * card's order cancelled by the customer after half a second (a cancel
+ * token, cancelled from another thread) must end CANCELLED, and the same
+ * order placed again after the card would have been authorised must make
+ * a new charge: checkout cancelled its payments call with its own token,
+ * so nothing was charged.  Prints every
  * step; exits 1 if any outcome differs from the expected one.  Every order
  * carries its key as x-request-id metadata, which checkout must send back.
  *
@@ -121,13 +126,17 @@ static void wait_watch(watcher *w, int n, bool until_done)
 
 /* ---- checkout ---- */
 
-/* Places an order with a deadline ms from now and prints the outcome.
- * The order's key goes as x-request-id metadata, which checkout must send
- * back in its response headers.  Returns its status; *charge_id (if not
- * NULL) gets a malloc'd copy of the charge id on success. */
-static trpc_status place(Shop__Checkout_Client *checkout, const char *what, const char *user_id,
-                         const char *sku, int quantity, const char *card, const char *key,
-                         int64_t ms, char **charge_id)
+/* Places an order with a deadline ms from now (and the cancel token, if
+ * not NULL) and prints the outcome.  The order's key goes as x-request-id
+ * metadata, which checkout must send back in its response headers.
+ * Returns its status; on success *charge_id (if not NULL) gets a malloc'd
+ * copy of the charge id and *replayed (if not NULL) whether the charge was
+ * made before. */
+static trpc_status place_cancellable(Shop__Checkout_Client *checkout, const char *what,
+                                     const char *user_id, const char *sku, int quantity,
+                                     const char *card, const char *key, int64_t ms,
+                                     trpc_cancel_token *cancel, char **charge_id,
+                                     bool *replayed)
 {
     Shop__OrderRequest req = SHOP__ORDER_REQUEST__INIT;
     req.user_id = (char *)user_id;
@@ -146,7 +155,7 @@ static trpc_status place(Shop__Checkout_Client *checkout, const char *what, cons
     Shop__Order *order = NULL;
     char *message = NULL;
     trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = ms, .metadata = md, .headers = headers,
-                                         .message = &message);
+                                         .message = &message, .cancel = cancel);
     trpc_status st = shop__checkout__place_order(checkout, &req, &order, &opts);
     if (st == TRPC_STATUS_OK) {
         const char *echoed = trpc_metadata_get(headers, "x-request-id", NULL);
@@ -157,6 +166,8 @@ static trpc_status place(Shop__Checkout_Client *checkout, const char *what, cons
             order->replayed ? " (replayed)" : "");
         if (charge_id)
             *charge_id = strdup(order->charge_id);
+        if (replayed)
+            *replayed = order->replayed;
         shop__order__free_unpacked(order, NULL);
     } else {
         say("customer: %s: order %s -> %s: %s", what, key, trpc_status_name(st),
@@ -166,6 +177,29 @@ static trpc_status place(Shop__Checkout_Client *checkout, const char *what, cons
     trpc_metadata_free(md);
     trpc_metadata_free(headers);
     return st;
+}
+
+static trpc_status place(Shop__Checkout_Client *checkout, const char *what, const char *user_id,
+                         const char *sku, int quantity, const char *card, const char *key,
+                         int64_t ms, char **charge_id)
+{
+    return place_cancellable(checkout, what, user_id, sku, quantity, card, key, ms, NULL,
+                             charge_id, NULL);
+}
+
+/* Cancels a token after a while, from a thread of its own. */
+typedef struct canceller {
+    trpc_cancel_token *token;
+    int after_ms;
+} canceller;
+
+static void *cancel_later(void *arg)
+{
+    canceller *c = arg;
+    struct timespec ts = { c->after_ms / 1000, (long)(c->after_ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+    trpc_cancel_token_cancel(c->token);
+    return NULL;
 }
 
 static int usage(FILE *out, int status)
@@ -299,6 +333,36 @@ static int run_script(Shop__Users_Client *users, Shop__Inventory_Client *invento
     st = place(checkout, "slow card, more time", user_id, "apple", 1, "4000-0000-0000-0003",
                "ada-5", timeout_ms, NULL);
     expect(st == TRPC_STATUS_OK, "a slow card with time enough should succeed");
+
+    /* A slow card again, and the customer gives up after half a second:
+     * checkout's call is cancelled, and checkout cancels its payments call
+     * with its own token.  When the card would have been authorised, the
+     * same order must make a new charge, not replay one. */
+    trpc_cancel_token *token = NULL;
+    pthread_t th;
+    canceller c = { NULL, 500 };
+    if (trpc_cancel_token_new(&token) == TRPC_OK) {
+        c.token = token;
+        if (pthread_create(&th, NULL, cancel_later, &c) == 0) {
+            st = place_cancellable(checkout, "slow card, cancelled", user_id, "apple", 1,
+                                   "4000-0000-0000-0003", "ada-6", timeout_ms, token, NULL,
+                                   NULL);
+            pthread_join(th, NULL);
+            expect(st == TRPC_STATUS_CANCELLED, "a cancelled order should be CANCELLED");
+        } else {
+            expect(false, "cannot start a thread");
+        }
+        trpc_cancel_token_free(token);
+    } else {
+        expect(false, "cannot make a cancel token");
+    }
+    struct timespec wait = { 2, 500000000L }; /* the card takes two seconds */
+    nanosleep(&wait, NULL);
+    bool replayed = true;
+    st = place_cancellable(checkout, "slow card, after the cancel", user_id, "apple", 1,
+                           "4000-0000-0000-0003", "ada-6", timeout_ms, NULL, NULL, &replayed);
+    expect(st == TRPC_STATUS_OK, "the cancelled order placed again should succeed");
+    expect(!replayed, "the cancelled order must not have been charged");
     free(user_id);
 
     if (failures)

@@ -4,11 +4,12 @@
  * A channel is one HTTP/2 connection to one target, shared by every call made
  * on it.  It runs its own I/O thread with a libevent loop; the functions here
  * are safe to call from any number of threads at once.  It resolves the
- * target's name asynchronously (libevent's evdns, never blocking the loop),
- * connects lazily on the first call, reconnects after a failure with
- * exponential backoff (calls made while it cannot connect fail at once with
- * UNAVAILABLE unless they ask to wait for ready), opens a new connection
- * when the server sends GOAWAY, and can keep connections alive with pings.
+ * target's name asynchronously (libevent's evdns, never blocking the loop;
+ * again for every new connection), connects lazily on the first call,
+ * reconnects after a failure with exponential backoff (calls made while it
+ * cannot connect fail at once with UNAVAILABLE unless they ask to wait for
+ * ready), opens a new connection when the server sends GOAWAY, and can keep
+ * connections alive with pings.
  *
  * Blocking calls submit their work to the I/O thread and wait; asynchronous
  * calls run their callbacks on the I/O thread (so a callback must not block,
@@ -49,9 +50,14 @@ typedef struct trpc_channel_opts {
                                       0: 4 MiB */
     size_t recv_buffer;            /* unread replies per stream before flow
                                       control holds the server back; 0: 1 MiB */
-    /* Keepalive (gRPC's client keepalive). */
+    /* Keepalive (gRPC's client keepalive).  Servers limit how often they
+     * accept pings (gRPC's: once in 5 minutes by default); one that finds
+     * them too frequent answers GOAWAY ENHANCE_YOUR_CALM "too_many_pings",
+     * which fails that connection's calls, and the channel doubles its
+     * keepalive time for new connections. */
     int keepalive_time_ms;         /* ping after this long without reading
-                                      anything; 0: never */
+                                      anything, while calls are open; 0:
+                                      never */
     int keepalive_timeout_ms;      /* close the connection (its calls fail
                                       UNAVAILABLE) when a ping is not answered
                                       within this; 0: 20 s */
@@ -60,10 +66,15 @@ typedef struct trpc_channel_opts {
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)
 
-/* Creates a channel to target: "host:port" (host resolved asynchronously;
- * every address is tried in turn), "[v6addr]:port" or "unix:/path".  Does
- * not connect.  Errors: TRPC_EINVAL, TRPC_EADDR (cannot be parsed),
- * TRPC_ENOMEM, TRPC_ELIBEVENT, TRPC_ESYS. */
+/* Creates a channel to target: "host:port" (a numeric address, or a name
+ * looked up asynchronously for A and AAAA records with the system's
+ * resolv.conf and hosts file; every address is tried in turn),
+ * "[v6addr]:port", "unix:/path", or gRPC's DNS form "dns:host:port",
+ * "dns:///host:port", "dns://SERVER/host:port" (SERVER: "ip", "ip:port" or
+ * "[v6]:port", the DNS server to ask instead).  A name that does not
+ * resolve fails the calls waiting for it with UNAVAILABLE.  Does not
+ * connect.  Errors: TRPC_EINVAL, TRPC_EADDR (cannot be parsed), TRPC_ENOMEM,
+ * TRPC_ELIBEVENT, TRPC_ESYS. */
 TRPC_EXPORT trpc_error trpc_channel_new(trpc_channel **out, const char *target,
                                         const trpc_channel_opts *opts);
 
@@ -76,11 +87,14 @@ TRPC_EXPORT void trpc_channel_free(trpc_channel *ch);
 /* ---- cancellation from any thread ----------------------------------------------- */
 
 /* A cancellation token: given to any number of calls through
- * trpc_call_opts.cancel, it cancels them all when cancelled, from any
- * thread (a blocking call then returns CANCELLED; the server sees
- * RST_STREAM CANCEL).  A call started with a token already cancelled fails
- * at once with CANCELLED.  Thread-safe; reference-counted internally, so it
- * may be freed while calls still use it. */
+ * trpc_call_opts.cancel (on any channels), it cancels them all when
+ * cancelled, from any thread, as trpc_stream_cancel() would: a blocking call
+ * returns CANCELLED, a stream's recv returns false and its finish
+ * CANCELLED, async callbacks run with CANCELLED, and the server sees
+ * RST_STREAM CANCEL.  A call started with a token already cancelled fails
+ * at once with CANCELLED, without reaching the network.  Thread-safe;
+ * reference-counted internally, so it may be freed while calls still use it.
+ * Cancelling twice is harmless. */
 typedef struct trpc_cancel_token trpc_cancel_token;
 
 /* Errors: TRPC_EINVAL, TRPC_ENOMEM. */
@@ -112,7 +126,8 @@ typedef struct trpc_call_opts {
     ProtobufCAllocator *allocator; /* decodes replies; NULL = malloc */
     trpc_cancel_token *cancel;     /* cancels the call; held until it ends */
     bool wait_for_ready;           /* while the channel cannot connect, wait
-                                      (until the deadline) instead of failing
+                                      (until the deadline, a cancellation or
+                                      the channel's end) instead of failing
                                       with UNAVAILABLE at once */
 } trpc_call_opts;
 

@@ -57,18 +57,25 @@ typedef struct trpc_server_opts {
     unsigned executor_threads;        /* threads of the executor, started only
                                          if a method uses it; 0: 4 */
     /* Keepalive (gRPC's keepalive and ping-enforcement rules). */
-    int keepalive_time_ms;            /* ping a connection quiet this long;
-                                         0: 2 hours; -1: never */
-    int keepalive_timeout_ms;         /* close it if the ping is not answered
-                                         within this; 0: 20 s */
+    int keepalive_time_ms;            /* ping a connection nothing was read
+                                         from for this long (calls open or
+                                         not); 0: 2 hours; -1: never */
+    int keepalive_timeout_ms;         /* close it (its calls end
+                                         CONNECTION_LOST) if the ping is not
+                                         answered within this; 0: 20 s */
     int min_ping_interval_ms;         /* a client ping sooner than this after
-                                         the previous one (with no data sent
-                                         in between) is a strike; 0: 5 min */
-    bool permit_keepalive_without_calls; /* client pings with no call open
-                                         are not strikes; default false */
-    unsigned max_ping_strikes;        /* GOAWAY ENHANCE_YOUR_CALM
-                                         "too_many_pings" after more strikes
-                                         than this; 0: 2 */
+                                         the previous one (with no HEADERS or
+                                         DATA sent in between) is a strike;
+                                         0: 5 min; -1: no minimum */
+    bool permit_keepalive_without_calls; /* false (default): while no call is
+                                         open, a client ping sooner than 2
+                                         hours after the previous one is a
+                                         strike */
+    unsigned max_ping_strikes;        /* the strike after this many gets
+                                         GOAWAY ENHANCE_YOUR_CALM
+                                         "too_many_pings", and the connection
+                                         closes (its calls end
+                                         CONNECTION_LOST); 0: 2 */
 } trpc_server_opts;
 
 #define TRPC_SERVER_OPTS(...) TRPC_OPTS_SIZED(trpc_server_opts, __VA_ARGS__)

@@ -51,6 +51,33 @@ trpc_error trpc__addr_parse(const char *s, trpc__addr *a)
     return 0;
 }
 
+trpc_error trpc__target_parse(const char *s, trpc__addr *a)
+{
+    if (!s || strncmp(s, "dns:", 4) != 0) {
+        return trpc__addr_parse(s, a);
+    }
+    const char *name = s + 4;
+    char server[sizeof a->dns_server] = "";
+    if (strncmp(name, "//", 2) == 0) {
+        const char *slash = strchr(name + 2, '/');
+        size_t n = slash ? (size_t)(slash - name - 2) : 0;
+        if (!slash || n >= sizeof server) {
+            return TRPC_EADDR;
+        }
+        memcpy(server, name + 2, n);
+        server[n] = 0;
+        name = slash + 1;
+    }
+    trpc_error rv = trpc__addr_parse(name, a);
+    if (rv != TRPC_OK || a->is_unix || !a->host[0]) {
+        memset(a, 0, sizeof *a);
+        return TRPC_EADDR;
+    }
+    strcpy(a->dns_server, server);
+    a->name_off = (size_t)(name - s);
+    return TRPC_OK;
+}
+
 void trpc__peer_format(const struct sockaddr *sa, socklen_t len, char *out)
 {
     char ip[INET6_ADDRSTRLEN];

@@ -2,17 +2,31 @@
  * conn.c: a channel's HTTP/2 connections (see conn.h).
  *
  *   state        event                                 next
+ *   RESOLVING    the lookup answered                   CONNECTING (first address)
+ *   RESOLVING    no such name, lookup failed,          freed (streams UNAVAILABLE,
+ *                connect timeout                       or back to wait for ready;
+ *                                                      backoff)
  *   CONNECTING   connected                             READY (waiting streams
- *                                                      submitted)
- *   CONNECTING   refused / timed out, no address left  freed (streams UNAVAILABLE;
+ *                                                      submitted; keepalive armed)
+ *   CONNECTING   refused / timed out, no address left  freed (as a failed lookup;
  *                                                      backoff x1.6, +-20% jitter)
  *   READY        GOAWAY received                       DRAINING (new streams go
  *                                                      to a new connection)
- *   READY        socket error, EOF, protocol error     freed (streams UNAVAILABLE)
+ *   READY        socket error, EOF, protocol error,    freed (streams UNAVAILABLE)
+ *                keepalive PING not acknowledged
  *   DRAINING     no stream left, or nothing to do      freed
+ *
+ * The name is looked up (resolve.c) for every new connection, so a name
+ * that moves is followed; a connection freed while its lookup is out
+ * cancels it.
+ *
+ * Streams that wait for ready (trpc_call_opts.wait_for_ready) go on the
+ * set's ready_wait queue when there is no connection to try (backoff), and
+ * back to it when an attempt fails; retry_ev starts the next attempt when
+ * the backoff is over.  Their deadline and cancellation work as anywhere.
  */
 #include <errno.h>
-#include <netdb.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -22,24 +36,31 @@
 #include "h2/timer.h"
 #include "client/conn.h"
 
-enum { CONNECTING, READY, DRAINING };
+enum { RESOLVING, CONNECTING, READY, DRAINING };
 
 struct trpc__cconn {
     trpc__h2conn h2;           /* first: the session's user data */
     trpc__cconns *set;
     int st;
-    struct event *cto_ev;      /* connect timeout */
-    struct addrinfo *ai, *ai_next;
+    struct event *cto_ev;      /* connect timeout (lookup and connect) */
+    trpc__lookup *lookup;      /* RESOLVING: the lookup out */
+    struct evutil_addrinfo *ai, *ai_next;
     bool unix_tried;
     int last_errno;
     trpc__stream_queue waiting;
     int nstreams;              /* submitted, not closed */
+    char goaway[128];          /* the server's GOAWAY, when it had an error */
     trpc__cconn *next;
 };
+
+static void retry_arm(trpc__cconns *set);
 
 static void conn_free(trpc__cconn *c)
 {
     trpc__cconns *set = c->set;
+    if (c->lookup) {
+        trpc__resolve_cancel(c->lookup);
+    }
     for (trpc__cconn **pp = &set->head; *pp; pp = &(*pp)->next) {
         if (*pp == c) {
             *pp = c->next;
@@ -54,7 +75,7 @@ static void conn_free(trpc__cconn *c)
         event_free(c->cto_ev);
     }
     if (c->ai) {
-        freeaddrinfo(c->ai);
+        evutil_freeaddrinfo(c->ai);
     }
     free(c);
     if (set->closed) {
@@ -62,13 +83,22 @@ static void conn_free(trpc__cconn *c)
     }
 }
 
-/* Fails every stream of c (and the ones waiting for it) and frees it. */
-static void conn_fail(trpc__cconn *c, trpc_status st, const char *msg)
+/* Fails every stream of c (and the ones waiting for it) and frees it.
+ * With requeue (a failed attempt), waiting streams that wait for ready go
+ * back to the set's queue instead. */
+static void conn_fail(trpc__cconn *c, trpc_status st, const char *msg, bool requeue)
 {
-    trpc__client *cl = c->set->cl;
+    trpc__cconns *set = c->set;
+    trpc__client *cl = set->cl;
     trpc_stream *s;
+    bool requeued = false;
     while ((s = trpc__stream_unqueue(&c->waiting))) {
-        trpc__stream_fail(s, st, msg);
+        if (requeue && s->opts.wait_for_ready && !cl->stopping) {
+            trpc__stream_wait(s, &set->ready_wait);
+            requeued = true;
+        } else {
+            trpc__stream_fail(s, st, msg);
+        }
     }
     for (trpc_stream *x = cl->all, *next; x; x = next) {
         next = x->anext;
@@ -78,13 +108,24 @@ static void conn_fail(trpc__cconn *c, trpc_status st, const char *msg)
         }
     }
     conn_free(c);
+    if (requeued) {
+        retry_arm(set);
+    }
 }
 
 static void submit(trpc__cconn *c, trpc_stream *s)
 {
+    trpc__h2_keepalive_kick(&c->h2); /* before the HEADERS: A8 */
     if (trpc__stream_submit(s, &c->h2)) {
         c->nstreams++;
     }
+}
+
+/* Why streams of c fail when it goes away: the server's GOAWAY if it gave
+ * an error, else what. */
+static const char *lost_msg(const trpc__cconn *c, const char *what)
+{
+    return c->goaway[0] ? c->goaway : what;
 }
 
 /* ---- nghttp2 callbacks ---------------------------------------------------------- */
@@ -105,13 +146,45 @@ static int on_header_cb(nghttp2_session *ng, const nghttp2_frame *frame, const u
     return 0;
 }
 
+static void on_goaway(trpc__cconn *c, const nghttp2_goaway *ga)
+{
+    trpc__cconns *set = c->set;
+    c->st = DRAINING;
+    if (set->cur == c) {
+        set->cur = NULL;
+    }
+    if (ga->error_code == NGHTTP2_NO_ERROR) {
+        return;
+    }
+    /* The debug data is the server's reason, meant for people: keep its
+     * printable part. */
+    char dbg[64];
+    size_t n = 0;
+    for (size_t i = 0; i < ga->opaque_data_len && n + 1 < sizeof dbg; i++) {
+        uint8_t b = ga->opaque_data[i];
+        dbg[n++] = b >= 0x20 && b < 0x7f ? (char)b : '?';
+    }
+    dbg[n] = 0;
+    snprintf(c->goaway, sizeof c->goaway, "connection closed by the server: GOAWAY %s%s%s%s",
+             nghttp2_http2_strerror(ga->error_code), n ? " (" : "", dbg, n ? ")" : "");
+    if (ga->error_code == NGHTTP2_ENHANCE_YOUR_CALM && ga->opaque_data_len == 14 &&
+        memcmp(ga->opaque_data, "too_many_pings", 14) == 0 && set->ka_time > 0) {
+        /* A8: the server finds our keepalive too frequent; new connections
+         * of this channel ping half as often. */
+        set->ka_time = set->ka_time > INT_MAX / 2 ? INT_MAX : set->ka_time * 2;
+    }
+}
+
 static int on_frame_recv_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
     trpc__cconn *c = ud;
     if (frame->hd.type == NGHTTP2_GOAWAY) {
-        c->st = DRAINING;
-        if (c->set->cur == c) {
-            c->set->cur = NULL;
+        on_goaway(c, &frame->goaway);
+        return 0;
+    }
+    if (frame->hd.type == NGHTTP2_PING) {
+        if (frame->hd.flags & NGHTTP2_FLAG_ACK) {
+            trpc__h2_ping_acked(&c->h2);
         }
         return 0;
     }
@@ -139,7 +212,17 @@ static int on_data_chunk_recv_cb(nghttp2_session *ng, uint8_t flags, int32_t sid
     return 0;
 }
 
-static trpc__cconn *get_conn(trpc__cconns *set);
+/* The wire stream of s is over (err: how). */
+static void stream_closed(trpc__cconn *c, trpc_stream *s, uint32_t err)
+{
+    c->nstreams--;
+    trpc__h2_mark(&c->h2);
+    if (trpc__stream_retry(s, err)) {
+        trpc__cconns_start(c->set, s);
+        return;
+    }
+    trpc__stream_on_close(s, err);
+}
 
 static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t err, void *ud)
 {
@@ -149,13 +232,7 @@ static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t err, vo
         return 0;
     }
     nghttp2_session_set_stream_user_data(ng, sid, NULL);
-    c->nstreams--;
-    trpc__h2_mark(&c->h2);
-    if (trpc__stream_retry(s, err)) {
-        trpc__cconns_start(c->set, s);
-        return 0;
-    }
-    trpc__stream_on_close(s, err);
+    stream_closed(c, s, err);
     return 0;
 }
 
@@ -163,7 +240,9 @@ static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t err, vo
 
 static int try_connect(trpc__cconn *c);
 
-static void connect_failed(trpc__cconn *c)
+/* The attempt c failed (set->last_err says why): backoff, and its streams
+ * fail or go back to wait for ready. */
+static void attempt_failed(trpc__cconn *c)
 {
     trpc__cconns *set = c->set;
     const trpc_channel_opts *o = &set->cl->o;
@@ -177,14 +256,21 @@ static void connect_failed(trpc__cconn *c)
     if (set->backoff_ms > o->backoff_max_ms) {
         set->backoff_ms = o->backoff_max_ms;
     }
+    conn_fail(c, TRPC_STATUS_UNAVAILABLE, set->last_err, true);
+}
+
+static void connect_failed(trpc__cconn *c)
+{
+    trpc__cconns *set = c->set;
     snprintf(set->last_err, sizeof set->last_err, "failed to connect to %s: %s", set->target,
              c->last_errno ? strerror(c->last_errno) : "timed out");
-    conn_fail(c, TRPC_STATUS_UNAVAILABLE, set->last_err);
+    attempt_failed(c);
 }
 
 static void on_connected(trpc__cconn *c)
 {
     trpc__cconns *set = c->set;
+    const trpc_channel_opts *o = &set->cl->o;
     evtimer_del(c->cto_ev);
     if (!set->addr.is_unix) {
         int one = 1;
@@ -205,6 +291,8 @@ static void on_connected(trpc__cconn *c)
     c->st = READY;
     set->backoff_ms = 0;
     set->next_attempt = 0;
+    /* gRPC starts the keepalive timer when the transport is ready. */
+    trpc__h2_keepalive_start(&c->h2, set->ka_time, o->keepalive_timeout_ms);
     trpc_stream *s;
     while ((s = trpc__stream_unqueue(&c->waiting))) {
         submit(c, s);
@@ -226,7 +314,8 @@ static void hook_event(trpc__h2conn *h2, short events)
             }
         }
     } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)) {
-        conn_fail(c, TRPC_STATUS_UNAVAILABLE, "connection to the server lost");
+        conn_fail(c, TRPC_STATUS_UNAVAILABLE, lost_msg(c, "connection to the server lost"),
+                  false);
     }
 }
 
@@ -234,26 +323,52 @@ static void hook_recv_failed(trpc__h2conn *h2, int rv)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "HTTP/2 protocol error from the server: %s", nghttp2_strerror(rv));
-    conn_fail((trpc__cconn *)h2, TRPC_STATUS_UNAVAILABLE, buf);
+    conn_fail((trpc__cconn *)h2, TRPC_STATUS_UNAVAILABLE, buf, false);
 }
 
 static void hook_flushed(trpc__h2conn *h2, int rv, bool done)
 {
     trpc__cconn *c = (trpc__cconn *)h2;
     if (rv != 0) {
-        conn_fail(c, TRPC_STATUS_UNAVAILABLE, "HTTP/2 session failed");
+        conn_fail(c, TRPC_STATUS_UNAVAILABLE, "HTTP/2 session failed", false);
     } else if (done || (c->st == DRAINING && c->nstreams == 0)) {
-        conn_fail(c, TRPC_STATUS_UNAVAILABLE, "connection closed");
+        conn_fail(c, TRPC_STATUS_UNAVAILABLE, lost_msg(c, "connection closed"), false);
     }
 }
 
-static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed };
+/* Keepalive (A8): PINGs only while calls are open, unless the channel asks
+ * for them without calls. */
+static bool hook_may_ping(trpc__h2conn *h2)
+{
+    trpc__cconn *c = (trpc__cconn *)h2;
+    return c->nstreams > 0 || c->set->cl->o.keepalive_without_calls;
+}
+
+static void hook_ping_timeout(trpc__h2conn *h2)
+{
+    trpc__cconn *c = (trpc__cconn *)h2;
+    char buf[160];
+    snprintf(buf, sizeof buf,
+             "keepalive ping to %s not acknowledged within %lld ms: connection closed",
+             c->set->target, (long long)h2->ka_timeout);
+    conn_fail(c, TRPC_STATUS_UNAVAILABLE, buf, false);
+}
+
+static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed, hook_may_ping,
+                                     hook_ping_timeout };
 
 static void cto_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     trpc__cconn *c = arg;
+    if (c->st == RESOLVING) {
+        trpc__cconns *set = c->set;
+        snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: timed out",
+                 set->res.host);
+        attempt_failed(c);
+        return;
+    }
     c->last_errno = ETIMEDOUT;
     connect_failed(c);
 }
@@ -285,7 +400,7 @@ static int try_connect(trpc__cconn *c)
                 return -1;
             }
             sa = c->ai_next->ai_addr;
-            salen = c->ai_next->ai_addrlen;
+            salen = (socklen_t)c->ai_next->ai_addrlen;
             c->ai_next = c->ai_next->ai_next;
         }
         struct bufferevent *bev =
@@ -304,8 +419,49 @@ static int try_connect(trpc__cconn *c)
     }
 }
 
-/* The connection new streams should use, connecting if needed; NULL (with
- * last_err set) while in backoff or when the connection cannot start. */
+/* ---- resolving ---------------------------------------------------------------------------- */
+
+/* The lookup of c answered (err: an EVUTIL_EAI_* code, or 0 with ai):
+ * connect to the first address, or fail the attempt (c is gone then). */
+static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
+{
+    trpc__cconn *c = arg;
+    trpc__cconns *set = c->set;
+    c->lookup = NULL;
+    if (err != 0 || !ai) {
+        if (ai) {
+            evutil_freeaddrinfo(ai);
+        }
+        snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: %s", set->res.host,
+                 err ? evutil_gai_strerror(err) : "no address");
+        attempt_failed(c);
+        return;
+    }
+    c->ai = c->ai_next = ai;
+    c->st = CONNECTING;
+    if (try_connect(c) != 0) {
+        connect_failed(c);
+    }
+}
+
+/* Looks up the target's name for c (RESOLVING).  False if the attempt
+ * failed at once (c is gone then). */
+static bool resolve(trpc__cconn *c)
+{
+    trpc__cconns *set = c->set;
+    c->st = RESOLVING;
+    c->lookup = trpc__resolve(&set->res, on_resolved, c);
+    if (!c->lookup) {
+        snprintf(set->last_err, sizeof set->last_err, "out of memory");
+        attempt_failed(c);
+        return false;
+    }
+    return true;
+}
+
+/* The connection new streams should use, starting one if needed; NULL
+ * (with last_err set) while in backoff or when the attempt failed at
+ * once. */
 static trpc__cconn *get_conn(trpc__cconns *set)
 {
     if (set->cur) {
@@ -317,47 +473,79 @@ static trpc__cconn *get_conn(trpc__cconns *set)
     trpc__cconn *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(set->last_err, sizeof set->last_err, "out of memory");
-        return NULL;
-    }
-    c->set = set;
-    c->st = CONNECTING;
-    trpc__h2conn_init(&c->h2, &set->cl->loop, &hooks);
-    c->next = set->head;
-    set->head = c;
-    c->cto_ev = evtimer_new(set->cl->ev, cto_cb, c);
-    if (!set->addr.is_unix) {
-        /* Blocking resolution on the I/O thread (numeric addresses and
-         * /etc/hosts answer at once); evdns takes its place. */
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
-        int rv = getaddrinfo(set->addr.host[0] ? set->addr.host : "localhost", set->addr.port,
-                             &hints, &c->ai);
-        if (rv != 0) {
-            snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: %s", set->target,
-                     gai_strerror(rv));
-            c->ai = NULL;
-            conn_free(c);
-            return NULL;
-        }
-        c->ai_next = c->ai;
-    }
-    if (!c->cto_ev || try_connect(c) != 0) {
-        snprintf(set->last_err, sizeof set->last_err, "failed to connect to %s: %s",
-                 set->target, strerror(c->last_errno ? c->last_errno : ENOMEM));
-        conn_free(c);
         set->next_attempt = trpc_now_ms() + set->cl->o.backoff_initial_ms;
         return NULL;
     }
-    trpc__timer_in(c->cto_ev, set->cl->o.connect_timeout_ms);
+    c->set = set;
+    trpc__h2conn_init(&c->h2, &set->cl->loop, &hooks);
+    c->next = set->head;
+    set->head = c;
     set->cur = c;
-    return c;
+    c->cto_ev = evtimer_new(set->cl->ev, cto_cb, c);
+    if (!c->cto_ev) {
+        snprintf(set->last_err, sizeof set->last_err, "out of memory");
+        attempt_failed(c);
+        return NULL;
+    }
+    trpc__timer_in(c->cto_ev, set->cl->o.connect_timeout_ms);
+    if (set->addr.is_unix) {
+        c->st = CONNECTING;
+        if (try_connect(c) != 0) {
+            connect_failed(c);
+            return NULL;
+        }
+        return c;
+    }
+    return resolve(c) ? c : NULL;
 }
+
+/* ---- waiting for ready -------------------------------------------------------------------- */
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__cconns *set = arg;
+    if (!set->ready_wait.head || set->cl->stopping) {
+        return;
+    }
+    if (!get_conn(set)) {
+        retry_arm(set);
+        return;
+    }
+    /* Each goes where a new stream would: to the attempt just started. */
+    trpc__stream_queue q = set->ready_wait;
+    set->ready_wait.head = set->ready_wait.tail = NULL;
+    trpc_stream *s;
+    while ((s = trpc__stream_unqueue(&q))) {
+        trpc__cconns_start(set, s);
+    }
+}
+
+/* Makes sure an attempt starts when the backoff is over, for the streams
+ * waiting for ready. */
+static void retry_arm(trpc__cconns *set)
+{
+    if (!set->ready_wait.head || !set->retry_ev || set->cl->stopping ||
+        evtimer_pending(set->retry_ev, NULL)) {
+        return;
+    }
+    trpc__timer_at(set->retry_ev, set->next_attempt);
+}
+
+/* ---- the set ------------------------------------------------------------------------------ */
 
 void trpc__cconns_start(trpc__cconns *set, trpc_stream *s)
 {
     trpc__cconn *c = get_conn(set);
     if (!c) {
-        trpc__stream_fail(s, TRPC_STATUS_UNAVAILABLE, set->last_err);
-    } else if (c->st == CONNECTING) {
+        if (s->opts.wait_for_ready) {
+            trpc__stream_wait(s, &set->ready_wait);
+            retry_arm(set);
+        } else {
+            trpc__stream_fail(s, TRPC_STATUS_UNAVAILABLE, set->last_err);
+        }
+    } else if (c->st == RESOLVING || c->st == CONNECTING) {
         trpc__stream_wait(s, &c->waiting);
     } else {
         submit(c, s);
@@ -366,8 +554,24 @@ void trpc__cconns_start(trpc__cconns *set, trpc_stream *s)
 
 void trpc__cconns_fail_all(trpc__cconns *set, trpc_status st, const char *msg)
 {
+    if (set->retry_ev) {
+        evtimer_del(set->retry_ev);
+    }
+    trpc_stream *s;
+    while ((s = trpc__stream_unqueue(&set->ready_wait))) {
+        trpc__stream_fail(s, st, msg);
+    }
     while (set->head) {
-        conn_fail(set->head, st, msg);
+        conn_fail(set->head, st, msg, false);
+    }
+}
+
+static void resolver_idle(trpc__resolver *r, void *arg)
+{
+    (void)r;
+    trpc__cconns *set = arg;
+    if (set->closed) {
+        set->closed(set);
     }
 }
 
@@ -377,13 +581,22 @@ trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__ad
     memset(set, 0, sizeof *set);
     set->cl = cl;
     set->addr = *addr;
+    set->ka_time = cl->o.keepalive_time_ms > 0 ? cl->o.keepalive_time_ms : 0;
     set->rng = (unsigned)trpc_now_ms() ^ (unsigned)(uintptr_t)set;
     set->target = strdup(target);
-    if (!set->target || nghttp2_session_callbacks_new(&set->cbs) != 0 ||
+    set->retry_ev = evtimer_new(cl->ev, retry_cb, set);
+    if (!set->target || !set->retry_ev || nghttp2_session_callbacks_new(&set->cbs) != 0 ||
         nghttp2_option_new(&set->opt) != 0) {
         trpc__cconns_fini(set);
         return TRPC_ENOMEM;
     }
+    trpc_error rv = trpc__resolver_init(&set->res, cl->ev, addr);
+    if (rv != TRPC_OK) {
+        trpc__cconns_fini(set);
+        return rv;
+    }
+    set->res.idle = resolver_idle;
+    set->res.idle_arg = set;
     trpc__h2_callbacks(set->cbs);
     nghttp2_session_callbacks_set_on_header_callback(set->cbs, on_header_cb);
     nghttp2_session_callbacks_set_on_frame_recv_callback(set->cbs, on_frame_recv_cb);
@@ -402,6 +615,10 @@ void trpc__cconns_fini(trpc__cconns *set)
     set->closed = NULL;
     while (set->head) {
         conn_free(set->head);
+    }
+    trpc__resolver_fini(&set->res);
+    if (set->retry_ev) {
+        event_free(set->retry_ev);
     }
     if (set->cbs) {
         nghttp2_session_callbacks_del(set->cbs);

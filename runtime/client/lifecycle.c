@@ -8,7 +8,9 @@
  *                                              until the first call)
  *   RUNNING    trpc_channel_free              STOPPING (every call still in flight
  *                                              ends CANCELLED, connections close)
- *   STOPPING   no stream and no connection    the loop ends; the thread is joined
+ *   STOPPING   no stream, no connection, no   the loop ends; the thread is joined
+ *              lookup out (cancelled ones
+ *              answer later)
  *
  * A channel begins with its client part (client/stream.h), whose first
  * member is the channel itself: generated client handles
@@ -30,7 +32,7 @@ struct trpc_channel {
 
 static void check_stop(trpc_channel *ch)
 {
-    if (ch->cl.stopping && !ch->cl.all && !ch->conns.head) {
+    if (ch->cl.stopping && !ch->cl.all && !ch->conns.head && ch->conns.res.pending == 0) {
         event_base_loopbreak(ch->cl.ev);
     }
 }
@@ -51,7 +53,9 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
     unsigned ops;
     while ((it = trpc__opq_pop(&ch->cl.opq, &ops))) {
         trpc_stream *s = (trpc_stream *)((char *)it - offsetof(trpc_stream, op));
-        if ((ops & TRPC__SOP_START) && trpc__stream_begin(s)) {
+        /* A stream cancelled before it started (its token was) ends in
+         * run_ops below without reaching a connection. */
+        if ((ops & TRPC__SOP_START) && trpc__stream_begin(s) && !(ops & TRPC__SOP_CANCEL)) {
             trpc__cconns_start(&ch->conns, s);
         }
         trpc__stream_run_ops(s, ops & ~(unsigned)TRPC__SOP_START);
@@ -88,7 +92,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
         return TRPC_ELIBEVENT;
     }
     trpc__addr a;
-    trpc_error rv = trpc__addr_parse(target, &a);
+    trpc_error rv = trpc__target_parse(target, &a);
     if (rv) {
         return rv;
     }
@@ -100,13 +104,16 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (!o.max_send_buffer) o.max_send_buffer = 4u << 20;
     if (o.max_send_buffer < o.send_high_water) o.max_send_buffer = o.send_high_water;
     if (!o.recv_buffer) o.recv_buffer = 1u << 20;
+    if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0;
+    if (o.keepalive_timeout_ms <= 0) o.keepalive_timeout_ms = 20000;
     trpc_channel *ch = calloc(1, sizeof *ch);
     if (!ch) {
         return TRPC_ENOMEM;
     }
     ch->cl.base = ch;
     ch->cl.o = o;
-    ch->cl.authority = strdup(o.authority ? o.authority : a.is_unix ? "localhost" : target);
+    ch->cl.authority = strdup(o.authority ? o.authority
+                              : a.is_unix ? "localhost" : target + a.name_off);
     ch->cl.o.authority = NULL; /* not kept: the caller's string */
     ch->cl.released = stream_released;
     struct event_base *base = event_base_new();

@@ -6,12 +6,16 @@
  *
  *   state     event                                    next      what happens
  *   NEW       start op: channel closing, deadline      RELEASED  CANCELLED or
- *             already passed                                     DEADLINE_EXCEEDED
- *   NEW       its connection is connecting             WAITING   queued on it
+ *             already passed, token already cancelled            DEADLINE_EXCEEDED
+ *   NEW       its connection is resolving/connecting   WAITING   queued on it
  *   NEW       its connection is ready                  OPEN      request submitted
- *   NEW       no connection (backoff, connect failed)  RELEASED  UNAVAILABLE
+ *   NEW       no connection (backoff, failed attempt)  RELEASED  UNAVAILABLE
+ *   NEW       the same, with wait_for_ready            WAITING   queued on the channel
+ *                                                                until the next attempt
  *   WAITING   the connection is ready                  OPEN      request submitted
- *   WAITING   connect failed; cancel; deadline         RELEASED  the status says which
+ *   WAITING   the attempt failed, wait_for_ready       WAITING   back on the channel's
+ *                                                                queue
+ *   WAITING   the attempt failed; cancel; deadline     RELEASED  the status says which
  *   OPEN      END_STREAM from the server               ENDED     status from the trailers
  *             while still sending                                at once; RST_STREAM
  *                                                                (NO_ERROR) stops the rest
@@ -48,6 +52,7 @@
  * last stream id) can be sent again, once, on another connection.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +130,26 @@ void trpc__stream_post(trpc_stream *s, unsigned ops)
     }
 }
 
+/* The token of s was cancelled (any thread; the token's mutex held).  s
+ * has begun (it registers in trpc__stream_begin()) and is not released
+ * (release() unregisters it, waiting for this to return). */
+static void token_cancelled(trpc__cancel_reg *r)
+{
+    trpc_stream *s = (trpc_stream *)((char *)r - offsetof(trpc_stream, creg));
+    pthread_mutex_lock(&s->cl->mu);
+    if (!s->done) {
+        trpc__stream_post(s, TRPC__SOP_CANCEL);
+    }
+    pthread_mutex_unlock(&s->cl->mu);
+}
+
 void trpc__stream_launch(trpc_stream *s)
 {
+    if (s->opts.cancel) {
+        /* Held from here, registered by the start op (on the I/O thread,
+         * so no cancel op can come before the start), dropped on release. */
+        trpc__cancel_hold(s->opts.cancel);
+    }
     pthread_mutex_lock(&s->cl->mu);
     trpc__stream_post(s, TRPC__SOP_START);
     pthread_mutex_unlock(&s->cl->mu);
@@ -299,6 +322,11 @@ static void release(trpc_stream *s)
         s->anext->aprev = s->aprev;
     }
     s->anext = s->aprev = NULL;
+    if (s->opts.cancel) {
+        trpc__cancel_unregister(&s->creg); /* waits for a callback running */
+        trpc__cancel_drop(s->opts.cancel);
+        s->opts.cancel = NULL;
+    }
     trpc__stream_unref(s);
     cl->released(cl);
 }
@@ -405,6 +433,14 @@ bool trpc__stream_begin(trpc_stream *s)
     if (cl->stopping) {
         trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "channel closed");
         return false;
+    }
+    if (s->opts.cancel) {
+        s->creg.fn = token_cancelled;
+        if (!trpc__cancel_register(s->opts.cancel, &s->creg)) {
+            /* cancelled before the call could start: no connection */
+            trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "Cancelled");
+            return false;
+        }
     }
     if (s->deadline != INT64_MAX) {
         if (s->deadline <= trpc_now_ms()) {

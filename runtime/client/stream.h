@@ -12,7 +12,9 @@
  * Lifetime.  References: the application's (dropped by
  * trpc_stream_finish(); an async unary call has none), the I/O thread's
  * (dropped when it is done with the stream: RELEASED), and the op queue's
- * while the stream waits in it.
+ * while the stream waits in it.  A stream started with a cancel token holds
+ * it from launch until RELEASED, and is registered with it (the token's
+ * callback posts the cancel op) from its start op until then.
  */
 #ifndef TRPC_CLIENT_STREAM_H
 #define TRPC_CLIENT_STREAM_H
@@ -21,6 +23,7 @@
 #include <stdbool.h>
 #include "typerpc/channel.h"
 #include "base/buf.h"
+#include "base/cancel.h"
 #include "base/metadata.h"
 #include "base/wire.h"
 #include "h2/conn.h"
@@ -94,6 +97,7 @@ struct trpc_stream {
     pthread_cond_t cv;
     int refs;
     trpc__opq_item op;
+    trpc__cancel_reg creg;          /* on opts.cancel (its own mutex) */
 
     /* I/O thread */
     trpc__stream_state state;
@@ -144,7 +148,8 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
                             const trpc_call_opts *opts);
 /* Frees a stream that was never launched. */
 void trpc__stream_free(trpc_stream *s);
-/* Posts the start op: the I/O thread takes it from here. */
+/* Posts the start op (holding the cancel token, if any): the I/O thread
+ * takes it from here. */
 void trpc__stream_launch(trpc_stream *s);
 /* Posts ops (cl->mu held); counts the queue's reference. */
 void trpc__stream_post(trpc_stream *s, unsigned ops);
@@ -153,8 +158,9 @@ void trpc__stream_unref(trpc_stream *s);
 
 /* ---- the I/O thread: ops and deadlines ---- */
 
-/* The start op: links s into cl->all and arms its deadline.  False if s
- * ended at once (channel closing, deadline passed). */
+/* The start op: links s into cl->all, registers it with its cancel token
+ * and arms its deadline.  False if s ended at once (channel closing, token
+ * cancelled, deadline passed). */
 bool trpc__stream_begin(trpc_stream *s);
 /* Applies the ops other than START. */
 void trpc__stream_run_ops(trpc_stream *s, unsigned ops);

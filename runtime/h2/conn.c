@@ -8,6 +8,7 @@
  * callback (output drained) flushes again.
  */
 #include <event2/buffer.h>
+#include "h2/timer.h"
 #include "h2/conn.h"
 
 /* Stop asking nghttp2 for frames while this much waits for the socket. */
@@ -153,6 +154,7 @@ void trpc__h2_read(trpc__h2conn *c)
     if (!c->ng) {
         return; /* the owner creates the session, then comes back */
     }
+    c->reads++;
     c->loop->reading = c;
     int rv = feed(c->ng, in);
     c->loop->reading = NULL;
@@ -191,6 +193,11 @@ void trpc__h2conn_init(trpc__h2conn *c, trpc__h2loop *loop, const trpc__h2hooks 
     c->ng = NULL;
     c->dirty = c->closing = false;
     c->dprev = c->dnext = NULL;
+    c->reads = c->ka_reads = 0;
+    c->ka_quiet_since = 0;
+    c->ka_ev = NULL;
+    c->ka_time = c->ka_timeout = 0;
+    c->ping_out = c->ka_idle = false;
 }
 
 void trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev)
@@ -203,6 +210,10 @@ void trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev)
 void trpc__h2conn_fini(trpc__h2conn *c)
 {
     unmark(c);
+    if (c->ka_ev) {
+        event_free(c->ka_ev);
+        c->ka_ev = NULL;
+    }
     if (c->ng) {
         nghttp2_session_del(c->ng);
         c->ng = NULL;
@@ -211,4 +222,103 @@ void trpc__h2conn_fini(trpc__h2conn *c)
         bufferevent_free(c->bev);
         c->bev = NULL;
     }
+}
+
+/* ---- keepalive ------------------------------------------------------------------------- */
+
+/* How long c has read nothing, as far as the count tells (never more than
+ * it really has). */
+static int64_t quiet_for(trpc__h2conn *c, int64_t now)
+{
+    if (c->reads != c->ka_reads) {
+        c->ka_reads = c->reads;
+        c->ka_quiet_since = now; /* some read came since the last look */
+    }
+    return now - c->ka_quiet_since;
+}
+
+/* Looks again after what is left of keepalive time, at most a quarter of
+ * it away. */
+static void ka_arm(trpc__h2conn *c, int64_t quiet)
+{
+    int64_t tick = c->ka_time / 4 > 0 ? c->ka_time / 4 : 1;
+    int64_t left = c->ka_time - quiet;
+    trpc__timer_in(c->ka_ev, left < tick ? left : tick);
+}
+
+static void send_ping(trpc__h2conn *c)
+{
+    if (nghttp2_submit_ping(c->ng, NGHTTP2_FLAG_NONE, NULL) != 0) {
+        ka_arm(c, 0); /* out of memory: try again later */
+        return;
+    }
+    c->ping_out = true;
+    trpc__h2_mark(c);
+    trpc__timer_in(c->ka_ev, c->ka_timeout);
+}
+
+static void ka_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__h2conn *c = arg;
+    if (c->closing || !c->ng) {
+        return;
+    }
+    if (c->ping_out) {
+        c->ping_out = false;
+        c->hooks->ping_timeout(c); /* may free c */
+        return;
+    }
+    int64_t quiet = quiet_for(c, trpc_now_ms());
+    if (quiet < c->ka_time) {
+        ka_arm(c, quiet);
+    } else if (c->hooks->may_ping && !c->hooks->may_ping(c)) {
+        c->ka_idle = true; /* until a call starts (trpc__h2_keepalive_kick) */
+    } else {
+        send_ping(c);
+    }
+}
+
+int trpc__h2_keepalive_start(trpc__h2conn *c, int64_t time_ms, int64_t timeout_ms)
+{
+    if (time_ms <= 0) {
+        return 0;
+    }
+    if (!c->ka_ev) {
+        c->ka_ev = evtimer_new(c->loop->base, ka_cb, c);
+        if (!c->ka_ev) {
+            return -1;
+        }
+    }
+    c->ka_time = time_ms;
+    c->ka_timeout = timeout_ms;
+    c->ping_out = c->ka_idle = false;
+    c->ka_reads = c->reads;
+    c->ka_quiet_since = trpc_now_ms();
+    ka_arm(c, 0);
+    return 0;
+}
+
+void trpc__h2_keepalive_kick(trpc__h2conn *c)
+{
+    if (!c->ka_idle || c->closing || !c->ng) {
+        return;
+    }
+    c->ka_idle = false;
+    int64_t quiet = quiet_for(c, trpc_now_ms());
+    if (quiet >= c->ka_time) {
+        send_ping(c); /* A8: a PING ahead of the new call's HEADERS */
+    } else {
+        ka_arm(c, quiet);
+    }
+}
+
+void trpc__h2_ping_acked(trpc__h2conn *c)
+{
+    if (!c->ping_out) {
+        return;
+    }
+    c->ping_out = false;
+    ka_arm(c, quiet_for(c, trpc_now_ms())); /* the ACK was read: 0 */
 }

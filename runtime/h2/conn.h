@@ -12,8 +12,24 @@
  * above calls back up to send.  Reading flushes its own connection at once.
  *
  * It reports upward only through the hooks its owner gives it (a protocol
- * error on input, a socket event, the result of each flush); a hook may
- * free the connection, after which this layer does not touch it.  The
+ * error on input, a socket event, the result of each flush, a keepalive
+ * PING left unanswered); a hook may free the connection, after which this
+ * layer does not touch it.
+ *
+ * Keepalive (gRPC's A8 and A9, the same mechanism on both sides): once
+ * started, a connection that has read nothing for keepalive time sends a
+ * PING, if the owner's may_ping hook agrees (a client with no call open
+ * does not); the time is measured from the last read, never from the last
+ * PING sent.  Reading only counts (no clock read on the hot path); the
+ * timer looks at the count every quarter of keepalive time, so the PING
+ * goes between 1 and 1.25 keepalive times after the last read, never
+ * sooner.
+ * When the ACK does not come within keepalive timeout the ping_timeout
+ * hook runs (the owner closes the connection).  The owner reports each
+ * PING ACK it receives (trpc__h2_ping_acked()) and kicks the timer when a
+ * call starts on a connection that stopped pinging for want of calls
+ * (trpc__h2_keepalive_kick()): if it has been quiet for keepalive time
+ * already, the PING goes at once, ahead of the call's HEADERS.  The
  * owner embeds the trpc__h2conn as its first member and gives the session
  * the owner as user data, so nghttp2 callbacks of either layer find it.
  */
@@ -54,6 +70,10 @@ typedef struct trpc__h2hooks {
      * true when rv is 0 and the session wants neither to read nor to write
      * and the socket's output is empty (the connection has nothing left). */
     void (*flushed)(trpc__h2conn *c, int rv, bool done);
+    /* Keepalive: may a PING be sent now?  (NULL: always.) */
+    bool (*may_ping)(trpc__h2conn *c);
+    /* Keepalive: the PING was not acknowledged in time. */
+    void (*ping_timeout)(trpc__h2conn *c);
 } trpc__h2hooks;
 
 struct trpc__h2conn {
@@ -65,6 +85,14 @@ struct trpc__h2conn {
     bool dirty;                /* on the loop's marked list */
     bool closing;              /* input is discarded, nothing is sent */
     trpc__h2conn *dprev, *dnext;
+    uint32_t reads;            /* reads so far (wrapping) */
+    /* keepalive (off while ka_time is 0) */
+    struct event *ka_ev;
+    int64_t ka_time, ka_timeout;
+    uint32_t ka_reads;         /* reads when the timer last looked ... */
+    int64_t ka_quiet_since;    /* ... and when it last saw them change */
+    bool ping_out;             /* a keepalive PING awaits its ACK */
+    bool ka_idle;              /* stopped: may_ping said no; a kick restarts */
 };
 
 /* Installs the shared send callback into cbs. */
@@ -84,5 +112,14 @@ void trpc__h2_flush(trpc__h2conn *c);
 /* Hands the input already buffered to the session (after creating it),
  * then flushes.  May free c through a hook. */
 void trpc__h2_read(trpc__h2conn *c);
+
+/* Starts keepalive on c (its session made): PING after time_ms without
+ * reading, fail after timeout_ms without the ACK.  time_ms <= 0: off.
+ * Returns 0, or -1 when the timer cannot be made (keepalive stays off). */
+int trpc__h2_keepalive_start(trpc__h2conn *c, int64_t time_ms, int64_t timeout_ms);
+/* A call started on c: restarts a keepalive that may_ping had stopped. */
+void trpc__h2_keepalive_kick(trpc__h2conn *c);
+/* A PING ACK arrived on c. */
+void trpc__h2_ping_acked(trpc__h2conn *c);
 
 #endif

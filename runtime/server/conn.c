@@ -12,10 +12,30 @@
  *
  *   state       event                                  next
  *   open        idle timeout, shutdown, protocol error  goaway (GOAWAY submitted)
+ *   open        more PING strikes than allowed          calm (GOAWAY
+ *                                                        ENHANCE_YOUR_CALM
+ *                                                        "too_many_pings")
+ *   calm        that GOAWAY is written                  lingering once the socket's
+ *                                                        output is out (its calls
+ *                                                        end CONNECTION_LOST now)
  *   open/goaway nghttp2 has nothing to read nor write    lingering (closing: SHUT_WR,
  *                                                        input discarded)
  *   any         EOF, socket error, send failure,         freed (its calls end
- *               linger timer                             CONNECTION_LOST)
+ *               linger timer, keepalive PING not         CONNECTION_LOST)
+ *               acknowledged
+ *
+ * Keepalive (A9): the server PINGs a connection it has read nothing from
+ * for keepalive_time (default 2 hours), calls or not, and closes it when
+ * the ACK does not come within keepalive_timeout (h2/conn.c keeps the
+ * timer).  Ping enforcement (A8, as gRPC core does it): a client PING is a
+ * strike when it comes sooner than min_ping_interval after the previous
+ * one, or sooner than two hours after it while no call is open unless
+ * permit_keepalive_without_calls; sending HEADERS or DATA forgives
+ * everything (PINGs after data are how peers measure bandwidth).  More
+ * than max_ping_strikes strikes: GOAWAY ENHANCE_YOUR_CALM with debug data
+ * "too_many_pings", the connection's calls end and it closes (a lingering
+ * close, so the GOAWAY reaches the client): gRPC clients then double their
+ * keepalive time.  nghttp2 ACKs every PING itself.
  *
  * Closing.  When a connection has nothing left (GOAWAY sent and no
  * streams, or a protocol error), it shuts down its sending side, discards
@@ -36,6 +56,10 @@
 
 #define LINGER_MS 1000
 #define STOP_LINGER_MS 250
+/* A8: without calls a PING is welcome once in two hours (TCP keepalive's
+ * own minimum interval, RFC 1122). */
+#define IDLE_PING_INTERVAL_MS (2 * 3600 * 1000)
+#define NO_PING INT64_MIN
 
 struct trpc__sconn {
     trpc__h2conn h2;            /* first: the session's user data */
@@ -43,6 +67,10 @@ struct trpc__sconn {
     struct event *idle_ev;      /* armed while the connection has no call */
     struct event *linger_ev;
     bool goaway;                /* the final GOAWAY was submitted */
+    bool calm;                  /* "too_many_pings" submitted ... */
+    bool calm_sent;             /* ... and written */
+    int64_t last_ping;          /* the client's last PING, or NO_PING */
+    unsigned strikes;
     trpc_call *calls;
     char peer[TRPC__PEER_MAX];
     trpc__sconn *prev, *next;
@@ -115,9 +143,37 @@ static int on_header_cb(nghttp2_session *ng, const nghttp2_frame *frame, const u
     return call ? trpc__call_on_header(call, name, namelen, value, valuelen) : 0;
 }
 
+/* A8's enforcement: a client PING arrived. */
+static void ping_received(trpc__sconn *c)
+{
+    const trpc__sconn_proto *p = c->set->proto;
+    int64_t now = trpc_now_ms();
+    int64_t interval = !c->calls && !p->permit_without_calls ? IDLE_PING_INTERVAL_MS
+                                                             : p->min_ping_interval_ms;
+    bool early = c->last_ping != NO_PING && now - c->last_ping < interval;
+    c->last_ping = now;
+    if (!early || ++c->strikes <= p->max_ping_strikes || c->calm || c->h2.closing) {
+        return;
+    }
+    static const char debug[] = "too_many_pings";
+    nghttp2_submit_goaway(c->h2.ng, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(c->h2.ng),
+                          NGHTTP2_ENHANCE_YOUR_CALM, (const uint8_t *)debug, sizeof debug - 1);
+    c->calm = c->goaway = true;
+    trpc__h2_mark(&c->h2);
+}
+
 static int on_frame_recv_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
-    (void)ud;
+    trpc__sconn *c = ud;
+    if (frame->hd.type == NGHTTP2_PING) {
+        if (frame->hd.flags & NGHTTP2_FLAG_ACK) {
+            trpc__h2_ping_acked(&c->h2);
+        } else {
+            ping_received(c);
+        }
+        return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
         return 0;
     }
@@ -151,7 +207,13 @@ static int on_data_chunk_recv_cb(nghttp2_session *ng, uint8_t flags, int32_t sid
 
 static int on_frame_send_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
-    (void)ud;
+    trpc__sconn *c = ud;
+    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
+        c->last_ping = NO_PING; /* PINGs after data are fine again */
+        c->strikes = 0;
+    } else if (frame->hd.type == NGHTTP2_GOAWAY && c->calm) {
+        c->calm_sent = true;
+    }
     if (frame->hd.type == NGHTTP2_HEADERS && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
         trpc_call *call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
         if (call) {
@@ -175,8 +237,7 @@ static int on_stream_close_cb(nghttp2_session *ng, int32_t sid, uint32_t error_c
     return 0;
 }
 
-trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, uint32_t max_concurrent_streams,
-                                  uint32_t max_header_list_size, int idle_timeout_ms)
+trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, const trpc_server_opts *o)
 {
     memset(p, 0, sizeof *p);
     if (nghttp2_session_callbacks_new(&p->cbs) != 0 || nghttp2_option_new(&p->opt) != 0) {
@@ -195,9 +256,14 @@ trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, uint32_t max_concurrent_
     nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(p->opt, 1);
     /* Calls give received bytes back as they take them. */
     nghttp2_option_set_no_auto_window_update(p->opt, 1);
-    p->max_concurrent_streams = max_concurrent_streams;
-    p->max_header_list_size = max_header_list_size;
-    p->idle_timeout_ms = idle_timeout_ms;
+    p->max_concurrent_streams = o->max_concurrent_streams;
+    p->max_header_list_size = o->max_header_list_size;
+    p->idle_timeout_ms = o->idle_timeout_ms;
+    p->keepalive_time_ms = o->keepalive_time_ms;
+    p->keepalive_timeout_ms = o->keepalive_timeout_ms;
+    p->min_ping_interval_ms = o->min_ping_interval_ms;
+    p->permit_without_calls = o->permit_keepalive_without_calls;
+    p->max_ping_strikes = o->max_ping_strikes;
     return TRPC_OK;
 }
 
@@ -215,16 +281,22 @@ void trpc__sconn_proto_fini(trpc__sconn_proto *p)
 
 /* ---- connection lifecycle -------------------------------------------------------------- */
 
-static void conn_free(trpc__sconn *c)
+/* Ends every call of c (CONNECTION_LOST); the session stays. */
+static void close_calls(trpc__sconn *c)
 {
-    trpc__sconns *set = c->set;
-    /* Calls first, while the session is still there to look at. */
     while (c->calls) {
         trpc_call *call = c->calls;
         nghttp2_session_set_stream_user_data(c->h2.ng, call->sid, NULL);
         unlink_call(c, call);
         trpc__call_on_close(call, TRPC__CLOSE_CONNECTION);
     }
+}
+
+static void conn_free(trpc__sconn *c)
+{
+    trpc__sconns *set = c->set;
+    /* Calls first, while the session is still there to look at. */
+    close_calls(c);
     trpc__h2conn_fini(&c->h2);
     if (c->idle_ev) {
         event_free(c->idle_ev);
@@ -289,10 +361,24 @@ static void hook_flushed(trpc__h2conn *h2, int rv, bool done)
         conn_free(c);
     } else if (done) {
         linger(c);
+    } else if (c->calm_sent) {
+        /* "too_many_pings" is out: the calls end now (A8: failing them is
+         * what shows the client's author the misconfiguration), and the
+         * connection closes once the GOAWAY has left the socket buffer. */
+        close_calls(c);
+        if (evbuffer_get_length(bufferevent_get_output(c->h2.bev)) == 0) {
+            linger(c);
+        }
     }
 }
 
-static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed };
+static void hook_ping_timeout(trpc__h2conn *h2)
+{
+    conn_free((trpc__sconn *)h2); /* a dead peer: its calls end CONNECTION_LOST */
+}
+
+static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed, NULL,
+                                     hook_ping_timeout };
 
 static void idle_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -321,6 +407,7 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
         return;
     }
     c->set = set;
+    c->last_ping = NO_PING;
     trpc__peer_format(sa, (socklen_t)salen, c->peer);
     trpc__h2conn_init(&c->h2, set->loop, &hooks);
     struct bufferevent *bev = bufferevent_socket_new(set->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -348,6 +435,7 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
     set->head = c;
     set->n++;
     trpc__h2conn_attach(&c->h2, bev);
+    trpc__h2_keepalive_start(&c->h2, p->keepalive_time_ms, p->keepalive_timeout_ms);
     if (p->idle_timeout_ms > 0) {
         c->idle_ev = evtimer_new(set->loop->base, idle_cb, c);
         idle_arm(c);

@@ -1,7 +1,8 @@
 /*
  * server/conn.h: the server's HTTP/2 connections on one worker: accepting
  * a socket into an nghttp2 server session, turning the session's callbacks
- * into call events, the idle timeout, GOAWAY, and the lingering close.
+ * into call events, the idle timeout, keepalive PINGs and the enforcement
+ * of the clients' PINGs, GOAWAY, and the lingering close.
  *
  * A connection set belongs to a worker; it reports to the worker only
  * through the closed hook (a connection went away: the worker checks
@@ -21,11 +22,17 @@ typedef struct trpc__sconn_proto {
     uint32_t max_concurrent_streams;
     uint32_t max_header_list_size;
     int idle_timeout_ms;
+    /* keepalive and ping enforcement (gRPC's A8/A9) */
+    int64_t keepalive_time_ms;        /* 0: never */
+    int64_t keepalive_timeout_ms;
+    int64_t min_ping_interval_ms;
+    bool permit_without_calls;
+    unsigned max_ping_strikes;
 } trpc__sconn_proto;
 
-/* Builds p for a server with these limits.  TRPC_OK or TRPC_ENOMEM. */
-trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, uint32_t max_concurrent_streams,
-                                  uint32_t max_header_list_size, int idle_timeout_ms);
+/* Builds p from the server's options (defaults filled in).  TRPC_OK or
+ * TRPC_ENOMEM. */
+trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, const trpc_server_opts *o);
 void trpc__sconn_proto_fini(trpc__sconn_proto *p);
 
 typedef struct trpc__sconn trpc__sconn;

@@ -70,6 +70,13 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     if (o.max_send_buffer < o.send_high_water) o.max_send_buffer = o.send_high_water;
     if (!o.executor_threads) o.executor_threads = 4;
     if (o.idle_timeout_ms < 0) o.idle_timeout_ms = 0;
+    /* Keepalive and ping enforcement: gRPC's defaults (doc/keepalive.md). */
+    if (o.keepalive_time_ms == 0) o.keepalive_time_ms = 2 * 3600 * 1000;
+    if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0; /* never */
+    if (o.keepalive_timeout_ms <= 0) o.keepalive_timeout_ms = 20000;
+    if (o.min_ping_interval_ms == 0) o.min_ping_interval_ms = 5 * 60 * 1000;
+    if (o.min_ping_interval_ms < 0) o.min_ping_interval_ms = 0; /* no minimum */
+    if (o.max_ping_strikes == 0) o.max_ping_strikes = 2;
     trpc_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
         return TRPC_ENOMEM;
@@ -82,8 +89,7 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         srv->nw = n > 0 ? (unsigned)n : 1;
     }
-    trpc_error rv = trpc__sconn_proto_init(&srv->proto, o.max_concurrent_streams,
-                                           o.max_header_list_size, o.idle_timeout_ms);
+    trpc_error rv = trpc__sconn_proto_init(&srv->proto, &o);
     if (rv == TRPC_OK) {
         srv->w = calloc(srv->nw, sizeof *srv->w);
         rv = srv->w ? TRPC_OK : TRPC_ENOMEM;

@@ -1,10 +1,14 @@
 /*
  * echo_server.c: serves echo.Echo and helloworld.Greeter for the grpcio
- * interop tests.  Usage: trpc_echo_server [ADDR] (default 127.0.0.1:0).
- * Prints "PORT <n>" once listening, serves until stdin reaches EOF, then
- * shuts down gracefully.
+ * interop tests.  Usage: trpc_echo_server [ADDR [OPTION=VALUE ...]] (ADDR
+ * default 127.0.0.1:0; options: the keepalive fields of trpc_server_opts,
+ * keepalive_time_ms, keepalive_timeout_ms, min_ping_interval_ms,
+ * permit_keepalive_without_calls, max_ping_strikes).  Prints "PORT <n>"
+ * once listening, serves until stdin reaches EOF, then shuts down
+ * gracefully.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "echo_impl.h"
 #include "helloworld.trpc.h"
@@ -26,8 +30,30 @@ static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
 int main(int argc, char **argv)
 {
     const char *addr = argc > 1 ? argv[1] : "127.0.0.1:0";
+    trpc_server_opts o = TRPC_SERVER_OPTS(.workers = 0);
+    for (int i = 2; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        long v = eq ? strtol(eq + 1, NULL, 10) : 0;
+        size_t k = eq ? (size_t)(eq - argv[i]) : 0;
+#define OPT(name) (k == sizeof #name - 1 && strncmp(argv[i], #name, k) == 0)
+        if (OPT(keepalive_time_ms)) {
+            o.keepalive_time_ms = (int)v;
+        } else if (OPT(keepalive_timeout_ms)) {
+            o.keepalive_timeout_ms = (int)v;
+        } else if (OPT(min_ping_interval_ms)) {
+            o.min_ping_interval_ms = (int)v;
+        } else if (OPT(permit_keepalive_without_calls)) {
+            o.permit_keepalive_without_calls = v != 0;
+        } else if (OPT(max_ping_strikes)) {
+            o.max_ping_strikes = (unsigned)v;
+        } else {
+            fprintf(stderr, "echo_server: unknown option %s\n", argv[i]);
+            return 2;
+        }
+#undef OPT
+    }
     trpc_server *srv;
-    trpc_error rv = trpc_server_new(&srv, NULL);
+    trpc_error rv = trpc_server_new(&srv, &o);
     if (rv) {
         fprintf(stderr, "trpc_server_new: %s\n", trpc_strerror(rv));
         return 1;

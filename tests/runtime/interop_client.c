@@ -333,6 +333,40 @@ static void test_concurrency(void **state)
     assert_int_equal(total, 400);
 }
 
+/* gRPC's server enforces its ping policy (5 minutes between PINGs, 2
+ * strikes): a typerpc client pinging every 100 ms during a call is told
+ * off (GOAWAY ENHANCE_YOUR_CALM "too_many_pings"), the call fails
+ * UNAVAILABLE with a message saying so, and the channel carries on with a
+ * new connection. */
+static void test_keepalive_too_many_pings(void **state)
+{
+    (void)state;
+    trpc_channel *kc = NULL;
+    assert_int_equal(trpc_channel_new(&kc, target,
+                                      &TRPC_CHANNEL_OPTS(.keepalive_time_ms = 100)),
+                     TRPC_OK);
+    Echo__Echo_Client *kecho = echo__echo__client(kc);
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.mode = "wait_cancel";
+    Echo__EchoReply *reply = NULL;
+    char *msg = NULL;
+    assert_int_equal(echo__echo__unary(kecho, &req, &reply,
+                                       &TRPC_CALL_OPTS(.timeout_ms = 30000, .message = &msg)),
+                     TRPC_STATUS_UNAVAILABLE);
+    /* gRPC core fails the call itself ("Too many pings") as it sends the
+     * GOAWAY; had the GOAWAY come first, ours would say "GOAWAY
+     * ENHANCE_YOUR_CALM (too_many_pings)". */
+    assert_non_null(msg);
+    assert_true(strstr(msg, "Too many pings") || strstr(msg, "too_many_pings"));
+    free(msg);
+    req.mode = "";
+    req.text = "again";
+    assert_int_equal(echo__echo__unary(kecho, &req, &reply, NULL), TRPC_STATUS_OK);
+    assert_string_equal(reply->text, "again");
+    echo__echo_reply__free_unpacked(reply, NULL);
+    trpc_channel_free(kc);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -348,7 +382,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_metadata),     cmocka_unit_test(test_streams),
         cmocka_unit_test(test_large),        cmocka_unit_test(test_deadline_and_cancel),
         cmocka_unit_test(test_unimplemented), cmocka_unit_test(test_concurrency),
-        cmocka_unit_test(test_server_ends_first),
+        cmocka_unit_test(test_server_ends_first), cmocka_unit_test(test_keepalive_too_many_pings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

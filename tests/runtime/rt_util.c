@@ -164,12 +164,17 @@ void rt_raw_call(int p, const char *path, const char *ctype, const void *body, s
 
 /* ---- the scriptable server ---- */
 
+static _Thread_local int fake_conn; /* the connection being served (index), on its thread */
+
 static ssize_t fake_send(nghttp2_session *s, const uint8_t *d, size_t n, int f, void *u)
 {
     (void)s;
     (void)f;
     rt_fake *fk = u;
     ssize_t w = write(fk->fd, d, n);
+    if (w > 0 && fake_conn < 8 && atomic_load(&fk->first_ping[fake_conn]) == 0) {
+        atomic_store(&fk->last_write[fake_conn], trpc_now_ms());
+    }
     return w < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : w;
 }
 
@@ -332,6 +337,19 @@ static int fake_close(nghttp2_session *s, int32_t sid, uint32_t e, void *u)
 static int fake_frame_any(nghttp2_session *s, const nghttp2_frame *fr, void *u)
 {
     rt_fake *fk = u;
+    if (fr->hd.type == NGHTTP2_PING && !(fr->hd.flags & NGHTTP2_FLAG_ACK)) {
+        atomic_fetch_add(&fk->pings, 1);
+        if (fake_conn < 8 && atomic_load(&fk->first_ping[fake_conn]) == 0) {
+            atomic_store(&fk->first_ping[fake_conn], trpc_now_ms());
+        }
+        if (fk->calm_on_ping) {
+            static const char dbg[] = "too_many_pings";
+            nghttp2_submit_goaway(s, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(s),
+                                  NGHTTP2_ENHANCE_YOUR_CALM, (const uint8_t *)dbg,
+                                  sizeof dbg - 1);
+        }
+        return 0;
+    }
     if (fr->hd.type == NGHTTP2_RST_STREAM) {
         atomic_fetch_add(&fk->closed_by_client_reset, 1);
         atomic_store(&fk->last_client_reset, fr->rst_stream.error_code);
@@ -356,9 +374,11 @@ static void *fake_main(void *arg)
         if (fk->fd < 0) {
             break;
         }
+        fake_conn = atomic_fetch_add(&fk->conns, 1);
         nghttp2_option *opt;
         nghttp2_option_new(&opt);
         nghttp2_option_set_no_auto_window_update(opt, fk->manual_window);
+        nghttp2_option_set_no_auto_ping_ack(opt, fk->no_ping_ack);
         nghttp2_session_server_new2(&fk->ng, cb, fk, opt);
         nghttp2_option_del(opt);
         nghttp2_submit_settings(fk->ng, NGHTTP2_FLAG_NONE, NULL, 0);
@@ -378,6 +398,9 @@ static void *fake_main(void *arg)
             fake_open_window(fk);
             if (nghttp2_session_send(fk->ng) != 0) {
                 break;
+            }
+            if (fk->calm_on_ping && fake_conn < 8 && atomic_load(&fk->first_ping[fake_conn])) {
+                break; /* the GOAWAY is out: close, as gRPC does */
             }
         }
         nghttp2_session_del(fk->ng);
@@ -512,8 +535,21 @@ static int rawc_frame(nghttp2_session *s, const nghttp2_frame *fr, void *u)
 {
     (void)s;
     rt_rawc *c = u;
-    if (fr->hd.type == NGHTTP2_PING && (fr->hd.flags & NGHTTP2_FLAG_ACK)) {
-        c->pings_acked++;
+    if (fr->hd.type == NGHTTP2_PING) {
+        if (fr->hd.flags & NGHTTP2_FLAG_ACK) {
+            c->pings_acked++;
+        } else {
+            c->pings_received++;
+        }
+    } else if (fr->hd.type == NGHTTP2_GOAWAY) {
+        c->goaway = true;
+        c->goaway_err = fr->goaway.error_code;
+        size_t n = fr->goaway.opaque_data_len;
+        if (n >= sizeof c->goaway_debug) {
+            n = sizeof c->goaway_debug - 1;
+        }
+        memcpy(c->goaway_debug, fr->goaway.opaque_data, n);
+        c->goaway_debug[n] = 0;
     }
     return 0;
 }
@@ -610,6 +646,13 @@ void rt_rawc_consume(rt_rawc *c, rt_rawc_stream *s, size_t n)
 void rt_rawc_ping(rt_rawc *c)
 {
     nghttp2_submit_ping(c->ng, NGHTTP2_FLAG_NONE, NULL);
+    nghttp2_session_send(c->ng);
+}
+
+void rt_rawc_end(rt_rawc *c, rt_rawc_stream *s)
+{
+    s->end = true;
+    nghttp2_session_resume_data(c->ng, s->id);
     nghttp2_session_send(c->ng);
 }
 

@@ -66,6 +66,17 @@ struct rt_fake {
     atomic_int closed;         /* streams closed */
     atomic_int closed_by_client_reset; /* ... by a RST_STREAM of the client */
     atomic_uint last_client_reset;     /* that RST_STREAM's error code */
+    /* PINGs (keepalive tests) */
+    bool no_ping_ack;          /* set before start: never answer a PING */
+    bool calm_on_ping;         /* set before start: answer the first PING of
+                                  a connection with GOAWAY ENHANCE_YOUR_CALM
+                                  "too_many_pings", then close it */
+    atomic_int pings;          /* PINGs received (not ACKs) */
+    atomic_int conns;          /* connections accepted */
+    /* per connection (the first 8): when this server last wrote to it
+     * before its first PING arrived, and when that PING arrived
+     * (trpc_now_ms()); 0 until then */
+    _Atomic int64_t last_write[8], first_ping[8];
 };
 
 /* Starts fk (zeroed, respond set) listening on 127.0.0.1; fk->port. */
@@ -103,6 +114,10 @@ typedef struct rt_rawc {
     rt_rawc_stream st[128];
     int nst;
     int pings_acked;
+    int pings_received;             /* PINGs from the server (not ACKs) */
+    bool goaway;                    /* a GOAWAY came: */
+    uint32_t goaway_err;
+    char goaway_debug[64];
     bool eof;
 } rt_rawc;
 
@@ -120,6 +135,8 @@ void rt_rawc_pump(rt_rawc *c, int ms);
 /* Gives n received bytes of stream s back to flow control. */
 void rt_rawc_consume(rt_rawc *c, rt_rawc_stream *s, size_t n);
 void rt_rawc_ping(rt_rawc *c);
+/* Sends a request's END_STREAM (a request opened with end false). */
+void rt_rawc_end(rt_rawc *c, rt_rawc_stream *s);
 /* Closes the socket at once (no GOAWAY) and frees the session. */
 void rt_rawc_close(rt_rawc *c);
 

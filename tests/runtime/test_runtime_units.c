@@ -178,6 +178,30 @@ static void test_addr(void **state)
     assert_int_equal(trpc__addr_parse("host", &a), TRPC_EADDR);
     assert_int_equal(trpc__addr_parse("host:port", &a), TRPC_EADDR);
     assert_int_equal(trpc__addr_parse("unix:", &a), TRPC_EADDR);
+    /* channel targets: addresses, and gRPC's dns:[//server/]host:port */
+    assert_int_equal(trpc__target_parse("localhost:80", &a), 0);
+    assert_string_equal(a.host, "localhost");
+    assert_string_equal(a.dns_server, "");
+    assert_int_equal(a.name_off, 0);
+    assert_int_equal(trpc__target_parse("dns:svc.test:443", &a), 0);
+    assert_string_equal(a.host, "svc.test");
+    assert_string_equal(a.port, "443");
+    assert_string_equal(a.dns_server, "");
+    assert_int_equal(a.name_off, 4);
+    assert_int_equal(trpc__target_parse("dns:///svc.test:443", &a), 0);
+    assert_string_equal(a.host, "svc.test");
+    assert_string_equal(a.dns_server, "");
+    assert_int_equal(a.name_off, 7);
+    const char *t = "dns://[::1]:5353/[::2]:1";
+    assert_int_equal(trpc__target_parse(t, &a), 0);
+    assert_string_equal(a.dns_server, "[::1]:5353");
+    assert_string_equal(a.host, "::2");
+    assert_string_equal(a.port, "1");
+    assert_string_equal(&t[a.name_off], "[::2]:1");
+    assert_int_equal(trpc__target_parse("dns://8.8.8.8/unix:/x", &a), TRPC_EADDR);
+    assert_int_equal(trpc__target_parse("dns://8.8.8.8:53", &a), TRPC_EADDR);
+    assert_int_equal(trpc__target_parse("dns:///:80", &a), TRPC_EADDR);
+    assert_int_equal(trpc__target_parse("dns:", &a), TRPC_EADDR);
 }
 
 static void test_metadata_api(void **state)
