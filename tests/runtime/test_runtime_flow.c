@@ -295,7 +295,13 @@ static void test_client_blocking_send_waits(void **state)
     sender sd = { s, &m, 100, 0 };
     pthread_t th;
     pthread_create(&th, NULL, send_all, &sd);
-    echo_sleep_ms(300);
+    /* Wait (bounded, generously: the machine may be loaded) until the
+     * sender has filled the buffer past the high water; then give it time
+     * to go on if it wrongly could: it must stay blocked, however long. */
+    for (int i = 0; i < 3000 && trpc_stream_is_writable(s); i++) {
+        echo_sleep_ms(10);
+    }
+    echo_sleep_ms(200);
     int sent = atomic_load(&sd.sent);
     assert_true(sent < 20);
     assert_false(trpc_stream_is_writable(s));
