@@ -42,10 +42,7 @@
  * (package included, never c_package) + "/" + the method's name.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 #include "gen_trpc_internal.h"
 
@@ -84,25 +81,37 @@ void trpc_wrap(Buf *b, int indent, const char *head, const char *open, const cha
         if (len > longest)
             longest = len;
     }
+    size_t cont = (size_t)indent + strlen(head) + strlen(open);
+    bool one_line = one <= (size_t)columns || n == 0;
+    /* Not even one item fits after OPEN: they start on the next line. */
+    bool below = !one_line && cont + longest > (size_t)columns && *head;
     spaces(b, indent);
-    buf_cat(b, head, open, NULL);
-    if (one <= (size_t)columns || n == 0) {
+    if (below) {
+        /* HEAD OPEN without the spaces that would end the line. The text is
+         * trimmed before it is written, never after: the Buf may already
+         * have streamed it to the file. */
+        size_t n_head = strlen(head), n_open = strlen(open);
+        while (n_open && open[n_open - 1] == ' ')
+            n_open--;
+        while (!n_open && n_head && head[n_head - 1] == ' ')
+            n_head--;
+        buf_put(b, head, n_head);
+        buf_put(b, open, n_open);
+    } else {
+        buf_cat(b, head, open, NULL);
+    }
+    if (one_line) {
         for (size_t i = 0; i < n; i++)
             buf_cat(b, i ? ", " : "", items[i], NULL);
         buf_cat(b, close, tail, "\n", NULL);
         return;
     }
-    size_t cont = (size_t)indent + strlen(head) + strlen(open);
-    size_t col = cont;
-    if (cont + longest > (size_t)columns && *head) {
-        /* Not even one item fits after OPEN: start them on the next line. */
-        while (b->len && b->data[b->len - 1] == ' ')
-            b->data[--b->len] = '\0';
+    if (below) {
         cont = (size_t)indent + 4;
         buf_putc(b, '\n');
         spaces(b, (int)cont);
-        col = cont;
     }
+    size_t col = cont;
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(items[i]) + (i + 1 < n ? 1 : tail_len);
@@ -415,16 +424,6 @@ static void name_services(TGen *g)
 
 /* ---- the two files ---- */
 
-static char *strip_proto(Arena *a, const char *name)
-{
-    size_t n = strlen(name);
-    if (n > 11 && strcmp(name + n - 11, ".protodevel") == 0)
-        return arena_strndup(a, name, n - 11);
-    if (n > 6 && strcmp(name + n - 6, ".proto") == 0)
-        return arena_strndup(a, name, n - 6);
-    return arena_strdup(a, name);
-}
-
 /* TYPERPC_DIR_FOO_TRPC_H for dir/foo.proto. */
 static char *include_guard(TGen *g, const char *base)
 {
@@ -492,55 +491,10 @@ static void gen_source(TGen *g, const char *base)
     }
 }
 
-/* ---- output ---- */
+/* ---- writing ---- */
 
-/* Create every directory on the way to path (not path itself). */
-static bool make_parents(Arena *a, const char *path)
-{
-    char *p = arena_strdup(a, path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            *s = '/';
-            return false;
-        }
-        *s = '/';
-    }
-    return true;
-}
-
-/* Write b to PATH.tmp and rename it to PATH, so a failed run never leaves
- * half a file where the build expects one. */
-static bool write_file(TGen *g, const char *path, Buf *b)
-{
-    const char *tmp = TFMT(g, "%s.tmp", path);
-    if (!make_parents(g->arena, path)) {
-        diag_error(g->c->diag, (Loc){ 0 }, "cannot create the folder for '%s': %s", path,
-                   strerror(errno));
-        return false;
-    }
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp) {
-        diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", tmp, strerror(errno));
-        return false;
-    }
-    int err = 0;
-    if (b->len && fwrite(b->data, 1, b->len, fp) != b->len)
-        err = errno ? errno : EIO;
-    if (fclose(fp) != 0 && !err)
-        err = errno ? errno : EIO;
-    if (!err)
-        err = out_replace_file(tmp, path);
-    if (err) {
-        diag_error(g->c->diag, (Loc){ 0 }, "cannot write '%s': %s", path, strerror(err));
-        remove(tmp);
-        return false;
-    }
-    return true;
-}
-
+/* gen.c asks this too, to list the two files in the dependency file: what
+ * it lists and what is written are decided here, once. */
 bool gen_trpc_wanted(const File *f)
 {
     return f->services.len > 0 && !gen_no_generate(f);
@@ -555,13 +509,18 @@ bool gen_trpc_file(Compiler *c, File *f, const char *out_dir)
     names_file(g.names, f);
     name_services(&g);
 
-    char *base = strip_proto(c->arena, f->name);
-    gen_header(&g, base);
-    gen_source(&g, base);
-    size_t n = strlen(out_dir);
-    const char *sep = n && out_dir[n - 1] == '/' ? "" : "/";
-    bool ok = write_file(&g, arena_printf(c->arena, "%s%s%s.trpc.h", out_dir, sep, base), &g.h) &&
-              write_file(&g, arena_printf(c->arena, "%s%s%s.trpc.c", out_dir, sep, base), &g.src);
+    char *base = out_base_name(c->arena, f->name);
+    OutFile oh = { 0 }, oc = { 0 };
+    bool ok = out_open(&oh, c, out_path(c->arena, out_dir, f->name, ".trpc.h"), &g.h) &&
+              out_open(&oc, c, out_path(c->arena, out_dir, f->name, ".trpc.c"), &g.src);
+    if (ok) {
+        gen_header(&g, base);
+        gen_source(&g, base);
+    }
+    /* Close both, whatever the first one did. */
+    bool h_ok = out_close(&oh, c, &g.h, ok);
+    bool c_ok = out_close(&oc, c, &g.src, ok);
+    ok = h_ok && c_ok;
     buf_free(&g.h);
     buf_free(&g.src);
     return ok;
