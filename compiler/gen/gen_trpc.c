@@ -46,19 +46,19 @@
 
 #include "gen_trpc_internal.h"
 
-bool trpc_streams_input(const TMethod *t)
+bool gen_trpc_streams_input(const TMethod *t)
 {
     return t->kind == TK_CLIENT_STREAMING || t->kind == TK_BIDI;
 }
 
-bool trpc_streams_output(const TMethod *t)
+bool gen_trpc_streams_output(const TMethod *t)
 {
     return t->kind == TK_SERVER_STREAMING || t->kind == TK_BIDI;
 }
 
-bool trpc_has_reply(const TMethod *t)
+bool gen_trpc_has_reply(const TMethod *t)
 {
-    return !trpc_streams_output(t);
+    return !gen_trpc_streams_output(t);
 }
 
 /* ---- layout ---- */
@@ -69,7 +69,7 @@ static void spaces(Buf *b, int n)
         buf_putc(b, ' ');
 }
 
-void trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
+void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
                size_t n, const char *close, const char *tail, int columns)
 {
     size_t tail_len = strlen(close) + strlen(tail);
@@ -136,7 +136,7 @@ void trpc_wrap(Buf *b, int indent, const char *head, const char *open, const cha
     buf_putc(b, '\n');
 }
 
-void trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
+void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
                 const char *tail)
 {
     size_t len = strlen(ret);
@@ -146,26 +146,26 @@ void trpc_proto(Buf *b, const char *ret, const char *name, const char *const *pa
     if (strlen(head) + 2 >= sizeof head) {
         /* Absurdly long names: no alignment, same text. */
         buf_cat(b, ret, sep, "(", name, ")", NULL);
-        trpc_wrap(b, 0, "", "(", params, n, ")", tail, TRPC_COLUMNS);
+        gen_trpc_wrap(b, 0, "", "(", params, n, ")", tail, GEN_TRPC_COLUMNS);
         return;
     }
-    trpc_wrap(b, 0, head, "(", params, n, ")", tail, TRPC_COLUMNS);
+    gen_trpc_wrap(b, 0, head, "(", params, n, ")", tail, GEN_TRPC_COLUMNS);
 }
 
-void trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
+void gen_trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
                const char *tail)
 {
-    trpc_wrap(b, indent, head, "(", items, n, ")", tail, TRPC_COLUMNS);
+    gen_trpc_wrap(b, indent, head, "(", items, n, ")", tail, GEN_TRPC_COLUMNS);
 }
 
-void trpc_handle_type(TGen *g, const char *name, const char *base)
+void gen_trpc_handle_type(TGen *g, const char *name, const char *base)
 {
     buf_cat(&g->h, "typedef struct ", name, " {\n"
             "    ", base, " *const base;\n"
             "} ", name, ";\n", NULL);
 }
 
-void trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
+void gen_trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
                 const char *callee, const char *const *items, size_t n_items)
 {
     Buf tmp = { 0 };
@@ -173,7 +173,7 @@ void trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_arg
     for (size_t i = 0; i < n_args; i++)
         buf_cat(&tmp, i ? ", " : "", args[i], NULL);
     buf_puts(&tmp, ")\n");
-    trpc_wrap(&tmp, 4, TFMT(g, "(%s)", callee), "(", items, n_items, ")", "", TRPC_COLUMNS - 2);
+    gen_trpc_wrap(&tmp, 4, TFMT(g, "(%s)", callee), "(", items, n_items, ")", "", GEN_TRPC_COLUMNS - 2);
 
     /* Align the line continuations one column past the longest line. */
     size_t width = 0, start = 0;
@@ -201,15 +201,15 @@ void trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_arg
 
 /* ---- public functions ---- */
 
-void trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type)
+void gen_trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type)
 {
-    if (fn->n < TRPC_MAX_PARAMS)
+    if (fn->n < GEN_TRPC_MAX_PARAMS)
         fn->p[fn->n++] = (TParam){ decl, name, guard, type };
 }
 
-void trpc_fn_declare(TGen *g, const TFn *fn)
+void gen_trpc_fn_declare(TGen *g, const TFn *fn)
 {
-    const char *params[TRPC_MAX_PARAMS], *args[TRPC_MAX_PARAMS], *items[TRPC_MAX_PARAMS];
+    const char *params[GEN_TRPC_MAX_PARAMS], *args[GEN_TRPC_MAX_PARAMS], *items[GEN_TRPC_MAX_PARAMS];
     for (size_t i = 0; i < fn->n; i++) {
         const TParam *p = &fn->p[i];
         params[i] = p->decl;
@@ -229,17 +229,17 @@ void trpc_fn_declare(TGen *g, const TFn *fn)
             break;
         }
     }
-    trpc_proto(&g->h, fn->ret, fn->name, params, fn->n, ";");
-    trpc_macro(g, fn->name, args, fn->n, fn->name, items, fn->n);
+    gen_trpc_proto(&g->h, fn->ret, fn->name, params, fn->n, ";");
+    gen_trpc_macro(g, fn->name, args, fn->n, fn->name, items, fn->n);
 }
 
-void trpc_fn_define(TGen *g, const TFn *fn)
+void gen_trpc_fn_define(TGen *g, const TFn *fn)
 {
-    const char *params[TRPC_MAX_PARAMS];
+    const char *params[GEN_TRPC_MAX_PARAMS];
     for (size_t i = 0; i < fn->n; i++)
         params[i] = fn->p[i].decl;
     buf_puts(&g->src, "\n");
-    trpc_proto(&g->src, fn->ret, fn->name, params, fn->n, "");
+    gen_trpc_proto(&g->src, fn->ret, fn->name, params, fn->n, "");
 }
 
 /* ---- names ---- */
@@ -469,8 +469,8 @@ static void gen_header(TGen *g, const char *base)
             "extern \"C\" {\n"
             "#endif\n", NULL);
     for (size_t i = 0; i < g->n_svcs; i++) {
-        trpc_header_server(g, &g->svcs[i]);
-        trpc_header_client(g, &g->svcs[i]);
+        gen_trpc_server_header(g, &g->svcs[i]);
+        gen_trpc_client_header(g, &g->svcs[i]);
     }
     buf_cat(&g->h,
             "\n"
@@ -486,8 +486,8 @@ static void gen_source(TGen *g, const char *base)
             "/* Generated by typerpc from ", g->file->name, ".  DO NOT EDIT. */\n"
             "#include \"", base, ".trpc.h\"\n", NULL);
     for (size_t i = 0; i < g->n_svcs; i++) {
-        trpc_source_server(g, &g->svcs[i]);
-        trpc_source_client(g, &g->svcs[i]);
+        gen_trpc_server_source(g, &g->svcs[i]);
+        gen_trpc_client_source(g, &g->svcs[i]);
     }
 }
 

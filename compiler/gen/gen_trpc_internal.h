@@ -61,39 +61,39 @@ typedef struct TGen {
  * notifications, __send on the client), streamed output (__write on the
  * server, __recv on the client), a reply message given to its handlers
  * (unary and client streaming). */
-bool trpc_streams_input(const TMethod *t);
-bool trpc_streams_output(const TMethod *t);
-bool trpc_has_reply(const TMethod *t);
+bool gen_trpc_streams_input(const TMethod *t);
+bool gen_trpc_streams_output(const TMethod *t);
+bool gen_trpc_has_reply(const TMethod *t);
 
 /* ---- layout (gen_trpc.c) ----
  *
  * Generated code is meant to be read, so long declarations wrap as a C
  * programmer wraps them: HEAD OPEN a, b, c CLOSE TAIL on one line when it
- * fits in TRPC_COLUMNS, else the items are packed onto lines aligned after
+ * fits in GEN_TRPC_COLUMNS, else the items are packed onto lines aligned after
  * OPEN (or, when not even one item fits there, on lines indented four
  * columns past the start). */
-enum { TRPC_COLUMNS = 95 };
+enum { GEN_TRPC_COLUMNS = 95 };
 
-void trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
+void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
                size_t n, const char *close, const char *tail, int columns);
 
 /* A function declaration or definition head: RET (NAME)(params) TAIL, or
  * RET *(NAME)(params) TAIL when RET ends in '*'. The parentheses keep the
  * function-like macro of the same name from expanding. */
-void trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
+void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
                 const char *tail);
 
 /* `#define NAME(args)` whose body is (CALLEE)(items), wrapped, with the line
  * continuations aligned, into the header. */
-void trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
+void gen_trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
                 const char *callee, const char *const *items, size_t n_items);
 
 /* A statement `HEAD(items...)TAIL` at the given indent, wrapped. */
-void trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
+void gen_trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
                const char *tail);
 
 /* `typedef struct NAME { BASE *const base; } NAME;`: a typed handle. */
-void trpc_handle_type(TGen *g, const char *name, const char *base);
+void gen_trpc_handle_type(TGen *g, const char *name, const char *base);
 
 /* ---- public functions (gen_trpc.c) ----
  *
@@ -112,30 +112,30 @@ typedef struct TParam {
     const char *type;   /* G_IN, G_OPT: the pointed-to type; G_OUT: the exact type */
 } TParam;
 
-enum { TRPC_MAX_PARAMS = 8 };
+enum { GEN_TRPC_MAX_PARAMS = 8 };
 
 typedef struct TFn {
     const char *ret;
     const char *name;
-    TParam p[TRPC_MAX_PARAMS];
+    TParam p[GEN_TRPC_MAX_PARAMS];
     size_t n;
 } TFn;
 
-void trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type);
+void gen_trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type);
 /* The prototype and its macro, into the header. */
-void trpc_fn_declare(TGen *g, const TFn *fn);
+void gen_trpc_fn_declare(TGen *g, const TFn *fn);
 /* The definition's head, into the source (the caller writes the body). */
-void trpc_fn_define(TGen *g, const TFn *fn);
+void gen_trpc_fn_define(TGen *g, const TFn *fn);
 
 /* ---- constructs ---- */
 
 /* gen_trpc_server.c */
-void trpc_header_server(TGen *g, TService *s);
-void trpc_source_server(TGen *g, TService *s);
+void gen_trpc_server_header(TGen *g, TService *s);
+void gen_trpc_server_source(TGen *g, TService *s);
 
 /* gen_trpc_client.c */
-void trpc_header_client(TGen *g, TService *s);
-void trpc_source_client(TGen *g, TService *s);
+void gen_trpc_client_header(TGen *g, TService *s);
+void gen_trpc_client_source(TGen *g, TService *s);
 
 /* Short-lived strings for building generated text. */
 #define TFMT(g, ...) arena_printf((g)->arena, __VA_ARGS__)
