@@ -16,7 +16,7 @@
  * local ProtobufCMessage * and stored through the typed pointer, never
  * written through a cast pointer-to-pointer.
  */
-#include "gen_trpc_internal.h"
+#include "internal.h"
 
 /* ---- the functions of each kind ---- */
 
@@ -181,13 +181,6 @@ static const char *const group_comment[] = {
                 " * __finish. */\n",
 };
 
-static void fn_type(TGen *g, const char *ret, const char *name, const char *const *params,
-                    size_t n)
-{
-    gen_trpc_wrap(&g->h, 0, TFMT(g, "typedef %s %s", ret, name), "(", params, n, ")", ";",
-              GEN_TRPC_COLUMNS);
-}
-
 static void method_types(TGen *g, const TMethod *t)
 {
     Buf *h = &g->h;
@@ -205,16 +198,16 @@ static void method_types(TGen *g, const TMethod *t)
                    "    const trpc_metadata *trailers; /* never NULL */\n"
                    "} ", t->c, "_Result;\n", NULL);
         const char *params[] = { TFMT(g, "const %s_Result *result", t->c), "void *user" };
-        fn_type(g, "void", TFMT(g, "%s_OnResult", t->c), params, NITEMS(params));
+        gen_trpc_fn_type(g, "void", TFMT(g, "%s_OnResult", t->c), params, NITEMS(params));
         return;
     }
     gen_trpc_handle_type(g, TFMT(g, "%s_Stream", t->c), "trpc_stream");
     const char *stream = TFMT(g, "%s_Stream *stream", t->c);
     const char *on_msg[] = { stream, TFMT(g, "%s *msg", t->out), "void *user" };
-    fn_type(g, "void", TFMT(g, "%s_OnMessage", t->c), on_msg, NITEMS(on_msg));
+    gen_trpc_fn_type(g, "void", TFMT(g, "%s_OnMessage", t->c), on_msg, NITEMS(on_msg));
     const char *on_status[] = { stream, "trpc_status code", "const char *message",
                                 "void *user" };
-    fn_type(g, "void", TFMT(g, "%s_OnStatus", t->c), on_status, NITEMS(on_status));
+    gen_trpc_fn_type(g, "void", TFMT(g, "%s_OnStatus", t->c), on_status, NITEMS(on_status));
 }
 
 void gen_trpc_client_header(TGen *g, TService *s)

@@ -11,8 +11,11 @@
  * runtime's generic forms in typerpc/server.h to the typed ones, so no
  * function is ever called through a pointer of another type), __serve,
  * __write, __finish_call.
+ *
+ * The gRPC path of a method is "/" + the service's full name as written
+ * (package included, never c_package) + "/" + the method's name.
  */
-#include "gen_trpc_internal.h"
+#include "internal.h"
 
 static const char *const kind_names[] = {
     [TK_UNARY] = "TRPC_UNARY",
@@ -57,14 +60,6 @@ static void rpc_comment(Buf *h, const Method *m)
             ") returns (", m->server_streaming ? "stream " : "", m->output_name, ") */\n", NULL);
 }
 
-/* `typedef RET NAME(params);` wrapped. */
-static void fn_type(TGen *g, const char *ret, const char *name, const char *const *params,
-                    size_t n)
-{
-    gen_trpc_wrap(&g->h, 0, TFMT(g, "typedef %s %s", ret, name), "(", params, n, ")", ";",
-              GEN_TRPC_COLUMNS);
-}
-
 static void method_types(TGen *g, const TMethod *t)
 {
     const char *call = TFMT(g, "%s_Call *call", t->c);
@@ -75,27 +70,27 @@ static void method_types(TGen *g, const TMethod *t)
     gen_trpc_handle_type(g, TFMT(g, "%s_Call", t->c), "trpc_call");
     if (gen_trpc_has_reply(t)) {
         const char *params[] = { call, req, reply, "void *user" };
-        fn_type(g, "trpc_status", TFMT(g, "%s_Handler", t->c), params, NITEMS(params));
+        gen_trpc_fn_type(g, "trpc_status", TFMT(g, "%s_Handler", t->c), params, NITEMS(params));
     } else {
         const char *params[] = { call, req, "void *user" };
-        fn_type(g, "trpc_status", TFMT(g, "%s_Handler", t->c), params, NITEMS(params));
+        gen_trpc_fn_type(g, "trpc_status", TFMT(g, "%s_Handler", t->c), params, NITEMS(params));
     }
     if (gen_trpc_streams_input(t)) {
         const char *md = "const trpc_metadata *metadata";
         if (gen_trpc_has_reply(t)) {
             const char *start[] = { call, md, reply, "void *user" };
             const char *end[] = { call, reply, "void *user" };
-            fn_type(g, "trpc_status", TFMT(g, "%s_Start", t->c), start, NITEMS(start));
-            fn_type(g, "trpc_status", TFMT(g, "%s_End", t->c), end, NITEMS(end));
+            gen_trpc_fn_type(g, "trpc_status", TFMT(g, "%s_Start", t->c), start, NITEMS(start));
+            gen_trpc_fn_type(g, "trpc_status", TFMT(g, "%s_End", t->c), end, NITEMS(end));
         } else {
             const char *start[] = { call, md, "void *user" };
             const char *end[] = { call, "void *user" };
-            fn_type(g, "trpc_status", TFMT(g, "%s_Start", t->c), start, NITEMS(start));
-            fn_type(g, "trpc_status", TFMT(g, "%s_End", t->c), end, NITEMS(end));
+            gen_trpc_fn_type(g, "trpc_status", TFMT(g, "%s_Start", t->c), start, NITEMS(start));
+            gen_trpc_fn_type(g, "trpc_status", TFMT(g, "%s_End", t->c), end, NITEMS(end));
         }
     }
     const char *done[] = { call, "trpc_done_reason why", "void *user" };
-    fn_type(g, "void", TFMT(g, "%s_Done", t->c), done, NITEMS(done));
+    gen_trpc_fn_type(g, "void", TFMT(g, "%s_Done", t->c), done, NITEMS(done));
 }
 
 void gen_trpc_server_header(TGen *g, TService *s)

@@ -263,7 +263,7 @@ static const char *const cpkg = "syntax = \"proto3\";\n"
                                 "service Svc { rpc Call(Req) returns (Req); }\n";
 
 /* A program that uses every kind and every renamed name: it compiles only
- * if each name is what the header comment of gen_trpc.c promises. */
+ * if each name is what the header comment of gen_trpc_names.c promises. */
 static const char *const use_kinds =
     "#include \"a/awkward.trpc.h\"\n"
     "#include \"plain.trpc.h\"\n"
