@@ -23,13 +23,13 @@
 static void p_client(TGen *g, TFn *fn, const TService *s)
 {
     gen_trpc_fn_param(fn, TFMT(g, "%s_Client *client", s->c), "client", G_OUT,
-                  TFMT(g, "%s_Client *", s->c));
+                      TFMT(g, "%s_Client *", s->c));
 }
 
 static void p_stream(TGen *g, TFn *fn, const TMethod *t)
 {
     gen_trpc_fn_param(fn, TFMT(g, "%s_Stream *stream", t->c), "stream", G_OUT,
-                  TFMT(g, "%s_Stream *", t->c));
+                      TFMT(g, "%s_Stream *", t->c));
 }
 
 static void p_req(TGen *g, TFn *fn, const TMethod *t)
@@ -77,7 +77,7 @@ static TFn fn_unary_async(TGen *g, const TService *s, const TMethod *t)
     p_req(g, &fn, t);
     p_opts(&fn);
     gen_trpc_fn_param(&fn, TFMT(g, "%s_OnResult *done", t->c), "done", G_OUT,
-                  TFMT(g, "%s_OnResult *", t->c));
+                      TFMT(g, "%s_OnResult *", t->c));
     gen_trpc_fn_param(&fn, "void *user", "user", G_PLAIN, NULL);
     return fn;
 }
@@ -86,16 +86,16 @@ static TFn fn_start(TGen *g, const TService *s, const TMethod *t, bool async)
 {
     TFn fn = fn_named(g, "trpc_error", t, async ? "start_async" : "start");
     gen_trpc_fn_param(&fn, TFMT(g, "%s_Stream **out", t->c), "out", G_OUT,
-                  TFMT(g, "%s_Stream **", t->c));
+                      TFMT(g, "%s_Stream **", t->c));
     p_client(g, &fn, s);
     if (t->kind == TK_SERVER_STREAMING)
         p_req(g, &fn, t);
     p_opts(&fn);
     if (async) {
         gen_trpc_fn_param(&fn, TFMT(g, "%s_OnMessage *on_message", t->c), "on_message", G_OUT,
-                      TFMT(g, "%s_OnMessage *", t->c));
+                          TFMT(g, "%s_OnMessage *", t->c));
         gen_trpc_fn_param(&fn, TFMT(g, "%s_OnStatus *on_status", t->c), "on_status", G_OUT,
-                      TFMT(g, "%s_OnStatus *", t->c));
+                          TFMT(g, "%s_OnStatus *", t->c));
         gen_trpc_fn_param(&fn, "void *user", "user", G_PLAIN, NULL);
     }
     return fn;
@@ -172,11 +172,13 @@ static size_t method_fns(TGen *g, const TService *s, const TMethod *t, TFn *out)
 static const char *const group_comment[] = {
     [TK_UNARY] = "/* Unary: the blocking call (trpc_channel_unary()) and the async one\n"
                  " * (trpc_channel_unary_async()). */\n",
-    [TK_SERVER_STREAMING] = "/* Server streaming: __start with the request, __recv replies until false,\n"
-                            " * __finish (trpc_stream_*). */\n",
-    [TK_CLIENT_STREAMING] = "/* Client streaming: __start, __send requests, __finish (half-closes, waits\n"
-                            " * for the reply and the status); an async stream's reply comes to\n"
-                            " * on_message, after __close_send. */\n",
+    [TK_SERVER_STREAMING] =
+        "/* Server streaming: __start with the request, __recv replies until false,\n"
+        " * __finish (trpc_stream_*). */\n",
+    [TK_CLIENT_STREAMING] =
+        "/* Client streaming: __start, __send requests, __finish (half-closes, waits\n"
+        " * for the reply and the status); an async stream's reply comes to\n"
+        " * on_message, after __close_send. */\n",
     [TK_BIDI] = "/* Bidirectional: __start, __send and __recv in any order, __close_send,\n"
                 " * __finish. */\n",
 };
@@ -186,17 +188,21 @@ static void method_types(TGen *g, const TMethod *t)
     Buf *h = &g->h;
     buf_puts(h, "\n");
     if (t->kind == TK_UNARY) {
+        /* clang-format off */
         buf_cat(h, "typedef struct ", t->c, "_Result {\n"
                    "    trpc_status status;\n"
                    "    const char *message;           /* status message, or NULL */\n"
                    "    ", t->out, " *reply;", NULL);
+        /* clang-format on */
         size_t width = 4 + strlen(t->out) + 8;
         for (size_t i = width; i < 35; i++)
             buf_putc(h, ' ');
+        /* clang-format off */
         buf_cat(h, width < 35 ? "" : " ", "/* NULL unless OK; the callback owns it */\n"
                    "    const trpc_metadata *headers;  /* never NULL */\n"
                    "    const trpc_metadata *trailers; /* never NULL */\n"
                    "} ", t->c, "_Result;\n", NULL);
+        /* clang-format on */
         const char *params[] = { TFMT(g, "const %s_Result *result", t->c), "void *user" };
         gen_trpc_fn_type(g, "void", TFMT(g, "%s_OnResult", t->c), params, NITEMS(params));
         return;
@@ -205,18 +211,19 @@ static void method_types(TGen *g, const TMethod *t)
     const char *stream = TFMT(g, "%s_Stream *stream", t->c);
     const char *on_msg[] = { stream, TFMT(g, "%s *msg", t->out), "void *user" };
     gen_trpc_fn_type(g, "void", TFMT(g, "%s_OnMessage", t->c), on_msg, NITEMS(on_msg));
-    const char *on_status[] = { stream, "trpc_status code", "const char *message",
-                                "void *user" };
+    const char *on_status[] = { stream, "trpc_status code", "const char *message", "void *user" };
     gen_trpc_fn_type(g, "void", TFMT(g, "%s_OnStatus", t->c), on_status, NITEMS(on_status));
 }
 
 void gen_trpc_client_header(TGen *g, TService *s)
 {
     Buf *h = &g->h;
+    /* clang-format off */
     buf_cat(h, "\n/* ---- ", s->s->full_name, ": client ---- */\n\n"
                "/* The service's client: a channel under this service's type, made with\n"
                " * ", s->lc, "__client(ch) (NULL for NULL); client->base is the channel. */\n",
             NULL);
+    /* clang-format on */
     gen_trpc_handle_type(g, TFMT(g, "%s_Client", s->c), "trpc_channel");
     TFn client = fn_client(g, s);
     gen_trpc_fn_declare(g, &client);
@@ -253,9 +260,11 @@ void gen_trpc_client_header(TGen *g, TService *s)
  * from crashing (the guards reject literal NULLs at compile time). */
 static void check(TGen *g, const char *cond, const char *value)
 {
+    /* clang-format off */
     buf_cat(&g->src, "    if (", cond, ") {\n"
                      "        return ", value, ";\n"
                      "    }\n", NULL);
+    /* clang-format on */
 }
 
 static const char *method_ref(TGen *g, const TService *s, const TMethod *t)
@@ -272,17 +281,20 @@ static void define_unary(TGen *g, const TService *s, const TMethod *t, TFn *fns)
     const char *args[] = { "client ? client->base : NULL", method_ref(g, s, t),
                            "(const ProtobufCMessage *)req", "reply ? &msg : NULL", "opts" };
     gen_trpc_stmt(b, 4, "trpc_status st = trpc_channel_unary", args, NITEMS(args), ";");
+    /* clang-format off */
     buf_cat(b, "    if (reply) {\n"
                "        *reply = (", t->out, " *)msg;\n"
                "    }\n"
                "    return st;\n"
                "}\n", NULL);
+    /* clang-format on */
 
     /* The async completion thunk. */
     const char *params[] = { "const trpc_unary_result *r", "trpc_fn fn", "void *user" };
     buf_puts(b, "\n");
-    gen_trpc_wrap(b, 0, TFMT(g, "static void %s__on_result", t->lc), "(", params, NITEMS(params), ")",
-              "", GEN_TRPC_COLUMNS);
+    gen_trpc_wrap(b, 0, TFMT(g, "static void %s__on_result", t->lc), "(", params, NITEMS(params),
+                  ")", "", GEN_TRPC_COLUMNS);
+    /* clang-format off */
     buf_cat(b, "{\n"
                "    const ", t->c, "_Result result = {\n"
                "        .status = r->status,\n"
@@ -293,13 +305,16 @@ static void define_unary(TGen *g, const TService *s, const TMethod *t, TFn *fns)
                "    };\n"
                "    ((", t->c, "_OnResult *)fn)(&result, user);\n"
                "}\n", NULL);
+    /* clang-format on */
 
     gen_trpc_fn_define(g, &fns[1]);
     buf_puts(b, "{\n");
     check(g, "!client || !done", "TRPC_EINVAL");
+    /* clang-format off */
     const char *async_args[] = { "client->base", method_ref(g, s, t),
                                  "(const ProtobufCMessage *)req", "opts",
                                  TFMT(g, "%s__on_result", t->lc), "(trpc_fn)done", "user" };
+    /* clang-format on */
     gen_trpc_stmt(b, 4, "return trpc_channel_unary_async", async_args, NITEMS(async_args), ";");
     buf_puts(b, "}\n");
 }
@@ -312,10 +327,11 @@ static void define_unary(TGen *g, const TService *s, const TMethod *t, TFn *fns)
 static void send_request(TGen *g, bool async)
 {
     if (async) {
-        buf_puts(&g->src, "    if (trpc_stream_send(s, (const ProtobufCMessage *)req) != TRPC_OK ||\n"
-                          "        trpc_stream_close_send(s) != TRPC_OK) {\n"
-                          "        trpc_stream_cancel(s);\n"
-                          "    }\n");
+        buf_puts(&g->src,
+                 "    if (trpc_stream_send(s, (const ProtobufCMessage *)req) != TRPC_OK ||\n"
+                 "        trpc_stream_close_send(s) != TRPC_OK) {\n"
+                 "        trpc_stream_cancel(s);\n"
+                 "    }\n");
         return;
     }
     buf_puts(&g->src, "    rv = trpc_stream_send(s, (const ProtobufCMessage *)req);\n"
@@ -347,15 +363,17 @@ static void define_start(TGen *g, const TService *s, const TMethod *t, TFn *fns)
                 "    }\n");
     if (req)
         send_request(g, false);
+    /* clang-format off */
     buf_cat(b, "    *out = (", t->c, "_Stream *)s;\n"
                "    return TRPC_OK;\n"
                "}\n", NULL);
+    /* clang-format on */
 
     const char *on_msg[] = { "trpc_stream *s", "ProtobufCMessage *msg", "trpc_fn fn",
                              "void *user" };
     buf_puts(b, "\n");
     gen_trpc_wrap(b, 0, TFMT(g, "static void %s__on_message", t->lc), "(", on_msg, NITEMS(on_msg),
-              ")", "", GEN_TRPC_COLUMNS);
+                  ")", "", GEN_TRPC_COLUMNS);
     buf_puts(b, "{\n");
     const char *msg_args[] = { TFMT(g, "(%s_Stream *)s", t->c), TFMT(g, "(%s *)msg", t->out),
                                "user" };
@@ -364,10 +382,11 @@ static void define_start(TGen *g, const TService *s, const TMethod *t, TFn *fns)
     const char *on_status[] = { "trpc_stream *s", "trpc_status code", "const char *message",
                                 "trpc_fn fn", "void *user" };
     gen_trpc_wrap(b, 0, TFMT(g, "static void %s__on_status", t->lc), "(", on_status,
-              NITEMS(on_status), ")", "", GEN_TRPC_COLUMNS);
+                  NITEMS(on_status), ")", "", GEN_TRPC_COLUMNS);
     buf_puts(b, "{\n");
     const char *status_args[] = { TFMT(g, "(%s_Stream *)s", t->c), "code", "message", "user" };
-    gen_trpc_stmt(b, 4, TFMT(g, "((%s_OnStatus *)fn)", t->c), status_args, NITEMS(status_args), ";");
+    gen_trpc_stmt(b, 4, TFMT(g, "((%s_OnStatus *)fn)", t->c), status_args, NITEMS(status_args),
+                  ";");
     buf_puts(b, "}\n");
 
     gen_trpc_fn_define(g, &fns[1]);
@@ -380,22 +399,26 @@ static void define_start(TGen *g, const TService *s, const TMethod *t, TFn *fns)
         buf_cat(b, "        .on_message = ", on_message, "\n", NULL);
     else
         buf_cat(b, "        .on_message =\n            ", on_message, "\n", NULL);
+    /* clang-format off */
     buf_cat(b, "        .on_status = ", t->lc, "__on_status,\n"
                "        .message_fn = (trpc_fn)on_message,\n"
                "        .status_fn = (trpc_fn)on_status,\n"
                "    };\n"
                "    trpc_stream *s;\n", NULL);
+    /* clang-format on */
     const char *async_args[] = { "&s", "client->base", method, "opts", "&h", "user" };
     gen_trpc_stmt(b, 4, "trpc_error rv = trpc_stream_start_async", async_args, NITEMS(async_args),
-              ";");
+                  ";");
     buf_puts(b, "    if (rv != TRPC_OK) {\n"
                 "        return rv;\n"
                 "    }\n");
     if (req)
         send_request(g, true);
+    /* clang-format off */
     buf_cat(b, "    *out = (", t->c, "_Stream *)s;\n"
                "    return TRPC_OK;\n"
                "}\n", NULL);
+    /* clang-format on */
 }
 
 static void define_stream_fn(TGen *g, const TMethod *t, const TFn *fn)
@@ -406,10 +429,12 @@ static void define_stream_fn(TGen *g, const TMethod *t, const TFn *fn)
     buf_puts(b, "{\n");
     if (strcmp(v, "recv") == 0) {
         check(g, "!stream || !msg", "false");
+        /* clang-format off */
         buf_cat(b, "    ProtobufCMessage *m = NULL;\n"
                    "    bool got = trpc_stream_recv(stream->base, &m);\n"
                    "    *msg = (", t->out, " *)m;\n"
                    "    return got;\n", NULL);
+        /* clang-format on */
     } else if (strcmp(v, "send") == 0) {
         check(g, "!stream", "TRPC_EINVAL");
         buf_puts(b, "    return trpc_stream_send(stream->base, (const ProtobufCMessage *)msg);\n");
@@ -422,12 +447,15 @@ static void define_stream_fn(TGen *g, const TMethod *t, const TFn *fn)
                     "    }\n");
     } else if (t->kind == TK_CLIENT_STREAMING) {
         check(g, "!stream", "TRPC_STATUS_INVALID_ARGUMENT");
-        buf_cat(b, "    ProtobufCMessage *m = NULL;\n"
-                   "    trpc_status st = trpc_stream_finish_unary(stream->base, reply ? &m : NULL);\n"
-                   "    if (reply) {\n"
-                   "        *reply = (", t->out, " *)m;\n"
-                   "    }\n"
-                   "    return st;\n", NULL);
+        /* clang-format off */
+        buf_cat(b,
+                "    ProtobufCMessage *m = NULL;\n"
+                "    trpc_status st = trpc_stream_finish_unary(stream->base, reply ? &m : NULL);\n"
+                "    if (reply) {\n"
+                "        *reply = (", t->out, " *)m;\n"
+                "    }\n"
+                "    return st;\n", NULL);
+        /* clang-format on */
     } else {
         check(g, "!stream", "TRPC_STATUS_INVALID_ARGUMENT");
         buf_puts(b, "    return trpc_stream_finish(stream->base);\n");
@@ -441,10 +469,12 @@ void gen_trpc_client_source(TGen *g, TService *s)
     buf_cat(b, "\n/* ---- ", s->s->full_name, ": client ---- */\n", NULL);
     TFn client = fn_client(g, s);
     gen_trpc_fn_define(g, &client);
+    /* clang-format off */
     buf_cat(b, "{\n"
                "    /* A trpc_channel starts with its own address, the base of every client. */\n"
                "    return (", s->c, "_Client *)ch;\n"
                "}\n", NULL);
+    /* clang-format on */
     for (int kind = TK_UNARY; kind <= TK_BIDI; kind++) {
         for (size_t i = 0; i < s->n; i++) {
             TMethod *t = &s->ms[i];

@@ -64,7 +64,7 @@ static const char *c_full_name(TGen *g, const char *full)
 typedef struct Claims {
     TGen *g;
     StrSet taken;
-    PtrMap seen;   /* files whose messages are claimed */
+    PtrMap seen; /* files whose messages are claimed */
 } Claims;
 
 static void claim(Claims *k, const char *id)
@@ -74,9 +74,11 @@ static void claim(Claims *k, const char *id)
 
 static void claim_message(Claims *k, const Message *m)
 {
+    /* clang-format off */
     static const char *const fns[] = { "__init", "__get_packed_size", "__pack",
                                        "__pack_to_buffer", "__unpack", "__free_unpacked",
                                        "__descriptor" };
+    /* clang-format on */
     TypeNames *t = names_message(k->g->names, m);
     if (!t)
         return;
@@ -143,6 +145,7 @@ static char *settle(TGen *g, StrSet *set, const char *pre, char *base, const cha
  * depend on its kind or on the kind of another method: changing a method
  * from unary to streaming renames nothing else. gen_trpc_server.c and
  * gen_trpc_client.c write a subset of these. */
+/* clang-format off */
 static const char *const method_functions[] = {
     "", "__async", "__start", "__start_async", "__send", "__close_send", "__recv", "__cancel",
     "__finish", "__write", "__finish_call", "__serve_message", "__serve_start", "__serve_end",
@@ -152,6 +155,7 @@ static const char *const method_types[] = {
     "_Call", "_Handler", "_Start", "_End", "_Done", "_Result", "_OnResult", "_Stream",
     "_OnMessage", "_OnStatus", NULL,
 };
+/* clang-format on */
 static const char *const method_members[] = { "", "_start", "_end", "_done", NULL };
 
 static bool is_keyword(const Names *n, const char *member)
@@ -223,4 +227,3 @@ void gen_trpc_name_services(TGen *g)
     strset_free(&k.taken);
     ptrmap_free(&k.seen);
 }
-

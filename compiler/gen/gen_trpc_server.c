@@ -31,7 +31,7 @@ static TFn fn_serve(TGen *g, const TService *s)
     TFn fn = { "trpc_error", TFMT(g, "%s__serve", s->lc), { { 0 } }, 0 };
     gen_trpc_fn_param(&fn, "trpc_server *srv", "srv", G_OUT, "trpc_server *");
     gen_trpc_fn_param(&fn, TFMT(g, "const %s_Impl *impl", s->c), "impl", G_IN,
-                  TFMT(g, "%s_Impl", s->c));
+                      TFMT(g, "%s_Impl", s->c));
     gen_trpc_fn_param(&fn, "void *user", "user", G_PLAIN, NULL);
     return fn;
 }
@@ -39,7 +39,8 @@ static TFn fn_serve(TGen *g, const TService *s)
 static TFn fn_write(TGen *g, const TMethod *t)
 {
     TFn fn = { "trpc_error", TFMT(g, "%s__write", t->lc), { { 0 } }, 0 };
-    gen_trpc_fn_param(&fn, TFMT(g, "%s_Call *call", t->c), "call", G_OUT, TFMT(g, "%s_Call *", t->c));
+    gen_trpc_fn_param(&fn, TFMT(g, "%s_Call *call", t->c), "call", G_OUT,
+                      TFMT(g, "%s_Call *", t->c));
     gen_trpc_fn_param(&fn, TFMT(g, "const %s *msg", t->out), "msg", G_IN, t->out);
     return fn;
 }
@@ -47,7 +48,8 @@ static TFn fn_write(TGen *g, const TMethod *t)
 static TFn fn_finish_call(TGen *g, const TMethod *t)
 {
     TFn fn = { "trpc_error", TFMT(g, "%s__finish_call", t->lc), { { 0 } }, 0 };
-    gen_trpc_fn_param(&fn, TFMT(g, "%s_Call *call", t->c), "call", G_OUT, TFMT(g, "%s_Call *", t->c));
+    gen_trpc_fn_param(&fn, TFMT(g, "%s_Call *call", t->c), "call", G_OUT,
+                      TFMT(g, "%s_Call *", t->c));
     gen_trpc_fn_param(&fn, "trpc_status code", "code", G_PLAIN, NULL);
     return fn;
 }
@@ -104,17 +106,20 @@ void gen_trpc_server_header(TGen *g, TService *s)
 
     buf_cat(h, "\n/* ---- ", name, ": server ---- */\n", NULL);
     if (s->n)
-        buf_puts(h, "\n/* Per method: its call type (call->base is the trpc_call the runtime's\n"
-                    " * functions take) and its notification types: _Handler for a request\n"
-                    " * message, for streaming input _Start when the call begins and _End when\n"
-                    " * the input ends, and _Done when the call is over.  Handlers return a\n"
-                    " * gRPC status that finishes the call, or TRPC_PENDING (typerpc/server.h). */\n");
+        buf_puts(h,
+                 "\n/* Per method: its call type (call->base is the trpc_call the runtime's\n"
+                 " * functions take) and its notification types: _Handler for a request\n"
+                 " * message, for streaming input _Start when the call begins and _End when\n"
+                 " * the input ends, and _Done when the call is over.  Handlers return a\n"
+                 " * gRPC status that finishes the call, or TRPC_PENDING (typerpc/server.h). */\n");
     for (size_t i = 0; i < s->n; i++)
         method_types(g, &s->ms[i]);
 
+    /* clang-format off */
     buf_cat(h, "\n/* The implementation: a NULL handler answers UNIMPLEMENTED; _start and\n"
                " * _done may be NULL; _end is required beside a streaming input's handler. */\n"
                "typedef struct ", s->c, "_Impl {\n", NULL);
+    /* clang-format on */
     for (size_t i = 0; i < s->n; i++) {
         const TMethod *t = &s->ms[i];
         buf_cat(h, "    ", t->c, "_Handler *", t->member, ";\n", NULL);
@@ -135,9 +140,11 @@ void gen_trpc_server_header(TGen *g, TService *s)
     gen_trpc_fn_declare(g, &serve);
 
     if (s->n)
-        buf_puts(h, "\n/* __write queues a reply on a server stream (trpc_call_send()); __finish_call\n"
-                    " * finishes a call the application holds, from any thread\n"
-                    " * (trpc_call_finish()). */\n");
+        buf_puts(h,
+                 "\n"
+                 "/* __write queues a reply on a server stream (trpc_call_send()); __finish_call\n"
+                 " * finishes a call the application holds, from any thread\n"
+                 " * (trpc_call_finish()). */\n");
     for (size_t i = 0; i < s->n; i++) {
         const TMethod *t = &s->ms[i];
         if (gen_trpc_streams_output(t)) {
@@ -156,7 +163,8 @@ static void thunk_head(TGen *g, const char *ret, const char *name, const char *c
 {
     Buf *b = &g->src;
     buf_puts(b, "\n");
-    gen_trpc_wrap(b, 0, TFMT(g, "static %s %s", ret, name), "(", params, n, ")", "", GEN_TRPC_COLUMNS);
+    gen_trpc_wrap(b, 0, TFMT(g, "static %s %s", ret, name), "(", params, n, ")", "",
+                  GEN_TRPC_COLUMNS);
     buf_cat(b, "{\n    const ", s->c, "_Impl *t = impl;\n", NULL);
 }
 
@@ -197,8 +205,8 @@ static void method_thunks(TGen *g, const TService *s, const TMethod *t)
         }
         buf_puts(b, "}\n");
 
-        thunk_head(g, "trpc_status", TFMT(g, "%s__serve_end", t->lc), ev_params,
-                   NITEMS(ev_params), s);
+        thunk_head(g, "trpc_status", TFMT(g, "%s__serve_end", t->lc), ev_params, NITEMS(ev_params),
+                   s);
         if (gen_trpc_has_reply(t)) {
             const char *args[] = { call, reply, "user" };
             gen_trpc_stmt(b, 4, TFMT(g, "return t->%s_end", t->member), args, NITEMS(args), ";");
@@ -258,8 +266,7 @@ static void define_serve(TGen *g, const TService *s)
     } else {
         buf_puts(b, "    const trpc_method_handlers handlers[1] = { { 0 } }; /* no methods */\n");
     }
-    const char *add[] = { "srv", TFMT(g, "&%s__trpc_service", s->lc), "handlers", "impl",
-                          "user" };
+    const char *add[] = { "srv", TFMT(g, "&%s__trpc_service", s->lc), "handlers", "impl", "user" };
     gen_trpc_stmt(b, 4, "return trpc_server_add_service", add, NITEMS(add), ";");
     buf_puts(b, "}\n");
 }

@@ -23,7 +23,7 @@ static void spaces(Buf *b, int n)
 }
 
 void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
-               size_t n, const char *close, const char *tail, int columns)
+                   size_t n, const char *close, const char *tail, int columns)
 {
     size_t tail_len = strlen(close) + strlen(tail);
     size_t one = (size_t)indent + strlen(head) + strlen(open) + tail_len;
@@ -90,7 +90,7 @@ void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open, const
 }
 
 void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
-                const char *tail)
+                    const char *tail)
 {
     size_t len = strlen(ret);
     const char *sep = len && ret[len - 1] == '*' ? "" : " ";
@@ -106,16 +106,18 @@ void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const
 }
 
 void gen_trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
-               const char *tail)
+                   const char *tail)
 {
     gen_trpc_wrap(b, indent, head, "(", items, n, ")", tail, GEN_TRPC_COLUMNS);
 }
 
 void gen_trpc_handle_type(TGen *g, const char *name, const char *base)
 {
+    /* clang-format off */
     buf_cat(&g->h, "typedef struct ", name, " {\n"
             "    ", base, " *const base;\n"
             "} ", name, ";\n", NULL);
+    /* clang-format on */
 }
 
 void gen_trpc_fn_type(TGen *g, const char *ret, const char *name, const char *const *params,
@@ -126,14 +128,15 @@ void gen_trpc_fn_type(TGen *g, const char *ret, const char *name, const char *co
 }
 
 void gen_trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
-                const char *callee, const char *const *items, size_t n_items)
+                    const char *callee, const char *const *items, size_t n_items)
 {
     Buf tmp = { 0 };
     buf_cat(&tmp, "#define ", name, "(", NULL);
     for (size_t i = 0; i < n_args; i++)
         buf_cat(&tmp, i ? ", " : "", args[i], NULL);
     buf_puts(&tmp, ")\n");
-    gen_trpc_wrap(&tmp, 4, TFMT(g, "(%s)", callee), "(", items, n_items, ")", "", GEN_TRPC_COLUMNS - 2);
+    gen_trpc_wrap(&tmp, 4, TFMT(g, "(%s)", callee), "(", items, n_items, ")", "",
+                  GEN_TRPC_COLUMNS - 2);
 
     /* Align the line continuations one column past the longest line. */
     size_t width = 0, start = 0;
@@ -169,24 +172,18 @@ void gen_trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard
 
 void gen_trpc_fn_declare(TGen *g, const TFn *fn)
 {
-    const char *params[GEN_TRPC_MAX_PARAMS], *args[GEN_TRPC_MAX_PARAMS], *items[GEN_TRPC_MAX_PARAMS];
+    const char *params[GEN_TRPC_MAX_PARAMS];
+    const char *args[GEN_TRPC_MAX_PARAMS];
+    const char *items[GEN_TRPC_MAX_PARAMS];
     for (size_t i = 0; i < fn->n; i++) {
         const TParam *p = &fn->p[i];
         params[i] = p->decl;
         args[i] = p->name;
         switch (p->guard) {
-        case G_IN:
-            items[i] = TFMT(g, "TRPC_IN(%s, %s)", p->type, p->name);
-            break;
-        case G_OUT:
-            items[i] = TFMT(g, "TRPC_OUT(%s, %s)", p->type, p->name);
-            break;
-        case G_OPT:
-            items[i] = TFMT(g, "TRPC_OPT(%s, %s)", p->type, p->name);
-            break;
-        case G_PLAIN:
-            items[i] = TFMT(g, "(%s)", p->name);
-            break;
+        case G_IN: items[i] = TFMT(g, "TRPC_IN(%s, %s)", p->type, p->name); break;
+        case G_OUT: items[i] = TFMT(g, "TRPC_OUT(%s, %s)", p->type, p->name); break;
+        case G_OPT: items[i] = TFMT(g, "TRPC_OPT(%s, %s)", p->type, p->name); break;
+        case G_PLAIN: items[i] = TFMT(g, "(%s)", p->name); break;
         }
     }
     gen_trpc_proto(&g->h, fn->ret, fn->name, params, fn->n, ";");
@@ -201,4 +198,3 @@ void gen_trpc_fn_define(TGen *g, const TFn *fn)
     buf_puts(&g->src, "\n");
     gen_trpc_proto(&g->src, fn->ret, fn->name, params, fn->n, "");
 }
-

@@ -238,11 +238,11 @@ typedef enum TKind { TK_UNARY, TK_SERVER_STREAMING, TK_CLIENT_STREAMING, TK_BIDI
 typedef struct TMethod {
     Method *m;
     TKind kind;
-    size_t index;   /* position in the service (and in its trpc_methods[]) */
-    char *lc;       /* pkg__svc__say_hello: the unary call, prefix of functions */
-    char *c;        /* Pkg__Svc_SayHello: prefix of the method's types */
-    char *member;   /* say_hello: the _Impl member; _start, _end, _done follow it */
-    const char *in; /* Pkg__HelloRequest: the request's C type */
+    size_t index;    /* position in the service (and in its trpc_methods[]) */
+    char *lc;        /* pkg__svc__say_hello: the unary call, prefix of functions */
+    char *c;         /* Pkg__Svc_SayHello: prefix of the method's types */
+    char *member;    /* say_hello: the _Impl member; _start, _end, _done follow it */
+    const char *in;  /* Pkg__HelloRequest: the request's C type */
     const char *out; /* Pkg__HelloReply */
     char *in_desc;   /* pkg__hello_request__descriptor */
     char *out_desc;
@@ -296,15 +296,14 @@ bool gen_trpc_has_reply(const TMethod *t);
  * the text may stream to its file as it grows (output.c). */
 enum { GEN_TRPC_COLUMNS = 95 };
 
-void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open,
-                   const char *const *items, size_t n, const char *close, const char *tail,
-                   int columns);
+void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
+                   size_t n, const char *close, const char *tail, int columns);
 
 /* A function declaration or definition head: RET (NAME)(params) TAIL, or
  * RET *(NAME)(params) TAIL when RET ends in '*'. The parentheses keep the
  * function-like macro of the same name from expanding. */
-void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params,
-                    size_t n, const char *tail);
+void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
+                    const char *tail);
 
 /* `typedef RET NAME(params);`, wrapped, into the header. */
 void gen_trpc_fn_type(TGen *g, const char *ret, const char *name, const char *const *params,
@@ -346,8 +345,7 @@ typedef struct TFn {
     size_t n;
 } TFn;
 
-void gen_trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard,
-                       const char *type);
+void gen_trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type);
 /* The prototype and its macro, into the header. */
 void gen_trpc_fn_declare(TGen *g, const TFn *fn);
 /* The definition's head, into the source (the caller writes the body). */
