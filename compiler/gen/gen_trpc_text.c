@@ -9,8 +9,10 @@
  * (gen_trpc_fn_declare). The server and client halves both write through
  * these, so both lay out their text alike.
  *
- * Text goes straight into a Buf that may be streaming to its file: nothing
- * here reads back or edits what it has already written.
+ * Text goes straight into a Buf that may be streaming to its file, so
+ * nothing here reads back or edits what it has written there
+ * (gen_trpc_macro lays its lines out in a Buf of its own first, to align
+ * their continuations).
  */
 #include <string.h>
 
