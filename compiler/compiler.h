@@ -572,12 +572,13 @@ bool gen_dependency_file(Compiler *c, const char *out_dir, const char *descripto
  * extensions, which libprotobuf-c cannot encode. */
 bool gen_c_file(Compiler *c, File *f, const char *out_dir);
 
-/* Service code (compiler/gen/gen_trpc*.c), as docs/runtime.md specifies it: for
- * a file with services, writes OUT/dir/foo.trpc.h and OUT/dir/foo.trpc.c
- * (typed client stubs and server skeletons over libtyperpc) beside the
- * .pb-c files. A file without services, or marked (pb_c_file).no_generate,
- * gets nothing (gen_trpc_wanted() is false), as protoc plugins skip files
- * with nothing for them. */
+/* Service code (compiler/gen/gen_trpc*.c), as docs/service-api.md specifies
+ * it: for a file with services, writes OUT/dir/foo.trpc.h and
+ * OUT/dir/foo.trpc.c (typed client stubs and server skeletons over
+ * libtyperpc) beside the .pb-c files, named by gen/output.c as they are. A
+ * file without services, or marked (pb_c_file).no_generate, gets nothing
+ * (gen_trpc_wanted() is false, and gen_outputs() lists nothing for it), as
+ * protoc plugins skip files with nothing for them. */
 bool gen_trpc_wanted(const File *f);
 bool gen_trpc_file(Compiler *c, File *f, const char *out_dir);
 

@@ -1,31 +1,48 @@
 /*
- * gen/internal.h — what the message/enum code generator's files share.
+ * gen/internal.h — what the gen stage's files share.
  *
- * The generator writes, for each foo.proto, foo.pb-c.h and foo.pb-c.c: the
- * same declarations, in the same order and layout, as protoc-c 1.4 writes,
- * so a program written against protoc-c's output compiles unchanged and the
- * libprotobuf-c runtime packs and unpacks our descriptors exactly as it
- * does protoc-c's. It is split by construct, as protoc-c is, and the files
- * are a ladder, each calling only the ones below it (this header lists them
- * bottom up):
+ * The stage writes two pairs of files for each foo.proto. The message code,
+ * foo.pb-c.h and foo.pb-c.c, holds the same declarations, in the same order
+ * and layout, as protoc-c 1.4 writes, so a program written against
+ * protoc-c's output compiles unchanged and the libprotobuf-c runtime packs
+ * and unpacks our descriptors exactly as it does protoc-c's. The service
+ * code, foo.trpc.h and foo.trpc.c (for a file with services), is the typed
+ * server and client code docs/service-api.md specifies: one C type per
+ * method and one per service, so that nothing of one method fits another's;
+ * it takes every message name from gen_c_names.c, so they are the ones
+ * foo.pb-c.h declares. Both generators are split by construct, as protoc-c
+ * is, and the files are a ladder, each calling only the ones below it (this
+ * list goes top down; the header's sections go bottom up):
  *
- *   gen_c.c           file skeleton: guards, includes, section order, writing
+ *   gen.c             what a --c_out run writes; the dependency file
+ *   gen_c.c           message code: the file skeleton (guards, includes,
+ *                     section order), writing
+ *   gen_trpc.c        service code: the file skeleton, writing
  *   gen_c_message.c   messages: structs, INIT macros, helpers, descriptors
+ *   gen_trpc_server.c a service's descriptors and server side: call and
+ *                     notification types, _Impl, __serve, __write,
+ *                     __finish_call, the server thunks
+ *   gen_trpc_client.c a service's client side: the client, stream and
+ *                     result types, callback types, the client functions
+ *                     and their thunks
  *   gen_c_field.c     fields: struct members, initializers, defaults, field
  *                     descriptors
  *   gen_c_enum.c      enums: typedefs and enum descriptors
- *   gen_c_names.c     every C name, with the collision rules (documented there)
+ *   gen_trpc_text.c   the service code's layout: wrapped declarations,
+ *                     function heads, guarded public functions
+ *   gen_trpc_names.c  each service's and method's C names (with the
+ *                     collision rules) and each method's kind
+ *   gen_c_names.c     every C name of the message code, with the collision
+ *                     rules (documented there)
  *   gen_model.c       the model as the generators read it: options, labels,
  *                     which fields get code, the order of nested messages
  *   output.c          the names of generated files, and writing them
  *   gen_buf.c         growable text buffer, string sets, pointer maps (gen_buf.h)
  *
- * The service generator (gen_trpc*.c, gen_trpc_internal.h) stands beside
- * gen_c.c and uses the same names, model and buffers.
- *
- * The generator reads a resolved model and never reports user errors; the
- * only diagnostics it makes are warnings for the constructs libprotobuf-c
- * cannot represent (groups, extensions).
+ * The generators read a resolved model and never report user errors; the
+ * only diagnostics they make are warnings for the constructs libprotobuf-c
+ * cannot represent (groups, extensions), and errors for files that cannot
+ * be written.
  */
 #ifndef TYPERPC_GEN_INTERNAL_H
 #define TYPERPC_GEN_INTERNAL_H
@@ -160,7 +177,7 @@ char *c_full_name_to_upper(Arena *a, const char *full);
 /* "dir/foo.proto" -> "dir_2ffoo_2eproto": protoc-c's FilenameIdentifier. */
 char *c_filename_identifier(Arena *a, const char *name);
 
-/* ---- the generator state ---- */
+/* ---- the message generator's state (gen_c*.c) ---- */
 
 typedef struct Gen {
     Compiler *c;
@@ -207,5 +224,141 @@ void gen_message_closures(Gen *g, Message *m);
 void gen_message_descriptor_declarations(Gen *g, Message *m);
 void gen_message_helper_definitions(Gen *g, Message *m, bool pack_deep, bool pack, bool init);
 void gen_message_descriptor(Gen *g, Message *m);
+
+/* ---- the service generator's state (gen_trpc*.c) ----
+ *
+ * Its own functions are named gen_trpc_*, never trpc_*: trpc_* is the
+ * runtime's, and its templates are full of the real ones. */
+
+/* The four gRPC call kinds, in the order the client section groups them. */
+typedef enum TKind { TK_UNARY, TK_SERVER_STREAMING, TK_CLIENT_STREAMING, TK_BIDI } TKind;
+
+/* One method's names. In the comments P_S_M is Pkg__Svc_Method (types) and
+ * p_s_m is pkg__svc__method (functions). */
+typedef struct TMethod {
+    Method *m;
+    TKind kind;
+    size_t index;    /* position in the service (and in its trpc_methods[]) */
+    char *lc;        /* pkg__svc__say_hello: the unary call, prefix of functions */
+    char *c;         /* Pkg__Svc_SayHello: prefix of the method's types */
+    char *member;    /* say_hello: the _Impl member; _start, _end, _done follow it */
+    const char *in;  /* Pkg__HelloRequest: the request's C type */
+    const char *out; /* Pkg__HelloReply */
+    char *in_desc;   /* pkg__hello_request__descriptor */
+    char *out_desc;
+} TMethod;
+
+typedef struct TService {
+    Service *s;
+    char *lc; /* pkg__svc */
+    char *c;  /* Pkg__Svc */
+    TMethod *ms;
+    size_t n;
+} TService;
+
+typedef struct TGen {
+    Compiler *c;
+    Arena *arena;
+    File *file;
+    Names *names; /* shared by the generators: gen_names() */
+    TService *svcs;
+    size_t n_svcs;
+    Buf h;   /* foo.trpc.h */
+    Buf src; /* foo.trpc.c */
+} TGen;
+
+/* Short-lived strings for building generated text. */
+#define TFMT(g, ...) arena_printf((g)->arena, __VA_ARGS__)
+#define NITEMS(a) (sizeof(a) / sizeof *(a))
+
+/* ---- gen_trpc_names.c ---- */
+
+/* Fill g->svcs from g->file: every service's and method's C names, settled
+ * against the message code's names and each other (the rules are in
+ * gen_trpc_names.c), and each method's kind. */
+void gen_trpc_name_services(TGen *g);
+
+/* What a method's kind gives it: streamed input (start and end
+ * notifications, __send on the client), streamed output (__write on the
+ * server, __recv on the client), a reply message given to its handlers
+ * (unary and client streaming). */
+bool gen_trpc_streams_input(const TMethod *t);
+bool gen_trpc_streams_output(const TMethod *t);
+bool gen_trpc_has_reply(const TMethod *t);
+
+/* ---- gen_trpc_text.c: layout ----
+ *
+ * Generated code is meant to be read, so long declarations wrap as a C
+ * programmer wraps them: HEAD OPEN a, b, c CLOSE TAIL on one line when it
+ * fits in GEN_TRPC_COLUMNS, else the items are packed onto lines aligned
+ * after OPEN (or, when not even one item fits there, on lines indented four
+ * columns past the start). Nothing here reads back what it has written, so
+ * the text may stream to its file as it grows (output.c). */
+enum { GEN_TRPC_COLUMNS = 95 };
+
+void gen_trpc_wrap(Buf *b, int indent, const char *head, const char *open, const char *const *items,
+                   size_t n, const char *close, const char *tail, int columns);
+
+/* A function declaration or definition head: RET (NAME)(params) TAIL, or
+ * RET *(NAME)(params) TAIL when RET ends in '*'. The parentheses keep the
+ * function-like macro of the same name from expanding. */
+void gen_trpc_proto(Buf *b, const char *ret, const char *name, const char *const *params, size_t n,
+                    const char *tail);
+
+/* `typedef RET NAME(params);`, wrapped, into the header. */
+void gen_trpc_fn_type(TGen *g, const char *ret, const char *name, const char *const *params,
+                      size_t n);
+
+/* `#define NAME(args)` whose body is (CALLEE)(items), wrapped, with the line
+ * continuations aligned, into the header. */
+void gen_trpc_macro(TGen *g, const char *name, const char *const *args, size_t n_args,
+                    const char *callee, const char *const *items, size_t n_items);
+
+/* A statement `HEAD(items...)TAIL` at the given indent, wrapped. */
+void gen_trpc_stmt(Buf *b, int indent, const char *head, const char *const *items, size_t n,
+                   const char *tail);
+
+/* `typedef struct NAME { BASE *const base; } NAME;`: a typed handle. */
+void gen_trpc_handle_type(TGen *g, const char *name, const char *base);
+
+/* Public functions. Each is declared as `RET (NAME)(params);` followed by
+ * `#define NAME(args) (NAME)(guarded args)`, where each argument passes
+ * through its guard: TRPC_IN(T, x) for a `const T *` input (a T * or a
+ * const T *), TRPC_OUT(T, x) for handles, out-pointers and callbacks
+ * (exactly T), TRPC_OPT(T, x) for options (a T *, a const T * or NULL),
+ * or plain (x). */
+typedef enum TGuard { G_PLAIN, G_IN, G_OUT, G_OPT } TGuard;
+
+typedef struct TParam {
+    const char *decl; /* "const Pkg__Req *req" */
+    const char *name; /* "req" */
+    TGuard guard;
+    const char *type; /* G_IN, G_OPT: the pointed-to type; G_OUT: the exact type */
+} TParam;
+
+enum { GEN_TRPC_MAX_PARAMS = 8 };
+
+typedef struct TFn {
+    const char *ret;
+    const char *name;
+    TParam p[GEN_TRPC_MAX_PARAMS];
+    size_t n;
+} TFn;
+
+void gen_trpc_fn_param(TFn *fn, const char *decl, const char *name, TGuard guard, const char *type);
+/* The prototype and its macro, into the header. */
+void gen_trpc_fn_declare(TGen *g, const TFn *fn);
+/* The definition's head, into the source (the caller writes the body). */
+void gen_trpc_fn_define(TGen *g, const TFn *fn);
+
+/* ---- gen_trpc_server.c ---- */
+
+void gen_trpc_server_header(TGen *g, TService *s);
+void gen_trpc_server_source(TGen *g, TService *s);
+
+/* ---- gen_trpc_client.c ---- */
+
+void gen_trpc_client_header(TGen *g, TService *s);
+void gen_trpc_client_source(TGen *g, TService *s);
 
 #endif /* TYPERPC_GEN_INTERNAL_H */

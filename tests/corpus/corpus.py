@@ -9,8 +9,8 @@ For every .proto file that tests/corpus/fetch.sh gathered:
      rejects; never a signal, another exit status, a sanitizer report or a
      hang;
   3. for every accepted file, the generated .pb-c.c (and the .trpc.c of a
-     file with services, counted apart: the service generator is being
-     rewritten) must compile with gcc and clang, -std=c11 -Wall -Wextra
+     file with services, counted apart, so a failure says which generator
+     made it) must compile with gcc and clang, -std=c11 -Wall -Wextra
      -Werror, against the generated headers of the file's imports.
 
 Import paths. Each file is compiled with the roots its collection expects,

@@ -24,6 +24,10 @@
  *                callbacks, stores replies, rejects NULL handles, and
  *                cleans up a server-streaming start whose request cannot
  *                be sent (gen_trpc/forward.c), with gcc and clang
+ *   writing      through output.c: an unwritable folder is an error and
+ *                leaves nothing; the two files are put in place together or
+ *                not at all; a file many times the Buf's streaming chunk is
+ *                written whole, and the same on every run
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,7 +267,7 @@ static const char *const cpkg = "syntax = \"proto3\";\n"
                                 "service Svc { rpc Call(Req) returns (Req); }\n";
 
 /* A program that uses every kind and every renamed name: it compiles only
- * if each name is what the header comment of gen_trpc.c promises. */
+ * if each name is what the header comment of gen_trpc_names.c promises. */
 static const char *const use_kinds =
     "#include \"a/awkward.trpc.h\"\n"
     "#include \"plain.trpc.h\"\n"
@@ -451,6 +455,134 @@ static void test_forwards(void **state)
         forward_with("clang", out);
 }
 
+/* Service code goes through output.c as message code does: an output folder
+ * that cannot be made is an error with no location, false, and nothing
+ * (not even PATH.tmp) left behind. */
+static void test_write_failure(void **state)
+{
+    (void)state;
+    TestCompile *tc = test_compile_text("syntax = \"proto3\";\nmessage M { int32 a = 1; }\n"
+                                        "service S { rpc Get(M) returns (M); }\n");
+    assert_int_equal(tc->errors, 0);
+    char blocker[256], sub[300], cmd[600];
+    snprintf(blocker, sizeof blocker, "%s/out", tc->dir);
+    spit(blocker, ""); /* a file where the folder should be */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    tc->diag.out = out;
+    snprintf(sub, sizeof sub, "%s/sub", blocker);
+    assert_false(gen_trpc_file(&tc->compiler, tc->file, sub));
+    diag_flush(&tc->diag);
+    fclose(out);
+    assert_non_null(strstr(text, "error: cannot "));
+    assert_non_null(strstr(text, "test.trpc.h"));
+    free(text);
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 2", tc->dir); /* test.proto, out */
+    assert_int_equal(run_command(cmd, 10, NULL), 0);
+    test_compile_free(tc);
+}
+
+/* The two files are written together or not at all: when foo.trpc.c cannot
+ * be written, the finished foo.trpc.h is not put in place either. */
+static void test_write_both_or_neither(void **state)
+{
+    (void)state;
+    TestCompile *tc = test_compile_text("syntax = \"proto3\";\nmessage M { int32 a = 1; }\n"
+                                        "service S { rpc Get(M) returns (M); }\n");
+    assert_int_equal(tc->errors, 0);
+    char dir[256], cmd[600];
+    snprintf(dir, sizeof dir, "%s/out", tc->dir);
+    /* A folder where test.trpc.c.tmp would be written. */
+    must_run("mkdir -p '%s/test.trpc.c.tmp'", dir);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    tc->diag.out = out;
+    assert_false(gen_trpc_file(&tc->compiler, tc->file, dir));
+    diag_flush(&tc->diag);
+    fclose(out);
+    assert_non_null(strstr(text, "test.trpc.c.tmp"));
+    free(text);
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A %s)\" = test.trpc.c.tmp", dir);
+    assert_int_equal(run_command(cmd, 10, NULL), 0);
+    test_compile_free(tc);
+}
+
+static size_t count(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static bool ends_with(const char *text, const char *tail)
+{
+    size_t n = strlen(text), k = strlen(tail);
+    return n >= k && strcmp(text + n - k, tail) == 0;
+}
+
+/* A service file several times the 1 MiB chunk in which a Buf streams to
+ * its file, with names so long that not even one parameter fits after the
+ * '(' (the layout then breaks before the first one): every method's code
+ * is there once, the files end as they should (the last chunk is flushed),
+ * no line ends in a space, and two runs give the same bytes. */
+static void test_streamed_large_file(void **state)
+{
+    (void)state;
+    enum { METHODS = 400 };
+    char tail[121];
+    memset(tail, 'x', sizeof tail - 1);
+    tail[sizeof tail - 1] = '\0';
+    size_t cap = 64 * 1024 + METHODS * 600;
+    char *proto = malloc(cap);
+    assert_non_null(proto);
+    int n = snprintf(proto, cap,
+                     "syntax = \"proto3\";\npackage a_rather_long.package_name;\n"
+                     "message Msg%s { int32 a = 1; }\nservice Svc%s {\n",
+                     tail, tail);
+    static const char *const kinds[][2] = {
+        { "", "" }, { "stream ", "" }, { "", "stream " }, { "stream ", "stream " }
+    };
+    for (int i = 0; i < METHODS; i++)
+        n += snprintf(proto + n, cap - (size_t)n, "  rpc Method%d%s(%sMsg%s) returns (%sMsg%s);\n",
+                      i, tail, kinds[i % 4][0], tail, kinds[i % 4][1], tail);
+    snprintf(proto + n, cap - (size_t)n, "}\n");
+    TestCompile *tc = test_compile_text(proto);
+    free(proto);
+    assert_int_equal(tc->errors, 0);
+
+    char o1[256], o2[256], path[300];
+    snprintf(o1, sizeof o1, "%s/o1", tc->dir);
+    snprintf(o2, sizeof o2, "%s/o2", tc->dir);
+    assert_true(gen_trpc_file(&tc->compiler, tc->file, o1));
+    assert_true(gen_trpc_file(&tc->compiler, tc->file, o2));
+    must_run("cmp '%s/test.trpc.h' '%s/test.trpc.h' && cmp '%s/test.trpc.c' '%s/test.trpc.c'", o1,
+             o2, o1, o2);
+
+    snprintf(path, sizeof path, "%s/test.trpc.h", o1);
+    char *h = slurp(path);
+    assert_non_null(h);
+    assert_true(strlen(h) > 3u << 20);
+    assert_int_equal(count(h, "_Call {\n"), METHODS);
+    assert_true(ends_with(h, "#endif /* TYPERPC_TEST_TRPC_H */\n"));
+    assert_non_null(strstr(h, "(\n    "));
+    assert_null(strstr(h, " \n"));
+    free(h);
+
+    snprintf(path, sizeof path, "%s/test.trpc.c", o1);
+    char *c = slurp(path);
+    assert_non_null(c);
+    assert_true(strlen(c) > 3u << 20);
+    assert_int_equal(count(c, "__finish_call)("), METHODS);
+    /* The client code comes last, and the last method is bidirectional. */
+    assert_true(ends_with(c, "    return trpc_stream_finish(stream->base);\n}\n"));
+    assert_null(strstr(c, " \n"));
+    free(c);
+    test_compile_free(tc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +591,9 @@ int main(void)
         cmocka_unit_test(test_skip_without_services),
         cmocka_unit_test(test_awkward_compiles),
         cmocka_unit_test(test_forwards),
+        cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_write_both_or_neither),
+        cmocka_unit_test(test_streamed_large_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

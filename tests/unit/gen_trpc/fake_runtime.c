@@ -81,9 +81,8 @@ trpc_error trpc_server_add_service(trpc_server *srv, const trpc_service *svc,
     return fake.rv;
 }
 
-trpc_status trpc_channel_unary(trpc_channel *ch, const trpc_method *m,
-                               const ProtobufCMessage *req, ProtobufCMessage **reply,
-                               const trpc_call_opts *opts)
+trpc_status trpc_channel_unary(trpc_channel *ch, const trpc_method *m, const ProtobufCMessage *req,
+                               ProtobufCMessage **reply, const trpc_call_opts *opts)
 {
     fake.calls++;
     fake.ch = ch;

@@ -11,12 +11,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
             fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
+            failures++;                                                              \
+        }                                                                            \
     } while (0)
 
 static void reset(void)
@@ -62,8 +62,7 @@ static trpc_status cs(Echo__Echo_ClientStream_Call *call, const Echo__EchoReques
     return TRPC_PENDING;
 }
 
-static trpc_status cs_end(Echo__Echo_ClientStream_Call *call, Echo__EchoReply *reply,
-                          void *user)
+static trpc_status cs_end(Echo__Echo_ClientStream_Call *call, Echo__EchoReply *reply, void *user)
 {
     seen.call = call, seen.reply = reply, seen.user = user, seen.n++;
     return TRPC_STATUS_OK;
@@ -84,9 +83,13 @@ static trpc_status bidi_end(Echo__Echo_Bidi_Call *call, void *user)
 static void test_server(void)
 {
     static const Echo__Echo_Impl impl = {
-        .unary = unary, .unary_done = unary_done,
-        .client_stream = cs, .client_stream_start = cs_start, .client_stream_end = cs_end,
-        .bidi = bidi, .bidi_end = bidi_end,
+        .unary = unary,
+        .unary_done = unary_done,
+        .client_stream = cs,
+        .client_stream_start = cs_start,
+        .client_stream_end = cs_end,
+        .bidi = bidi,
+        .bidi_end = bidi_end,
     };
     trpc_server *srv = (trpc_server *)&impl; /* any non-NULL pointer: the fake keeps it */
     int user;
@@ -103,11 +106,13 @@ static void test_server(void)
     CHECK(fake.srv == srv && fake.svc == &echo__echo__trpc_service && fake.impl == &impl &&
           fake.user == &user);
     const trpc_method_handlers *h = fake.handlers;
+    /* clang-format off */
     CHECK(h[0].on_message && !h[0].on_start && !h[0].on_end && h[0].on_done);
     CHECK(!h[1].on_message && !h[1].on_done);                   /* server_stream: unset */
     CHECK(h[2].on_message && h[2].on_start && h[2].on_end && !h[2].on_done);
     CHECK(h[3].on_message && !h[3].on_start && h[3].on_end && !h[3].on_done);
     CHECK(!h[4].on_message);                                    /* missing */
+    /* clang-format on */
 
     /* The thunks call the typed members with the same objects. */
     trpc_metadata *md = (trpc_metadata *)&seen; /* never dereferenced */
@@ -195,8 +200,8 @@ static void test_client(void)
     fake.reply = &answer.base;
     fake.status = TRPC_STATUS_OK;
     CHECK(echo__echo__unary(client, &req, &reply, &opts) == TRPC_STATUS_OK);
-    CHECK(fake.ch == ch && fake.method == &echo__echo__trpc_methods[0] &&
-          fake.msg == &req.base && fake.opts == &opts && reply == &answer);
+    CHECK(fake.ch == ch && fake.method == &echo__echo__trpc_methods[0] && fake.msg == &req.base &&
+          fake.opts == &opts && reply == &answer);
     reset();
     fake.status = TRPC_STATUS_INVALID_ARGUMENT;
     Echo__Echo_Client *no_client = NULL;
@@ -213,8 +218,8 @@ static void test_client(void)
     CHECK(fake.ch == ch && fake.method == &echo__echo__trpc_methods[0] && fake.user == &user);
     trpc_unary_result r = { TRPC_STATUS_OK, "fine", &answer.base, NULL, NULL };
     fake.unary_done(&r, fake.fn, fake.user);
-    CHECK(got.n == 1 && got.status == TRPC_STATUS_OK && got.reply == &answer &&
-          got.user == &user && got.message == r.message);
+    CHECK(got.n == 1 && got.status == TRPC_STATUS_OK && got.reply == &answer && got.user == &user &&
+          got.message == r.message);
 
     /* Server-streaming __start: start, send the request, half-close. */
     trpc_stream *s = fake_stream();
@@ -256,13 +261,13 @@ static void test_client(void)
     got.n = 0;
     fake.stream_handlers.on_message(s, &answer.base, fake.stream_handlers.message_fn, &user);
     CHECK(got.n == 1 && got.stream == (void *)s && got.reply == &answer);
-    fake.stream_handlers.on_status(s, TRPC_STATUS_CANCELLED, "x",
-                                   fake.stream_handlers.status_fn, &user);
+    fake.stream_handlers.on_status(s, TRPC_STATUS_CANCELLED, "x", fake.stream_handlers.status_fn,
+                                   &user);
     CHECK(got.n == 2 && got.status == TRPC_STATUS_CANCELLED && got.user == &user);
     reset();
     Echo__Echo_ServerStream_OnStatus *no_status = NULL;
-    CHECK(echo__echo__server_stream__start_async(&ss, client, &req, NULL, on_message,
-                                                 no_status, NULL) == TRPC_EINVAL);
+    CHECK(echo__echo__server_stream__start_async(&ss, client, &req, NULL, on_message, no_status,
+                                                 NULL) == TRPC_EINVAL);
     CHECK(fake.calls == 0);
 
     /* __recv stores the reply through the typed pointer; NULL: false. */
