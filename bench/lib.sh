@@ -115,7 +115,8 @@ bench_stats() {
   sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) { print "n/a n/a n/a"; exit }
     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%.6g %.6g %.6g\n", m, v[1], v[NR] }'
+    printf "%s %s %s\n", f(m), f(v[1]), f(v[NR]) }
+    function f(x) { return x >= 1000 ? sprintf("%.0f", x) : sprintf("%.4g", x) }'
 }
 
 bench_load() { cut -d' ' -f1-3 /proc/loadavg; }

