@@ -6,7 +6,9 @@
 //
 // S threads share one channel; each opens R streams one after another,
 // asking each for N messages of B bytes, reads them with the blocking
-// ClientReader, checks every size and the final OK.  Prints the same
+// ClientReader, checks every size and the final OK.  Each stream has a
+// 60-second deadline, so a server that stalls fails the run instead of
+// hanging it.  Prints the same
 // key=value line as the typerpc client.
 #include <sys/resource.h>
 
@@ -35,6 +37,7 @@ long ReadStreams(streambench::Streamer::Stub *stub, uint32_t count, uint32_t siz
     long total = 0;
     for (long r = 0; r < rounds; r++) {
         grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
         auto reader = stub->Stream(&ctx, req);
         streambench::Chunk chunk;
         uint32_t n = 0;

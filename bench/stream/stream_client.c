@@ -7,7 +7,9 @@
  *
  * S threads (default 1) share one channel; each opens R streams (default 1)
  * one after another, asking each for N messages of B bytes, reads them all
- * with the blocking API, checks every size and the final OK.  Prints one
+ * with the blocking API, checks every size and the final OK.  Each stream
+ * has a 60-second deadline, so a server that stalls fails the run instead
+ * of hanging it.  Prints one
  * line of key=value pairs: messages (counted), wall_s, cpu_s (user + system
  * of this process), msgs_per_s, MiB_per_s and cpu_us_per_msg.
  * bench/grpcpp/stream_client.cc does the same with gRPC C++.
@@ -41,7 +43,8 @@ static void *read_streams(void *arg)
     req.size = rd->size;
     for (long round = 0; round < rd->rounds && rd->ok; round++) {
         Streambench__Streamer_Stream_Stream *s;
-        trpc_error rv = streambench__streamer__stream__start(&s, rd->client, &req, NULL);
+        trpc_error rv = streambench__streamer__stream__start(&s, rd->client, &req,
+                                                             &TRPC_CALL_OPTS(.timeout_ms = 60000));
         if (rv != TRPC_OK) {
             fprintf(stderr, "trpc_stream_client: start: %s\n", trpc_strerror(rv));
             rd->ok = false;
