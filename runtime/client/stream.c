@@ -322,10 +322,12 @@ static void release(trpc_stream *s)
         s->anext->aprev = s->aprev;
     }
     s->anext = s->aprev = NULL;
+    /* s->opts is not written here: the caller's thread reads it until the
+     * call is finished (trpc_stream_finish_unary), and the RELEASED state
+     * above already keeps the token from being dropped twice. */
     if (s->opts.cancel) {
         trpc__cancel_unregister(&s->creg); /* waits for a callback running */
         trpc__cancel_drop(s->opts.cancel);
-        s->opts.cancel = NULL;
     }
     trpc__stream_unref(s);
     cl->released(cl);

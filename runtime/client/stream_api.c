@@ -237,7 +237,10 @@ trpc_status trpc_stream_finish_unary(trpc_stream *s, ProtobufCMessage **reply)
     if (s->async) {
         return trpc_stream_finish(s); /* the reply went to on_message */
     }
-    trpc_call_opts opts = s->opts;
+    /* What is needed after trpc_stream_finish() frees s; read now, on the
+     * caller's thread, which owns these two fields. */
+    char **message = s->opts.message;
+    ProtobufCAllocator *allocator = s->opts.allocator;
     stream_send(s, NULL, true);
     ProtobufCMessage *first = NULL, *extra = NULL;
     if (trpc_stream_recv(s, &first)) {
@@ -246,18 +249,18 @@ trpc_status trpc_stream_finish_unary(trpc_stream *s, ProtobufCMessage **reply)
     trpc_status st = trpc_stream_finish(s);
     if (st == TRPC_STATUS_OK && (!first || extra)) {
         st = TRPC_STATUS_INTERNAL;
-        if (opts.message) {
-            free(*opts.message);
-            *opts.message = strdup(first ? "more than one reply message for a unary call"
-                                         : "no reply message for a unary call");
+        if (message) {
+            free(*message);
+            *message = strdup(first ? "more than one reply message for a unary call"
+                              : "no reply message for a unary call");
         }
     }
     if (extra) {
-        protobuf_c_message_free_unpacked(extra, opts.allocator);
+        protobuf_c_message_free_unpacked(extra, allocator);
     }
     if (st != TRPC_STATUS_OK) {
         if (first) {
-            protobuf_c_message_free_unpacked(first, opts.allocator);
+            protobuf_c_message_free_unpacked(first, allocator);
         }
         return st;
     }
