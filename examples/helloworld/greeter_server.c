@@ -20,7 +20,9 @@
  * gRPC probes), and runs under systemd: started by socket activation
  * (LISTEN_FDS set) it serves the sockets systemd passed and ignores
  * --listen; with NOTIFY_SOCKET set it reports READY=1 once serving and
- * STOPPING=1 when it begins to stop (a Type=notify service).
+ * STOPPING=1 when it begins to stop (a Type=notify service).  SIGUSR1
+ * sets every health status NOT_SERVING (out of rotation, still serving
+ * calls), SIGUSR2 back to SERVING.
  */
 #include <errno.h>
 #include <signal.h>
@@ -73,6 +75,7 @@ static int usage(FILE *out, int status)
           "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING).\n"
           "Under systemd: serves the sockets of socket activation (LISTEN_FDS) instead\n"
           "of --listen, and sends READY=1 / STOPPING=1 to NOTIFY_SOCKET when set.\n"
+          "SIGUSR1: health NOT_SERVING (out of rotation); SIGUSR2: SERVING again.\n"
           "Stops gracefully on SIGTERM or SIGINT.\n",
           out);
     return status;
@@ -125,12 +128,15 @@ int main(int argc, char **argv)
             return usage(stderr, 2);
     }
 
-    /* Take SIGTERM and SIGINT synchronously (sigwait below): block them
-     * before any thread starts, so every thread inherits the mask. */
+    /* Take SIGTERM and SIGINT (and SIGUSR1/SIGUSR2, health) synchronously
+     * (sigwait below): block them before any thread starts, so every
+     * thread inherits the mask. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGUSR1);
+    sigaddset(&stop, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     /* A flag not given leaves its field 0: the library's default. */
@@ -181,8 +187,16 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
 
+    /* SIGUSR1 takes the instance out of rotation (every status NOT_SERVING:
+     * load balancers watching health move away; calls are still served),
+     * SIGUSR2 puts it back. */
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+        trpc_health_set_all(health,
+                            sig == SIGUSR1 ? TRPC_HEALTH_NOT_SERVING : TRPC_HEALTH_SERVING);
+        printf("greeter_server: %s\n", sig == SIGUSR1 ? "NOT_SERVING" : "SERVING");
+        fflush(stdout);
+    }
     /* Health turns NOT_SERVING as the shutdown begins, so watchers (load
      * balancers) move away while calls in flight finish. */
     trpc_sd_notify("STOPPING=1", NULL);
