@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """greeter_server under systemd socket activation, with sd_notify readiness.
 
-Usage: systemd_activation.py GREETER_SERVER GREETER_CLIENT [SYSTEMD_SOCKET_ACTIVATE]
+Usage: systemd_activation.py GREETER_SERVER GREETER_CLIENT UNITS_DIR [SYSTEMD_SOCKET_ACTIVATE]
+
+First, the example units in UNITS_DIR (examples/helloworld/systemd:
+greeter.socket, greeter.service, with ExecStart pointed at GREETER_SERVER)
+must pass `systemd-analyze verify` without a word (it checks them offline).
 
 systemd-socket-activate (Debian's systemd package) binds 127.0.0.1:PORT and
 waits; the first connection, a greeter_client call, makes it exec
@@ -24,8 +28,8 @@ import sys
 import tempfile
 import time
 
-SERVER, CLIENT = sys.argv[1:3]
-ACTIVATE = sys.argv[3] if len(sys.argv) > 3 else "/usr/bin/systemd-socket-activate"
+SERVER, CLIENT, UNITS = sys.argv[1:4]
+ACTIVATE = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else "/usr/bin/systemd-socket-activate"
 if not os.access(ACTIVATE, os.X_OK):
     print("skip: %s not found (Debian package systemd)" % ACTIVATE)
     sys.exit(77)
@@ -37,6 +41,23 @@ def fail(msg):
 
 
 tmp = tempfile.mkdtemp(prefix="trpc-sd-")
+
+analyze = os.path.join(os.path.dirname(ACTIVATE), "systemd-analyze")
+if os.access(analyze, os.X_OK):
+    units = []
+    for name in ("greeter.socket", "greeter.service"):
+        text = open(os.path.join(UNITS, name)).read()
+        text = text.replace("/usr/local/bin/greeter_server", os.path.abspath(SERVER))
+        units.append(os.path.join(tmp, name))
+        with open(units[-1], "w") as f:
+            f.write(text)
+    out = subprocess.run([analyze, "verify"] + units, capture_output=True, text=True,
+                         timeout=60)
+    if out.returncode != 0 or out.stdout.strip() or out.stderr.strip():
+        fail("systemd-analyze verify: rc %d\n%s%s" % (out.returncode, out.stdout, out.stderr))
+    for u in units:
+        os.unlink(u)
+    print("ok: systemd-analyze verify passes greeter.socket and greeter.service")
 notify_path = os.path.join(tmp, "notify")
 notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 notify.bind(notify_path)
