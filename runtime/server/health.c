@@ -217,8 +217,12 @@ static trpc_status on_watch(Grpc__Health__V1__Health_Watch_Call *call, const hea
         return rv == TRPC_OK ? TRPC_STATUS_OK : TRPC_STATUS_UNAVAILABLE;
     }
     if (rv != TRPC_OK) {
-        /* The first message of a fresh call does not fill the buffer:
-         * out of memory.  done() unlinks the watcher. */
+        /* The first message of a fresh call does not fill the buffer: out
+         * of memory.  The call is not held (this handler finishes it), so
+         * done() must not release a hold: off the list here. */
+        pthread_mutex_lock(&h->mu);
+        unlink_watcher(h, w);
+        pthread_mutex_unlock(&h->mu);
         return trpc_call_error(call->base, TRPC_STATUS_UNAVAILABLE, "health: %s",
                                trpc_strerror(rv));
     }

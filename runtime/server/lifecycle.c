@@ -16,7 +16,11 @@
  * SO_REUSEPORT to the same port, so the kernel spreads connections and
  * accept shares no lock; port 0 is resolved by the first socket and the
  * others bind the port it got.  A unix socket is one listening socket every
- * worker watches (whichever wakes first accepts).
+ * worker watches (whichever wakes first accepts), and so is a socket given
+ * by fd (trpc_server_listen_fd(): socket activation).
+ *
+ * Extensions (server/ext.h: the health service) hear of the shutdown
+ * first thing, while the workers still serve, and are freed last.
  */
 #include <fcntl.h>
 #include <netdb.h>
