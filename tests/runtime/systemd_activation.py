@@ -78,7 +78,7 @@ port = probe.getsockname()[1]
 probe.close()
 
 cmd = [ACTIVATE, "-l", "127.0.0.1:%d" % port, "-E", "NOTIFY_SOCKET=" + notify_path]
-for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"):
     if var in os.environ:
         cmd += ["-E", var]
 cmd += [SERVER, "--listen", "unix:" + os.path.join(tmp, "no", "such", "dir", "sock")]
