@@ -39,6 +39,7 @@ typedef struct lsock {
     int nfds;
     bool is_unix;
     bool shared;  /* one socket every worker watches (unix, or given by fd) */
+    bool borrowed;/* given by fd: not shut down at shutdown (server/worker.h) */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } lsock;
 
@@ -282,7 +283,8 @@ trpc_error trpc_server_start(trpc_server *srv)
         w->env.exec = srv->exec;
         for (size_t j = 0; j < srv->nls; j++) {
             lsock *l = &srv->ls[j];
-            trpc_error rv = trpc__worker_listen(w, l->shared ? l->fds[0] : l->fds[i]);
+            trpc_error rv = trpc__worker_listen(w, l->shared ? l->fds[0] : l->fds[i],
+                                                  l->borrowed);
             if (rv) {
                 return rv;
             }
@@ -410,6 +412,7 @@ trpc_error trpc_server_listen_fd(trpc_server *srv, int fd)
     /* Shared by the workers, like a unix socket; not is_unix: the file (if
      * any) belongs to whoever made the socket, and is not removed. */
     l->shared = true;
+    l->borrowed = true;
     l->fds[0] = fd;
     l->nfds = 1;
     srv->nls++;

@@ -361,12 +361,30 @@ static void test_listen_fd(void **state)
     close(dgram);
     int port = 0;
     int fd = tcp_listener(&port);
+    int kept = dup(fd); /* the copy systemd keeps */
+    assert_true(kept >= 0);
     assert_int_equal(trpc_server_listen_fd(srv, fd), TRPC_OK);
     assert_int_equal(trpc_server_start(srv), TRPC_OK);
     assert_int_equal(trpc_server_listen_fd(srv, fd), TRPC_ESTATE);
     expect_echo(port);
-    trpc_server_free(srv); /* closes fd */
+    trpc_server_free(srv); /* closes fd, and only that */
     assert_int_equal(fcntl(fd, F_GETFD), -1);
+
+    /* The socket was not shut down: it still listens, a connection made
+     * between two servers waits in its queue, and the next server (a
+     * restarted service) given the socket serves it. */
+    int queued = rt_connect_port(port);
+    assert_int_equal(trpc_server_new(&srv, NULL), TRPC_OK);
+    assert_int_equal(echo__echo__serve(srv, &echo_impl, NULL), TRPC_OK);
+    assert_int_equal(trpc_server_listen_fd(srv, kept), TRPC_OK);
+    assert_int_equal(trpc_server_start(srv), TRPC_OK);
+    uint8_t head[9];
+    /* The server's first frame on it: SETTINGS (type 4). */
+    assert_int_equal(recv(queued, head, sizeof head, MSG_WAITALL), (ssize_t)sizeof head);
+    assert_int_equal(head[3], 4);
+    close(queued);
+    expect_echo(port);
+    trpc_server_free(srv);
 }
 
 static void test_listen_systemd(void **state)
