@@ -9,6 +9,7 @@ packages=(
   libcmocka-dev python3 time
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
   grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
+  systemd
 )
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the

@@ -14,6 +14,15 @@
  * (with the port actually bound, so --listen 127.0.0.1:0 is useful) and one
  * when it stops; SIGTERM or SIGINT stop it gracefully (calls in flight get
  * up to five seconds to finish).
+ *
+ * It also serves gRPC's standard health service, grpc.health.v1.Health,
+ * with "" and "helloworld.Greeter" SERVING (grpc_health_probe, Kubernetes
+ * gRPC probes), and runs under systemd: started by socket activation
+ * (LISTEN_FDS set) it serves the sockets systemd passed and ignores
+ * --listen; with NOTIFY_SOCKET set it reports READY=1 once serving and
+ * STOPPING=1 when it begins to stop (a Type=notify service).  SIGUSR1
+ * sets every health status NOT_SERVING (out of rotation, still serving
+ * calls), SIGUSR2 back to SERVING.
  */
 #include <errno.h>
 #include <signal.h>
@@ -63,6 +72,10 @@ static int usage(FILE *out, int status)
           "--idle-timeout MS       close connections idle this long (default: never)\n"
           "--id NAME               replies say \"Hello <name> from NAME\" (to tell\n"
           "                        instances apart behind a load balancer)\n"
+          "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING).\n"
+          "Under systemd: serves the sockets of socket activation (LISTEN_FDS) instead\n"
+          "of --listen, and sends READY=1 / STOPPING=1 to NOTIFY_SOCKET when set.\n"
+          "SIGUSR1: health NOT_SERVING (out of rotation); SIGUSR2: SERVING again.\n"
           "Stops gracefully on SIGTERM or SIGINT.\n",
           out);
     return status;
@@ -115,12 +128,15 @@ int main(int argc, char **argv)
             return usage(stderr, 2);
     }
 
-    /* Take SIGTERM and SIGINT synchronously (sigwait below): block them
-     * before any thread starts, so every thread inherits the mask. */
+    /* Take SIGTERM and SIGINT (and SIGUSR1/SIGUSR2, health) synchronously
+     * (sigwait below): block them before any thread starts, so every
+     * thread inherits the mask. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGUSR1);
+    sigaddset(&stop, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     /* A flag not given leaves its field 0: the library's default. */
@@ -134,15 +150,34 @@ int main(int argc, char **argv)
         fprintf(stderr, "greeter_server: %s\n", trpc_strerror(rv));
         return 1;
     }
-    int port = 0;
+    /* grpc.health.v1.Health: "" is SERVING from the start; the service
+     * says it is too. The server owns the health service. */
+    trpc_health *health;
+    if ((rv = trpc_health_new(&health, srv)) != TRPC_OK ||
+        (rv = trpc_health_set(health, "helloworld.Greeter", TRPC_HEALTH_SERVING)) != TRPC_OK) {
+        fprintf(stderr, "greeter_server: health: %s\n", trpc_strerror(rv));
+        trpc_server_free(srv);
+        return 1;
+    }
+    /* Socket activation: the sockets systemd passed, if any; else --listen. */
+    int port = 0, activated = 0;
+    if ((rv = trpc_server_listen_systemd(srv, &activated)) != TRPC_OK) {
+        fprintf(stderr, "greeter_server: LISTEN_FDS: %s\n", trpc_strerror(rv));
+        trpc_server_free(srv);
+        return 1;
+    }
     if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != TRPC_OK ||
-        (rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK ||
+        (activated == 0 && (rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK) ||
         (rv = trpc_server_start(srv)) != TRPC_OK) {
         fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }
-    if (strncmp(listen, "unix:", 5) == 0) {
+    /* Type=notify: tell the supervisor (nothing happens without one). */
+    trpc_sd_notify("READY=1", NULL);
+    if (activated > 0) {
+        printf("greeter_server: listening on %d socket(s) from systemd\n", activated);
+    } else if (strncmp(listen, "unix:", 5) == 0) {
         printf("greeter_server: listening on %s\n", listen);
     } else {
         /* Print the bound port (port 0 picks one): HOST:PORT as given. */
@@ -152,8 +187,19 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
 
+    /* SIGUSR1 takes the instance out of rotation (every status NOT_SERVING:
+     * load balancers watching health move away; calls are still served),
+     * SIGUSR2 puts it back. */
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+        trpc_health_set_all(health,
+                            sig == SIGUSR1 ? TRPC_HEALTH_NOT_SERVING : TRPC_HEALTH_SERVING);
+        printf("greeter_server: %s\n", sig == SIGUSR1 ? "NOT_SERVING" : "SERVING");
+        fflush(stdout);
+    }
+    /* Health turns NOT_SERVING as the shutdown begins, so watchers (load
+     * balancers) move away while calls in flight finish. */
+    trpc_sd_notify("STOPPING=1", NULL);
     trpc_server_shutdown(srv, 5000);
     trpc_server_free(srv);
     printf("greeter_server: %s, stopped\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

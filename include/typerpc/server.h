@@ -337,6 +337,22 @@ TRPC_EXPORT trpc_error trpc_timer_start(trpc_timer *t, int64_t delay_ms);
 /* Stops t if it is pending; harmless otherwise.  In the call's context. */
 TRPC_EXPORT void trpc_timer_stop(trpc_timer *t);
 
+/* ---- listening sockets made by someone else ---------------------------------------
+ * (socket activation: systemd, inetd-style supervisors, a parent process
+ * handing its sockets to the next version; typerpc/systemd.h reads
+ * systemd's LISTEN_FDS for you.) */
+
+/* Serves on fd, a listening SOCK_STREAM socket (TCP over IPv4 or IPv6, or
+ * unix) someone else bound: every worker accepts from it.  The server takes
+ * fd (made non-blocking and close-on-exec).  At shutdown it stops accepting
+ * from it and closes fd, but does not shut the socket down (as it does its
+ * own): whoever else holds the socket (systemd) keeps it listening, and the
+ * connections that arrive meanwhile wait in its queue for the next process.
+ * A unix socket's file is left in place.  Only before trpc_server_start().
+ * Errors (fd is then still the caller's): TRPC_EINVAL (not a listening
+ * stream socket of those families), TRPC_ESTATE, TRPC_ESYS, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_server_listen_fd(trpc_server *srv, int fd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,8 +16,13 @@
  * SO_REUSEPORT to the same port, so the kernel spreads connections and
  * accept shares no lock; port 0 is resolved by the first socket and the
  * others bind the port it got.  A unix socket is one listening socket every
- * worker watches (whichever wakes first accepts).
+ * worker watches (whichever wakes first accepts), and so is a socket given
+ * by fd (trpc_server_listen_fd(): socket activation).
+ *
+ * Extensions (server/ext.h: the health service) hear of the shutdown
+ * first thing, while the workers still serve, and are freed last.
  */
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -26,12 +31,15 @@
 #include "base/addr.h"
 #include "base/opts.h"
 #include "base/thread.h"
+#include "server/ext.h"
 #include "server/worker.h"
 
 typedef struct lsock {
     int *fds;     /* TCP: one per worker; unix: fds[0] shared */
     int nfds;
     bool is_unix;
+    bool shared;  /* one socket every worker watches (unix, or given by fd) */
+    bool borrowed;/* given by fd: not shut down at shutdown (server/worker.h) */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } lsock;
 
@@ -48,6 +56,7 @@ struct trpc_server {
     size_t nls;
     trpc__worker *w;
     unsigned nw;
+    trpc__server_ext *ext; /* health service and the like (server/ext.h) */
 };
 
 trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
@@ -169,6 +178,7 @@ static trpc_error listen_unix(lsock *l, const trpc__addr *a, int *port)
         return TRPC_ELISTEN;
     }
     l->is_unix = true;
+    l->shared = true;
     strcpy(l->path, a->path);
     l->fds[0] = fd;
     l->nfds = 1;
@@ -273,7 +283,8 @@ trpc_error trpc_server_start(trpc_server *srv)
         w->env.exec = srv->exec;
         for (size_t j = 0; j < srv->nls; j++) {
             lsock *l = &srv->ls[j];
-            trpc_error rv = trpc__worker_listen(w, l->is_unix ? l->fds[0] : l->fds[i]);
+            trpc_error rv = trpc__worker_listen(w, l->shared ? l->fds[0] : l->fds[i],
+                                                  l->borrowed);
             if (rv) {
                 return rv;
             }
@@ -308,6 +319,13 @@ trpc_error trpc_server_shutdown(trpc_server *srv, int grace_ms)
     if (!srv || srv->state != SRV_RUNNING) {
         return TRPC_OK;
     }
+    /* Before the GOAWAYs: the health service turns NOT_SERVING and ends its
+     * watches while the workers still serve them. */
+    for (trpc__server_ext *x = srv->ext; x; x = x->next) {
+        if (x->on_shutdown) {
+            x->on_shutdown(x->arg);
+        }
+    }
     for (unsigned i = 0; i < srv->nw; i++) {
         trpc__worker_stop(&srv->w[i], grace_ms);
     }
@@ -340,7 +358,71 @@ void trpc_server_free(trpc_server *srv)
         free(srv->ls[i].fds);
     }
     free(srv->ls);
+    /* Every call is gone: nothing reaches an extension any more. */
+    while (srv->ext) {
+        trpc__server_ext *x = srv->ext;
+        srv->ext = x->next;
+        if (x->on_free) {
+            x->on_free(x->arg);
+        }
+    }
     trpc__registry_free(&srv->reg);
     trpc__sconn_proto_fini(&srv->proto);
     free(srv);
+}
+
+/* ---- listening sockets given by fd (socket activation) ---- */
+
+trpc_error trpc_server_listen_fd(trpc_server *srv, int fd)
+{
+    if (!srv || fd < 0) {
+        return TRPC_EINVAL;
+    }
+    if (srv->state != SRV_NEW) {
+        return TRPC_ESTATE;
+    }
+    /* A listening stream socket of a family the workers accept on. */
+    int type = 0, acc = 0;
+    socklen_t len = sizeof type;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM ||
+        (len = sizeof acc, getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len)) != 0 ||
+        !acc || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 && ss.ss_family != AF_UNIX)) {
+        return TRPC_EINVAL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fl < 0 || fdfl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+        fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) != 0) {
+        return TRPC_ESYS;
+    }
+    lsock *ls = realloc(srv->ls, (srv->nls + 1) * sizeof *ls);
+    if (!ls) {
+        return TRPC_ENOMEM;
+    }
+    srv->ls = ls;
+    lsock *l = &ls[srv->nls];
+    memset(l, 0, sizeof *l);
+    l->fds = calloc(1, sizeof *l->fds);
+    if (!l->fds) {
+        return TRPC_ENOMEM;
+    }
+    /* Shared by the workers, like a unix socket; not is_unix: the file (if
+     * any) belongs to whoever made the socket, and is not removed. */
+    l->shared = true;
+    l->borrowed = true;
+    l->fds[0] = fd;
+    l->nfds = 1;
+    srv->nls++;
+    return TRPC_OK;
+}
+
+/* ---- extensions ---- */
+
+void trpc__server_add_ext(trpc_server *srv, trpc__server_ext *ext)
+{
+    ext->next = srv->ext;
+    srv->ext = ext;
 }

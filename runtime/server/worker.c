@@ -92,6 +92,24 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg)
     check_done(w);
 }
 
+/* Accepts the connections queued on listening socket lfd, then shuts it
+ * down (begin_shutdown() says why). */
+static void take_queue_and_shut(trpc__worker *w, evutil_socket_t lfd)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sslen = sizeof ss;
+        int fd = accept(lfd, (struct sockaddr *)&ss, &sslen);
+        if (fd < 0) {
+            break;
+        }
+        evutil_make_socket_nonblocking(fd);
+        evutil_make_socket_closeonexec(fd);
+        trpc__sconn_accept(&w->conns, fd, (struct sockaddr *)&ss, (int)sslen);
+    }
+    shutdown(lfd, SHUT_RDWR);
+}
+
 static void begin_shutdown(trpc__worker *w, int grace_ms)
 {
     if (w->stopping) {
@@ -104,19 +122,13 @@ static void begin_shutdown(trpc__worker *w, int grace_ms)
      * GOAWAY below like every connection), then shut the socket down:
      * further connects are refused, and a proxy tries another server. */
     for (size_t i = 0; i < w->nlis; i++) {
-        evutil_socket_t lfd = evconnlistener_get_fd(w->lis[i]);
-        for (;;) {
-            struct sockaddr_storage ss;
-            socklen_t sslen = sizeof ss;
-            int fd = accept(lfd, (struct sockaddr *)&ss, &sslen);
-            if (fd < 0) {
-                break;
-            }
-            evutil_make_socket_nonblocking(fd);
-            evutil_make_socket_closeonexec(fd);
-            trpc__sconn_accept(&w->conns, fd, (struct sockaddr *)&ss, (int)sslen);
+        /* A socket given by fd belongs to its maker too (systemd keeps it
+         * to start the service again): shutting it down would stop it
+         * listening for good, and what waits in its queue is the next
+         * process's.  Only stop accepting from it. */
+        if (!w->lis_borrowed[i]) {
+            take_queue_and_shut(w, evconnlistener_get_fd(w->lis[i]));
         }
-        shutdown(lfd, SHUT_RDWR);
         evconnlistener_free(w->lis[i]);
     }
     w->nlis = 0;
@@ -196,13 +208,19 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
     return TRPC_OK;
 }
 
-trpc_error trpc__worker_listen(trpc__worker *w, int fd)
+trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed)
 {
     struct evconnlistener **lis = realloc(w->lis, (w->nlis + 1) * sizeof *lis);
     if (!lis) {
         return TRPC_ENOMEM;
     }
     w->lis = lis;
+    bool *bor = realloc(w->lis_borrowed, (w->nlis + 1) * sizeof *bor);
+    if (!bor) {
+        return TRPC_ENOMEM;
+    }
+    w->lis_borrowed = bor;
+    bor[w->nlis] = borrowed;
     lis[w->nlis] = evconnlistener_new(w->base, accept_cb, w, 0, 0, fd);
     if (!lis[w->nlis]) {
         return TRPC_ELIBEVENT;
@@ -244,6 +262,8 @@ void trpc__worker_fini(trpc__worker *w)
     }
     free(w->lis);
     w->lis = NULL;
+    free(w->lis_borrowed);
+    w->lis_borrowed = NULL;
     w->nlis = 0;
     if (w->base) {
         trpc__sconns_close_all(&w->conns);

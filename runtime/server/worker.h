@@ -19,6 +19,7 @@ typedef struct trpc__worker {
     pthread_t th;
     bool th_started;
     struct evconnlistener **lis;
+    bool *lis_borrowed;         /* per listener: a socket given by fd */
     size_t nlis;
     struct event *grace_ev;     /* the shutdown grace ran out */
     struct event *notice_ev;    /* the final GOAWAY is due */
@@ -30,8 +31,11 @@ typedef struct trpc__worker {
  * proto makes its connections.  TRPC_OK or TRPC_ELIBEVENT. */
 trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__executor *exec,
                              const trpc__call_limits *lim, const trpc__sconn_proto *proto);
-/* Listens on fd too (the fd stays the caller's).  Before start. */
-trpc_error trpc__worker_listen(trpc__worker *w, int fd);
+/* Listens on fd too (the fd stays the caller's).  Before start.
+ * borrowed: a socket given by fd (socket activation), which outlives this
+ * process: at shutdown it is only no longer accepted from, neither drained
+ * nor shut down, so connections queued on it wait for the next process. */
+trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed);
 /* Starts the thread.  TRPC_OK or TRPC_ESYS. */
 trpc_error trpc__worker_start(trpc__worker *w);
 /* Asks the worker to shut down with grace_ms (< 0: forever); the thread

@@ -1,0 +1,25 @@
+/*
+ * ext.h: parts of the runtime built on top of the server (the health
+ * service) that must hear of its shutdown and go with it.  Each hands the
+ * server a trpc__server_ext it keeps in its own memory: on_shutdown runs
+ * first thing in trpc_server_shutdown() of a running server, on the
+ * shutting-down thread, while the workers still serve calls; on_free runs
+ * in trpc_server_free() once every call is gone (and may free the memory
+ * holding the trpc__server_ext).  Later additions run first.
+ */
+#ifndef TRPC_SERVER_EXT_H
+#define TRPC_SERVER_EXT_H
+
+#include "typerpc/server.h"
+
+typedef struct trpc__server_ext {
+    void (*on_shutdown)(void *arg);
+    void (*on_free)(void *arg);
+    void *arg;
+    struct trpc__server_ext *next; /* the server's */
+} trpc__server_ext;
+
+/* Only before trpc_server_start(), like registration. */
+void trpc__server_add_ext(trpc_server *srv, trpc__server_ext *ext);
+
+#endif /* TRPC_SERVER_EXT_H */
