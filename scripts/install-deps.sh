@@ -10,6 +10,8 @@ packages=(
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
   grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
 )
+# Message compression (runtime/base/compress.c): zlib.
+packages+=(zlib1g-dev)
 # The grpc-js interop peer (tests/interop/node) needs node and npm; Debian's
 # only when neither is already there (e.g. a NodeSource node, which bundles
 # npm and conflicts with Debian's npm package).
