@@ -373,6 +373,41 @@ static void test_e2e(void **state)
     trpc_server_free(srv);
 }
 
+/* The README's "Compression" example, as written there. */
+static void test_readme_example(void **state)
+{
+    (void)state;
+    trpc_server *srv = NULL;
+    int port = 0;
+    trpc_server_opts so = TRPC_SERVER_OPTS(.compression = TRPC_COMPRESS_GZIP);
+    assert_int_equal(trpc_server_new(&srv, &so), TRPC_OK);
+    assert_int_equal(echo__echo__serve(srv, &echo_impl, NULL), TRPC_OK);
+    assert_int_equal(trpc_server_listen(srv, "127.0.0.1:0", &port), TRPC_OK);
+    assert_int_equal(trpc_server_start(srv), TRPC_OK);
+    char target[32];
+    snprintf(target, sizeof target, "127.0.0.1:%d", port);
+    trpc_channel *ch = NULL;
+    trpc_channel_opts co = TRPC_CHANNEL_OPTS(.compression = TRPC_COMPRESS_GZIP);
+    assert_int_equal(trpc_channel_new(&ch, target, &co), TRPC_OK);
+    Echo__Echo_Client *echo = echo__echo__client(ch);
+    uint8_t *payload = text_payload(10000);
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.payload.data = payload;
+    req.payload.len = 10000;
+    Echo__EchoReply *reply = NULL;
+    trpc_status st = echo__echo__unary(echo, &req, &reply, NULL); /* gzip */
+    assert_int_equal(st, TRPC_STATUS_OK);
+    echo__echo_reply__free_unpacked(reply, NULL);
+    st = echo__echo__unary(echo, &req, &reply, &TRPC_CALL_OPTS(.compression = TRPC_COMPRESS_NONE));
+    assert_int_equal(st, TRPC_STATUS_OK);
+    assert_memory_equal(reply->payload.data, payload, 10000);
+    echo__echo_reply__free_unpacked(reply, NULL);
+    free(payload);
+    trpc_channel_free(ch);
+    trpc_server_shutdown(srv, 1000);
+    trpc_server_free(srv);
+}
+
 /* ---- the server facing odd compressed requests (a raw client) ---------------------------- */
 
 /* One raw call of echo.Echo/Unary with body and grpc-encoding enc (NULL:
@@ -531,7 +566,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),          cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_inflate_errors), cmocka_unit_test(test_bomb),
-        cmocka_unit_test(test_e2e),            cmocka_unit_test(test_server_refuses),
+        cmocka_unit_test(test_e2e),            cmocka_unit_test(test_readme_example),
+        cmocka_unit_test(test_server_refuses),
         cmocka_unit_test(test_client_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
