@@ -11,7 +11,8 @@
  *
  * End to end: a typerpc client and server compressing toward each other
  * (channel default, per-call override, server default, the handler's own
- * choice) on unary and streaming calls; the server answering a raw client's
+ * choice) on unary and streaming calls; trpc_call_set_compression()'s rules
+ * (before the first reply only; bad values); the server answering a raw client's
  * compressed requests: an unknown encoding UNIMPLEMENTED, the flag without
  * an encoding INTERNAL, corrupt data INTERNAL, a bomb RESOURCE_EXHAUSTED,
  * and serving on afterwards; the client facing a scripted server's replies
@@ -408,6 +409,80 @@ static void test_readme_example(void **state)
     trpc_server_free(srv);
 }
 
+/* trpc_call_set_compression()'s rules, from a server-streaming handler:
+ * any value before the first reply, then TRPC_ESTATE; bad values
+ * TRPC_EINVAL.  Each step that goes wrong fails the call with a message
+ * naming it. */
+static trpc_status set_rules_stream(Echo__Echo_ServerStream_Call *call,
+                                    const Echo__EchoRequest *req, void *user)
+{
+    (void)user;
+    trpc_call *c = call->base;
+    if (trpc_call_set_compression(c, (trpc_compression)4) != TRPC_EINVAL ||
+        trpc_call_set_compression(NULL, TRPC_COMPRESS_GZIP) != TRPC_EINVAL) {
+        return trpc_call_error(c, TRPC_STATUS_INTERNAL, "bad values accepted");
+    }
+    if (trpc_call_set_compression(c, TRPC_COMPRESS_NONE) != TRPC_OK ||
+        trpc_call_set_compression(c, TRPC_COMPRESS_DEFAULT) != TRPC_OK ||
+        trpc_call_set_compression(c, TRPC_COMPRESS_DEFLATE) != TRPC_OK) {
+        return trpc_call_error(c, TRPC_STATUS_INTERNAL, "refused before the first reply");
+    }
+    Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
+    r.payload = req->payload;
+    for (int i = 0; i < 3; i++) {
+        r.index = i;
+        if (echo__echo__server_stream__write(call, &r) != TRPC_OK) {
+            return trpc_call_error(c, TRPC_STATUS_INTERNAL, "write failed");
+        }
+        if (trpc_call_set_compression(c, TRPC_COMPRESS_GZIP) != TRPC_ESTATE) {
+            return trpc_call_error(c, TRPC_STATUS_INTERNAL, "accepted after a reply");
+        }
+    }
+    return TRPC_STATUS_OK;
+}
+
+static void test_set_compression_rules(void **state)
+{
+    (void)state;
+    static const Echo__Echo_Impl impl = { .server_stream = set_rules_stream };
+    trpc_server *srv = NULL;
+    int port = 0;
+    assert_int_equal(trpc_server_new(&srv, &TRPC_SERVER_OPTS(.compression = TRPC_COMPRESS_GZIP)),
+                     TRPC_OK);
+    assert_int_equal(echo__echo__serve(srv, &impl, NULL), TRPC_OK);
+    assert_int_equal(trpc_server_listen(srv, "127.0.0.1:0", &port), TRPC_OK);
+    assert_int_equal(trpc_server_start(srv), TRPC_OK);
+    trpc_channel *ch = channel(port, TRPC_COMPRESS_DEFAULT);
+    uint8_t *payload = text_payload(50000);
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.payload.data = payload;
+    req.payload.len = 50000;
+    Echo__Echo_ServerStream_Stream *ss;
+    char *msg = NULL;
+    assert_int_equal(echo__echo__server_stream__start(&ss, echo__echo__client(ch), &req,
+                                                      &TRPC_CALL_OPTS(.timeout_ms = 30000,
+                                                                      .message = &msg)),
+                     TRPC_OK);
+    Echo__EchoReply *r;
+    int got = 0;
+    while (echo__echo__server_stream__recv(ss, &r)) {
+        assert_int_equal(r->index, got);
+        assert_memory_equal(r->payload.data, payload, 50000);
+        echo__echo_reply__free_unpacked(r, NULL);
+        got++;
+    }
+    trpc_status st = echo__echo__server_stream__finish(ss);
+    if (st != TRPC_STATUS_OK) {
+        fail_msg("%s: %s", trpc_status_name(st), msg ? msg : "");
+    }
+    assert_int_equal(got, 3);
+    free(msg);
+    free(payload);
+    trpc_channel_free(ch);
+    trpc_server_shutdown(srv, 1000);
+    trpc_server_free(srv);
+}
+
 /* ---- the server facing odd compressed requests (a raw client) ---------------------------- */
 
 /* One raw call of echo.Echo/Unary with body and grpc-encoding enc (NULL:
@@ -567,7 +642,7 @@ int main(void)
         cmocka_unit_test(test_names),          cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_inflate_errors), cmocka_unit_test(test_bomb),
         cmocka_unit_test(test_e2e),            cmocka_unit_test(test_readme_example),
-        cmocka_unit_test(test_server_refuses),
+        cmocka_unit_test(test_set_compression_rules), cmocka_unit_test(test_server_refuses),
         cmocka_unit_test(test_client_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
