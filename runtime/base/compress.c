@@ -87,10 +87,20 @@ static void put_len(uint8_t *p, uint8_t flag, size_t n)
  * 0 if zlib failed or it did not fit. */
 static size_t deflate_into(trpc__enc e, const uint8_t *in, size_t n, uint8_t *out, size_t room)
 {
+    /* A window no larger than the message (and a hash table to match): the
+     * output is the same, and zlib's state is a few KiB for a small
+     * message instead of about 256 KiB to allocate and clear each time.
+     * Any reader takes any window up to 32 KiB. */
+    int wbits = 9;
+    while (wbits < WBITS && ((size_t)1 << wbits) < n) {
+        wbits++;
+    }
+    int mem_level = wbits - 7 > 1 ? wbits - 7 : 1;
     z_stream z;
     memset(&z, 0, sizeof z);
-    int wbits = WBITS + (e == TRPC__ENC_GZIP ? GZIP_WBITS : 0);
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+                     wbits + (e == TRPC__ENC_GZIP ? GZIP_WBITS : 0), mem_level,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
         return 0;
     }
     z.next_in = (Bytef *)(uintptr_t)in;
