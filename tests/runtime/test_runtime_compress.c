@@ -5,7 +5,8 @@
  * lists; framing a message compressed with deflate and gzip and inflating
  * it back (zlib's own uncompress() as a second reader of the deflate
  * frames); small and incompressible messages going uncompressed; corrupt,
- * truncated, mislabelled and over-long data refused; a "bomb" (64 MiB of
+ * truncated, mislabelled and over-long data refused, and data damaged at
+ * random never taken past the limit; a "bomb" (64 MiB of
  * zeros in about 64 KiB) stopped at the limit with no more than the limit
  * allocated, and a message of exactly the limit accepted.
  *
@@ -228,6 +229,66 @@ static void test_inflate_errors(void **state)
     trpc__buf_free(&b);
     trpc__buf_free(&out);
     free(payload);
+}
+
+/* Valid data damaged at random (bytes changed, cut short, grown): inflate
+ * always answers OK, EDECODE or ETOOBIG and never writes past the limit
+ * (ASan watches the rest).  Deterministic: a fixed seed. */
+static void test_inflate_random(void **state)
+{
+    (void)state;
+    uint8_t *payload = text_payload(20000);
+    for (size_t i = 0; i < 20000; i += 7) {
+        payload[i] = (uint8_t)(i * 31); /* less regular: longer codes */
+    }
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.payload.data = payload;
+    req.payload.len = 20000;
+    trpc__buf b = { 0 }, out = { 0 };
+    uint8_t *z = malloc(64 * 1024);
+    assert_non_null(z);
+    srand(2026);
+    int seen[3] = { 0, 0, 0 };
+    for (trpc__enc e = TRPC__ENC_DEFLATE; e <= TRPC__ENC_GZIP; e++) {
+        b.len = 0;
+        assert_int_equal(trpc__buf_append_compressed(&b, &req.base, e), TRPC_OK);
+        size_t n = be32(b.data + 1);
+        for (int it = 0; it < 3000; it++) {
+            size_t m = n;
+            memcpy(z, b.data + 5, n);
+            int flips = rand() % 4;
+            for (int f = 0; f < flips; f++) {
+                z[(size_t)rand() % n] ^= (uint8_t)(1 + rand() % 255);
+            }
+            if (rand() % 4 == 0) {
+                m = (size_t)rand() % n; /* cut short */
+            } else if (rand() % 8 == 0) {
+                size_t extra = (size_t)(1 + rand() % 64);
+                for (size_t k = 0; k < extra; k++) {
+                    z[m + k] = (uint8_t)rand();
+                }
+                m += extra;
+            }
+            size_t max = rand() % 2 ? 64 * 1024 : (size_t)(1 + rand() % 30000);
+            size_t cap = out.cap; /* reused, as a call reuses its buffer */
+            trpc_error rv = trpc__inflate(e, z, m, max, &out);
+            assert_true(rv == TRPC_OK || rv == TRPC_EDECODE || rv == TRPC_ETOOBIG);
+            assert_true(out.cap == cap || out.cap <= max + 1); /* grown only to the limit */
+            if (rv == TRPC_OK) {
+                assert_true(out.len <= max);
+                seen[0]++;
+            } else {
+                assert_int_equal(out.len, 0);
+                seen[rv == TRPC_EDECODE ? 1 : 2]++;
+            }
+        }
+    }
+    /* every outcome came up (the damage is neither always fatal nor never) */
+    assert_true(seen[0] > 0 && seen[1] > 0 && seen[2] > 0);
+    free(z);
+    free(payload);
+    trpc__buf_free(&b);
+    trpc__buf_free(&out);
 }
 
 static void test_bomb(void **state)
@@ -640,7 +701,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),          cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_inflate_errors), cmocka_unit_test(test_bomb),
+        cmocka_unit_test(test_inflate_errors), cmocka_unit_test(test_inflate_random),
+        cmocka_unit_test(test_bomb),
         cmocka_unit_test(test_e2e),            cmocka_unit_test(test_readme_example),
         cmocka_unit_test(test_set_compression_rules), cmocka_unit_test(test_server_refuses),
         cmocka_unit_test(test_client_refuses),
