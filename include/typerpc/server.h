@@ -281,7 +281,8 @@ TRPC_EXPORT trpc_error trpc_call_add_trailer(trpc_call *call, const char *key,
  * grpc-accept-encoding (not an error: gRPC lets the sender choose).  Only
  * before the first reply is queued, as response headers (grpc-encoding
  * goes with them).  Errors: TRPC_EINVAL (not a TRPC_COMPRESS_* value),
- * TRPC_ESTATE (a reply was queued, or the headers are sent). */
+ * TRPC_ESTATE (a reply was queued, the headers are sent, or the call is
+ * finished). */
 TRPC_EXPORT trpc_error trpc_call_set_compression(trpc_call *call, trpc_compression c);
 
 /* Sets the status message (printf-style, UTF-8, sent percent-encoded as
