@@ -11,6 +11,8 @@ packages=(
   grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
   systemd
 )
+# Message compression (runtime/base/compress.c): zlib.
+packages+=(zlib1g-dev)
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the
 # npm registry. Debian's packages only when neither is already there: a

@@ -62,6 +62,12 @@ typedef struct trpc_channel_opts {
                                       UNAVAILABLE) when a ping is not answered
                                       within this; 0: 20 s */
     bool keepalive_without_calls;  /* ping also when no call is open */
+    /* message compression (common.h, "message compression") */
+    trpc_compression compression;  /* requests of every call (a call's
+                                      trpc_call_opts.compression overrides
+                                      it); DEFAULT (0) or NONE: uncompressed.
+                                      Replies are always accepted in
+                                      identity, deflate and gzip */
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)
@@ -129,6 +135,8 @@ typedef struct trpc_call_opts {
                                       (until the deadline, a cancellation or
                                       the channel's end) instead of failing
                                       with UNAVAILABLE at once */
+    trpc_compression compression;  /* this call's requests; DEFAULT (0): the
+                                      channel's; NONE: uncompressed */
 } trpc_call_opts;
 
 #define TRPC_CALL_OPTS(...) TRPC_OPTS_SIZED(trpc_call_opts, __VA_ARGS__)

@@ -203,6 +203,27 @@ typedef struct trpc_service {
     const trpc_method *methods;
 } trpc_service;
 
+/* ---- message compression ----------------------------------------------- */
+
+/*
+ * How messages are compressed on the wire (gRPC's doc/compression.md):
+ * trpc_server_opts.compression and trpc_call_set_compression() for replies,
+ * trpc_channel_opts.compression and trpc_call_opts.compression for
+ * requests.  Receiving needs no setting: both sides always accept identity,
+ * deflate and gzip (and say so in grpc-accept-encoding).  A reply is
+ * compressed only if the client listed the algorithm in its
+ * grpc-accept-encoding; a request is compressed as asked (a server that
+ * does not support it answers UNIMPLEMENTED).  Messages under 256 bytes,
+ * and messages that do not shrink, go uncompressed even then.
+ */
+typedef enum trpc_compression {
+    TRPC_COMPRESS_DEFAULT = 0, /* what the level above says (server or
+                                  channel option; there: none) */
+    TRPC_COMPRESS_NONE = 1,    /* identity: uncompressed */
+    TRPC_COMPRESS_DEFLATE = 2, /* "deflate": the zlib format (RFC 1950) */
+    TRPC_COMPRESS_GZIP = 3     /* "gzip" (RFC 1952) */
+} trpc_compression;
+
 #ifdef __cplusplus
 }
 #endif

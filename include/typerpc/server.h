@@ -76,6 +76,11 @@ typedef struct trpc_server_opts {
                                          "too_many_pings", and the connection
                                          closes (its calls end
                                          CONNECTION_LOST); 0: 2 */
+    /* message compression (common.h, "message compression") */
+    trpc_compression compression;     /* replies of every call, toward clients
+                                         that accept it; DEFAULT (0) or NONE:
+                                         uncompressed.  Requests are always
+                                         accepted in identity, deflate, gzip */
 } trpc_server_opts;
 
 #define TRPC_SERVER_OPTS(...) TRPC_OPTS_SIZED(trpc_server_opts, __VA_ARGS__)
@@ -269,6 +274,16 @@ TRPC_EXPORT trpc_error trpc_call_add_header(trpc_call *call, const char *key,
  * trpc_metadata_add(), TRPC_ECLOSED once the call is finished. */
 TRPC_EXPORT trpc_error trpc_call_add_trailer(trpc_call *call, const char *key,
                                              const void *value, size_t len);
+
+/* Chooses how this call's replies are compressed, overriding
+ * trpc_server_opts.compression (TRPC_COMPRESS_DEFAULT: back to it).  The
+ * replies stay uncompressed if the client did not list the algorithm in its
+ * grpc-accept-encoding (not an error: gRPC lets the sender choose).  Only
+ * before the first reply is queued, as response headers (grpc-encoding
+ * goes with them).  Errors: TRPC_EINVAL (not a TRPC_COMPRESS_* value),
+ * TRPC_ESTATE (a reply was queued, the headers are sent, or the call is
+ * finished). */
+TRPC_EXPORT trpc_error trpc_call_set_compression(trpc_call *call, trpc_compression c);
 
 /* Sets the status message (printf-style, UTF-8, sent percent-encoded as
  * grpc-message) and returns code, so a handler can write

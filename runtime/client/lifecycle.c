@@ -106,6 +106,9 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (!o.recv_buffer) o.recv_buffer = 1u << 20;
     if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0;
     if (o.keepalive_timeout_ms <= 0) o.keepalive_timeout_ms = 20000;
+    if ((unsigned)o.compression > TRPC_COMPRESS_GZIP) {
+        return TRPC_EINVAL;
+    }
     trpc_channel *ch = calloc(1, sizeof *ch);
     if (!ch) {
         return TRPC_ENOMEM;

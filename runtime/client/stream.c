@@ -98,6 +98,7 @@ void trpc__stream_free(trpc_stream *s)
     }
     trpc__buf_free(&s->out);
     trpc__buf_free(&s->fr.body);
+    trpc__buf_free(&s->zbuf);
     trpc__buf_free(&s->nvbuf);
     trpc__md_fini(&s->hdrs);
     trpc__md_fini(&s->trls);
@@ -162,7 +163,8 @@ void trpc__stream_launch(trpc_stream *s)
 trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
                             const trpc_call_opts *opts)
 {
-    if (!m || !m->path || !m->input || !m->output) {
+    if (!m || !m->path || !m->input || !m->output ||
+        (unsigned)opts->compression > TRPC_COMPRESS_GZIP) {
         return TRPC_EINVAL;
     }
     trpc_stream *s = calloc(1, sizeof *s);
@@ -173,6 +175,8 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     s->cl = cl;
     s->m = m;
     s->opts = *opts;
+    s->send_enc = trpc__enc_of(opts->compression != TRPC_COMPRESS_DEFAULT ? opts->compression
+                                                                          : cl->o.compression);
     if (trpc__cond_init(&s->cv) != 0) {
         free(s);
         return TRPC_ENOMEM;
@@ -191,7 +195,7 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     if (s->opts.deadline > 0 && s->opts.deadline < s->deadline) {
         s->deadline = s->opts.deadline;
     }
-    size_t cap = 8 + trpc_metadata_count(s->opts.metadata);
+    size_t cap = 10 + trpc_metadata_count(s->opts.metadata);
     s->nva = malloc(cap * sizeof *s->nva);
     if (!s->nva) {
         trpc__stream_free(s);
@@ -204,6 +208,12 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     s->nva[s->nnv++] = NVS("content-type", "application/grpc");
     s->nva[s->nnv++] = NVS("te", "trailers");
     s->nva[s->nnv++] = NVS("user-agent", TRPC__USER_AGENT);
+    s->nva[s->nnv++] = NVS("grpc-accept-encoding", TRPC__ACCEPT_ENCODING);
+    if (s->send_enc != TRPC__ENC_IDENTITY) {
+        /* Sent without knowing what the server accepts, as gRPC clients
+         * do: one that does not support it answers UNIMPLEMENTED. */
+        s->nva[s->nnv++] = NVS("grpc-encoding", trpc__enc_name(s->send_enc));
+    }
     if (trpc__md_to_nv(&s->sendmd, s->nva, &s->nnv, &s->nvbuf) != TRPC_OK) {
         trpc__stream_free(s);
         return TRPC_ENOMEM;
@@ -549,6 +559,10 @@ void trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const ui
     } else if (trpc__is(name, namelen, "grpc-message")) {
         free(s->grpc_message);
         s->grpc_message = trpc__pct_decode(value, valuelen);
+    } else if (trpc__is(name, namelen, "grpc-encoding")) {
+        size_t n = valuelen < sizeof s->renc - 1 ? valuelen : sizeof s->renc - 1;
+        memcpy(s->renc, value, n);
+        s->renc[n] = 0;
     } else if (!trpc__md_reserved((const char *)name, namelen)) {
         bool trailer = end || frame->headers.cat == NGHTTP2_HCAT_HEADERS;
         trpc__md_add_wire(trailer ? &s->trls : &s->hdrs, name, namelen, value, valuelen);
@@ -588,6 +602,46 @@ void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame)
     s->state = TRPC__STREAM_ENDED;
 }
 
+/* The reply in s->fr.body has the compressed flag: inflates it into
+ * s->zbuf per the response's grpc-encoding (*body and *len then point
+ * there).  False if the call was ended for it (gRPC's doc/compression.md:
+ * no or identity encoding is INTERNAL, one not supported UNIMPLEMENTED). */
+static bool inflate_reply(trpc_stream *s, const uint8_t **body, size_t *len, size_t max)
+{
+    trpc__enc e = trpc__enc_parse((const uint8_t *)s->renc, strlen(s->renc));
+    trpc_error rv = e == TRPC__ENC_IDENTITY ? TRPC_EINVAL
+                    : e == TRPC__ENC_OTHER  ? TRPC_ENOENT
+                                            : trpc__inflate(e, *body, *len, max, &s->zbuf);
+    char buf[128];
+    switch (rv) {
+    case TRPC_OK:
+        *body = s->zbuf.data ? s->zbuf.data : (const uint8_t *)"";
+        *len = s->zbuf.len;
+        return true;
+    case TRPC_EINVAL:
+        trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
+                           "compressed reply message without grpc-encoding");
+        break;
+    case TRPC_ENOENT:
+        snprintf(buf, sizeof buf, "reply compression \"%s\" is not supported", s->renc);
+        trpc__stream_abort(s, TRPC_STATUS_UNIMPLEMENTED, buf);
+        break;
+    case TRPC_ETOOBIG:
+        snprintf(buf, sizeof buf, "received message larger than max when decompressed (max %zu)",
+                 max);
+        trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, buf);
+        break;
+    case TRPC_EDECODE:
+        snprintf(buf, sizeof buf, "cannot decompress a reply message (%s)", s->renc);
+        trpc__stream_abort(s, TRPC_STATUS_INTERNAL, buf);
+        break;
+    default:
+        trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        break;
+    }
+    return false;
+}
+
 void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
 {
     nghttp2_session *ng = s->h2->ng;
@@ -616,17 +670,16 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
     while (len > 0 && !s->done) {
         trpc__frame_ev ev = trpc__framer_feed(&s->fr, &data, &len, max);
         if (ev == TRPC__FRAME_MESSAGE) {
-            if (s->fr.hdr[0] & 1) {
-                trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
-                                   "compressed reply message without a supported grpc-encoding");
+            const uint8_t *body = s->fr.body.data ? s->fr.body.data : (const uint8_t *)"";
+            size_t blen = s->fr.msg_len;
+            if ((s->fr.hdr[0] & 1) && !inflate_reply(s, &body, &blen, max)) {
                 break;
             }
-            const uint8_t *body = s->fr.body.data ? s->fr.body.data : (const uint8_t *)"";
             if (s->async) {
                 ProtobufCMessage *msg = NULL;
                 if (s->h.on_message) {
                     msg = protobuf_c_message_unpack(s->m->output, s->opts.allocator,
-                                                    s->fr.msg_len, body);
+                                                    blen, body);
                     if (!msg) {
                         trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
                                            "cannot decode a reply message");
@@ -639,13 +692,13 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
                 }
                 continue;
             }
-            trpc__rmsg *m = malloc(sizeof *m + s->fr.msg_len);
+            trpc__rmsg *m = malloc(sizeof *m + blen);
             if (!m) {
                 trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
                 break;
             }
             m->next = NULL;
-            m->len = s->fr.msg_len;
+            m->len = blen;
             if (m->len) {
                 memcpy(m->data, body, m->len);
             }

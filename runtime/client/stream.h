@@ -24,6 +24,7 @@
 #include "typerpc/channel.h"
 #include "base/buf.h"
 #include "base/cancel.h"
+#include "base/compress.h"
 #include "base/metadata.h"
 #include "base/wire.h"
 #include "h2/conn.h"
@@ -78,6 +79,7 @@ struct trpc_stream {
     trpc__client *cl;
     const trpc_method *m;
     trpc_call_opts opts;            /* a copy; the out-pointers are the caller's */
+    trpc__enc send_enc;             /* how requests are compressed (fixed) */
 
     /* shared, under cl->mu */
     trpc__buf out;                  /* framed requests not yet sent */
@@ -111,6 +113,8 @@ struct trpc_stream {
     int64_t deadline;
     struct event *dl_ev;
     trpc__framer fr;
+    char renc[32];                  /* the response's grpc-encoding */
+    trpc__buf zbuf;                 /* a compressed reply, inflated */
     int http_status;
     bool have_status, ct_ok, saw_headers;
     trpc_status grpc_status;

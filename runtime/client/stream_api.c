@@ -68,7 +68,17 @@ static trpc_error stream_send(trpc_stream *s, const ProtobufCMessage *msg, bool 
     trpc__client *cl = s->cl;
     trpc_error rv = TRPC_OK;
     bool io = on_io_thread(cl);
-    size_t size = msg ? trpc__frame_size(msg) : 0;
+    /* A compressed frame is made before taking the mutex (deflate takes a
+     * while), then copied in. */
+    trpc__buf zf = { 0 };
+    if (msg && s->send_enc != TRPC__ENC_IDENTITY) {
+        rv = trpc__buf_append_compressed(&zf, msg, s->send_enc);
+        if (rv) {
+            trpc__buf_free(&zf);
+            return rv;
+        }
+    }
+    size_t size = !msg ? 0 : zf.len ? zf.len : trpc__frame_size(msg);
     pthread_mutex_lock(&cl->mu);
     while (msg && !io && !s->done && !s->send_closed &&
            trpc__buf_avail(&s->out) - s->wire_off >= cl->o.send_high_water) {
@@ -83,7 +93,8 @@ static trpc_error stream_send(trpc_stream *s, const ProtobufCMessage *msg, bool 
         rv = TRPC_EFULL;
     } else {
         if (msg) {
-            rv = trpc__buf_append_message(&s->out, msg);
+            rv = zf.len ? trpc__buf_append(&s->out, zf.data, zf.len)
+                        : trpc__buf_append_message(&s->out, msg);
         }
         if (rv == TRPC_OK) {
             s->send_closed = close;
@@ -91,6 +102,7 @@ static trpc_error stream_send(trpc_stream *s, const ProtobufCMessage *msg, bool 
         }
     }
     pthread_mutex_unlock(&cl->mu);
+    trpc__buf_free(&zf);
     return rv;
 }
 

@@ -69,7 +69,7 @@ trpc_error trpc_channel_unary_async(trpc_channel *ch, const trpc_method *m,
     s->unary_fn = fn;
     s->unary_user = user;
     s->refs = 1; /* the I/O thread's only */
-    rv = trpc__buf_append_message(&s->out, req);
+    rv = trpc__buf_append_compressed(&s->out, req, s->send_enc);
     if (rv) {
         trpc__stream_free(s);
         return rv;

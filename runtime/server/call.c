@@ -104,6 +104,7 @@ static void call_destroy(trpc_call *c)
     trpc__arena_free(&c->arena);
     trpc__arena_free(&c->scratch);
     trpc__buf_free(&c->fr.body);
+    trpc__buf_free(&c->zbuf);
     trpc__buf_free(&c->out);
     trpc__buf_free(&c->msg);
     trpc__buf_free(&c->rtmsg);
@@ -192,6 +193,8 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     c->hdr_bytes = 0;
     c->post = c->ct_ok = c->hdr_too_big = c->input_ended = false;
     c->enc[0] = 0;
+    c->accept = TRPC__ENC_BIT(TRPC__ENC_IDENTITY);
+    c->send_enc = TRPC__ENC_IDENTITY;
     c->deadline = INT64_MAX;
     c->dl_armed = false;
     c->req = c->reply = NULL;
@@ -233,6 +236,7 @@ static void recycle(trpc_call *c)
     trpc__arena_reset(&c->arena);
     trpc__arena_reset(&c->scratch);
     trpc__buf_reset(&c->fr.body, BUF_KEEP);
+    trpc__buf_reset(&c->zbuf, BUF_KEEP);
     trpc__framer_next(&c->fr);
     trpc__buf_reset(&c->out, BUF_KEEP);
     trpc__buf_reset(&c->msg, BUF_KEEP);
@@ -664,6 +668,8 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
         size_t n = valuelen < sizeof c->enc - 1 ? valuelen : sizeof c->enc - 1;
         memcpy(c->enc, value, n);
         c->enc[n] = 0;
+    } else if (trpc__is(name, namelen, "grpc-accept-encoding")) {
+        c->accept = trpc__enc_accepted(value, valuelen);
     } else if (!trpc__md_reserved((const char *)name, namelen)) {
         if (trpc__md_add_wire(&c->md, name, namelen, value, valuelen) == TRPC_ENOMEM) {
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -703,6 +709,10 @@ void trpc__call_on_headers_end(trpc_call *c)
     } else {
         c->ent = e;
         c->state = TRPC__CALL_OPEN;
+        trpc__enc z = trpc__enc_of(c->env->lim->compression);
+        if (c->accept & TRPC__ENC_BIT(z)) {
+            c->send_enc = z; /* before any reply: no lock needed yet */
+        }
         if (trpc__kind_has_reply(e->m->kind)) {
             c->reply = trpc__arena_alloc(&c->arena, e->m->output->sizeof_message);
             if (c->reply) {
@@ -731,14 +741,38 @@ static void on_message(trpc_call *c)
     const uint8_t *data = c->fr.body.data ? c->fr.body.data : (const uint8_t *)"";
     size_t len = c->fr.msg_len;
     if (c->fr.hdr[0] & 1) {
-        if (!c->enc[0] || strcmp(c->enc, "identity") == 0) {
+        /* Compressed (gRPC's doc/compression.md): inflate per grpc-encoding,
+         * never past max_recv_message_size. */
+        size_t max = c->env->lim->max_recv_message_size;
+        trpc__enc e = trpc__enc_parse((const uint8_t *)c->enc, strlen(c->enc));
+        trpc_error zr = e == TRPC__ENC_IDENTITY ? TRPC_EINVAL
+                        : e == TRPC__ENC_OTHER  ? TRPC_ENOENT
+                                                : trpc__inflate(e, data, len, max, &c->zbuf);
+        switch (zr) {
+        case TRPC_OK: break;
+        case TRPC_EINVAL:
             fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
                  "compressed message without grpc-encoding");
-        } else {
+            return;
+        case TRPC_ENOENT:
             fail(c, TRPC_STATUS_UNIMPLEMENTED, TRPC_DONE_FAILED,
-                 "message compression \"%s\" is not supported", c->enc);
+                 "message compression \"%s\" is not supported (accepted: %s)", c->enc,
+                 TRPC__ACCEPT_ENCODING);
+            return;
+        case TRPC_ETOOBIG:
+            fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED,
+                 "received message larger than max when decompressed (max %zu)", max);
+            return;
+        case TRPC_EDECODE:
+            fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
+                 "cannot decompress the request message (%s)", c->enc);
+            return;
+        default:
+            fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED, "out of memory");
+            return;
         }
-        return;
+        data = c->zbuf.data ? c->zbuf.data : (const uint8_t *)"";
+        len = c->zbuf.len;
     }
     const trpc_method *m = c->ent->m;
     if (!trpc__kind_streams_input(m->kind)) {

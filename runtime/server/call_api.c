@@ -78,6 +78,22 @@ trpc_error trpc_call_add_header(trpc_call *call, const char *key, const void *va
     return trpc_metadata_add(&call->hdrs, key, value, len);
 }
 
+trpc_error trpc_call_set_compression(trpc_call *call, trpc_compression c)
+{
+    if (!call || (unsigned)c > TRPC_COMPRESS_GZIP) {
+        return TRPC_EINVAL;
+    }
+    trpc__enc e = trpc__enc_of(c == TRPC_COMPRESS_DEFAULT ? call->env->lim->compression : c);
+    pthread_mutex_lock(&call->mu);
+    bool frozen = call->hdrs_frozen || call->app_finished || atomic_load(&call->ended);
+    if (!frozen) {
+        /* Only toward a client that accepts it (its grpc-accept-encoding). */
+        call->send_enc = call->accept & TRPC__ENC_BIT(e) ? e : TRPC__ENC_IDENTITY;
+    }
+    pthread_mutex_unlock(&call->mu);
+    return frozen ? TRPC_ESTATE : TRPC_OK;
+}
+
 trpc_error trpc_call_add_trailer(trpc_call *call, const char *key, const void *value,
                                  size_t len)
 {

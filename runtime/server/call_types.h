@@ -25,6 +25,7 @@
 #include "base/addr.h"
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/compress.h"
 #include "base/metadata.h"
 #include "base/wire.h"
 #include "h2/conn.h"
@@ -72,6 +73,7 @@ typedef struct trpc__call_limits {
     uint32_t max_header_list_size;
     size_t send_high_water;
     size_t max_send_buffer;
+    trpc_compression compression;   /* the replies' default */
 } trpc__call_limits;
 
 /* What a worker gives the calls it makes. */
@@ -115,6 +117,8 @@ struct trpc_call {
     bool post, ct_ok, hdr_too_big;
     bool input_ended;               /* the client half-closed */
     char enc[32];                   /* grpc-encoding */
+    unsigned accept;                /* grpc-accept-encoding, TRPC__ENC_BIT()s */
+    trpc__buf zbuf;                 /* a compressed request message, inflated */
     int64_t deadline;
     struct event *dl_ev;
     bool dl_armed;
@@ -141,6 +145,8 @@ struct trpc_call {
     bool hdrs_frozen;               /* a reply was queued: no more headers */
     bool headers_sent, trailers_sent;
     bool rt_status;                 /* the runtime decided the status */
+    trpc__enc send_enc;             /* how replies are compressed: set under mu
+                                       while !hdrs_frozen, read after */
     trpc_metadata hdrs, trls;
     trpc__buf msg;                  /* the application's status message */
     trpc__buf rtmsg;                /* the runtime's */

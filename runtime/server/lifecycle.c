@@ -86,13 +86,16 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     if (o.min_ping_interval_ms == 0) o.min_ping_interval_ms = 5 * 60 * 1000;
     if (o.min_ping_interval_ms < 0) o.min_ping_interval_ms = 0; /* no minimum */
     if (o.max_ping_strikes == 0) o.max_ping_strikes = 2;
+    if ((unsigned)o.compression > TRPC_COMPRESS_GZIP) {
+        return TRPC_EINVAL;
+    }
     trpc_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
         return TRPC_ENOMEM;
     }
     srv->o = o;
     srv->lim = (trpc__call_limits){ o.max_recv_message_size, o.max_header_list_size,
-                                    o.send_high_water, o.max_send_buffer };
+                                    o.send_high_water, o.max_send_buffer, o.compression };
     srv->nw = o.workers;
     if (srv->nw == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -23,8 +23,35 @@
 #define BUF_KEEP (64u * 1024u)
 #define NV(n, v, vl) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vl), NGHTTP2_NV_FLAG_NONE }
 
+/* The compressed path of trpc__out_write(): the frame is built outside the
+ * mutex (deflate takes a while), then copied in. */
+static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg, bool bounded)
+{
+    trpc__buf f = { 0 };
+    trpc_error rv = trpc__buf_append_compressed(&f, msg, c->send_enc);
+    if (rv) {
+        trpc__buf_free(&f);
+        return rv;
+    }
+    pthread_mutex_lock(&c->mu);
+    size_t have = trpc__buf_avail(&c->out);
+    rv = TRPC_EFULL;
+    if (!bounded || have == 0 || have + f.len <= c->env->lim->max_send_buffer) {
+        rv = trpc__buf_append(&c->out, f.data, f.len);
+        c->hdrs_frozen = true;
+    }
+    pthread_mutex_unlock(&c->mu);
+    trpc__buf_free(&f);
+    return rv;
+}
+
 trpc_error trpc__out_write(trpc_call *c, const ProtobufCMessage *msg, bool bounded)
 {
+    /* send_enc is the call context's, as this write is; it no longer
+     * changes once a reply is queued (trpc_call_set_compression()). */
+    if (c->send_enc != TRPC__ENC_IDENTITY) {
+        return out_write_compressed(c, msg, bounded);
+    }
     size_t size = trpc__frame_size(msg);
     pthread_mutex_lock(&c->mu);
     size_t have = trpc__buf_avail(&c->out);
@@ -143,7 +170,7 @@ static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size
 static trpc_error submit_headers(trpc_call *c, bool trailers_only)
 {
     bool user_md = !c->rt_status;
-    size_t cap = 5 + (user_md ? trpc_metadata_count(&c->hdrs) + trpc_metadata_count(&c->trls) : 0);
+    size_t cap = 6 + (user_md ? trpc_metadata_count(&c->hdrs) + trpc_metadata_count(&c->trls) : 0);
     nghttp2_nv stackv[24], *nv = cap <= 24 ? stackv : malloc(cap * sizeof *nv);
     size_t n = 0;
     trpc__buf hdrbuf = { 0 };
@@ -153,7 +180,12 @@ static trpc_error submit_headers(trpc_call *c, bool trailers_only)
     }
     nv[n++] = (nghttp2_nv)NV(":status", "200", 3);
     nv[n++] = (nghttp2_nv)NV("content-type", "application/grpc", 16);
-    nv[n++] = (nghttp2_nv)NV("grpc-accept-encoding", "identity", 8);
+    nv[n++] = (nghttp2_nv)NV("grpc-accept-encoding", TRPC__ACCEPT_ENCODING,
+                             sizeof TRPC__ACCEPT_ENCODING - 1);
+    if (!trailers_only && c->send_enc != TRPC__ENC_IDENTITY) {
+        const char *e = trpc__enc_name(c->send_enc);
+        nv[n++] = (nghttp2_nv)NV("grpc-encoding", e, strlen(e));
+    }
     if (user_md) {
         rv = trpc__md_to_nv(&c->hdrs, nv, &n, &hdrbuf);
     }

@@ -17,8 +17,10 @@
  * server_ends_bidi_early), Echo Metadata
  * (x-grpc-test-echo-initial back as a header, x-grpc-test-echo-trailing-bin
  * back as a trailer), CompressedRequest (expect_compressed: INVALID_ARGUMENT,
- * since typerpc never receives compressed messages).  HalfDuplexCall and
- * UnimplementedCall are left NULL, so they answer UNIMPLEMENTED.
+ * since none of the interop clients compresses; the runtime inflates
+ * compressed requests, but does not tell a handler whether one was).
+ * HalfDuplexCall and UnimplementedCall are left NULL, so they answer
+ * UNIMPLEMENTED.
  */
 #include <errno.h>
 #include <pthread.h>

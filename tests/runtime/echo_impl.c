@@ -12,6 +12,8 @@
  *   "wait_cancel" another thread waits until the call is cancelled, counts
  *               it, and finishes it (which then only releases the hold)
  *   "big"       reply payload of count bytes
+ *   "identity", "deflate", "gzip" (unary) the reply's compression, set
+ *               with trpc_call_set_compression()
  * Every method counts its done notifications by reason; a streaming call
  * that ends without the application's status counts as saw_cancel.
  */
@@ -189,6 +191,14 @@ static trpc_status do_unary(Echo__Echo_Unary_Call *call, const Echo__EchoRequest
     }
     if (mode_is(req, "metadata")) {
         echo_metadata(call->base);
+    }
+    if (mode_is(req, "identity") || mode_is(req, "deflate") || mode_is(req, "gzip")) {
+        trpc_compression z = mode_is(req, "gzip")      ? TRPC_COMPRESS_GZIP
+                             : mode_is(req, "deflate") ? TRPC_COMPRESS_DEFLATE
+                                                       : TRPC_COMPRESS_NONE;
+        if (trpc_call_set_compression(call->base, z) != TRPC_OK) {
+            return trpc_call_error(call->base, TRPC_STATUS_INTERNAL, "set_compression failed");
+        }
     }
     if (mode_is(req, "deadline")) {
         int64_t dl = trpc_call_deadline(call->base);

@@ -3,7 +3,8 @@
  * interop tests.  Usage: trpc_echo_server [ADDR [OPTION=VALUE ...]] (ADDR
  * default 127.0.0.1:0; options: the keepalive fields of trpc_server_opts,
  * keepalive_time_ms, keepalive_timeout_ms, min_ping_interval_ms,
- * permit_keepalive_without_calls, max_ping_strikes).  Prints "PORT <n>"
+ * permit_keepalive_without_calls, max_ping_strikes; compression, 0..3 as
+ * trpc_compression; max_recv_message_size).  Prints "PORT <n>"
  * once listening, serves until stdin reaches EOF, then shuts down
  * gracefully.
  */
@@ -46,6 +47,10 @@ int main(int argc, char **argv)
             o.permit_keepalive_without_calls = v != 0;
         } else if (OPT(max_ping_strikes)) {
             o.max_ping_strikes = (unsigned)v;
+        } else if (OPT(compression)) {
+            o.compression = (trpc_compression)v;
+        } else if (OPT(max_recv_message_size)) {
+            o.max_recv_message_size = (size_t)v;
         } else {
             fprintf(stderr, "echo_server: unknown option %s\n", argv[i]);
             return 2;
