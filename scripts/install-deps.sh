@@ -9,6 +9,7 @@ packages=(
   libcmocka-dev python3 time
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
   grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
+  libssl-dev openssl
 )
 # The grpc-js interop peer (tests/interop/node) needs node and npm; Debian's
 # only when neither is already there (e.g. a NodeSource node, which bundles

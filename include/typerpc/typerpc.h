@@ -9,6 +9,7 @@
 #include "typerpc/common.h"
 #include "typerpc/server.h"
 #include "typerpc/channel.h"
+#include "typerpc/tls.h"
 
 /* Used by generated code: `_Generic` guards that make a wrong message,
  * handle, callback or options argument a hard compile error rather than a

@@ -106,6 +106,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (!o.recv_buffer) o.recv_buffer = 1u << 20;
     if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0;
     if (o.keepalive_timeout_ms <= 0) o.keepalive_timeout_ms = 20000;
+    if (o.tls_ca_file || o.tls_cert_file || o.tls_key_file || o.tls_authority) o.tls = true;
     trpc_channel *ch = calloc(1, sizeof *ch);
     if (!ch) {
         return TRPC_ENOMEM;
@@ -132,6 +133,9 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
         return TRPC_ELIBEVENT;
     }
     rv = trpc__cconns_init(&ch->conns, &ch->cl, &a, target);
+    /* The TLS files were read: the caller's strings are not kept. */
+    ch->cl.o.tls_ca_file = ch->cl.o.tls_cert_file = ch->cl.o.tls_key_file = NULL;
+    ch->cl.o.tls_authority = NULL;
     if (rv == TRPC_OK) {
         ch->conns.closed = conn_closed;
         if (trpc__thread_create(&ch->cl.io_thread, io_main, ch) != 0) {

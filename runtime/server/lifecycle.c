@@ -17,6 +17,10 @@
  * accept shares no lock; port 0 is resolved by the first socket and the
  * others bind the port it got.  A unix socket is one listening socket every
  * worker watches (whichever wakes first accepts).
+ *
+ * TLS: a listener made by trpc_server_listen_tls() hands its connections
+ * the server's one TLS configuration (srv->tls, base/tls.h), which
+ * trpc_server_reload_tls() replaces at any time.
  */
 #include <netdb.h>
 #include <netinet/in.h>
@@ -26,6 +30,7 @@
 #include "base/addr.h"
 #include "base/opts.h"
 #include "base/thread.h"
+#include "base/tls.h"
 #include "server/worker.h"
 
 typedef struct lsock {
@@ -33,6 +38,7 @@ typedef struct lsock {
     int nfds;
     bool is_unix;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    bool tls;     /* its connections use srv->tls */
 } lsock;
 
 enum { SRV_NEW, SRV_RUNNING, SRV_STOPPED };
@@ -48,6 +54,9 @@ struct trpc_server {
     size_t nls;
     trpc__worker *w;
     unsigned nw;
+    /* TLS (trpc_server_listen_tls) */
+    trpc__tls_server tls;
+    bool tls_init;   /* tls was initialised (a TLS listener was asked for) */
 };
 
 trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
@@ -221,7 +230,7 @@ static trpc_error listen_tcp(lsock *l, const trpc__addr *a, unsigned nw, int *po
     return rv;
 }
 
-trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port)
+static trpc_error listen_any(trpc_server *srv, const char *addr, int *port, bool tls)
 {
     if (!srv || !addr) {
         return TRPC_EINVAL;
@@ -250,8 +259,14 @@ trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port)
         free(l->fds);
         return rv;
     }
+    l->tls = tls;
     srv->nls++;
     return TRPC_OK;
+}
+
+trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port)
+{
+    return listen_any(srv, addr, port, false);
 }
 
 trpc_error trpc_server_start(trpc_server *srv)
@@ -273,7 +288,8 @@ trpc_error trpc_server_start(trpc_server *srv)
         w->env.exec = srv->exec;
         for (size_t j = 0; j < srv->nls; j++) {
             lsock *l = &srv->ls[j];
-            trpc_error rv = trpc__worker_listen(w, l->is_unix ? l->fds[0] : l->fds[i]);
+            trpc_error rv = trpc__worker_listen_tls(w, l->is_unix ? l->fds[0] : l->fds[i],
+                                                    l->tls ? &srv->tls : NULL);
             if (rv) {
                 return rv;
             }
@@ -342,5 +358,39 @@ void trpc_server_free(trpc_server *srv)
     free(srv->ls);
     trpc__registry_free(&srv->reg);
     trpc__sconn_proto_fini(&srv->proto);
+    if (srv->tls_init) {
+        trpc__tls_server_fini(&srv->tls);
+    }
     free(srv);
+}
+
+/* ---- TLS --------------------------------------------------------------------------- */
+
+trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,
+                                  const trpc_tls_server_config *cfg)
+{
+    if (!srv || !addr || !cfg) {
+        return TRPC_EINVAL;
+    }
+    if (srv->state != SRV_NEW) {
+        return TRPC_ESTATE;
+    }
+    if (!srv->tls_init) {
+        trpc__tls_server_init(&srv->tls);
+        srv->tls_init = true;
+    }
+    trpc_error rv = trpc__tls_server_load(&srv->tls, cfg);
+    return rv != TRPC_OK ? rv : listen_any(srv, addr, port, true);
+}
+
+trpc_error trpc_server_reload_tls(trpc_server *srv, const trpc_tls_server_config *cfg)
+{
+    if (!srv) {
+        return TRPC_EINVAL;
+    }
+    /* tls_init is only written before start, by listen_tls. */
+    if (!srv->tls_init) {
+        return TRPC_ESTATE;
+    }
+    return trpc__tls_server_load(&srv->tls, cfg);
 }

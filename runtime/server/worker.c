@@ -49,16 +49,29 @@ static void check_done(void *arg)
     }
 }
 
+/* Takes a socket accepted on listener i. */
+static void take(trpc__worker *w, size_t i, int fd, const struct sockaddr *sa, int salen)
+{
+    if (w->lis_tls && w->lis_tls[i]) {
+        trpc__sconn_accept_tls(&w->conns, fd, sa, salen, w->lis_tls[i]);
+    } else {
+        trpc__sconn_accept(&w->conns, fd, sa, salen);
+    }
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
 {
-    (void)l;
     trpc__worker *w = arg;
     if (w->stopping) {
         close(fd);
         return;
     }
-    trpc__sconn_accept(&w->conns, fd, sa, salen);
+    size_t i = 0;
+    while (i + 1 < w->nlis && w->lis[i] != l) {
+        i++;
+    }
+    take(w, i, fd, sa, salen);
 }
 
 /* Step two of the shutdown: the real GOAWAY, with the last stream id
@@ -114,7 +127,7 @@ static void begin_shutdown(trpc__worker *w, int grace_ms)
             }
             evutil_make_socket_nonblocking(fd);
             evutil_make_socket_closeonexec(fd);
-            trpc__sconn_accept(&w->conns, fd, (struct sockaddr *)&ss, (int)sslen);
+            take(w, i, fd, (struct sockaddr *)&ss, (int)sslen);
         }
         shutdown(lfd, SHUT_RDWR);
         evconnlistener_free(w->lis[i]);
@@ -198,11 +211,22 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
 
 trpc_error trpc__worker_listen(trpc__worker *w, int fd)
 {
+    return trpc__worker_listen_tls(w, fd, NULL);
+}
+
+trpc_error trpc__worker_listen_tls(trpc__worker *w, int fd, trpc__tls_server *ts)
+{
     struct evconnlistener **lis = realloc(w->lis, (w->nlis + 1) * sizeof *lis);
     if (!lis) {
         return TRPC_ENOMEM;
     }
     w->lis = lis;
+    trpc__tls_server **lt = realloc(w->lis_tls, (w->nlis + 1) * sizeof *lt);
+    if (!lt) {
+        return TRPC_ENOMEM;
+    }
+    w->lis_tls = lt;
+    lt[w->nlis] = ts;
     lis[w->nlis] = evconnlistener_new(w->base, accept_cb, w, 0, 0, fd);
     if (!lis[w->nlis]) {
         return TRPC_ELIBEVENT;
@@ -244,6 +268,8 @@ void trpc__worker_fini(trpc__worker *w)
     }
     free(w->lis);
     w->lis = NULL;
+    free(w->lis_tls);
+    w->lis_tls = NULL;
     w->nlis = 0;
     if (w->base) {
         trpc__sconns_close_all(&w->conns);

@@ -20,6 +20,8 @@ typedef struct trpc__worker {
     bool th_started;
     struct evconnlistener **lis;
     size_t nlis;
+    trpc__tls_server **lis_tls;  /* per listener: its TLS configuration, or
+                                    NULL (plaintext); NULL: all plaintext */
     struct event *grace_ev;     /* the shutdown grace ran out */
     struct event *notice_ev;    /* the final GOAWAY is due */
     bool stopping, final_goaway;
@@ -32,6 +34,9 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
                              const trpc__call_limits *lim, const trpc__sconn_proto *proto);
 /* Listens on fd too (the fd stays the caller's).  Before start. */
 trpc_error trpc__worker_listen(trpc__worker *w, int fd);
+/* The same with TLS: connections accepted on fd handshake with the
+ * server's configuration ts (NULL: plaintext). */
+trpc_error trpc__worker_listen_tls(trpc__worker *w, int fd, trpc__tls_server *ts);
 /* Starts the thread.  TRPC_OK or TRPC_ESYS. */
 trpc_error trpc__worker_start(trpc__worker *w);
 /* Asks the worker to shut down with grace_ms (< 0: forever); the thread
