@@ -91,7 +91,12 @@ static int use_cert(SSL_CTX *ctx, const char *cert, const char *key)
         return -1;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-        trpc__tls_fail("cannot load the private key %s", key);
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            ERR_clear_error();
+            trpc__tls_fail("the private key %s does not match the certificate %s", key, cert);
+        } else {
+            trpc__tls_fail("cannot load the private key %s", key);
+        }
         return -1;
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
