@@ -42,21 +42,24 @@ static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
                              Helloworld__HelloReply *reply, void *user)
 {
     const char *id = user;
-    /* Over mutual TLS: the client certificate's verified subject. */
-    const trpc_peer_identity *peer = trpc_call_peer_identity(call->base);
     size_t n = strlen("Hello ") + strlen(req->name) + 1;
     if (id)
         n += strlen(" from ") + strlen(id);
+    /* Over mutual TLS: the client certificate's verified subject. */
+    const trpc_peer_identity *peer = trpc_call_peer_identity(call->base);
     if (peer)
         n += strlen(" (client )") + strlen(peer->subject);
     reply->message = trpc_call_alloc(call->base, n);
     if (!reply->message)
         return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-    int len = snprintf(reply->message, n, "Hello %s", req->name);
     if (id)
-        len += snprintf(reply->message + len, n - (size_t)len, " from %s", id);
-    if (peer)
-        snprintf(reply->message + len, n - (size_t)len, " (client %s)", peer->subject);
+        snprintf(reply->message, n, "Hello %s from %s", req->name, id);
+    else
+        snprintf(reply->message, n, "Hello %s", req->name);
+    if (peer) {
+        size_t len = strlen(reply->message);
+        snprintf(reply->message + len, n - len, " (client %s)", peer->subject);
+    }
     return TRPC_STATUS_OK;
 }
 
@@ -169,8 +172,10 @@ int main(int argc, char **argv)
         (rv = tls_cert ? trpc_server_listen_tls(srv, listen, &port, &tls)
                        : trpc_server_listen(srv, listen, &port)) != TRPC_OK ||
         (rv = trpc_server_start(srv)) != TRPC_OK) {
-        fprintf(stderr, "greeter_server: %s: %s%s%s\n", listen, trpc_strerror(rv),
-                rv == TRPC_ETLS ? ": " : "", rv == TRPC_ETLS ? trpc_tls_last_error() : "");
+        if (rv == TRPC_ETLS) /* which file, and why */
+            fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_tls_last_error());
+        else
+            fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }
