@@ -225,7 +225,8 @@ trpc_error trpc__tls_server_load(trpc__tls_server *ts, const trpc_tls_server_con
     bool oom = false;
     if (cfg) {
         if (trpc__opts_read(&c, sizeof c, cfg) != TRPC_OK || !c.cert_file || !c.key_file) {
-            trpc__tls_fail("a TLS server configuration needs cert_file and key_file");
+            trpc__tls_fail("a TLS server configuration needs cert_file and key_file (and "
+                           "its size: make it with TRPC_TLS_SERVER_CONFIG)");
             return TRPC_EINVAL;
         }
         cert = dup_or_null(c.cert_file, &oom);

@@ -537,9 +537,14 @@ void trpc__sconn_accept_tls(trpc__sconns *set, int fd, const struct sockaddr *sa
 void trpc__sconns_stopping(trpc__sconns *set)
 {
     set->stopping = true;
-    for (trpc__sconn *c = set->head; c; c = c->next) {
+    for (trpc__sconn *c = set->head, *next; c; c = next) {
+        next = c->next;
         if (c->h2.closing) {
             trpc__timer_in(c->linger_ev, STOP_LINGER_MS);
+        } else if (c->hs_ev) {
+            /* Still in its TLS handshake: no call can be on it, and the
+             * shutdown should not wait for its handshake timeout. */
+            conn_free(c);
         }
     }
 }

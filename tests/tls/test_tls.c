@@ -401,6 +401,26 @@ static void test_handshake_timeout(void **state)
     expect_call(local(port), TRPC_CHANNEL_OPTS(.tls_ca_file = cert("ca.pem")), TRPC_STATUS_OK,
                 "anon");
     trpc_server_free(s);
+
+    /* A shutdown does not wait for a handshake that has not finished (the
+     * default timeout, 10 s, would hold it that long). */
+    trpc_server *s2;
+    assert_int_equal(trpc_server_new(&s2, &TRPC_SERVER_OPTS(.workers = 1)), TRPC_OK);
+    assert_int_equal(helloworld__greeter__serve(s2, &greeter, NULL), TRPC_OK);
+    trpc_tls_server_config cfg =
+        TRPC_TLS_SERVER_CONFIG(.cert_file = cert("server.pem"), .key_file = cert("server.key"));
+    assert_int_equal(trpc_server_listen_tls(s2, "127.0.0.1:0", &port, &cfg), TRPC_OK);
+    assert_int_equal(trpc_server_start(s2), TRPC_OK);
+    expect_call(local(port), TRPC_CHANNEL_OPTS(.tls_ca_file = cert("ca.pem")), TRPC_STATUS_OK,
+                "anon");
+    fd = rt_connect_port(port);
+    echo_sleep_ms(100); /* the worker has accepted it */
+    t0 = trpc_now_ms();
+    assert_int_equal(trpc_server_shutdown(s2, 5000), TRPC_OK);
+    assert_true(trpc_now_ms() - t0 < 9000);
+    trpc_server_free(s2); /* libevent closes freed sockets in its loop, or here */
+    assert_true(rt_read_until_closed(fd));
+    close(fd);
 }
 
 static int make_certs(void **state)
