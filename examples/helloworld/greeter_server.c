@@ -179,14 +179,15 @@ int main(int argc, char **argv)
         trpc_server_free(srv);
         return 1;
     }
+    if (tls_cert) /* before the "listening" line scripts wait for */
+        printf("greeter_server: serving %s\n", tls_client_ca ? "mutual TLS" : "TLS");
     if (strncmp(listen, "unix:", 5) == 0) {
         printf("greeter_server: listening on %s\n", listen);
     } else {
         /* Print the bound port (port 0 picks one): HOST:PORT as given. */
         const char *colon = strrchr(listen, ':');
         int host_len = colon ? (int)(colon - listen) : (int)strlen(listen);
-        printf("greeter_server: listening on %.*s:%d%s\n", host_len, listen, port,
-               !tls_cert ? "" : tls_client_ca ? " (mutual TLS)" : " (TLS)");
+        printf("greeter_server: listening on %.*s:%d\n", host_len, listen, port);
     }
     fflush(stdout);
 
