@@ -33,7 +33,8 @@ struct trpc_channel {
 static void check_stop(trpc_channel *ch)
 {
     if (ch->cl.stopping && !ch->cl.all && !ch->conns.head && ch->conns.res.pending == 0) {
-        event_base_loopbreak(ch->cl.ev);
+        /* loopexit: let active callbacks run (see server/worker.c). */
+        event_base_loopexit(ch->cl.ev, NULL);
     }
 }
 

@@ -45,7 +45,11 @@ static void check_done(void *arg)
 {
     trpc__worker *w = arg;
     if (w->stopping && w->conns.n == 0 && w->env.live == 0) {
-        event_base_loopbreak(w->base);
+        /* loopexit, not loopbreak: the callbacks already active run
+         * first.  A bufferevent freed just now (a TLS one especially) may
+         * hold a reference for a deferred callback; cut off there, it
+         * would never be released, and event_base_free() leaks it. */
+        event_base_loopexit(w->base, NULL);
     }
 }
 
