@@ -10,6 +10,7 @@ packages=(
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
   grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
   systemd
+  libssl-dev openssl
 )
 # Message compression (runtime/base/compress.c): zlib.
 packages+=(zlib1g-dev)

@@ -4,6 +4,7 @@
  *   greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]
  *                  [--max-message-size BYTES] [--max-streams N]
  *                  [--idle-timeout MS] [--id NAME]
+ *                  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
  *
  * Serves helloworld.Greeter (helloworld.proto, the contract every gRPC
  * hello-world example uses) on 127.0.0.1:50051 by default; any gRPC
@@ -23,6 +24,12 @@
  * STOPPING=1 when it begins to stop (a Type=notify service).  SIGUSR1
  * sets every health status NOT_SERVING (out of rotation, still serving
  * calls), SIGUSR2 back to SERVING.
+ *
+ * With --tls-cert and --tls-key it serves over TLS (ALPN h2) instead of
+ * plaintext; --tls-client-ca adds mutual TLS: clients must present a
+ * certificate that CA issued, and the reply names the verified client
+ * ("Hello NAME (client CN=alice)").  SIGHUP reloads the certificate files
+ * (new connections use the new ones; open ones keep theirs).
  */
 #include <errno.h>
 #include <signal.h>
@@ -47,6 +54,10 @@ static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
     size_t n = strlen("Hello ") + strlen(req->name) + 1;
     if (id)
         n += strlen(" from ") + strlen(id);
+    /* Over mutual TLS: the client certificate's verified subject. */
+    const trpc_peer_identity *peer = trpc_call_peer_identity(call->base);
+    if (peer)
+        n += strlen(" (client )") + strlen(peer->subject);
     reply->message = trpc_call_alloc(call->base, n);
     if (!reply->message)
         return trpc_call_error(call->base, TRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
@@ -54,6 +65,10 @@ static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
         snprintf(reply->message, n, "Hello %s from %s", req->name, id);
     else
         snprintf(reply->message, n, "Hello %s", req->name);
+    if (peer) {
+        size_t len = strlen(reply->message);
+        snprintf(reply->message + len, n - len, " (client %s)", peer->subject);
+    }
     return TRPC_STATUS_OK;
 }
 
@@ -64,6 +79,7 @@ static int usage(FILE *out, int status)
     fputs("Usage: greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
           "                      [--max-message-size BYTES] [--max-streams N]\n"
           "                      [--idle-timeout MS] [--id NAME]\n"
+          "                      [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
           "Serves helloworld.Greeter (default 127.0.0.1:50051; port 0 picks a free one).\n"
           "--workers N             worker threads (default: one per core)\n"
           "--max-message-size B    largest request accepted (default 4 MiB; larger ones\n"
@@ -72,11 +88,14 @@ static int usage(FILE *out, int status)
           "--idle-timeout MS       close connections idle this long (default: never)\n"
           "--id NAME               replies say \"Hello <name> from NAME\" (to tell\n"
           "                        instances apart behind a load balancer)\n"
+          "--tls-cert FILE         serve TLS with this PEM certificate chain ...\n"
+          "--tls-key FILE          ... and its PEM private key\n"
+          "--tls-client-ca FILE    mutual TLS: require a client certificate from this CA\n"
           "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING).\n"
           "Under systemd: serves the sockets of socket activation (LISTEN_FDS) instead\n"
           "of --listen, and sends READY=1 / STOPPING=1 to NOTIFY_SOCKET when set.\n"
           "SIGUSR1: health NOT_SERVING (out of rotation); SIGUSR2: SERVING again.\n"
-          "Stops gracefully on SIGTERM or SIGINT.\n",
+          "Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads the TLS files.\n",
           out);
     return status;
 }
@@ -99,6 +118,7 @@ int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:50051";
     const char *id = NULL;
+    const char *tls_cert = NULL, *tls_key = NULL, *tls_client_ca = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
     for (int i = 1; i < argc; i += 2) { /* every flag takes a value */
         const char *a = argv[i];
@@ -112,6 +132,12 @@ int main(int argc, char **argv)
             listen = v;
         else if (strcmp(a, "--id") == 0)
             id = v;
+        else if (strcmp(a, "--tls-cert") == 0)
+            tls_cert = v;
+        else if (strcmp(a, "--tls-key") == 0)
+            tls_key = v;
+        else if (strcmp(a, "--tls-client-ca") == 0)
+            tls_client_ca = v;
         else if (strcmp(a, "--workers") == 0)
             ok = (workers = number_arg(a, v, 0, 1024)) >= 0;
         else if (strcmp(a, "--max-message-size") == 0)
@@ -127,6 +153,10 @@ int main(int argc, char **argv)
         if (!ok)
             return usage(stderr, 2);
     }
+    if (!tls_cert != !tls_key || (tls_client_ca && !tls_cert)) {
+        fprintf(stderr, "greeter_server: TLS needs both --tls-cert and --tls-key\n");
+        return usage(stderr, 2);
+    }
 
     /* Take SIGTERM and SIGINT (and SIGUSR1/SIGUSR2, health) synchronously
      * (sigwait below): block them before any thread starts, so every
@@ -137,6 +167,7 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGUSR1);
     sigaddset(&stop, SIGUSR2);
+    sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     /* A flag not given leaves its field 0: the library's default. */
@@ -161,20 +192,37 @@ int main(int argc, char **argv)
     }
     /* Socket activation: the sockets systemd passed, if any; else --listen. */
     int port = 0, activated = 0;
+    trpc_tls_server_config tls = TRPC_TLS_SERVER_CONFIG(
+        .cert_file = tls_cert, .key_file = tls_key, .client_ca_file = tls_client_ca);
     if ((rv = trpc_server_listen_systemd(srv, &activated)) != TRPC_OK) {
         fprintf(stderr, "greeter_server: LISTEN_FDS: %s\n", trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }
+    if (activated > 0 && tls_cert) {
+        /* trpc_server_listen_fd() serves plaintext: refuse rather than
+         * serve in the clear what was asked to be TLS. */
+        fprintf(stderr, "greeter_server: --tls-cert: the sockets from systemd are served "
+                        "in plaintext only\n");
+        trpc_server_free(srv);
+        return 1;
+    }
     if ((rv = helloworld__greeter__serve(srv, &greeter, (void *)id)) != TRPC_OK ||
-        (activated == 0 && (rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK) ||
+        (activated == 0 &&
+         (rv = tls_cert ? trpc_server_listen_tls(srv, listen, &port, &tls)
+                        : trpc_server_listen(srv, listen, &port)) != TRPC_OK) ||
         (rv = trpc_server_start(srv)) != TRPC_OK) {
-        fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
+        if (rv == TRPC_ETLS) /* which file, and why */
+            fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_tls_last_error());
+        else
+            fprintf(stderr, "greeter_server: %s: %s\n", listen, trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }
     /* Type=notify: tell the supervisor (nothing happens without one). */
     trpc_sd_notify("READY=1", NULL);
+    if (tls_cert) /* before the "listening" line scripts wait for */
+        printf("greeter_server: serving %s\n", tls_client_ca ? "mutual TLS" : "TLS");
     if (activated > 0) {
         printf("greeter_server: listening on %d socket(s) from systemd\n", activated);
     } else if (strncmp(listen, "unix:", 5) == 0) {
@@ -189,12 +237,22 @@ int main(int argc, char **argv)
 
     /* SIGUSR1 takes the instance out of rotation (every status NOT_SERVING:
      * load balancers watching health move away; calls are still served),
-     * SIGUSR2 puts it back. */
+     * SIGUSR2 puts it back; SIGHUP reloads the TLS files. */
     int sig = 0;
-    while (sigwait(&stop, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
-        trpc_health_set_all(health,
-                            sig == SIGUSR1 ? TRPC_HEALTH_NOT_SERVING : TRPC_HEALTH_SERVING);
-        printf("greeter_server: %s\n", sig == SIGUSR1 ? "NOT_SERVING" : "SERVING");
+    while (sigwait(&stop, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGHUP)) {
+        if (sig == SIGHUP) {
+            /* Certificate rotation: read the same files again. */
+            rv = tls_cert ? trpc_server_reload_tls(srv, NULL) : TRPC_OK;
+            if (rv == TRPC_OK)
+                printf("greeter_server: SIGHUP, TLS files %s\n", tls_cert ? "reloaded" : "unused");
+            else
+                printf("greeter_server: SIGHUP, reload failed (keeping the old ones): %s\n",
+                       trpc_tls_last_error());
+        } else {
+            trpc_health_set_all(health,
+                                sig == SIGUSR1 ? TRPC_HEALTH_NOT_SERVING : TRPC_HEALTH_SERVING);
+            printf("greeter_server: %s\n", sig == SIGUSR1 ? "NOT_SERVING" : "SERVING");
+        }
         fflush(stdout);
     }
     /* Health turns NOT_SERVING as the shutdown begins, so watchers (load

@@ -68,6 +68,20 @@ typedef struct trpc_channel_opts {
                                       it); DEFAULT (0) or NONE: uncompressed.
                                       Replies are always accepted in
                                       identity, deflate and gzip */
+    /* TLS (typerpc/tls.h).  The files are read by trpc_channel_new(). */
+    bool tls;                      /* TLS, verifying the server against the
+                                      system's CA store unless tls_ca_file
+                                      says otherwise; implied by any tls_*
+                                      field below */
+    const char *tls_ca_file;       /* PEM CA certificates the server's
+                                      certificate must chain to */
+    const char *tls_cert_file;     /* PEM client certificate chain (mutual
+                                      TLS), with ... */
+    const char *tls_key_file;      /* ... its private key */
+    const char *tls_authority;     /* the name the server's certificate is
+                                      verified against and sent as SNI;
+                                      NULL: the target's host (an IP address
+                                      target is checked against IP SANs) */
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)

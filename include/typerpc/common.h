@@ -66,7 +66,8 @@ extern "C" {
     X(HTTP2, -12, "nghttp2 reported a failure")                              \
     X(FULL, -13, "send buffer full: wait until it drains")                   \
     X(TIMEDOUT, -14, "timed out")                                            \
-    X(NOENT, -15, "no such service or method")
+    X(NOENT, -15, "no such service or method")                              \
+    X(TLS, -16, "TLS configuration failed (see trpc_tls_last_error())")
 
 typedef enum TRPC__ENUM16 trpc_error {
     TRPC_OK = 0,

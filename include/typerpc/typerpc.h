@@ -11,6 +11,7 @@
 #include "typerpc/channel.h"
 #include "typerpc/health.h"
 #include "typerpc/systemd.h"
+#include "typerpc/tls.h"
 
 /* Used by generated code: `_Generic` guards that make a wrong message,
  * handle, callback or options argument a hard compile error rather than a

@@ -7,7 +7,11 @@
  *                connect timeout                       or back to wait for ready;
  *                                                      backoff)
  *   CONNECTING   connected                             READY (waiting streams
- *                                                      submitted; keepalive armed)
+ *                                                      submitted; keepalive armed),
+ *                                                      or HANDSHAKING with TLS
+ *   HANDSHAKING  handshake done with ALPN h2           READY
+ *   HANDSHAKING  handshake failed, no h2, connect      freed (as a failed connect,
+ *                timeout                               with OpenSSL's reason)
  *   CONNECTING   refused / timed out, no address left  freed (as a failed lookup;
  *                                                      backoff x1.6, +-20% jitter)
  *   READY        GOAWAY received                       DRAINING (new streams go
@@ -19,6 +23,13 @@
  * The name is looked up (resolve.c) for every new connection, so a name
  * that moves is followed; a connection freed while its lookup is out
  * cancels it.
+ *
+ * TLS: the socket connects in plaintext, then its descriptor moves to a
+ * libevent bufferevent_openssl that handshakes (SNI and the name check
+ * from tls_host); the connect timeout covers the handshake.  Every failure
+ * says what OpenSSL or the certificate check said, so the user reads
+ * "certificate verify failed: hostname mismatch" rather than "connection
+ * lost".
  *
  * Streams that wait for ready (trpc_call_opts.wait_for_ready) go on the
  * set's ready_wait queue when there is no connection to try (backoff), and
@@ -32,11 +43,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include "h2/timer.h"
 #include "client/conn.h"
 
-enum { RESOLVING, CONNECTING, READY, DRAINING };
+enum { RESOLVING, CONNECTING, HANDSHAKING, READY, DRAINING };
 
 struct trpc__cconn {
     trpc__h2conn h2;           /* first: the session's user data */
@@ -50,6 +64,7 @@ struct trpc__cconn {
     trpc__stream_queue waiting;
     int nstreams;              /* submitted, not closed */
     char goaway[128];          /* the server's GOAWAY, when it had an error */
+    bool got_frame;            /* the server has sent an HTTP/2 frame */
     trpc__cconn *next;
 };
 
@@ -178,6 +193,7 @@ static void on_goaway(trpc__cconn *c, const nghttp2_goaway *ga)
 static int on_frame_recv_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
     trpc__cconn *c = ud;
+    c->got_frame = true;
     if (frame->hd.type == NGHTTP2_GOAWAY) {
         on_goaway(c, &frame->goaway);
         return 0;
@@ -301,12 +317,79 @@ static void on_connected(trpc__cconn *c)
     trpc__h2_read(&c->h2);
 }
 
+/* Why a plaintext connection that never saw an HTTP/2 frame failed: most
+ * likely a TLS port (the server's TLS alert, or its close). */
+static const char *not_h2_msg(trpc__cconn *c, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "%s did not answer with HTTP/2: if it serves TLS, the channel needs TLS "
+             "(trpc_channel_opts.tls)",
+             c->set->target);
+    return buf;
+}
+
+/* The TLS handshake of c failed (or settled on no "h2"): a failed
+ * attempt, with the reason. */
+static void handshake_failed(trpc__cconn *c, const char *why)
+{
+    trpc__cconns *set = c->set;
+    char buf[256];
+    if (!why) {
+        trpc__tls_describe(c->h2.bev, buf, sizeof buf);
+        why = buf[0] ? buf : "the server closed the connection";
+    }
+    snprintf(set->last_err, sizeof set->last_err, "TLS handshake with %s failed: %s%s",
+             set->target, why,
+             strstr(why, "wrong version number") || strstr(why, "packet length too long")
+                 ? " (is the server serving plaintext?)"
+                 : "");
+    attempt_failed(c);
+}
+
+/* The TCP connection of c is up: hand its socket to OpenSSL. */
+static void start_tls(trpc__cconn *c)
+{
+    trpc__cconns *set = c->set;
+    int fd = fcntl(bufferevent_getfd(c->h2.bev), F_DUPFD_CLOEXEC, 0);
+    SSL *ssl = fd >= 0 ? trpc__tls_client_ssl(set->tls_ctx, set->tls_host) : NULL;
+    struct bufferevent *bev =
+        ssl ? bufferevent_openssl_socket_new(set->cl->ev, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                             BEV_OPT_CLOSE_ON_FREE)
+            : NULL;
+    if (!bev) {
+        SSL_free(ssl);
+        if (fd >= 0) {
+            close(fd);
+        }
+        handshake_failed(c, "out of memory");
+        return;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    bufferevent_free(c->h2.bev); /* closes the original descriptor */
+    c->st = HANDSHAKING;
+    trpc__h2conn_attach(&c->h2, bev);
+}
+
 static void hook_event(trpc__h2conn *h2, short events)
 {
     trpc__cconn *c = (trpc__cconn *)h2;
-    if (c->st == CONNECTING) {
+    if (c->st == HANDSHAKING) {
         if (events & BEV_EVENT_CONNECTED) {
-            on_connected(c);
+            if (!trpc__tls_alpn_h2(bufferevent_openssl_get_ssl(h2->bev))) {
+                handshake_failed(c, "the server did not negotiate HTTP/2 (ALPN \"h2\")");
+            } else {
+                on_connected(c);
+            }
+        } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
+            handshake_failed(c, NULL);
+        }
+    } else if (c->st == CONNECTING) {
+        if (events & BEV_EVENT_CONNECTED) {
+            if (c->set->tls_ctx) {
+                start_tls(c);
+            } else {
+                on_connected(c);
+            }
         } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
             c->last_errno = EVUTIL_SOCKET_ERROR();
             if (try_connect(c) != 0) {
@@ -314,14 +397,32 @@ static void hook_event(trpc__h2conn *h2, short events)
             }
         }
     } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)) {
-        conn_fail(c, TRPC_STATUS_UNAVAILABLE, lost_msg(c, "connection to the server lost"),
-                  false);
+        const char *msg = lost_msg(c, "connection to the server lost");
+        char why[256] = "", buf[320];
+        if (!c->got_frame && !c->set->tls_ctx) {
+            msg = not_h2_msg(c, buf, sizeof buf);
+        } else if (c->set->tls_ctx && !c->goaway[0]) {
+            /* e.g. the server refused our certificate after a TLS 1.3
+             * handshake: "tlsv13 alert certificate required" */
+            trpc__tls_describe(h2->bev, why, sizeof why);
+            if (why[0]) {
+                snprintf(buf, sizeof buf, "TLS error on the connection to %s: %s",
+                         c->set->target, why);
+                msg = buf;
+            }
+        }
+        conn_fail(c, TRPC_STATUS_UNAVAILABLE, msg, false);
     }
 }
 
 static void hook_recv_failed(trpc__h2conn *h2, int rv)
 {
-    char buf[128];
+    trpc__cconn *c = (trpc__cconn *)h2;
+    char buf[256];
+    if (!c->got_frame && !c->set->tls_ctx) {
+        conn_fail(c, TRPC_STATUS_UNAVAILABLE, not_h2_msg(c, buf, sizeof buf), false);
+        return;
+    }
     snprintf(buf, sizeof buf, "HTTP/2 protocol error from the server: %s", nghttp2_strerror(rv));
     conn_fail((trpc__cconn *)h2, TRPC_STATUS_UNAVAILABLE, buf, false);
 }
@@ -367,6 +468,10 @@ static void cto_cb(evutil_socket_t fd, short what, void *arg)
         snprintf(set->last_err, sizeof set->last_err, "cannot resolve %s: timed out",
                  set->res.host);
         attempt_failed(c);
+        return;
+    }
+    if (c->st == HANDSHAKING) {
+        handshake_failed(c, "timed out");
         return;
     }
     c->last_errno = ETIMEDOUT;
@@ -545,7 +650,7 @@ void trpc__cconns_start(trpc__cconns *set, trpc_stream *s)
         } else {
             trpc__stream_fail(s, TRPC_STATUS_UNAVAILABLE, set->last_err);
         }
-    } else if (c->st == RESOLVING || c->st == CONNECTING) {
+    } else if (c->st == RESOLVING || c->st == CONNECTING || c->st == HANDSHAKING) {
         trpc__stream_wait(s, &c->waiting);
     } else {
         submit(c, s);
@@ -597,6 +702,21 @@ trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__ad
     }
     set->res.idle = resolver_idle;
     set->res.idle_arg = set;
+    if (cl->o.tls) {
+        const trpc_channel_opts *o = &cl->o;
+        set->tls_ctx = trpc__tls_client_ctx(o->tls_ca_file, o->tls_cert_file, o->tls_key_file);
+        if (!set->tls_ctx) {
+            trpc__cconns_fini(set);
+            return TRPC_ETLS;
+        }
+        set->tls_host = strdup(o->tls_authority ? o->tls_authority
+                               : addr->is_unix  ? "localhost"
+                                                : addr->host);
+        if (!set->tls_host) {
+            trpc__cconns_fini(set);
+            return TRPC_ENOMEM;
+        }
+    }
     trpc__h2_callbacks(set->cbs);
     nghttp2_session_callbacks_set_on_header_callback(set->cbs, on_header_cb);
     nghttp2_session_callbacks_set_on_frame_recv_callback(set->cbs, on_frame_recv_cb);
@@ -627,5 +747,7 @@ void trpc__cconns_fini(trpc__cconns *set)
         nghttp2_option_del(set->opt);
     }
     free(set->target);
+    SSL_CTX_free(set->tls_ctx);
+    free(set->tls_host);
     memset(set, 0, sizeof *set);
 }

@@ -12,6 +12,7 @@
 #define TRPC_CLIENT_CONN_H
 
 #include "base/addr.h"
+#include "base/tls.h"
 #include "client/resolve.h"
 #include "client/stream.h"
 
@@ -36,12 +37,17 @@ typedef struct trpc__cconns {
     unsigned rng;
     void (*closed)(struct trpc__cconns *set); /* a connection was freed, or
                                                  the last lookup let go */
+    /* TLS (cl->o.tls): the context and the name the server is verified as */
+    SSL_CTX *tls_ctx;
+    char *tls_host;
 } trpc__cconns;
 
 /* Sets up set for target (already parsed into addr): the resolver of a
  * named target (the system's resolv.conf and hosts file, or the DNS server
- * the target names).  TRPC_OK, TRPC_ENOMEM, TRPC_EADDR (the DNS server
- * cannot be used) or TRPC_ELIBEVENT.  Runs before the I/O thread. */
+ * the target names), and the TLS context when cl->o.tls.  TRPC_OK,
+ * TRPC_ENOMEM, TRPC_EADDR (the DNS server cannot be used), TRPC_ETLS (a
+ * TLS file cannot be used; trpc_tls_last_error() says why) or
+ * TRPC_ELIBEVENT.  Runs before the I/O thread. */
 trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__addr *addr,
                              const char *target);
 /* Frees every connection (their streams must be gone). */

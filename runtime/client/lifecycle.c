@@ -33,7 +33,8 @@ struct trpc_channel {
 static void check_stop(trpc_channel *ch)
 {
     if (ch->cl.stopping && !ch->cl.all && !ch->conns.head && ch->conns.res.pending == 0) {
-        event_base_loopbreak(ch->cl.ev);
+        /* loopexit: let active callbacks run (see server/worker.c). */
+        event_base_loopexit(ch->cl.ev, NULL);
     }
 }
 
@@ -109,6 +110,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if ((unsigned)o.compression > TRPC_COMPRESS_GZIP) {
         return TRPC_EINVAL;
     }
+    if (o.tls_ca_file || o.tls_cert_file || o.tls_key_file || o.tls_authority) o.tls = true;
     trpc_channel *ch = calloc(1, sizeof *ch);
     if (!ch) {
         return TRPC_ENOMEM;
@@ -135,6 +137,9 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
         return TRPC_ELIBEVENT;
     }
     rv = trpc__cconns_init(&ch->conns, &ch->cl, &a, target);
+    /* The TLS files were read: the caller's strings are not kept. */
+    ch->cl.o.tls_ca_file = ch->cl.o.tls_cert_file = ch->cl.o.tls_key_file = NULL;
+    ch->cl.o.tls_authority = NULL;
     if (rv == TRPC_OK) {
         ch->conns.closed = conn_closed;
         if (trpc__thread_create(&ch->cl.io_thread, io_main, ch) != 0) {

@@ -202,7 +202,7 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
         return TRPC_ENOMEM;
     }
     s->nva[s->nnv++] = NVS(":method", "POST");
-    s->nva[s->nnv++] = NVS(":scheme", "http");
+    s->nva[s->nnv++] = NVS(":scheme", cl->o.tls ? "https" : "http");
     s->nva[s->nnv++] = NVS(":path", m->path);
     s->nva[s->nnv++] = NVS(":authority", cl->authority);
     s->nva[s->nnv++] = NVS("content-type", "application/grpc");

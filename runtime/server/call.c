@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/thread.h"
+#include "base/tls.h"
 #include "h2/timer.h"
 #include "server/call.h"
 #include "server/output.h"
@@ -223,6 +224,8 @@ static void recycle(trpc_call *c)
 {
     trpc__call_env *env = c->env;
     c->state = TRPC__CALL_FREE;
+    trpc__tls_ident_unref(c->ident);
+    c->ident = NULL;
     if (c->drain_used) {
         event_del(c->drain_ev); /* one activated from a thread after the end */
     }

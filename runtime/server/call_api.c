@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/thread.h"
+#include "base/tls.h"
 #include "h2/timer.h"
 #include "server/call.h"
 #include "server/output.h"
@@ -37,6 +38,11 @@ const char *trpc_call_path(const trpc_call *call)
 }
 
 const char *trpc_call_peer(const trpc_call *call) { return call->peer; }
+
+const trpc_peer_identity *trpc_call_peer_identity(const trpc_call *call)
+{
+    return call && call->ident ? &call->ident->pub : NULL;
+}
 const trpc_metadata *trpc_call_metadata(const trpc_call *call) { return &call->md; }
 int64_t trpc_call_deadline(const trpc_call *call) { return call->deadline; }
 bool trpc_call_is_cancelled(const trpc_call *call) { return atomic_load(&call->cancelled); }

@@ -182,6 +182,9 @@ struct trpc_call {
     trpc__opq_item op;              /* ops from other threads */
     trpc_call *cprev, *cnext;       /* the connection's calls */
     trpc_call *pnext;               /* the pool */
+
+    /* TLS: the mutual-TLS client's identity (a reference), or NULL */
+    struct trpc__tls_ident *ident;
 };
 
 /* Ops other threads post to a call (applied in this order). */

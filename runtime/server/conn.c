@@ -37,6 +37,15 @@
  * close, so the GOAWAY reaches the client): gRPC clients then double their
  * keepalive time.  nghttp2 ACKs every PING itself.
  *
+ * TLS (a TLS listener's connections).  The socket's bufferevent is
+ * libevent's bufferevent_openssl, accepting; the session is made at once
+ * and its SETTINGS wait in the output until the handshake is done.  The
+ * handshake must end within the handshake timeout (hs_ev) and settle on
+ * ALPN "h2", or the connection is freed; a plaintext client on a TLS port
+ * fails the handshake and is closed.  The verified client certificate's
+ * identity (mutual TLS) is taken once, at the handshake's end, and every
+ * call of the connection holds a reference to it.
+ *
  * Closing.  When a connection has nothing left (GOAWAY sent and no
  * streams, or a protocol error), it shuts down its sending side, discards
  * further input and closes at the client's EOF or after LINGER_MS
@@ -50,6 +59,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include "base/addr.h"
 #include "h2/timer.h"
 #include "server/conn.h"
@@ -74,6 +84,9 @@ struct trpc__sconn {
     trpc_call *calls;
     char peer[TRPC__PEER_MAX];
     trpc__sconn *prev, *next;
+    /* TLS */
+    struct event *hs_ev;        /* the handshake timeout, while it runs */
+    trpc__tls_ident *ident;     /* the client certificate's identity */
 };
 
 /* ---- calls of a connection ---------------------------------------------------- */
@@ -126,6 +139,7 @@ static int on_begin_headers_cb(nghttp2_session *ng, const nghttp2_frame *frame, 
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
     link_call(c, call);
+    call->ident = trpc__tls_ident_ref(c->ident);
     nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, call);
     return 0;
 }
@@ -304,6 +318,10 @@ static void conn_free(trpc__sconn *c)
     if (c->linger_ev) {
         event_free(c->linger_ev);
     }
+    if (c->hs_ev) {
+        event_free(c->hs_ev);
+    }
+    trpc__tls_ident_unref(c->ident);
     if (c->prev) {
         c->prev->next = c->next;
     } else {
@@ -347,11 +365,45 @@ static void hook_recv_failed(trpc__h2conn *h2, int rv)
     trpc__h2_flush(h2);
 }
 
+/* The TLS handshake of c is done: HTTP/2 may begin. */
+static void tls_established(trpc__sconn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->h2.bev);
+    if (c->hs_ev) {
+        event_free(c->hs_ev);
+        c->hs_ev = NULL;
+    }
+    if (!ssl || !trpc__tls_alpn_h2(ssl)) {
+        /* The client offered no ALPN at all (one that offered others got
+         * the no_application_protocol alert): it does not speak gRPC. */
+        conn_free(c);
+        return;
+    }
+    c->ident = trpc__tls_ident_new(ssl);
+}
+
 static void hook_event(trpc__h2conn *h2, short events)
 {
-    if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+    trpc__sconn *c = (trpc__sconn *)h2;
+    if ((events & BEV_EVENT_ERROR) && c->hs_ev && !c->h2.closing) {
+        /* The handshake failed (a bad client certificate, not TLS at
+         * all): OpenSSL has written its alert.  Close lingering, as for a
+         * GOAWAY: with TLS 1.3 the client already sent its request, and
+         * closing with it unread would reset the connection and destroy
+         * the alert that tells the client why. */
+        linger(c);
+    } else if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         conn_free((trpc__sconn *)h2);
+    } else if (events & BEV_EVENT_CONNECTED) {
+        tls_established((trpc__sconn *)h2);
     }
+}
+
+static void hs_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_free(arg); /* too slow, or not TLS at all and silent */
 }
 
 static void hook_flushed(trpc__h2conn *h2, int rv, bool done)
@@ -394,7 +446,9 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen)
+/* Takes fd: plaintext, or TLS with ssl (handshake within hs_ms). */
+static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen, SSL *ssl,
+                      int hs_ms)
 {
     const trpc__sconn_proto *p = set->proto;
     if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
@@ -403,6 +457,7 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
     }
     trpc__sconn *c = calloc(1, sizeof *c);
     if (!c) {
+        SSL_free(ssl);
         close(fd);
         return;
     }
@@ -410,11 +465,20 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
     c->last_ping = NO_PING;
     trpc__peer_format(sa, (socklen_t)salen, c->peer);
     trpc__h2conn_init(&c->h2, set->loop, &hooks);
-    struct bufferevent *bev = bufferevent_socket_new(set->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev =
+        ssl ? bufferevent_openssl_socket_new(set->loop->base, fd, ssl,
+                                             BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)
+            : bufferevent_socket_new(set->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!bev) {
+        SSL_free(ssl);
         close(fd);
         free(c);
         return;
+    }
+    if (ssl) {
+        /* gRPC peers may close without close_notify: that is EOF, not an
+         * error, once HTTP/2 has said goodbye. */
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
     if (nghttp2_session_server_new3(&c->h2.ng, p->cbs, c, p->opt, &set->loop->pool.mem) != 0) {
         bufferevent_free(bev);
@@ -435,6 +499,14 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
     set->head = c;
     set->n++;
     trpc__h2conn_attach(&c->h2, bev);
+    if (ssl) {
+        c->hs_ev = evtimer_new(set->loop->base, hs_timeout_cb, c);
+        if (!c->hs_ev) {
+            conn_free(c);
+            return;
+        }
+        trpc__timer_in(c->hs_ev, hs_ms);
+    }
     trpc__h2_keepalive_start(&c->h2, p->keepalive_time_ms, p->keepalive_timeout_ms);
     if (p->idle_timeout_ms > 0) {
         c->idle_ev = evtimer_new(set->loop->base, idle_cb, c);
@@ -443,14 +515,36 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
     trpc__h2_mark(&c->h2);
 }
 
+void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen)
+{
+    accept_fd(set, fd, sa, salen, NULL, 0);
+}
+
+void trpc__sconn_accept_tls(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen,
+                            trpc__tls_server *ts)
+{
+    int hs_ms;
+    SSL *ssl = trpc__tls_server_ssl(ts, &hs_ms);
+    if (!ssl) {
+        close(fd);
+        return;
+    }
+    accept_fd(set, fd, sa, salen, ssl, hs_ms);
+}
+
 /* ---- shutdown steps ------------------------------------------------------------------- */
 
 void trpc__sconns_stopping(trpc__sconns *set)
 {
     set->stopping = true;
-    for (trpc__sconn *c = set->head; c; c = c->next) {
+    for (trpc__sconn *c = set->head, *next; c; c = next) {
+        next = c->next;
         if (c->h2.closing) {
             trpc__timer_in(c->linger_ev, STOP_LINGER_MS);
+        } else if (c->hs_ev) {
+            /* Still in its TLS handshake: no call can be on it, and the
+             * shutdown should not wait for its handshake timeout. */
+            conn_free(c);
         }
     }
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include "base/tls.h"
 #include "server/call.h"
 
 /* What every connection of a server is made with (read-only once built). */
@@ -52,6 +53,11 @@ typedef struct trpc__sconns {
 /* Takes an accepted socket (sa: the peer's address).  On failure the
  * socket is closed. */
 void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen);
+/* The same for a TLS listener: the connection handshakes with ts's current
+ * configuration first (closed when it fails, does not settle on ALPN "h2",
+ * or takes longer than the handshake timeout). */
+void trpc__sconn_accept_tls(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen,
+                            trpc__tls_server *ts);
 
 /* Shutdown steps, for every connection of the set: the GOAWAY notice
  * ("open no more streams"), the final GOAWAY (last stream id processed),

@@ -21,6 +21,10 @@
  *
  * Extensions (server/ext.h: the health service) hear of the shutdown
  * first thing, while the workers still serve, and are freed last.
+ *
+ * TLS: a listener made by trpc_server_listen_tls() hands its connections
+ * the server's one TLS configuration (srv->tls, base/tls.h), which
+ * trpc_server_reload_tls() replaces at any time.
  */
 #include <fcntl.h>
 #include <netdb.h>
@@ -31,6 +35,7 @@
 #include "base/addr.h"
 #include "base/opts.h"
 #include "base/thread.h"
+#include "base/tls.h"
 #include "server/ext.h"
 #include "server/worker.h"
 
@@ -41,6 +46,7 @@ typedef struct lsock {
     bool shared;  /* one socket every worker watches (unix, or given by fd) */
     bool borrowed;/* given by fd: not shut down at shutdown (server/worker.h) */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    bool tls;     /* its connections use srv->tls */
 } lsock;
 
 enum { SRV_NEW, SRV_RUNNING, SRV_STOPPED };
@@ -57,6 +63,9 @@ struct trpc_server {
     trpc__worker *w;
     unsigned nw;
     trpc__server_ext *ext; /* health service and the like (server/ext.h) */
+    /* TLS (trpc_server_listen_tls) */
+    trpc__tls_server tls;
+    bool tls_init;   /* tls was initialised (a TLS listener was asked for) */
 };
 
 trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
@@ -234,7 +243,7 @@ static trpc_error listen_tcp(lsock *l, const trpc__addr *a, unsigned nw, int *po
     return rv;
 }
 
-trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port)
+static trpc_error listen_any(trpc_server *srv, const char *addr, int *port, bool tls)
 {
     if (!srv || !addr) {
         return TRPC_EINVAL;
@@ -263,8 +272,14 @@ trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port)
         free(l->fds);
         return rv;
     }
+    l->tls = tls;
     srv->nls++;
     return TRPC_OK;
+}
+
+trpc_error trpc_server_listen(trpc_server *srv, const char *addr, int *port)
+{
+    return listen_any(srv, addr, port, false);
 }
 
 trpc_error trpc_server_start(trpc_server *srv)
@@ -287,7 +302,7 @@ trpc_error trpc_server_start(trpc_server *srv)
         for (size_t j = 0; j < srv->nls; j++) {
             lsock *l = &srv->ls[j];
             trpc_error rv = trpc__worker_listen(w, l->shared ? l->fds[0] : l->fds[i],
-                                                  l->borrowed);
+                                                  l->borrowed, l->tls ? &srv->tls : NULL);
             if (rv) {
                 return rv;
             }
@@ -371,6 +386,9 @@ void trpc_server_free(trpc_server *srv)
     }
     trpc__registry_free(&srv->reg);
     trpc__sconn_proto_fini(&srv->proto);
+    if (srv->tls_init) {
+        trpc__tls_server_fini(&srv->tls);
+    }
     free(srv);
 }
 
@@ -428,4 +446,35 @@ void trpc__server_add_ext(trpc_server *srv, trpc__server_ext *ext)
 {
     ext->next = srv->ext;
     srv->ext = ext;
+}
+
+/* ---- TLS --------------------------------------------------------------------------- */
+
+trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,
+                                  const trpc_tls_server_config *cfg)
+{
+    if (!srv || !addr || !cfg) {
+        return TRPC_EINVAL;
+    }
+    if (srv->state != SRV_NEW) {
+        return TRPC_ESTATE;
+    }
+    if (!srv->tls_init) {
+        trpc__tls_server_init(&srv->tls);
+        srv->tls_init = true;
+    }
+    trpc_error rv = trpc__tls_server_load(&srv->tls, cfg);
+    return rv != TRPC_OK ? rv : listen_any(srv, addr, port, true);
+}
+
+trpc_error trpc_server_reload_tls(trpc_server *srv, const trpc_tls_server_config *cfg)
+{
+    if (!srv) {
+        return TRPC_EINVAL;
+    }
+    /* tls_init is only written before start, by listen_tls. */
+    if (!srv->tls_init) {
+        return TRPC_ESTATE;
+    }
+    return trpc__tls_server_load(&srv->tls, cfg);
 }

@@ -45,20 +45,37 @@ static void check_done(void *arg)
 {
     trpc__worker *w = arg;
     if (w->stopping && w->conns.n == 0 && w->env.live == 0) {
-        event_base_loopbreak(w->base);
+        /* loopexit, not loopbreak: the callbacks already active run
+         * first.  A bufferevent freed just now (a TLS one especially) may
+         * hold a reference for a deferred callback; cut off there, it
+         * would never be released, and event_base_free() leaks it. */
+        event_base_loopexit(w->base, NULL);
+    }
+}
+
+/* Takes a socket accepted on listener i. */
+static void take(trpc__worker *w, size_t i, int fd, const struct sockaddr *sa, int salen)
+{
+    if (w->lis_tls && w->lis_tls[i]) {
+        trpc__sconn_accept_tls(&w->conns, fd, sa, salen, w->lis_tls[i]);
+    } else {
+        trpc__sconn_accept(&w->conns, fd, sa, salen);
     }
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
 {
-    (void)l;
     trpc__worker *w = arg;
     if (w->stopping) {
         close(fd);
         return;
     }
-    trpc__sconn_accept(&w->conns, fd, sa, salen);
+    size_t i = 0;
+    while (i + 1 < w->nlis && w->lis[i] != l) {
+        i++;
+    }
+    take(w, i, fd, sa, salen);
 }
 
 /* Step two of the shutdown: the real GOAWAY, with the last stream id
@@ -92,10 +109,11 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg)
     check_done(w);
 }
 
-/* Accepts the connections queued on listening socket lfd, then shuts it
+/* Accepts the connections queued on listener i, then shuts its socket
  * down (begin_shutdown() says why). */
-static void take_queue_and_shut(trpc__worker *w, evutil_socket_t lfd)
+static void take_queue_and_shut(trpc__worker *w, size_t i)
 {
+    evutil_socket_t lfd = evconnlistener_get_fd(w->lis[i]);
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t sslen = sizeof ss;
@@ -105,7 +123,7 @@ static void take_queue_and_shut(trpc__worker *w, evutil_socket_t lfd)
         }
         evutil_make_socket_nonblocking(fd);
         evutil_make_socket_closeonexec(fd);
-        trpc__sconn_accept(&w->conns, fd, (struct sockaddr *)&ss, (int)sslen);
+        take(w, i, fd, (struct sockaddr *)&ss, (int)sslen);
     }
     shutdown(lfd, SHUT_RDWR);
 }
@@ -127,7 +145,7 @@ static void begin_shutdown(trpc__worker *w, int grace_ms)
          * listening for good, and what waits in its queue is the next
          * process's.  Only stop accepting from it. */
         if (!w->lis_borrowed[i]) {
-            take_queue_and_shut(w, evconnlistener_get_fd(w->lis[i]));
+            take_queue_and_shut(w, i);
         }
         evconnlistener_free(w->lis[i]);
     }
@@ -208,7 +226,7 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
     return TRPC_OK;
 }
 
-trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed)
+trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed, trpc__tls_server *ts)
 {
     struct evconnlistener **lis = realloc(w->lis, (w->nlis + 1) * sizeof *lis);
     if (!lis) {
@@ -221,6 +239,12 @@ trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed)
     }
     w->lis_borrowed = bor;
     bor[w->nlis] = borrowed;
+    trpc__tls_server **lt = realloc(w->lis_tls, (w->nlis + 1) * sizeof *lt);
+    if (!lt) {
+        return TRPC_ENOMEM;
+    }
+    w->lis_tls = lt;
+    lt[w->nlis] = ts;
     lis[w->nlis] = evconnlistener_new(w->base, accept_cb, w, 0, 0, fd);
     if (!lis[w->nlis]) {
         return TRPC_ELIBEVENT;
@@ -264,6 +288,8 @@ void trpc__worker_fini(trpc__worker *w)
     w->lis = NULL;
     free(w->lis_borrowed);
     w->lis_borrowed = NULL;
+    free(w->lis_tls);
+    w->lis_tls = NULL;
     w->nlis = 0;
     if (w->base) {
         trpc__sconns_close_all(&w->conns);

@@ -21,6 +21,8 @@ typedef struct trpc__worker {
     struct evconnlistener **lis;
     bool *lis_borrowed;         /* per listener: a socket given by fd */
     size_t nlis;
+    trpc__tls_server **lis_tls;  /* per listener: its TLS configuration, or
+                                    NULL (plaintext); NULL: all plaintext */
     struct event *grace_ev;     /* the shutdown grace ran out */
     struct event *notice_ev;    /* the final GOAWAY is due */
     bool stopping, final_goaway;
@@ -34,8 +36,10 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
 /* Listens on fd too (the fd stays the caller's).  Before start.
  * borrowed: a socket given by fd (socket activation), which outlives this
  * process: at shutdown it is only no longer accepted from, neither drained
- * nor shut down, so connections queued on it wait for the next process. */
-trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed);
+ * nor shut down, so connections queued on it wait for the next process.
+ * ts: connections accepted on fd handshake with the server's TLS
+ * configuration (NULL: plaintext). */
+trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed, trpc__tls_server *ts);
 /* Starts the thread.  TRPC_OK or TRPC_ESYS. */
 trpc_error trpc__worker_start(trpc__worker *w);
 /* Asks the worker to shut down with grace_ms (< 0: forever); the thread
