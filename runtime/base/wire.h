@@ -14,7 +14,7 @@
 #include "base/buf.h"
 
 #define TRPC__DEFAULT_MAX_MSG (4u * 1024u * 1024u)
-#define TRPC__USER_AGENT "typerpc/0.1"
+#define TRPC__USER_AGENT "typerpc/" TYPERPC_VERSION
 
 /* True if the n bytes at p are exactly the NUL-terminated string lit
  * (inline: with a literal, strlen() folds away on the hot path). */
