@@ -25,16 +25,33 @@ static int usage(FILE *out, int status)
 {
     fputs("Usage: greeter_client [--target HOST:PORT | --target unix:PATH]\n"
           "                      [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]\n"
-          "                      [--authority NAME] [NAME]\n"
+          "                      [--authority NAME] [--token TOKEN] [NAME]\n"
           "Calls helloworld.Greeter/SayHello (default target 127.0.0.1:50051, NAME world)\n"
           "and prints the reply.\n"
           "--tls-ca FILE      TLS: verify the server against this PEM CA file\n"
           "--tls-cert FILE    mutual TLS: this PEM client certificate chain ...\n"
           "--tls-key FILE     ... and its PEM private key\n"
           "--authority NAME   the server's name: :authority, and with TLS the name its\n"
-          "                   certificate must carry (default: the target's host)\n",
+          "                   certificate must carry (default: the target's host)\n"
+          "--token TOKEN      send \"authorization: Bearer TOKEN\" (use it over TLS)\n",
           out);
     return status;
+}
+
+/* Adds "authorization: Bearer TOKEN" (user is the token) to a call. */
+static trpc_status add_token(const trpc_method *m, trpc_metadata *md, int64_t deadline,
+                             const char **message, void *user)
+{
+    (void)m;
+    (void)deadline;
+    (void)message;
+    char value[512];
+    int n = snprintf(value, sizeof value, "Bearer %s", (const char *)user);
+    if (n < 0 || (size_t)n >= sizeof value)
+        return TRPC_STATUS_INVALID_ARGUMENT; /* the call ends with it, unsent */
+    return trpc_metadata_add(md, "authorization", value, (size_t)n) == TRPC_OK
+               ? TRPC_STATUS_OK
+               : TRPC_STATUS_RESOURCE_EXHAUSTED;
 }
 
 int main(int argc, char **argv)
@@ -42,6 +59,7 @@ int main(int argc, char **argv)
     const char *target = "127.0.0.1:50051";
     const char *name = "world";
     const char *tls_ca = NULL, *tls_cert = NULL, *tls_key = NULL, *authority = NULL;
+    const char *token = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -56,6 +74,8 @@ int main(int argc, char **argv)
             tls_key = argv[++i];
         else if (strcmp(a, "--authority") == 0 && i + 1 < argc)
             authority = argv[++i];
+        else if (strcmp(a, "--token") == 0 && i + 1 < argc)
+            token = argv[++i];
         else if (a[0] != '-' || strcmp(a, "-") == 0)
             name = a;
         else
@@ -67,9 +87,15 @@ int main(int argc, char **argv)
         return usage(stderr, 2);
     }
     /* Any tls_* field makes the channel use TLS; NULL ones are defaults. */
+    /* --token: every call of the channel carries it, added by an
+     * interceptor (it could as well fetch and refresh a token). */
+    const trpc_client_interceptor bearer =
+        TRPC_CLIENT_INTERCEPTOR(.on_start = add_token, .user = (void *)token);
+    const trpc_client_interceptor *chain[] = { &bearer };
     trpc_channel_opts opts = TRPC_CHANNEL_OPTS(
         .authority = authority, .tls_ca_file = tls_ca, .tls_cert_file = tls_cert,
-        .tls_key_file = tls_key, .tls_authority = tls_ca ? authority : NULL);
+        .tls_key_file = tls_key, .tls_authority = tls_ca ? authority : NULL,
+        .interceptors = chain, .ninterceptors = token ? 1 : 0);
     trpc_channel *ch;
     trpc_error rv = trpc_channel_new(&ch, target, &opts);
     if (rv != TRPC_OK) {

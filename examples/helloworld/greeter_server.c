@@ -74,12 +74,36 @@ static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
 
 static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
 
+/* --token: an interceptor that wants "authorization: Bearer TOKEN" on
+ * every call (user is the token) and refuses the others UNAUTHENTICATED
+ * before any handler runs.  Health checks are let through: probes
+ * (Kubernetes, load balancers) carry no credentials. */
+static trpc_status require_token(trpc_call *call, const char **message, void *user)
+{
+    if (strncmp(trpc_call_path(call), "/grpc.health.v1.Health/", 23) == 0)
+        return TRPC_STATUS_OK;
+    const trpc_metadata *md = trpc_call_metadata(call);
+    const char *token = user;
+    for (size_t i = 0; i < trpc_metadata_count(md); i++) {
+        const char *key;
+        const void *value;
+        size_t len;
+        trpc_metadata_at(md, i, &key, &value, &len);
+        if (strcmp(key, "authorization") == 0 && len == 7 + strlen(token) &&
+            memcmp(value, "Bearer ", 7) == 0 && memcmp((const char *)value + 7, token, len - 7) == 0)
+            return TRPC_STATUS_OK;
+    }
+    *message = "a valid bearer token is required";
+    return TRPC_STATUS_UNAUTHENTICATED;
+}
+
 static int usage(FILE *out, int status)
 {
     fputs("Usage: greeter_server [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
           "                      [--max-message-size BYTES] [--max-streams N]\n"
           "                      [--idle-timeout MS] [--id NAME]\n"
           "                      [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
+          "                      [--token TOKEN]\n"
           "Serves helloworld.Greeter (default 127.0.0.1:50051; port 0 picks a free one).\n"
           "--workers N             worker threads (default: one per core)\n"
           "--max-message-size B    largest request accepted (default 4 MiB; larger ones\n"
@@ -91,6 +115,8 @@ static int usage(FILE *out, int status)
           "--tls-cert FILE         serve TLS with this PEM certificate chain ...\n"
           "--tls-key FILE          ... and its PEM private key\n"
           "--tls-client-ca FILE    mutual TLS: require a client certificate from this CA\n"
+          "--token TOKEN           require \"authorization: Bearer TOKEN\" on every call\n"
+          "                        (UNAUTHENTICATED otherwise; health checks excepted)\n"
           "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING).\n"
           "Under systemd: serves the sockets of socket activation (LISTEN_FDS) instead\n"
           "of --listen, and sends READY=1 / STOPPING=1 to NOTIFY_SOCKET when set.\n"
@@ -119,6 +145,7 @@ int main(int argc, char **argv)
     const char *listen = "127.0.0.1:50051";
     const char *id = NULL;
     const char *tls_cert = NULL, *tls_key = NULL, *tls_client_ca = NULL;
+    const char *token = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
     for (int i = 1; i < argc; i += 2) { /* every flag takes a value */
         const char *a = argv[i];
@@ -138,6 +165,8 @@ int main(int argc, char **argv)
             tls_key = v;
         else if (strcmp(a, "--tls-client-ca") == 0)
             tls_client_ca = v;
+        else if (strcmp(a, "--token") == 0)
+            token = v;
         else if (strcmp(a, "--workers") == 0)
             ok = (workers = number_arg(a, v, 0, 1024)) >= 0;
         else if (strcmp(a, "--max-message-size") == 0)
@@ -204,6 +233,13 @@ int main(int argc, char **argv)
          * serve in the clear what was asked to be TLS. */
         fprintf(stderr, "greeter_server: --tls-cert: the sockets from systemd are served "
                         "in plaintext only\n");
+        trpc_server_free(srv);
+        return 1;
+    }
+    const trpc_server_interceptor auth =
+        TRPC_SERVER_INTERCEPTOR(.on_start = require_token, .user = (void *)token);
+    if (token && (rv = trpc_server_add_interceptor(srv, &auth)) != TRPC_OK) {
+        fprintf(stderr, "greeter_server: --token: %s\n", trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }

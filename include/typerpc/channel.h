@@ -82,9 +82,37 @@ typedef struct trpc_channel_opts {
                                       verified against and sent as SNI;
                                       NULL: the target's host (an IP address
                                       target is checked against IP SANs) */
+    /* Interceptors (trpc_client_interceptor, below): ninterceptors
+     * pointers, run in this order around every call of the channel; the
+     * interceptors are copied by trpc_channel_new(). */
+    const struct trpc_client_interceptor *const *interceptors;
+    size_t ninterceptors;
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)
+
+/* Code that runs around every call a channel makes: adding credentials or
+ * a request id to the metadata, logging, metrics, refusing calls locally.
+ * Given in trpc_channel_opts.interceptors (each made with
+ * TRPC_CLIENT_INTERCEPTOR(...)). */
+typedef struct trpc_client_interceptor {
+    size_t size; /* sizeof(trpc_client_interceptor) */
+    /* Before the call is sent, on the thread that starts it.  md is the
+     * call's request metadata (the call's own, copied), which it may add
+     * to (trpc_metadata_add); deadline is the call's (trpc_now_ms() clock,
+     * INT64_MAX: none).  Return TRPC_STATUS_OK to go on, or another status
+     * to end the call with it before anything is sent (*message, if set,
+     * is its message; copied): the interceptors after this one do not
+     * run, every on_done does.  NULL: none. */
+    trpc_status (*on_start)(const trpc_method *m, trpc_metadata *md, int64_t deadline,
+                            const char **message, void *user);
+    /* When the call has its status (with its message, or NULL), on the
+     * channel's I/O thread: must not block.  NULL: none. */
+    void (*on_done)(const trpc_method *m, trpc_status status, const char *message, void *user);
+    void *user;
+} trpc_client_interceptor;
+
+#define TRPC_CLIENT_INTERCEPTOR(...) TRPC_OPTS_SIZED(trpc_client_interceptor, __VA_ARGS__)
 
 /* Creates a channel to target: "host:port" (a numeric address, or a name
  * looked up asynchronously for A and AAAA records with the system's

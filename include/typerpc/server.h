@@ -368,6 +368,38 @@ TRPC_EXPORT void trpc_timer_stop(trpc_timer *t);
  * stream socket of those families), TRPC_ESTATE, TRPC_ESYS, TRPC_ENOMEM. */
 TRPC_EXPORT trpc_error trpc_server_listen_fd(trpc_server *srv, int fd);
 
+/* ---- interceptors --------------------------------------------------------------------
+ * Code that runs around every call of every service of a server, before
+ * and after its handler: authentication, logging, metrics.  Both
+ * callbacks run on the call's worker thread (never on the executor) and
+ * must not block.  Interceptors run in the order they were added; a call
+ * to a method the server does not have is answered UNIMPLEMENTED without
+ * them. */
+typedef struct trpc_server_interceptor {
+    size_t size; /* sizeof(trpc_server_interceptor) */
+    /* Before the handler hears of the call.  The call's path, metadata,
+     * deadline, peer (and TLS identity) can be read; response metadata
+     * added (trpc_call_add_header, trpc_call_add_trailer).  Return
+     * TRPC_STATUS_OK to go on, or another status to end the call with it
+     * (*message, if set, is sent as its grpc-message; it is copied): the
+     * handler then hears nothing of the call, the interceptors after this
+     * one do not run, and every on_done still does.  NULL: none. */
+    trpc_status (*on_start)(trpc_call *call, const char **message, void *user);
+    /* When the call is done (the status went out, or the call was
+     * cancelled, timed out, lost or shut down), with its status and why;
+     * after the handler's done notification, if it has one.  NULL: none. */
+    void (*on_done)(trpc_call *call, trpc_status status, trpc_done_reason why, void *user);
+    void *user;
+} trpc_server_interceptor;
+
+#define TRPC_SERVER_INTERCEPTOR(...) TRPC_OPTS_SIZED(trpc_server_interceptor, __VA_ARGS__)
+
+/* Adds ic (copied) to the end of the server's chain.  Only before
+ * trpc_server_start().  Errors: TRPC_EINVAL (NULL, or a size this library
+ * does not know), TRPC_ESTATE, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_server_add_interceptor(trpc_server *srv,
+                                                   const trpc_server_interceptor *ic);
+
 #ifdef __cplusplus
 }
 #endif

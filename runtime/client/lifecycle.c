@@ -117,6 +117,28 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     }
     ch->cl.base = ch;
     ch->cl.o = o;
+    ch->cl.o.interceptors = NULL; /* not kept: the caller's array */
+    if (o.ninterceptors) {
+        if (!o.interceptors) {
+            free(ch);
+            return TRPC_EINVAL;
+        }
+        ch->cl.icpt = calloc(o.ninterceptors, sizeof *ch->cl.icpt);
+        if (!ch->cl.icpt) {
+            free(ch);
+            return TRPC_ENOMEM;
+        }
+        for (size_t i = 0; i < o.ninterceptors; i++) {
+            if (!o.interceptors[i] ||
+                TRPC__OPTS_READ(trpc_client_interceptor, &ch->cl.icpt[i], o.interceptors[i]) !=
+                    TRPC_OK) {
+                free(ch->cl.icpt);
+                free(ch);
+                return TRPC_EINVAL;
+            }
+        }
+        ch->cl.nicpt = o.ninterceptors;
+    }
     ch->cl.authority = strdup(o.authority ? o.authority
                               : a.is_unix ? "localhost" : target + a.name_off);
     ch->cl.o.authority = NULL; /* not kept: the caller's string */
@@ -127,12 +149,14 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
             event_base_free(base);
         }
         free(ch->cl.authority);
+        free(ch->cl.icpt);
         free(ch);
         return !base ? TRPC_ELIBEVENT : TRPC_ENOMEM;
     }
     if (trpc__client_init(&ch->cl, base, wake_cb, ch) != 0) {
         event_base_free(base);
         free(ch->cl.authority);
+        free(ch->cl.icpt);
         free(ch);
         return TRPC_ELIBEVENT;
     }
@@ -170,5 +194,6 @@ void trpc_channel_free(trpc_channel *ch)
     trpc__client_fini(&ch->cl);
     event_base_free(base);
     free(ch->cl.authority);
+    free(ch->cl.icpt);
     free(ch);
 }

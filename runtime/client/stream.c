@@ -105,6 +105,7 @@ void trpc__stream_free(trpc_stream *s)
     trpc__md_fini(&s->sendmd);
     free(s->nva);
     free(s->message);
+    free(s->refused_msg);
     free(s->grpc_message);
     if (s->dl_ev) {
         event_free(s->dl_ev);
@@ -195,7 +196,25 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     if (s->opts.deadline > 0 && s->opts.deadline < s->deadline) {
         s->deadline = s->opts.deadline;
     }
-    size_t cap = 10 + trpc_metadata_count(s->opts.metadata);
+    /* The interceptors' on_start, in order: they may add to the request
+     * metadata; a refusal ends the call at its start op (stream_begin), so
+     * it completes as every call does, with nothing sent. */
+    for (size_t i = 0; i < cl->nicpt; i++) {
+        const trpc_client_interceptor *ic = &cl->icpt[i];
+        if (!ic->on_start) {
+            continue;
+        }
+        const char *msg = NULL;
+        trpc_status st = ic->on_start(m, &s->sendmd, s->deadline, &msg, ic->user);
+        if (st != TRPC_STATUS_OK) {
+            bool valid = trpc_status_valid(st);
+            s->refused = valid ? st : TRPC_STATUS_INTERNAL;
+            s->refused_msg = strdup(valid ? (msg ? msg : "") : "an interceptor returned a status "
+                                                               "that is not a gRPC status");
+            break;
+        }
+    }
+    size_t cap = 10 + trpc_metadata_count(&s->sendmd);
     s->nva = malloc(cap * sizeof *s->nva);
     if (!s->nva) {
         trpc__stream_free(s);
@@ -263,10 +282,21 @@ static void complete(trpc_stream *s, trpc_status st, const char *msg)
         s->opts.headers = s->opts.trailers = NULL;
     }
     pthread_mutex_lock(&cl->mu);
-    if (s->done) {
+    if (s->done || s->completing) {
         pthread_mutex_unlock(&cl->mu);
         return;
     }
+    s->completing = true;
+    pthread_mutex_unlock(&cl->mu);
+    /* The interceptors hear of the outcome before the caller does (a
+     * blocking call returns after them), and outside the lock: they may
+     * start calls of their own. */
+    for (size_t i = 0; i < cl->nicpt; i++) {
+        if (cl->icpt[i].on_done) {
+            cl->icpt[i].on_done(s->m, st, msg && *msg ? msg : NULL, cl->icpt[i].user);
+        }
+    }
+    pthread_mutex_lock(&cl->mu);
     s->done = true;
     s->headers_ready = true;
     s->status = st;
@@ -444,6 +474,10 @@ bool trpc__stream_begin(trpc_stream *s)
     cl->all = s;
     if (cl->stopping) {
         trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "channel closed");
+        return false;
+    }
+    if (s->refused != TRPC_STATUS_OK) {
+        trpc__stream_abort(s, s->refused, s->refused_msg);
         return false;
     }
     if (s->opts.cancel) {

@@ -48,6 +48,8 @@ typedef struct trpc__client {
     trpc_stream *all;               /* streams the I/O thread holds (I/O thread) */
     bool stopping;                  /* the channel is being freed (I/O thread) */
     void (*released)(struct trpc__client *cl); /* a stream left `all` */
+    trpc_client_interceptor *icpt;  /* o.interceptors, copied */
+    size_t nicpt;
 } trpc__client;
 
 /* The I/O thread's view of a stream (transitions: stream.c). */
@@ -91,6 +93,9 @@ struct trpc_stream {
     bool decode_failed;             /* a reply did not decode */
     trpc_status status;
     char *message;
+    bool completing;                /* complete() claimed it (under mu) */
+    trpc_status refused;            /* an interceptor's status (OK: none) */
+    char *refused_msg;
     trpc__rmsg *qhead, *qtail;      /* replies not yet received */
     size_t queued_bytes;
     bool discard;                   /* finishing: drop replies */

@@ -213,6 +213,7 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     c->hold = c->app_finished = c->finish_applied = false;
     c->busy = 0;
     c->done_sent = false;
+    c->icpt_due = false;
     c->data = NULL;
     c->cprev = c->cnext = c->pnext = NULL;
     env->live++;
@@ -428,6 +429,15 @@ static void settle(trpc_call *c)
             c->done_sent = true;
         }
     }
+    if (c->icpt_due) {
+        c->icpt_due = false;
+        const trpc__registry *r = c->env->reg;
+        for (size_t i = 0; i < r->nicpt; i++) {
+            if (r->icpt[i].on_done) {
+                r->icpt[i].on_done(c, c->status, c->why, r->icpt[i].user);
+            }
+        }
+    }
     if (!held(c)) {
         recycle(c);
     }
@@ -457,6 +467,33 @@ static trpc_status run_notice(trpc_call *c, trpc__notice_kind k, const ProtobufC
         break;
     }
     return TRPC_PENDING;
+}
+
+/* Runs the interceptors' on_start in order (trpc_server_add_interceptor());
+ * false when one ended the call. */
+static bool intercept_start(trpc_call *c)
+{
+    const trpc__registry *r = c->env->reg;
+    c->icpt_due = r->nicpt > 0;
+    for (size_t i = 0; i < r->nicpt; i++) {
+        const trpc_server_interceptor *ic = &r->icpt[i];
+        if (!ic->on_start) {
+            continue;
+        }
+        const char *msg = NULL;
+        trpc_status st = ic->on_start(c, &msg, ic->user);
+        if (st == TRPC_STATUS_OK) {
+            continue;
+        }
+        if (!trpc_status_valid(st)) {
+            fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
+                 "an interceptor returned %d, which is not a gRPC status", (int)st);
+        } else {
+            fail(c, st, TRPC_DONE_FINISHED, "%s", msg ? msg : "");
+        }
+        return false;
+    }
+    return true;
 }
 
 /* The worker takes in a notification's result. */
@@ -709,6 +746,8 @@ void trpc__call_on_headers_end(trpc_call *c)
         fail(c, TRPC_STATUS_UNIMPLEMENTED, TRPC_DONE_FAILED, "%s: %s",
              e ? "method not implemented" : "unknown method",
              c->path.len ? path_of(c) : "(no :path)");
+    } else if (!intercept_start(c)) {
+        /* an interceptor ended it: the handler hears nothing */
     } else {
         c->ent = e;
         c->state = TRPC__CALL_OPEN;

@@ -167,6 +167,7 @@ struct trpc_call {
     bool finish_applied;            /* its __finish reached the worker */
     int busy;                       /* entries on the stack, or a task out */
     bool done_sent;                 /* the done notification ran (or none is due) */
+    bool icpt_due;                  /* the interceptors' on_done is still to run */
     void *data;
     trpc_timer *timers, *spare_timers;
 

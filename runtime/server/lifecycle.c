@@ -150,6 +150,18 @@ trpc_error trpc_server_use_executor(trpc_server *srv, const char *name)
     return trpc__registry_use_executor(&srv->reg, name);
 }
 
+trpc_error trpc_server_add_interceptor(trpc_server *srv, const trpc_server_interceptor *ic)
+{
+    trpc_server_interceptor copy;
+    if (!srv || !ic || TRPC__OPTS_READ(trpc_server_interceptor, &copy, ic) != TRPC_OK) {
+        return TRPC_EINVAL;
+    }
+    if (srv->state != SRV_NEW) {
+        return TRPC_ESTATE;
+    }
+    return trpc__registry_add_interceptor(&srv->reg, &copy);
+}
+
 static trpc_error bind_tcp(const trpc__addr *a, int port, struct addrinfo *ai, int *fdout)
 {
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

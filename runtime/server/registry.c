@@ -98,8 +98,20 @@ const trpc__method_entry *trpc__registry_find(const trpc__registry *r, const cha
     return bsearch(&key, r->e, r->n, sizeof key, entry_cmp);
 }
 
+trpc_error trpc__registry_add_interceptor(trpc__registry *r, const trpc_server_interceptor *ic)
+{
+    trpc_server_interceptor *v = realloc(r->icpt, (r->nicpt + 1) * sizeof *v);
+    if (!v) {
+        return TRPC_ENOMEM;
+    }
+    r->icpt = v;
+    v[r->nicpt++] = *ic;
+    return TRPC_OK;
+}
+
 void trpc__registry_free(trpc__registry *r)
 {
+    free(r->icpt);
     free(r->e);
     memset(r, 0, sizeof *r);
 }

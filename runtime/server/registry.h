@@ -25,6 +25,8 @@ typedef struct trpc__registry {
     trpc__method_entry *e;
     size_t n, cap;
     size_t nexec;          /* entries with exec set */
+    trpc_server_interceptor *icpt; /* the interceptors, in order */
+    size_t nicpt;
 } trpc__registry;
 
 /* Checks and adds svc's methods (the rules of trpc_server_add_service()).
@@ -36,6 +38,8 @@ trpc_error trpc__registry_add(trpc__registry *r, const trpc_service *svc,
 /* Puts the service ("pkg.Svc") or method ("/pkg.Svc/M") name on the
  * executor.  TRPC_OK, TRPC_EINVAL or TRPC_ENOENT. */
 trpc_error trpc__registry_use_executor(trpc__registry *r, const char *name);
+/* Appends a copy of ic to the interceptors.  TRPC_OK or TRPC_ENOMEM. */
+trpc_error trpc__registry_add_interceptor(trpc__registry *r, const trpc_server_interceptor *ic);
 /* The entry for path, or NULL. */
 const trpc__method_entry *trpc__registry_find(const trpc__registry *r, const char *path);
 void trpc__registry_free(trpc__registry *r);

@@ -16,6 +16,11 @@ Usage: tls_grpcio.py GREETER_SERVER GREETER_CLIENT GEN_CERTS PB_DIR
     a wrong CA fails with the verification error.
  5. greeter_client with --tls-cert/--tls-key -> grpcio server requiring
     client certificates: grpcio sees CN alice; without one the call fails.
+ 6. Bearer tokens over TLS, through interceptors: greeter_server --token
+    (a server interceptor) refuses grpcio calls without the token or with
+    a wrong one UNAUTHENTICATED and answers those with it;
+    greeter_client --token (a client interceptor) is answered by it and by
+    a grpcio server that checks the token, which sees it.
 """
 import os
 import shutil
@@ -72,7 +77,7 @@ def stop_server(p, log):
     return text
 
 
-def py_hello(target, creds, name, override=None):
+def py_hello(target, creds, name, override=None, metadata=None):
     """SayHello from grpcio; returns (code, message-or-details)."""
     opts = [("grpc.ssl_target_name_override", override)] if override else []
     with grpc.secure_channel(target, creds, options=opts) as ch:
@@ -80,7 +85,7 @@ def py_hello(target, creds, name, override=None):
                               request_serializer=helloworld_pb2.HelloRequest.SerializeToString,
                               response_deserializer=helloworld_pb2.HelloReply.FromString)
         try:
-            rep = call(helloworld_pb2.HelloRequest(name=name), timeout=10)
+            rep = call(helloworld_pb2.HelloRequest(name=name), timeout=10, metadata=metadata)
             return grpc.StatusCode.OK, rep.message
         except grpc.RpcError as e:
             return e.code(), e.details()
@@ -183,6 +188,7 @@ def run(d):
     def say_hello(req, ctx):
         auth = ctx.auth_context()
         seen["cn"] = auth.get("x509_common_name", [b""])[0].decode()
+        seen["authorization"] = dict(ctx.invocation_metadata()).get("authorization")
         return helloworld_pb2.HelloReply(message="Hello " + req.name)
 
     def grpcio_server(require_client_auth):
@@ -225,6 +231,32 @@ def run(d):
     rc, out = c_hello(["--target", "localhost:%d" % port, "--tls-ca", f("ca.pem")], "x")
     check(rc == 1 and "UNAVAILABLE" in out,
           "greeter_client without a certificate -> grpcio mutual TLS: %r" % out)
+    srv.stop(0)
+
+    # 6. bearer tokens over TLS (interceptors on both sides)
+    p, port, log = start_server(["--tls-cert", f("server.pem"), "--tls-key", f("server.key"),
+                                 "--token", "s3cret"])
+    target = "localhost:%d" % port
+    code, msg = py_hello(target, creds, "t", metadata=[("authorization", "Bearer s3cret")])
+    check(code == grpc.StatusCode.OK and msg == "Hello t",
+          "grpcio with the token -> greeter_server --token: %s %r" % (code, msg))
+    code, msg = py_hello(target, creds, "none")
+    check(code == grpc.StatusCode.UNAUTHENTICATED and "bearer token" in msg,
+          "grpcio without a token is refused: %s %r" % (code, msg))
+    code, msg = py_hello(target, creds, "bad", metadata=[("authorization", "Bearer guess")])
+    check(code == grpc.StatusCode.UNAUTHENTICATED,
+          "grpcio with a wrong token is refused: %s %r" % (code, msg))
+    rc, out = c_hello(["--target", target, "--tls-ca", f("ca.pem"), "--token", "s3cret"], "c")
+    check(rc == 0 and out == "Hello c", "greeter_client --token -> greeter_server: %r" % out)
+    rc, out = c_hello(["--target", target, "--tls-ca", f("ca.pem"), "--token", "nope"], "c")
+    check(rc == 1 and "UNAUTHENTICATED" in out,
+          "greeter_client with a wrong token: %r" % out)
+    stop_server(p, log)
+    srv, port = grpcio_server(False)
+    rc, out = c_hello(["--target", "localhost:%d" % port, "--tls-ca", f("ca.pem"),
+                       "--token", "tok"], "g")
+    check(rc == 0 and out == "Hello g" and seen.get("authorization") == "Bearer tok",
+          "greeter_client --token -> grpcio sees %r: %r" % (seen.get("authorization"), out))
     srv.stop(0)
 
 
