@@ -283,6 +283,18 @@ TRPC_EXPORT size_t trpc_stream_send_buffered(const trpc_stream *s);
  * send (thread-safe). */
 TRPC_EXPORT bool trpc_stream_is_writable(const trpc_stream *s);
 
+/* Per message: TRPC_COMPRESS_NONE sends the next requests of this stream
+ * uncompressed, the call's algorithm (trpc_call_opts.compression, or
+ * DEFAULT for the channel's) compresses them again (gRPC's per-message
+ * flag; grpc-encoding went out with the request headers, so another
+ * algorithm is TRPC_ESTATE).  Errors: TRPC_EINVAL, TRPC_ESTATE. */
+TRPC_EXPORT trpc_error trpc_stream_set_compression(trpc_stream *s, trpc_compression c);
+/* Whether the reply last returned by trpc_stream_recv() (or given to an
+ * async stream's on_message, during that callback) came compressed on the
+ * wire; the message itself is always decompressed.  For the thread that
+ * received it. */
+TRPC_EXPORT bool trpc_stream_message_compressed(const trpc_stream *s);
+
 typedef void trpc_stream_cb(trpc_stream *s, void *arg);
 /* Asks for fn(s, arg) once, on the I/O thread, when the unsent requests are
  * at or below half of send_high_water (at once if they already are).  It

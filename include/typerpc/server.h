@@ -278,12 +278,24 @@ TRPC_EXPORT trpc_error trpc_call_add_trailer(trpc_call *call, const char *key,
 /* Chooses how this call's replies are compressed, overriding
  * trpc_server_opts.compression (TRPC_COMPRESS_DEFAULT: back to it).  The
  * replies stay uncompressed if the client did not list the algorithm in its
- * grpc-accept-encoding (not an error: gRPC lets the sender choose).  Only
- * before the first reply is queued, as response headers (grpc-encoding
- * goes with them).  Errors: TRPC_EINVAL (not a TRPC_COMPRESS_* value),
- * TRPC_ESTATE (a reply was queued, the headers are sent, or the call is
- * finished). */
+ * grpc-accept-encoding (not an error: gRPC lets the sender choose).
+ * Before the first reply is queued (or the headers are sent) it chooses
+ * the algorithm, named to the client in grpc-encoding.  After that it
+ * chooses per message, as gRPC's per-message flag allows: TRPC_COMPRESS_NONE
+ * sends the next replies uncompressed, the call's algorithm (or DEFAULT,
+ * when that resolves to it) compresses them again.  Call it from the thread
+ * that writes the replies.  Errors: TRPC_EINVAL (not a TRPC_COMPRESS_*
+ * value), TRPC_ESTATE (the call is finished, or after the first reply an
+ * algorithm other than the one in grpc-encoding). */
 TRPC_EXPORT trpc_error trpc_call_set_compression(trpc_call *call, trpc_compression c);
+
+/* Whether the request message being handled (in a request or message
+ * notification) came compressed on the wire: gRPC's per-message flag, the
+ * message then inflated per grpc-encoding.  The handler always sees the
+ * message decompressed; this is for checks such as gRPC's interop
+ * "expect_compressed", logging and metrics.  False outside those
+ * notifications' messages. */
+TRPC_EXPORT bool trpc_call_message_compressed(const trpc_call *call);
 
 /* Sets the status message (printf-style, UTF-8, sent percent-encoded as
  * grpc-message) and returns code, so a handler can write

@@ -706,7 +706,8 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
         if (ev == TRPC__FRAME_MESSAGE) {
             const uint8_t *body = s->fr.body.data ? s->fr.body.data : (const uint8_t *)"";
             size_t blen = s->fr.msg_len;
-            if ((s->fr.hdr[0] & 1) && !inflate_reply(s, &body, &blen, max)) {
+            bool compressed = s->fr.hdr[0] & 1;
+            if (compressed && !inflate_reply(s, &body, &blen, max)) {
                 break;
             }
             if (s->async) {
@@ -722,6 +723,7 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
                 }
                 trpc__framer_next(&s->fr);
                 if (msg) {
+                    s->recv_compressed = compressed; /* on_message runs here */
                     s->h.on_message(s, msg, s->h.message_fn, s->h_user);
                 }
                 continue;
@@ -733,6 +735,7 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
             }
             m->next = NULL;
             m->len = blen;
+            m->compressed = compressed;
             if (m->len) {
                 memcpy(m->data, body, m->len);
             }

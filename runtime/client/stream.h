@@ -20,6 +20,7 @@
 #define TRPC_CLIENT_STREAM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "typerpc/channel.h"
 #include "base/buf.h"
@@ -73,6 +74,7 @@ enum {
 typedef struct trpc__rmsg {
     struct trpc__rmsg *next;
     size_t len;
+    bool compressed;                /* it came compressed */
     uint8_t data[];
 } trpc__rmsg;
 
@@ -81,7 +83,11 @@ struct trpc_stream {
     trpc__client *cl;
     const trpc_method *m;
     trpc_call_opts opts;            /* a copy; the out-pointers are the caller's */
-    trpc__enc send_enc;             /* how requests are compressed (fixed) */
+    trpc__enc send_enc;             /* the requests' grpc-encoding (fixed) */
+    atomic_bool send_plain;         /* the next requests go uncompressed anyway
+                                       (trpc_stream_set_compression()) */
+    bool recv_compressed;           /* the reply last handed out came compressed
+                                       (for the thread that received it) */
 
     /* shared, under cl->mu */
     trpc__buf out;                  /* framed requests not yet sent */

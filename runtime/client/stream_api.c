@@ -71,7 +71,7 @@ static trpc_error stream_send(trpc_stream *s, const ProtobufCMessage *msg, bool 
     /* A compressed frame is made before taking the mutex (deflate takes a
      * while), then copied in. */
     trpc__buf zf = { 0 };
-    if (msg && s->send_enc != TRPC__ENC_IDENTITY) {
+    if (msg && s->send_enc != TRPC__ENC_IDENTITY && !atomic_load(&s->send_plain)) {
         rv = trpc__buf_append_compressed(&zf, msg, s->send_enc);
         if (rv) {
             trpc__buf_free(&zf);
@@ -152,6 +152,7 @@ bool trpc_stream_recv(trpc_stream *s, ProtobufCMessage **msg)
     if (!m) {
         return false;
     }
+    s->recv_compressed = m->compressed;
     *msg = protobuf_c_message_unpack(s->m->output, s->opts.allocator, m->len, m->data);
     free(m);
     if (!*msg) {
@@ -324,4 +325,26 @@ trpc_error trpc_stream_on_drain(trpc_stream *s, trpc_stream_cb *fn, void *arg)
     }
     pthread_mutex_unlock(&cl->mu);
     return rv;
+}
+
+trpc_error trpc_stream_set_compression(trpc_stream *s, trpc_compression c)
+{
+    if (!s || (unsigned)c > TRPC_COMPRESS_GZIP) {
+        return TRPC_EINVAL;
+    }
+    trpc__enc e = trpc__enc_of(c == TRPC_COMPRESS_DEFAULT ? s->cl->o.compression : c);
+    if (e == TRPC__ENC_IDENTITY) {
+        atomic_store(&s->send_plain, true);
+        return TRPC_OK;
+    }
+    if (e != s->send_enc) {
+        return TRPC_ESTATE; /* grpc-encoding went out with the request headers */
+    }
+    atomic_store(&s->send_plain, false);
+    return TRPC_OK;
+}
+
+bool trpc_stream_message_compressed(const trpc_stream *s)
+{
+    return s && s->recv_compressed;
 }

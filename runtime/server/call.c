@@ -196,6 +196,7 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     c->enc[0] = 0;
     c->accept = TRPC__ENC_BIT(TRPC__ENC_IDENTITY);
     c->send_enc = TRPC__ENC_IDENTITY;
+    c->send_plain = c->msg_compressed = false;
     c->deadline = INT64_MAX;
     c->dl_armed = false;
     c->req = c->reply = NULL;
@@ -632,6 +633,7 @@ static void pump(trpc_call *c)
                      "cannot decode the request message");
                 continue;
             }
+            c->msg_compressed = n->compressed; /* no task is out: nobody reads it */
         } else if (n->kind == TRPC__N_REQUEST) {
             msg = c->req;
         }
@@ -782,7 +784,8 @@ static void on_message(trpc_call *c)
 {
     const uint8_t *data = c->fr.body.data ? c->fr.body.data : (const uint8_t *)"";
     size_t len = c->fr.msg_len;
-    if (c->fr.hdr[0] & 1) {
+    bool compressed = c->fr.hdr[0] & 1;
+    if (compressed) {
         /* Compressed (gRPC's doc/compression.md): inflate per grpc-encoding,
          * never past max_recv_message_size. */
         size_t max = c->env->lim->max_recv_message_size;
@@ -823,6 +826,7 @@ static void on_message(trpc_call *c)
                  "more than one request message for %s", path_of(c));
             return;
         }
+        c->msg_compressed = compressed; /* no handler runs before this request's */
         c->req = protobuf_c_message_unpack(m->input, &c->arena.pa, len, data);
         if (!c->req) {
             fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
@@ -839,6 +843,7 @@ static void on_message(trpc_call *c)
             return;
         }
         memcpy(n->data, data, len);
+        n->compressed = compressed; /* the pool may be running an earlier one */
         enqueue(c, n);
         return;
     }
@@ -847,6 +852,7 @@ static void on_message(trpc_call *c)
         fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED, "cannot decode the request message");
         return;
     }
+    c->msg_compressed = compressed;
     dispatch(c, TRPC__N_MESSAGE, msg);
     trpc__arena_reset(&c->scratch);
 }

@@ -90,14 +90,33 @@ trpc_error trpc_call_set_compression(trpc_call *call, trpc_compression c)
         return TRPC_EINVAL;
     }
     trpc__enc e = trpc__enc_of(c == TRPC_COMPRESS_DEFAULT ? call->env->lim->compression : c);
+    trpc_error rv = TRPC_OK;
     pthread_mutex_lock(&call->mu);
-    bool frozen = call->hdrs_frozen || call->app_finished || atomic_load(&call->ended);
-    if (!frozen) {
-        /* Only toward a client that accepts it (its grpc-accept-encoding). */
-        call->send_enc = call->accept & TRPC__ENC_BIT(e) ? e : TRPC__ENC_IDENTITY;
+    /* Only toward a client that accepts it (its grpc-accept-encoding). */
+    if (!(call->accept & TRPC__ENC_BIT(e))) {
+        e = TRPC__ENC_IDENTITY;
+    }
+    if (call->app_finished || atomic_load(&call->ended)) {
+        rv = TRPC_ESTATE;
+    } else if (!call->hdrs_frozen) {
+        call->send_enc = e;
+        call->send_plain = false;
+    } else if (e == TRPC__ENC_IDENTITY) {
+        /* grpc-encoding is out: per message, the flag may still say "not
+         * compressed" (gRPC's doc/compression.md). */
+        call->send_plain = true;
+    } else if (e == call->send_enc) {
+        call->send_plain = false;
+    } else {
+        rv = TRPC_ESTATE; /* another algorithm than the headers named */
     }
     pthread_mutex_unlock(&call->mu);
-    return frozen ? TRPC_ESTATE : TRPC_OK;
+    return rv;
+}
+
+bool trpc_call_message_compressed(const trpc_call *call)
+{
+    return call && call->msg_compressed;
 }
 
 trpc_error trpc_call_add_trailer(trpc_call *call, const char *key, const void *value,

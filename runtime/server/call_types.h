@@ -64,6 +64,7 @@ typedef struct trpc__notice {
     trpc_call_cb *fn;        /* TRPC__N_DRAIN */
     void *arg;
     size_t len;              /* TRPC__N_MESSAGE: the message's bytes */
+    bool compressed;         /* TRPC__N_MESSAGE: it came compressed */
     uint8_t data[];
 } trpc__notice;
 
@@ -119,6 +120,9 @@ struct trpc_call {
     char enc[32];                   /* grpc-encoding */
     unsigned accept;                /* grpc-accept-encoding, TRPC__ENC_BIT()s */
     trpc__buf zbuf;                 /* a compressed request message, inflated */
+    bool msg_compressed;            /* the request message being handled came
+                                       compressed (trpc_call_message_compressed);
+                                       written only where the handler runs next */
     int64_t deadline;
     struct event *dl_ev;
     bool dl_armed;
@@ -145,8 +149,11 @@ struct trpc_call {
     bool hdrs_frozen;               /* a reply was queued: no more headers */
     bool headers_sent, trailers_sent;
     bool rt_status;                 /* the runtime decided the status */
-    trpc__enc send_enc;             /* how replies are compressed: set under mu
-                                       while !hdrs_frozen, read after */
+    trpc__enc send_enc;             /* the replies' grpc-encoding: set under mu
+                                       while !hdrs_frozen, fixed after */
+    bool send_plain;                /* under mu: the next replies go uncompressed
+                                       although send_enc is not identity (gRPC's
+                                       per-message choice) */
     trpc_metadata hdrs, trls;
     trpc__buf msg;                  /* the application's status message */
     trpc__buf rtmsg;                /* the runtime's */

@@ -24,11 +24,13 @@
 #define NV(n, v, vl) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vl), NGHTTP2_NV_FLAG_NONE }
 
 /* The compressed path of trpc__out_write(): the frame is built outside the
- * mutex (deflate takes a while), then copied in. */
-static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg, bool bounded)
+ * mutex (deflate takes a while), then copied in.  The headers were frozen
+ * before, so grpc-encoding cannot change under it. */
+static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg, bool bounded,
+                                       trpc__enc enc)
 {
     trpc__buf f = { 0 };
-    trpc_error rv = trpc__buf_append_compressed(&f, msg, c->send_enc);
+    trpc_error rv = trpc__buf_append_compressed(&f, msg, enc);
     if (rv) {
         trpc__buf_free(&f);
         return rv;
@@ -38,7 +40,6 @@ static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg
     rv = TRPC_EFULL;
     if (!bounded || have == 0 || have + f.len <= c->env->lim->max_send_buffer) {
         rv = trpc__buf_append(&c->out, f.data, f.len);
-        c->hdrs_frozen = true;
     }
     pthread_mutex_unlock(&c->mu);
     trpc__buf_free(&f);
@@ -47,13 +48,17 @@ static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg
 
 trpc_error trpc__out_write(trpc_call *c, const ProtobufCMessage *msg, bool bounded)
 {
-    /* send_enc is the call context's, as this write is; it no longer
-     * changes once a reply is queued (trpc_call_set_compression()). */
-    if (c->send_enc != TRPC__ENC_IDENTITY) {
-        return out_write_compressed(c, msg, bounded);
+    pthread_mutex_lock(&c->mu);
+    /* send_enc is fixed from the first reply on (it goes out as
+     * grpc-encoding); send_plain may turn compression off per message
+     * (trpc_call_set_compression()). */
+    trpc__enc enc = c->send_plain ? TRPC__ENC_IDENTITY : c->send_enc;
+    if (enc != TRPC__ENC_IDENTITY) {
+        c->hdrs_frozen = true;
+        pthread_mutex_unlock(&c->mu);
+        return out_write_compressed(c, msg, bounded, enc);
     }
     size_t size = trpc__frame_size(msg);
-    pthread_mutex_lock(&c->mu);
     size_t have = trpc__buf_avail(&c->out);
     trpc_error rv = TRPC_EFULL;
     if (!bounded || have == 0 || have + size <= c->env->lim->max_send_buffer) {

@@ -7,8 +7,11 @@ Implements the server side of grpc/doc/interop-test-descriptions.md with
 grpcio's generic handlers (no generated service code): EmptyCall, UnaryCall,
 CacheableUnaryCall, StreamingOutputCall, StreamingInputCall, FullDuplexCall,
 HalfDuplexCall, Echo Status and Echo Metadata, CompressedRequest
-(expect_compressed: INVALID_ARGUMENT, no client here compresses; both end a
-stream at once, before the client half-closes).  UnimplementedCall is left
+(expect_compressed: INVALID_ARGUMENT, since grpcio cannot tell a handler
+whether a request came compressed; both end a stream at once, before the
+client half-closes), CompressedResponse (gzip: response_compressed on
+UnaryCall; ResponseParameters.compressed per message through
+disable_next_message_compression).  UnimplementedCall is left
 out so it answers UNIMPLEMENTED.  Prints "PORT <n>" once listening, stops on
 SIGTERM or SIGINT and exits 0.  Messages come from protoc --python_out
 (messages_pb2, empty_pb2 on PYTHONPATH).
@@ -58,14 +61,20 @@ def unary_call(req, ctx):
         ctx.abort(grpc.StatusCode.INVALID_ARGUMENT, "expected a compressed request")
     if req.response_type != m.COMPRESSABLE:
         ctx.abort(grpc.StatusCode.INVALID_ARGUMENT, "unsupported response_type")
+    if req.response_compressed.value:
+        ctx.set_compression(grpc.Compression.Gzip)
     return m.SimpleResponse(payload=payload(req.response_size))
 
 
 def responses(req, ctx):
     echo_status(req, ctx)
+    if any(rp.compressed.value for rp in req.response_parameters):
+        ctx.set_compression(grpc.Compression.Gzip)
     for rp in req.response_parameters:
         if rp.interval_us > 0:
             time.sleep(rp.interval_us / 1e6)
+        if not rp.compressed.value:
+            ctx.disable_next_message_compression()
         yield m.StreamingOutputCallResponse(payload=payload(rp.size))
 
 

@@ -719,6 +719,221 @@ destroy:
     return rc;
 }
 
+/* ---- compression (gRPC's client_compressed_* and server_compressed_*) ---- */
+
+/* UnaryCall with expect_compressed (NULL: unset) sent with compression c;
+ * the status, the message in *msg. */
+static trpc_status compressed_unary_call(trpc_channel *ch, bool expect, trpc_compression c,
+                                         Grpc__Testing__SimpleResponse **reply, char **msg)
+{
+    Grpc__Testing__BoolValue want = GRPC__TESTING__BOOL_VALUE__INIT;
+    want.value = expect;
+    Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
+    req.expect_compressed = &want;
+    req.response_size = 314159;
+    req.payload = new_payload(271828);
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = msg,
+                                         .compression = c);
+    trpc_status st = grpc__testing__test_service__unary_call(TS(ch), &req, reply, &opts);
+    free_payload(req.payload);
+    return st;
+}
+
+static int client_compressed_unary(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    Grpc__Testing__SimpleResponse *reply = NULL;
+    /* the probe: expect_compressed on a message sent plain */
+    trpc_status st = compressed_unary_call(ch, true, TRPC_COMPRESS_NONE, &reply, &msg);
+    CHECK_STATUS(st, TRPC_STATUS_INVALID_ARGUMENT, msg);
+    static const bool expect[2] = { true, false };
+    for (int i = 0; i < 2; i++) {
+        free(msg);
+        msg = NULL;
+        if (reply) {
+            grpc__testing__simple_response__free_unpacked(reply, NULL);
+            reply = NULL;
+        }
+        st = compressed_unary_call(ch, expect[i],
+                                   expect[i] ? TRPC_COMPRESS_GZIP : TRPC_COMPRESS_NONE, &reply,
+                                   &msg);
+        CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+        CHECK(zeros(reply->payload, 314159), "response payload is %zu bytes, want 314159 zeros",
+              payload_len(reply->payload));
+    }
+out:
+    if (reply) {
+        grpc__testing__simple_response__free_unpacked(reply, NULL);
+    }
+    free(msg);
+    return rc;
+}
+
+/* The method with this path (the blocking stubs cannot tell whether a
+ * reply came compressed; a stream on the same method can). */
+static const trpc_method *test_method(const char *path)
+{
+    for (size_t i = 0; i < 8; i++) {
+        if (strcmp(grpc__testing__test_service__trpc_methods[i].path, path) == 0) {
+            return &grpc__testing__test_service__trpc_methods[i];
+        }
+    }
+    return NULL;
+}
+
+static int server_compressed_unary(trpc_channel *ch)
+{
+    int rc = 0;
+    const trpc_method *m = test_method("/grpc.testing.TestService/UnaryCall");
+    if (!m) {
+        return fail("no UnaryCall method");
+    }
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        bool zip = i == 0;
+        Grpc__Testing__BoolValue want = GRPC__TESTING__BOOL_VALUE__INIT;
+        want.value = zip;
+        Grpc__Testing__SimpleRequest req = GRPC__TESTING__SIMPLE_REQUEST__INIT;
+        req.response_compressed = &want;
+        req.response_size = 314159;
+        req.payload = new_payload(271828);
+        char *msg = NULL;
+        trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+        trpc_stream *s = NULL;
+        ProtobufCMessage *got = NULL;
+        bool compressed = false;
+        trpc_error rv = trpc_stream_start(&s, ch, m, &opts);
+        if (rv == TRPC_OK) {
+            rv = trpc_stream_send(s, &req.base);
+            if (rv == TRPC_OK) {
+                rv = trpc_stream_close_send(s);
+            }
+            if (trpc_stream_recv(s, &got)) {
+                compressed = trpc_stream_message_compressed(s);
+            }
+        }
+        trpc_status st = s ? trpc_stream_finish(s) : TRPC_STATUS_INTERNAL;
+        free_payload(req.payload);
+        Grpc__Testing__SimpleResponse *reply = (Grpc__Testing__SimpleResponse *)got;
+        if (rv != TRPC_OK) {
+            rc = fail("stream: %s", trpc_strerror(rv));
+        } else if (st != TRPC_STATUS_OK) {
+            rc = fail("expected OK, got %s: %s", trpc_status_name(st), msg ? msg : "");
+        } else if (!reply || !zeros(reply->payload, 314159)) {
+            rc = fail("response payload is %zu bytes, want 314159 zeros",
+                      reply ? payload_len(reply->payload) : 0);
+        } else if (compressed != zip) {
+            rc = fail("response_compressed %s, but the reply came %s", zip ? "true" : "false",
+                      compressed ? "compressed" : "uncompressed");
+        }
+        if (reply) {
+            grpc__testing__simple_response__free_unpacked(reply, NULL);
+        }
+        free(msg);
+    }
+    return rc;
+}
+
+static int client_compressed_streaming(trpc_channel *ch)
+{
+    int rc = 0;
+    char *msg = NULL;
+    Grpc__Testing__StreamingInputCallResponse *reply = NULL;
+    Grpc__Testing__BoolValue yes = GRPC__TESTING__BOOL_VALUE__INIT, no = yes;
+    yes.value = true;
+    Grpc__Testing__StreamingInputCallRequest first =
+        GRPC__TESTING__STREAMING_INPUT_CALL_REQUEST__INIT;
+    first.expect_compressed = &yes;
+    first.payload = new_payload(27182);
+    Grpc__Testing__StreamingInputCallRequest second =
+        GRPC__TESTING__STREAMING_INPUT_CALL_REQUEST__INIT;
+    second.expect_compressed = &no;
+    second.payload = new_payload(45904);
+    /* the probe: expect_compressed on a message sent plain */
+    trpc_call_opts plain = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg,
+                                          .compression = TRPC_COMPRESS_NONE);
+    Grpc__Testing__TestService_StreamingInputCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__streaming_input_call__start(&call, TS(ch),
+                                                                             &plain);
+    CHECK(rv == TRPC_OK, "start: %s", trpc_strerror(rv));
+    grpc__testing__test_service__streaming_input_call__send(call, &first);
+    trpc_status st = grpc__testing__test_service__streaming_input_call__finish(call, &reply);
+    CHECK_STATUS(st, TRPC_STATUS_INVALID_ARGUMENT, msg);
+    if (reply) {
+        grpc__testing__streaming_input_call_response__free_unpacked(reply, NULL);
+        reply = NULL;
+    }
+    free(msg);
+    msg = NULL;
+    /* the first message compressed, the second not: per message */
+    trpc_call_opts zip = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg,
+                                        .compression = TRPC_COMPRESS_GZIP);
+    rv = grpc__testing__test_service__streaming_input_call__start(&call, TS(ch), &zip);
+    CHECK(rv == TRPC_OK, "start: %s", trpc_strerror(rv));
+    rv = grpc__testing__test_service__streaming_input_call__send(call, &first);
+    if (rv == TRPC_OK) {
+        rv = trpc_stream_set_compression(call->base, TRPC_COMPRESS_NONE);
+    }
+    if (rv == TRPC_OK) {
+        rv = grpc__testing__test_service__streaming_input_call__send(call, &second);
+    }
+    st = grpc__testing__test_service__streaming_input_call__finish(call, &reply);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(rv == TRPC_OK, "send: %s", trpc_strerror(rv));
+    CHECK(reply->aggregated_payload_size == 73086, "aggregated_payload_size %d, want 73086",
+          reply->aggregated_payload_size);
+out:
+    if (reply) {
+        grpc__testing__streaming_input_call_response__free_unpacked(reply, NULL);
+    }
+    free_payload(first.payload);
+    free_payload(second.payload);
+    free(msg);
+    return rc;
+}
+
+static int server_compressed_streaming(trpc_channel *ch)
+{
+    static const int32_t sizes[] = { 31415, 92653 };
+    int rc = 0;
+    char *msg = NULL;
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    out_req r;
+    out_req_init(&r, sizes, 2, -1);
+    Grpc__Testing__BoolValue yes = GRPC__TESTING__BOOL_VALUE__INIT, no = yes;
+    yes.value = true;
+    r.params[0].compressed = &yes;
+    r.params[1].compressed = &no;
+    Grpc__Testing__TestService_StreamingOutputCall_Stream *call;
+    trpc_error rv = grpc__testing__test_service__streaming_output_call__start(&call, TS(ch),
+                                                                              &r.req, &opts);
+    if (rv) {
+        return fail("start: %s", trpc_strerror(rv));
+    }
+    size_t n = 0;
+    bool sizes_ok = true, flags_ok = true;
+    Grpc__Testing__StreamingOutputCallResponse *resp;
+    while (grpc__testing__test_service__streaming_output_call__recv(call, &resp)) {
+        if (n >= 2 || !zeros(resp->payload, (size_t)sizes[n])) {
+            sizes_ok = false;
+        } else if (trpc_stream_message_compressed(call->base) != (n == 0)) {
+            flags_ok = false;
+            fprintf(stderr, "response %zu came %s\n", n,
+                    n == 0 ? "uncompressed" : "compressed");
+        }
+        n++;
+        grpc__testing__streaming_output_call_response__free_unpacked(resp, NULL);
+    }
+    trpc_status st = grpc__testing__test_service__streaming_output_call__finish(call);
+    CHECK_STATUS(st, TRPC_STATUS_OK, msg);
+    CHECK(n == 2, "%zu responses, want 2", n);
+    CHECK(sizes_ok, "response sizes are not 31415, 92653 zero bytes");
+    CHECK(flags_ok, "want the first response compressed and the second not");
+out:
+    free(msg);
+    return rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(trpc_channel *ch);
@@ -739,6 +954,10 @@ static const struct {
     { "timeout_on_sleeping_server", timeout_on_sleeping_server },
     { "server_ends_bidi_early", server_ends_bidi_early },
     { "server_ends_client_stream_early", server_ends_client_stream_early },
+    { "client_compressed_unary", client_compressed_unary },
+    { "server_compressed_unary", server_compressed_unary },
+    { "client_compressed_streaming", client_compressed_streaming },
+    { "server_compressed_streaming", server_compressed_streaming },
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

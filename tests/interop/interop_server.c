@@ -16,9 +16,12 @@
  * with that code and message at once, even before the client half-closes:
  * server_ends_bidi_early), Echo Metadata
  * (x-grpc-test-echo-initial back as a header, x-grpc-test-echo-trailing-bin
- * back as a trailer), CompressedRequest (expect_compressed: INVALID_ARGUMENT,
- * since none of the interop clients compresses; the runtime inflates
- * compressed requests, but does not tell a handler whether one was).
+ * back as a trailer), CompressedRequest (expect_compressed true on a
+ * message that did not come compressed: INVALID_ARGUMENT, told by
+ * trpc_call_message_compressed()), CompressedResponse (response_compressed
+ * on UnaryCall, ResponseParameters.compressed per message on
+ * StreamingOutputCall and FullDuplexCall: gzip, through
+ * trpc_call_set_compression(); per message after the first reply).
  * HalfDuplexCall and UnimplementedCall are left NULL, so they answer
  * UNIMPLEMENTED.
  */
@@ -117,10 +120,13 @@ static trpc_status unary(trpc_call *call, const Grpc__Testing__SimpleRequest *re
     if (echo_status(call, req->response_status, &code)) {
         return code;
     }
-    if (req->expect_compressed && req->expect_compressed->value) {
+    if (req->expect_compressed && req->expect_compressed->value &&
+        !trpc_call_message_compressed(call)) {
         return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
                                "expected a compressed request");
     }
+    bool zip = req->response_compressed && req->response_compressed->value;
+    trpc_call_set_compression(call, zip ? TRPC_COMPRESS_GZIP : TRPC_COMPRESS_NONE);
     if (req->response_type != GRPC__TESTING__PAYLOAD_TYPE__COMPRESSABLE) {
         return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
                                "unsupported response_type %d", (int)req->response_type);
@@ -153,14 +159,34 @@ static trpc_status cacheable_unary_call(Grpc__Testing__TestService_CacheableUnar
     return unary(c->base, req, reply);
 }
 
+/* Whether a request asks for any compressed response: then gzip is chosen
+ * before the first reply (it goes out in grpc-encoding), and responses not
+ * to be compressed turn it off per message. */
+static void choose_stream_compression(trpc_call *call,
+                                      const Grpc__Testing__StreamingOutputCallRequest *req)
+{
+    for (size_t i = 0; i < req->n_response_parameters; i++) {
+        const Grpc__Testing__ResponseParameters *rp = req->response_parameters[i];
+        if (rp->compressed && rp->compressed->value) {
+            trpc_call_set_compression(call, TRPC_COMPRESS_GZIP);
+            return;
+        }
+    }
+}
+
 /* Checks one ResponseParameters and makes its response; TRPC_STATUS_OK or
  * the status to end the call with. */
 static trpc_status make_response(trpc_call *call, const Grpc__Testing__ResponseParameters *rp,
                                  Grpc__Testing__StreamingOutputCallResponse *resp)
 {
-    if (rp->compressed && rp->compressed->value) {
-        return trpc_call_error(call, TRPC_STATUS_INVALID_ARGUMENT,
-                               "compressed responses are not supported");
+    /* Per message: the first reply fixed grpc-encoding (gzip when any
+     * response of the request asks for compression: any_compressed()). */
+    bool zip = rp->compressed && rp->compressed->value;
+    trpc_error rv = trpc_call_set_compression(call, zip ? TRPC_COMPRESS_GZIP
+                                                        : TRPC_COMPRESS_NONE);
+    if (rv != TRPC_OK && zip) {
+        return trpc_call_error(call, TRPC_STATUS_INTERNAL, "cannot compress this response: %s",
+                               trpc_strerror(rv));
     }
     grpc__testing__streaming_output_call_response__init(resp);
     resp->payload = make_payload(call, rp->size);
@@ -241,6 +267,7 @@ static trpc_status streaming_output_call(
         return TRPC_STATUS_RESOURCE_EXHAUSTED;
     }
     *os = (output_state){ c, req, 0, NULL, false };
+    choose_stream_compression(c->base, req);
     trpc_call_set_data(c->base, os);
     output_run(os, false);
     return TRPC_PENDING; /* held until output_run finishes it */
@@ -282,7 +309,8 @@ static trpc_status streaming_input_call(Grpc__Testing__TestService_StreamingInpu
 {
     (void)reply, (void)user;
     input_state *st = trpc_call_data(c->base);
-    if (req->expect_compressed && req->expect_compressed->value) {
+    if (req->expect_compressed && req->expect_compressed->value &&
+        !trpc_call_message_compressed(c->base)) {
         return trpc_call_error(c->base, TRPC_STATUS_INVALID_ARGUMENT,
                                "expected a compressed request");
     }
@@ -317,6 +345,7 @@ static trpc_status full_duplex_call(Grpc__Testing__TestService_FullDuplexCall_Ca
     if (echo_status(c->base, req->response_status, &code)) {
         return code;
     }
+    choose_stream_compression(c->base, req);
     for (size_t i = 0; i < req->n_response_parameters; i++) {
         const Grpc__Testing__ResponseParameters *rp = req->response_parameters[i];
         sleep_us(rp->interval_us);

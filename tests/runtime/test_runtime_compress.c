@@ -493,14 +493,25 @@ static trpc_status set_rules_stream(Echo__Echo_ServerStream_Call *call,
     }
     Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
     r.payload = req->payload;
+    /* After the first reply grpc-encoding is deflate: per message only
+     * NONE and deflate (replies 0 and 2 compressed, 1 plain). */
+    static const trpc_compression next[3] = { TRPC_COMPRESS_NONE, TRPC_COMPRESS_DEFLATE,
+                                              TRPC_COMPRESS_DEFLATE };
     for (int i = 0; i < 3; i++) {
         r.index = i;
         if (echo__echo__server_stream__write(call, &r) != TRPC_OK) {
             return trpc_call_error(c, TRPC_STATUS_INTERNAL, "write failed");
         }
-        if (trpc_call_set_compression(c, TRPC_COMPRESS_GZIP) != TRPC_ESTATE) {
-            return trpc_call_error(c, TRPC_STATUS_INTERNAL, "accepted after a reply");
+        if (trpc_call_set_compression(c, TRPC_COMPRESS_GZIP) != TRPC_ESTATE ||
+            trpc_call_set_compression(c, TRPC_COMPRESS_DEFAULT) != TRPC_ESTATE) {
+            return trpc_call_error(c, TRPC_STATUS_INTERNAL, "another algorithm after a reply");
         }
+        if (trpc_call_set_compression(c, next[i]) != TRPC_OK) {
+            return trpc_call_error(c, TRPC_STATUS_INTERNAL, "per-message choice refused");
+        }
+    }
+    if (trpc_call_set_compression(c, TRPC_COMPRESS_NONE) != TRPC_OK) {
+        return trpc_call_error(c, TRPC_STATUS_INTERNAL, "per-message choice refused");
     }
     return TRPC_STATUS_OK;
 }
@@ -532,6 +543,8 @@ static void test_set_compression_rules(void **state)
     while (echo__echo__server_stream__recv(ss, &r)) {
         assert_int_equal(r->index, got);
         assert_memory_equal(r->payload.data, payload, 50000);
+        /* the per-message flag as the server chose it */
+        assert_int_equal(trpc_stream_message_compressed(ss->base), got != 1);
         echo__echo_reply__free_unpacked(r, NULL);
         got++;
     }
@@ -541,6 +554,96 @@ static void test_set_compression_rules(void **state)
     }
     assert_int_equal(got, 3);
     free(msg);
+    free(payload);
+    trpc_channel_free(ch);
+    trpc_server_shutdown(srv, 1000);
+    trpc_server_free(srv);
+}
+
+/* ---- per-message flags: the client's choice, seen by the handler ------------------------- */
+
+/* Answers each message with text "z" if it came compressed, "p" if not. */
+static trpc_status flag_bidi(Echo__Echo_Bidi_Call *call, const Echo__EchoRequest *req,
+                             void *user)
+{
+    (void)user;
+    Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
+    r.text = trpc_call_message_compressed(call->base) ? "z" : "p";
+    r.index = (int32_t)req->payload.len;
+    return echo__echo__bidi__write(call, &r) == TRPC_OK ? TRPC_PENDING : TRPC_STATUS_INTERNAL;
+}
+
+static trpc_status flag_bidi_end(Echo__Echo_Bidi_Call *call, void *user)
+{
+    (void)call, (void)user;
+    return TRPC_STATUS_OK;
+}
+
+static trpc_status flag_unary(Echo__Echo_Unary_Call *call, const Echo__EchoRequest *req,
+                              Echo__EchoReply *reply, void *user)
+{
+    (void)req, (void)user;
+    reply->text = trpc_call_message_compressed(call->base) ? "z" : "p";
+    return TRPC_STATUS_OK;
+}
+
+static void test_message_flags(void **state)
+{
+    (void)state;
+    static const Echo__Echo_Impl impl = { .unary = flag_unary, .bidi = flag_bidi,
+                                          .bidi_end = flag_bidi_end };
+    trpc_server *srv = NULL;
+    int port = 0;
+    assert_int_equal(trpc_server_new(&srv, NULL), TRPC_OK);
+    assert_int_equal(echo__echo__serve(srv, &impl, NULL), TRPC_OK);
+    assert_int_equal(trpc_server_listen(srv, "127.0.0.1:0", &port), TRPC_OK);
+    assert_int_equal(trpc_server_start(srv), TRPC_OK);
+    trpc_channel *ch = channel(port, TRPC_COMPRESS_DEFAULT);
+    uint8_t *payload = text_payload(40000);
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.payload.data = payload;
+    req.payload.len = 40000;
+    /* unary: per call */
+    static const struct { trpc_compression c; const char *want; } unary[] = {
+        { TRPC_COMPRESS_GZIP, "z" }, { TRPC_COMPRESS_NONE, "p" },
+        { TRPC_COMPRESS_DEFLATE, "z" }, { TRPC_COMPRESS_DEFAULT, "p" } };
+    for (size_t i = 0; i < 4; i++) {
+        Echo__EchoReply *r = NULL;
+        assert_int_equal(echo__echo__unary(echo__echo__client(ch), &req, &r,
+                                           &TRPC_CALL_OPTS(.timeout_ms = 30000,
+                                                           .compression = unary[i].c)),
+                         TRPC_STATUS_OK);
+        assert_string_equal(r->text, unary[i].want);
+        echo__echo_reply__free_unpacked(r, NULL);
+    }
+    /* a stream: per message, gzip in grpc-encoding */
+    Echo__Echo_Bidi_Stream *bs;
+    assert_int_equal(echo__echo__bidi__start(&bs, echo__echo__client(ch),
+                                             &TRPC_CALL_OPTS(.timeout_ms = 30000,
+                                                             .compression = TRPC_COMPRESS_GZIP)),
+                     TRPC_OK);
+    static const struct { trpc_compression c; const char *want; } steps[] = {
+        { TRPC_COMPRESS_GZIP, "z" }, { TRPC_COMPRESS_NONE, "p" }, { TRPC_COMPRESS_NONE, "p" },
+        { TRPC_COMPRESS_GZIP, "z" }, { TRPC_COMPRESS_NONE, "p" } };
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(trpc_stream_set_compression(bs->base, steps[i].c), TRPC_OK);
+        assert_int_equal(trpc_stream_set_compression(bs->base, TRPC_COMPRESS_DEFLATE),
+                         TRPC_ESTATE); /* not the algorithm in grpc-encoding */
+        assert_int_equal(echo__echo__bidi__send(bs, &req), TRPC_OK);
+        Echo__EchoReply *r = NULL;
+        assert_true(echo__echo__bidi__recv(bs, &r));
+        assert_string_equal(r->text, steps[i].want);
+        assert_int_equal(r->index, 40000);
+        /* the server's replies go plain (no server compression) */
+        assert_false(trpc_stream_message_compressed(bs->base));
+        echo__echo_reply__free_unpacked(r, NULL);
+    }
+    assert_int_equal(trpc_stream_set_compression(bs->base, (trpc_compression)9), TRPC_EINVAL);
+    assert_int_equal(trpc_stream_set_compression(NULL, TRPC_COMPRESS_NONE), TRPC_EINVAL);
+    assert_int_equal(echo__echo__bidi__close_send(bs), TRPC_OK);
+    assert_int_equal(echo__echo__bidi__finish(bs), TRPC_STATUS_OK);
+    assert_false(trpc_call_message_compressed(NULL));
+    assert_false(trpc_stream_message_compressed(NULL));
     free(payload);
     trpc_channel_free(ch);
     trpc_server_shutdown(srv, 1000);
@@ -707,7 +810,8 @@ int main(void)
         cmocka_unit_test(test_inflate_errors), cmocka_unit_test(test_inflate_random),
         cmocka_unit_test(test_bomb),
         cmocka_unit_test(test_e2e),            cmocka_unit_test(test_readme_example),
-        cmocka_unit_test(test_set_compression_rules), cmocka_unit_test(test_server_refuses),
+        cmocka_unit_test(test_set_compression_rules), cmocka_unit_test(test_message_flags),
+        cmocka_unit_test(test_server_refuses),
         cmocka_unit_test(test_client_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

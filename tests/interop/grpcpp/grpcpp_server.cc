@@ -15,8 +15,10 @@
 // observing interval_us; StreamingInputCall (aggregated payload size); Echo
 // Status (a non-zero response_status ends the call at once, even while the
 // client still sends); Echo Metadata; CompressedRequest (expect_compressed:
-// INVALID_ARGUMENT at once, since none of the interop clients here
-// compresses).  UnimplementedCall is not overridden, so the generated base
+// INVALID_ARGUMENT at once: gRPC C++'s public API cannot tell whether a
+// request came compressed); CompressedResponse (gzip: response_compressed on
+// UnaryCall, ResponseParameters.compressed per message with
+// WriteOptions::set_no_compression).  UnimplementedCall is not overridden, so the generated base
 // answers UNIMPLEMENTED; UnimplementedService is not registered.
 #include <grpcpp/grpcpp.h>
 
@@ -81,9 +83,12 @@ Status Respond(ServerContext* ctx, const StreamingOutputCallRequest& req, Writer
     return st;
   }
   for (const ResponseParameters& rp : req.response_parameters()) {
-    if (rp.has_compressed() && rp.compressed().value()) {
-      return Status(StatusCode::INVALID_ARGUMENT, "compressed responses are not supported");
+    if (rp.compressed().value()) {
+      ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
+      break;
     }
+  }
+  for (const ResponseParameters& rp : req.response_parameters()) {
     if (rp.size() < 0) {
       return Status(StatusCode::INVALID_ARGUMENT, "negative size");
     }
@@ -92,7 +97,11 @@ Status Respond(ServerContext* ctx, const StreamingOutputCallRequest& req, Writer
     }
     StreamingOutputCallResponse resp;
     FillPayload(resp.mutable_payload(), rp.size());
-    if (!writer->Write(resp)) {
+    grpc::WriteOptions wo;
+    if (!rp.compressed().value()) {
+      wo.set_no_compression();
+    }
+    if (!writer->Write(resp, wo)) {
       return ctx->IsCancelled() ? Status::CANCELLED
                                 : Status(StatusCode::UNAVAILABLE, "write failed");
     }
@@ -116,6 +125,9 @@ class TestServiceImpl final : public TestService::Service {
     }
     if (req->has_expect_compressed() && req->expect_compressed().value()) {
       return Status(StatusCode::INVALID_ARGUMENT, "expected a compressed request");
+    }
+    if (req->response_compressed().value()) {
+      ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
     }
     if (req->response_type() != COMPRESSABLE) {
       return Status(StatusCode::INVALID_ARGUMENT, "unsupported response_type");
