@@ -26,7 +26,7 @@
  * calls), SIGUSR2 back to SERVING.
  *
  * With --tls-cert and --tls-key it serves over TLS (ALPN h2) instead of
- * plaintext; --tls-client-ca adds mutual TLS: clients must present a
+ * plaintext, on --listen or on the sockets from systemd; --tls-client-ca adds mutual TLS: clients must present a
  * certificate that CA issued, and the reply names the verified client
  * ("Hello NAME (client CN=alice)").  SIGHUP reloads the certificate files
  * (new connections use the new ones; open ones keep theirs).
@@ -223,16 +223,10 @@ int main(int argc, char **argv)
     int port = 0, activated = 0;
     trpc_tls_server_config tls = TRPC_TLS_SERVER_CONFIG(
         .cert_file = tls_cert, .key_file = tls_key, .client_ca_file = tls_client_ca);
-    if ((rv = trpc_server_listen_systemd(srv, &activated)) != TRPC_OK) {
-        fprintf(stderr, "greeter_server: LISTEN_FDS: %s\n", trpc_strerror(rv));
-        trpc_server_free(srv);
-        return 1;
-    }
-    if (activated > 0 && tls_cert) {
-        /* trpc_server_listen_fd() serves plaintext: refuse rather than
-         * serve in the clear what was asked to be TLS. */
-        fprintf(stderr, "greeter_server: --tls-cert: the sockets from systemd are served "
-                        "in plaintext only\n");
+    if ((rv = tls_cert ? trpc_server_listen_systemd_tls(srv, &activated, &tls)
+                       : trpc_server_listen_systemd(srv, &activated)) != TRPC_OK) {
+        fprintf(stderr, "greeter_server: LISTEN_FDS: %s\n",
+                rv == TRPC_ETLS ? trpc_tls_last_error() : trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }

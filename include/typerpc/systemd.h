@@ -29,6 +29,7 @@
 
 #include "typerpc/common.h"
 #include "typerpc/server.h"
+#include "typerpc/tls.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +49,12 @@ extern "C" {
  * listening stream socket: the ones before it are kept, the rest closed),
  * TRPC_ESTATE, TRPC_ESYS, TRPC_ENOMEM. */
 TRPC_EXPORT trpc_error trpc_server_listen_systemd(trpc_server *srv, int *n);
+
+/* The same, serving TLS with cfg on every passed socket
+ * (trpc_server_listen_fd_tls()).  Errors: those above, and TRPC_ETLS
+ * (trpc_tls_last_error() says why; the sockets are then closed). */
+TRPC_EXPORT trpc_error trpc_server_listen_systemd_tls(trpc_server *srv, int *n,
+                                                      const trpc_tls_server_config *cfg);
 
 /* Sends state (newline-separated assignments: "READY=1", "STOPPING=1",
  * "STATUS=...", "RELOADING=1", ...) in one datagram to the supervisor's

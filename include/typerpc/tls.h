@@ -66,6 +66,13 @@ typedef struct trpc_tls_server_config {
 TRPC_EXPORT trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr,
                                               int *port, const trpc_tls_server_config *cfg);
 
+/* Serves TLS on fd, a listening socket made by someone else, as
+ * trpc_server_listen_fd() does in plaintext (the fd stays the caller's on
+ * error); cfg as in trpc_server_listen_tls().  Errors: those of
+ * trpc_server_listen_fd() and trpc_server_listen_tls(). */
+TRPC_EXPORT trpc_error trpc_server_listen_fd_tls(trpc_server *srv, int fd,
+                                                 const trpc_tls_server_config *cfg);
+
 /* Loads cfg (NULL: the files of the current configuration, read again)
  * and makes it the configuration of new TLS connections; connections
  * already open keep theirs.  From any thread, before or after start (a

@@ -406,7 +406,7 @@ void trpc_server_free(trpc_server *srv)
 
 /* ---- listening sockets given by fd (socket activation) ---- */
 
-trpc_error trpc_server_listen_fd(trpc_server *srv, int fd)
+static trpc_error listen_fd_any(trpc_server *srv, int fd, bool tls)
 {
     if (!srv || fd < 0) {
         return TRPC_EINVAL;
@@ -448,8 +448,14 @@ trpc_error trpc_server_listen_fd(trpc_server *srv, int fd)
     l->borrowed = true;
     l->fds[0] = fd;
     l->nfds = 1;
+    l->tls = tls;
     srv->nls++;
     return TRPC_OK;
+}
+
+trpc_error trpc_server_listen_fd(trpc_server *srv, int fd)
+{
+    return listen_fd_any(srv, fd, false);
 }
 
 /* ---- extensions ---- */
@@ -477,6 +483,22 @@ trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,
     }
     trpc_error rv = trpc__tls_server_load(&srv->tls, cfg);
     return rv != TRPC_OK ? rv : listen_any(srv, addr, port, true);
+}
+
+trpc_error trpc_server_listen_fd_tls(trpc_server *srv, int fd, const trpc_tls_server_config *cfg)
+{
+    if (!srv || fd < 0 || !cfg) {
+        return TRPC_EINVAL;
+    }
+    if (srv->state != SRV_NEW) {
+        return TRPC_ESTATE;
+    }
+    if (!srv->tls_init) {
+        trpc__tls_server_init(&srv->tls);
+        srv->tls_init = true;
+    }
+    trpc_error rv = trpc__tls_server_load(&srv->tls, cfg);
+    return rv != TRPC_OK ? rv : listen_fd_any(srv, fd, true);
 }
 
 trpc_error trpc_server_reload_tls(trpc_server *srv, const trpc_tls_server_config *cfg)

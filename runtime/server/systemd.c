@@ -29,7 +29,7 @@ static long env_number(const char *s, long max)
     return (*end || errno || v < 0 || v > max) ? -1 : v;
 }
 
-trpc_error trpc_server_listen_systemd(trpc_server *srv, int *n)
+static trpc_error listen_systemd(trpc_server *srv, int *n, const trpc_tls_server_config *tls)
 {
     if (n) {
         *n = 0;
@@ -60,7 +60,7 @@ trpc_error trpc_server_listen_systemd(trpc_server *srv, int *n)
     for (int i = 0; i < (int)nfds; i++) {
         int fd = TRPC_LISTEN_FDS_START + i;
         if (rv == TRPC_OK) {
-            rv = trpc_server_listen_fd(srv, fd);
+            rv = tls ? trpc_server_listen_fd_tls(srv, fd, tls) : trpc_server_listen_fd(srv, fd);
             if (rv == TRPC_OK) {
                 taken++;
                 continue;
@@ -72,6 +72,23 @@ trpc_error trpc_server_listen_systemd(trpc_server *srv, int *n)
         *n = taken;
     }
     return rv;
+}
+
+trpc_error trpc_server_listen_systemd(trpc_server *srv, int *n)
+{
+    return listen_systemd(srv, n, NULL);
+}
+
+trpc_error trpc_server_listen_systemd_tls(trpc_server *srv, int *n,
+                                          const trpc_tls_server_config *cfg)
+{
+    if (n) {
+        *n = 0;
+    }
+    if (!cfg) {
+        return TRPC_EINVAL;
+    }
+    return listen_systemd(srv, n, cfg);
 }
 
 trpc_error trpc_sd_notify(const char *state, bool *sent)

@@ -18,6 +18,11 @@ before the first connection, READY=1 once the server serves, STOPPING=1
 at SIGTERM; the server exits 0.  Prints how long the first call took
 (start of the process included); no assertion on it.
 
+Then the same with TLS (greeter_server --tls-cert/--tls-key under
+activation, trpc_server_listen_systemd_tls()): certificates made by
+tests/tls/gen-certs.sh; a greeter_client with --tls-ca is answered on the
+passed socket, a plaintext client is not.
+
 Exits 77 (skipped) when systemd-socket-activate is not installed.
 """
 import os
@@ -127,4 +132,48 @@ finally:
         proc.wait()
     notify.close()
     os.unlink(notify_path)
-    os.rmdir(tmp)
+
+# ---- TLS on the passed socket ----
+import shutil
+certs = os.path.join(tmp, "certs")
+gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tls", "gen-certs.sh")
+subprocess.run(["bash", gen, certs], check=True, timeout=120)
+cmd = [ACTIVATE, "-l", "127.0.0.1:%d" % port]
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"):
+    if var in os.environ:
+        cmd += ["-E", var]
+cmd += [SERVER, "--listen", "unix:" + os.path.join(tmp, "no", "such", "dir", "sock"),
+        "--tls-cert", os.path.join(certs, "server.pem"),
+        "--tls-key", os.path.join(certs, "server.key")]
+proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+try:
+    line = proc.stderr.readline()
+    if "Listening on" not in line:
+        fail("systemd-socket-activate: %r" % line)
+    out = subprocess.run([CLIENT, "--target", "127.0.0.1:%d" % port,
+                          "--tls-ca", os.path.join(certs, "ca.pem"), "tls"],
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0 or out.stdout.strip() != "Hello tls":
+        fail("TLS call on the passed socket: rc %d, %r %r"
+             % (out.returncode, out.stdout, out.stderr))
+    for want in ("greeter_server: serving TLS",
+                 "greeter_server: listening on 1 socket(s) from systemd"):
+        line = proc.stdout.readline()
+        if line.strip() != want:
+            fail("greeter_server printed %r, want %r" % (line, want))
+    print("ok: TLS on the socket from systemd (trpc_server_listen_systemd_tls)")
+    out = subprocess.run([CLIENT, "--target", "127.0.0.1:%d" % port,
+                          "plain"], capture_output=True, text=True, timeout=60)
+    if out.returncode == 0:
+        fail("a plaintext call on the TLS socket succeeded: %r" % out.stdout)
+    print("ok: a plaintext client on it fails (%s)" % out.stderr.strip().splitlines()[-1:])
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(timeout=60)
+    if rc != 0:
+        fail("greeter_server (TLS) exited %d: %s" % (rc, proc.stderr.read()))
+    print("ok: exit 0")
+finally:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(tmp)

@@ -20,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "echo_impl.h"
 #include "helloworld.trpc.h"
@@ -431,6 +435,46 @@ static void test_handshake_timeout(void **state)
     close(fd);
 }
 
+/* TLS on a listening socket the application made (trpc_server_listen_fd_tls,
+ * as under socket activation): mutual TLS works on it, bad files are
+ * refused with the fd left to the caller, and a plaintext client fails. */
+static void test_tls_on_fd(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    int port = ntohs(sa.sin_port);
+
+    trpc_server *s;
+    assert_int_equal(trpc_server_new(&s, NULL), TRPC_OK);
+    assert_int_equal(helloworld__greeter__serve(s, &greeter, NULL), TRPC_OK);
+    trpc_tls_server_config bad = TRPC_TLS_SERVER_CONFIG(.cert_file = cert("nonexistent.pem"),
+                                                        .key_file = cert("server.key"));
+    assert_int_equal(trpc_server_listen_fd_tls(s, fd, &bad), TRPC_ETLS);
+    assert_non_null(strstr(trpc_tls_last_error(), "nonexistent.pem"));
+    assert_int_equal(trpc_server_listen_fd_tls(s, fd, NULL), TRPC_EINVAL);
+    assert_int_equal(trpc_server_listen_fd_tls(NULL, fd, &bad), TRPC_EINVAL);
+    assert_int_equal(fcntl(fd, F_GETFD) >= 0, 1); /* still open: still ours */
+    trpc_tls_server_config cfg = TRPC_TLS_SERVER_CONFIG(
+        .cert_file = cert("server.pem"), .key_file = cert("server.key"),
+        .client_ca_file = cert("ca.pem"));
+    assert_int_equal(trpc_server_listen_fd_tls(s, fd, &cfg), TRPC_OK);
+    assert_int_equal(trpc_server_start(s), TRPC_OK);
+    expect_call(local(port),
+                TRPC_CHANNEL_OPTS(.tls_ca_file = cert("ca.pem"),
+                                  .tls_cert_file = cert("client.pem"),
+                                  .tls_key_file = cert("client.key")),
+                TRPC_STATUS_OK, "CN=alice");
+    expect_call(local(port), TRPC_CHANNEL_OPTS(.compression = TRPC_COMPRESS_DEFAULT), TRPC_STATUS_UNAVAILABLE, "");
+    trpc_server_free(s);
+    close(fd); /* borrowed: the server did not close it */
+}
+
 static int make_certs(void **state)
 {
     (void)state;
@@ -461,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_handshake_timeout),
+        cmocka_unit_test(test_tls_on_fd),
     };
     return cmocka_run_group_tests(tests, make_certs, remove_certs);
 }
