@@ -1142,12 +1142,27 @@ static void test_deadline_server(void **state)
     assert_int_equal(hs, 200);
     assert_int_equal(gs, TRPC_STATUS_DEADLINE_EXCEEDED);
     assert_true(echo_wait_counter(&echo_stats_g.saw_cancel, 1));
-    /* a malformed grpc-timeout is ignored (no deadline) */
+    /* A malformed grpc-timeout fails the call INTERNAL (as grpc-go does),
+     * before the handler: the client meant some deadline, and running the
+     * call without one is not what it asked for (issue 12 item 6). */
     static const uint8_t deadline[] = { 0, 0, 0, 0, 10, 0x2a, 8, 'd', 'e', 'a', 'd', 'l',
                                         'i', 'n', 'e' };
-    rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline, sizeof deadline,
-                 "grpc-timeout", "soon", &hs, &gs);
-    assert_int_equal(gs, TRPC_STATUS_OK);
+    static const char *const bad[] = { "soon", "1000000000000H", "-5S", "abc", "", "5",
+                                       "123456789m", "5s", " 5S" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        hs = gs = -1;
+        rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline,
+                     sizeof deadline, "grpc-timeout", bad[i], &hs, &gs);
+        assert_int_equal(hs, 200);
+        assert_int_equal(gs, TRPC_STATUS_INTERNAL);
+    }
+    /* the longest values are valid: a deadline far away, or none */
+    static const char *const good[] = { "99999999H", "99999999M", "99999999S", "0001S" };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline,
+                     sizeof deadline, "grpc-timeout", good[i], &hs, &gs);
+        assert_int_equal(gs, TRPC_STATUS_OK);
+    }
 }
 
 /* Randomised abuse with a fixed seed: raw frames after a valid preface, and
