@@ -82,8 +82,12 @@ typedef struct trpc_server_opts {
                                          that accept it; DEFAULT (0) or NONE:
                                          uncompressed.  Requests are always
                                          accepted in identity, deflate, gzip */
-    /* Connection limits (i12-conn; docs/runtime.md, "Limits and
-     * deadlines"). */
+    /* Connection limits (docs/runtime.md, "Limits and deadlines").  Also,
+     * without an option: when accept() fails (out of file descriptors or
+     * memory) a worker stops accepting for 100 ms, doubling to 1 s while it
+     * keeps failing, serves the connections it has meanwhile, and writes
+     * one line to stderr when such an episode begins and one when it
+     * ends. */
     int handshake_timeout_ms;         /* a client must send the HTTP/2
                                          preface and its SETTINGS within this
                                          after the connection is accepted

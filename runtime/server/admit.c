@@ -42,7 +42,23 @@ static void set_listening(trpc__admit *a, bool on)
     }
 }
 
-static void pause_for(trpc__admit *a, unsigned bit, int ms)
+/* Arms the timer for the sooner of what is paused: the full poll, the end
+ * of the back-off. */
+static void rearm(trpc__admit *a)
+{
+    int64_t ms = INT64_MAX;
+    if (a->paused & ADMIT_FULL) {
+        ms = FULL_POLL_MS;
+    }
+    if ((a->paused & ADMIT_FAILING) && a->retry_at - trpc_now_ms() < ms) {
+        ms = a->retry_at - trpc_now_ms();
+    }
+    if (ms != INT64_MAX) {
+        trpc__timer_in(a->ev, ms);
+    }
+}
+
+static void pause_for(trpc__admit *a, unsigned bit)
 {
     if (a->stopped) {
         return;
@@ -51,7 +67,7 @@ static void pause_for(trpc__admit *a, unsigned bit, int ms)
         set_listening(a, false);
     }
     a->paused |= bit;
-    trpc__timer_in(a->ev, ms);
+    rearm(a);
 }
 
 static void unpause(trpc__admit *a, unsigned bit)
@@ -63,8 +79,8 @@ static void unpause(trpc__admit *a, unsigned bit)
     if (!a->paused) {
         evtimer_del(a->ev);
         set_listening(a, true);
-    } else if (a->paused & ADMIT_FULL) {
-        trpc__timer_in(a->ev, FULL_POLL_MS);
+    } else {
+        rearm(a);
     }
 }
 
@@ -79,14 +95,15 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     trpc__admit *a = arg;
+    if ((a->paused & ADMIT_FAILING) && trpc_now_ms() >= a->retry_at) {
+        unpause(a, ADMIT_FAILING);
+    }
     if ((a->paused & ADMIT_FULL) && !full(a)) {
         unpause(a, ADMIT_FULL);
-    } else if (a->paused & ADMIT_FULL) {
-        trpc__timer_in(a->ev, FULL_POLL_MS);
     }
-    /* One timer serves both: the back-off is over once it fires (a full
-     * poll is never longer than the back-off). */
-    unpause(a, ADMIT_FAILING);
+    if (a->paused) {
+        rearm(a);
+    }
 }
 
 void trpc__admit_failed(trpc__admit *a, int err)
@@ -101,7 +118,8 @@ void trpc__admit_failed(trpc__admit *a, int err)
     } else if (a->backoff_ms < BACKOFF_MAX_MS) {
         a->backoff_ms = a->backoff_ms * 2 < BACKOFF_MAX_MS ? a->backoff_ms * 2 : BACKOFF_MAX_MS;
     }
-    pause_for(a, ADMIT_FAILING, a->backoff_ms);
+    a->retry_at = trpc_now_ms() + a->backoff_ms;
+    pause_for(a, ADMIT_FAILING);
 }
 
 int trpc__admit_init(trpc__admit *a, struct event_base *base, struct evconnlistener ***lis,
@@ -130,7 +148,7 @@ void trpc__admit_opened(trpc__admit *a, unsigned n)
     }
     unsigned now = atomic_fetch_add_explicit(&a->limit->open, n, memory_order_relaxed) + n;
     if (now >= a->limit->max && !(a->paused & ADMIT_FULL) && *a->nlis > 0) {
-        pause_for(a, ADMIT_FULL, FULL_POLL_MS);
+        pause_for(a, ADMIT_FULL);
     }
 }
 

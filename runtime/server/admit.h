@@ -42,6 +42,7 @@ typedef struct trpc__admit {
     int backoff_ms;                 /* > 0 while an accept episode lasts */
     unsigned long failures;         /* in this episode */
     int64_t since;                  /* when it began (trpc_now_ms()) */
+    int64_t retry_at;               /* when the back-off ends */
     bool stopped;                   /* shutdown: listeners never touched */
 } trpc__admit;
 

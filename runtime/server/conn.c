@@ -184,7 +184,7 @@ static void ping_received(trpc__sconn *c)
 /* Rapid reset (CVE-2023-44487): nghttp2 limits the streams a client
  * resets (a burst of 1000, then 33 a second) and ends the session with
  * GOAWAY INTERNAL_ERROR.  The same kind of budget, a little smaller and
- * refilled on the same whole seconds, ends it here first with
+ * refilled on the same whole seconds, sends the GOAWAY here first, with
  * ENHANCE_YOUR_CALM, the code for a peer that sends too much. */
 #define RST_BURST 900
 #define RST_PER_SEC 33
@@ -203,7 +203,12 @@ static void rst_received(trpc__sconn *c)
     if (c->rst_tokens > 0) {
         c->rst_tokens--;
     } else if (!c->goaway && !c->h2.closing) {
-        nghttp2_session_terminate_session(c->h2.ng, NGHTTP2_ENHANCE_YOUR_CALM);
+        /* As nghttp2 would: no new streams, the ones open may finish (a
+         * client that cancels a lot is not necessarily hostile); the
+         * connection closes when none is left. */
+        nghttp2_submit_goaway(c->h2.ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->h2.ng),
+                              NGHTTP2_ENHANCE_YOUR_CALM, NULL, 0);
         c->goaway = true;
     }
 }

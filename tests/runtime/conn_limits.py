@@ -243,8 +243,8 @@ def case_idle():
         # A connection with a call that takes 2 s (four idle timeouts).
         busy = connect(srv.port)
         busy.sendall(PREFACE + frame(4, 0, 0))
-        import echo_pb2
-        req = echo_pb2.EchoRequest(text="busy", mode="defer", sleep_ms=2000).SerializeToString()
+        # EchoRequest{text: "busy", mode: "defer", sleep_ms: 2000}, by hand.
+        req = b"\x0a\x04busy" + b"\x2a\x05defer" + b"\x30\xd0\x0f"
         body = b"\x00" + struct.pack(">I", len(req)) + req
         busy.sendall(frame(1, 4, 1, request_headers("/echo.Echo/Unary")) + frame(0, 1, 1, body))
         code = Frames(idle).goaway()
@@ -411,7 +411,5 @@ def case_goaway():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 3:
-        sys.path.insert(0, sys.argv[3])   # echo_pb2 (the idle case)
     {"preface": case_preface, "idle": case_idle, "maxconn": case_maxconn,
      "emfile": case_emfile, "goaway": case_goaway}[CASE]()
