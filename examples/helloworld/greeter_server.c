@@ -109,7 +109,7 @@ static int usage(FILE *out, int status)
           "--max-message-size B    largest request accepted (default 4 MiB; larger ones\n"
           "                        fail with RESOURCE_EXHAUSTED)\n"
           "--max-streams N         concurrent calls per connection (default 100)\n"
-          "--idle-timeout MS       close connections idle this long (default: never)\n"
+          "--idle-timeout MS       close connections idle this long (default: 5 minutes)\n"
           "--id NAME               replies say \"Hello <name> from NAME\" (to tell\n"
           "                        instances apart behind a load balancer)\n"
           "--tls-cert FILE         serve TLS with this PEM certificate chain ...\n"

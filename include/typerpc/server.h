@@ -41,8 +41,9 @@ typedef struct trpc_server_opts {
                                          RESOURCE_EXHAUSTED */
     uint32_t max_concurrent_streams;  /* per connection; 0: 100 */
     uint32_t max_header_list_size;    /* bytes of request headers; 0: 16 KiB */
-    int idle_timeout_ms;              /* GOAWAY a connection without calls for
-                                         this long; 0: never */
+    int idle_timeout_ms;              /* GOAWAY (NO_ERROR) a connection
+                                         without calls for this long, then
+                                         close it; 0: 5 minutes; -1: never */
     /* Back-pressure on each call's output (reply messages the peer has not
      * taken yet: waiting for its flow-control window or the socket). */
     size_t send_high_water;           /* above it the call is not writable
@@ -81,6 +82,28 @@ typedef struct trpc_server_opts {
                                          that accept it; DEFAULT (0) or NONE:
                                          uncompressed.  Requests are always
                                          accepted in identity, deflate, gzip */
+    /* Connection limits (docs/runtime.md, "Limits and deadlines").  Also,
+     * without an option: when accept() fails (out of file descriptors or
+     * memory) a worker stops accepting for 100 ms, doubling to 1 s while it
+     * keeps failing, serves the connections it has meanwhile, and writes
+     * one line to stderr when such an episode begins and one when it
+     * ends. */
+    int handshake_timeout_ms;         /* a client must send the HTTP/2
+                                         preface and its SETTINGS within this
+                                         after the connection is accepted
+                                         (on a TLS listener the TLS handshake
+                                         comes first, within the TLS
+                                         configuration's handshake timeout,
+                                         and counts toward this one), or the
+                                         connection is closed; 0: 10 s;
+                                         -1: never */
+    unsigned max_connections;         /* open connections, all listeners and
+                                         workers together; at the limit the
+                                         server stops accepting (new clients
+                                         wait in the kernel's accept queue)
+                                         until one closes; 0: three quarters
+                                         of RLIMIT_NOFILE's soft limit at
+                                         trpc_server_new(), at most 10000 */
 } trpc_server_opts;
 
 #define TRPC_SERVER_OPTS(...) TRPC_OPTS_SIZED(trpc_server_opts, __VA_ARGS__)

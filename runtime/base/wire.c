@@ -90,6 +90,8 @@ bool trpc__framer_partial(const trpc__framer *f) { return f->hdr_len > 0; }
 
 int trpc__timeout_parse(const uint8_t *v, size_t len, int64_t *ms)
 {
+    /* PROTOCOL-HTTP2: TimeoutValue is a positive integer of at most 8 ASCII
+     * digits, then one unit; no sign, no space, nothing else. */
     if (len < 2 || len > 9) {
         return -1;
     }
@@ -100,6 +102,7 @@ int trpc__timeout_parse(const uint8_t *v, size_t len, int64_t *ms)
         }
         n = n * 10 + (v[i] - '0');
     }
+    /* n < 10^8, so even hours fit in int64 milliseconds (3.6 * 10^14). */
     int64_t r;
     switch (v[len - 1]) {
     case 'H': r = n * 3600000; break;
@@ -110,7 +113,7 @@ int trpc__timeout_parse(const uint8_t *v, size_t len, int64_t *ms)
     case 'n': r = (n + 999999) / 1000000; break;
     default: return -1;
     }
-    *ms = r;
+    *ms = r > TRPC__TIMEOUT_NONE_MS ? INT64_MAX : r;
     return 0;
 }
 

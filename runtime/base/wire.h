@@ -49,8 +49,13 @@ void trpc__framer_next(trpc__framer *f);
 /* True if a partial message is buffered (end of stream in mid-message). */
 bool trpc__framer_partial(const trpc__framer *f);
 
+/* A grpc-timeout longer than this (99,999,999 s, over three years: more
+ * than the S unit can carry) means "no deadline": INT64_MAX. */
+#define TRPC__TIMEOUT_NONE_MS INT64_C(99999999000)
 /* grpc-timeout: "<1..8 digits><H|M|S|m|u|n>" to milliseconds (rounded up,
- * at least 1 for a nonzero value).  Returns 0 or -1 if malformed. */
+ * at least 1 for a nonzero value; INT64_MAX past TRPC__TIMEOUT_NONE_MS).
+ * Returns 0, or -1 if malformed (too long, a sign or any other non-digit,
+ * no digits, a missing or unknown unit). */
 int trpc__timeout_parse(const uint8_t *v, size_t len, int64_t *ms);
 /* Writes the header value for ms (> 0) into out (at least 16 bytes). */
 size_t trpc__timeout_format(int64_t ms, char *out);

@@ -261,7 +261,7 @@ static void async_unary_done(trpc_stream *s)
                                                 s->qhead->len, s->qhead->data);
             if (!r.reply) {
                 r.status = TRPC_STATUS_INTERNAL;
-                r.message = "cannot decode the reply message";
+                r.message = "could not decode the reply message";
             }
         }
     }
@@ -717,7 +717,7 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
                                                     blen, body);
                     if (!msg) {
                         trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
-                                           "cannot decode a reply message");
+                                           trpc__bad_reply_msg(s->m));
                         break;
                     }
                 }
@@ -864,7 +864,7 @@ void trpc__stream_run_ops(trpc_stream *s, unsigned ops)
         bool bad_reply = s->decode_failed;
         pthread_mutex_unlock(&s->cl->mu);
         if (bad_reply) {
-            trpc__stream_abort(s, TRPC_STATUS_INTERNAL, "cannot decode a reply message");
+            trpc__stream_abort(s, TRPC_STATUS_INTERNAL, trpc__bad_reply_msg(s->m));
         } else {
             trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "Cancelled");
         }

@@ -206,4 +206,14 @@ void trpc__stream_on_close(trpc_stream *s, uint32_t err);
 /* Ends and releases s because its connection failed or never came. */
 void trpc__stream_fail(trpc_stream *s, trpc_status st, const char *msg);
 
+/* The status message of a call whose reply message could not be decoded
+ * (INTERNAL): "the reply message" for methods with one reply, "a reply
+ * message" for server-streaming and bidi ones. */
+static inline const char *trpc__bad_reply_msg(const trpc_method *m)
+{
+    return m->kind == TRPC_UNARY || m->kind == TRPC_CLIENT_STREAMING
+               ? "could not decode the reply message"
+               : "could not decode a reply message";
+}
+
 #endif

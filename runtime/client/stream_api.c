@@ -230,7 +230,7 @@ trpc_status trpc_stream_finish(trpc_stream *s)
     const char *msg = s->message;
     if (bad_reply) {
         st = TRPC_STATUS_INTERNAL;
-        msg = "cannot decode a reply message";
+        msg = trpc__bad_reply_msg(s->m);
     }
     if (s->opts.message) {
         *s->opts.message = msg ? strdup(msg) : NULL;

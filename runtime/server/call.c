@@ -193,6 +193,7 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     c->peer[plen] = 0;
     c->hdr_bytes = 0;
     c->post = c->ct_ok = c->hdr_too_big = c->input_ended = false;
+    c->bad_timeout = false;
     c->enc[0] = 0;
     c->accept = TRPC__ENC_BIT(TRPC__ENC_IDENTITY);
     c->send_enc = TRPC__ENC_IDENTITY;
@@ -702,9 +703,14 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
     } else if (trpc__is(name, namelen, "content-type")) {
         c->ct_ok = trpc__is_grpc_content_type(value, valuelen);
     } else if (trpc__is(name, namelen, "grpc-timeout")) {
+        /* Malformed: the call fails INTERNAL, as grpc-go fails it
+         * ("malformed grpc-timeout"), rather than run without the deadline
+         * the client meant. */
         int64_t ms;
-        if (trpc__timeout_parse(value, valuelen, &ms) == 0) {
-            c->deadline = trpc_now_ms() + ms;
+        if (trpc__timeout_parse(value, valuelen, &ms) != 0) {
+            c->bad_timeout = true;
+        } else {
+            c->deadline = ms == INT64_MAX ? INT64_MAX : trpc_now_ms() + ms;
         }
     } else if (trpc__is(name, namelen, "grpc-encoding")) {
         size_t n = valuelen < sizeof c->enc - 1 ? valuelen : sizeof c->enc - 1;
@@ -744,6 +750,9 @@ void trpc__call_on_headers_end(trpc_call *c)
         fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED,
              "request headers larger than %u bytes",
              (unsigned)c->env->lim->max_header_list_size);
+    } else if (c->bad_timeout) {
+        fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
+             "malformed grpc-timeout: at most 8 digits and a unit (H, M, S, m, u, n)");
     } else if (!e || !e->h.on_message) {
         fail(c, TRPC_STATUS_UNIMPLEMENTED, TRPC_DONE_FAILED, "%s: %s",
              e ? "method not implemented" : "unknown method",

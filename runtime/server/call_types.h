@@ -116,6 +116,7 @@ struct trpc_call {
     trpc__buf path;                 /* :path, NUL-terminated */
     size_t hdr_bytes;
     bool post, ct_ok, hdr_too_big;
+    bool bad_timeout;                 /* grpc-timeout was malformed */
     bool input_ended;               /* the client half-closed */
     char enc[32];                   /* grpc-encoding */
     unsigned accept;                /* grpc-accept-encoding, TRPC__ENC_BIT()s */

@@ -81,9 +81,13 @@ struct trpc__sconn {
     bool calm_sent;             /* ... and written */
     int64_t last_ping;          /* the client's last PING, or NO_PING */
     unsigned strikes;
+    int64_t rst_sec;            /* rapid-reset budget: last refill (s) ... */
+    unsigned rst_tokens;        /* ... and RST_STREAMs left (rst_received()) */
     trpc_call *calls;
     char peer[TRPC__PEER_MAX];
     trpc__sconn *prev, *next;
+    struct event *pre_ev;       /* the handshake deadline: armed from accept
+                                   until the client's SETTINGS arrive */
     /* TLS */
     struct event *hs_ev;        /* the handshake timeout, while it runs */
     trpc__tls_ident *ident;     /* the client certificate's identity */
@@ -177,9 +181,52 @@ static void ping_received(trpc__sconn *c)
     trpc__h2_mark(&c->h2);
 }
 
+/* Rapid reset (CVE-2023-44487): nghttp2 limits the streams a client
+ * resets (a burst of 1000, then 33 a second) and ends the session with
+ * GOAWAY INTERNAL_ERROR.  The same kind of budget, a little smaller and
+ * refilled on the same whole seconds, sends the GOAWAY here first, with
+ * ENHANCE_YOUR_CALM, the code for a peer that sends too much. */
+#define RST_BURST 900
+#define RST_PER_SEC 33
+
+static void rst_received(trpc__sconn *c)
+{
+    int64_t sec = trpc_now_ms() / 1000;
+    if (c->rst_sec == 0) {
+        c->rst_sec = sec;
+        c->rst_tokens = RST_BURST;
+    } else if (sec > c->rst_sec) {
+        int64_t t = c->rst_tokens + (sec - c->rst_sec) * RST_PER_SEC;
+        c->rst_tokens = t > RST_BURST ? RST_BURST : (unsigned)t;
+        c->rst_sec = sec;
+    }
+    if (c->rst_tokens > 0) {
+        c->rst_tokens--;
+    } else if (!c->goaway && !c->h2.closing) {
+        /* As nghttp2 would: no new streams, the ones open may finish (a
+         * client that cancels a lot is not necessarily hostile); the
+         * connection closes when none is left. */
+        nghttp2_submit_goaway(c->h2.ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->h2.ng),
+                              NGHTTP2_ENHANCE_YOUR_CALM, NULL, 0);
+        c->goaway = true;
+    }
+}
+
 static int on_frame_recv_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
     trpc__sconn *c = ud;
+    if (frame->hd.type == NGHTTP2_SETTINGS && c->pre_ev) {
+        /* The preface (nghttp2 checked it) and SETTINGS: the client speaks
+         * HTTP/2 in time; from now on the idle timeout and keepalive
+         * govern the connection. */
+        event_free(c->pre_ev);
+        c->pre_ev = NULL;
+    }
+    if (frame->hd.type == NGHTTP2_RST_STREAM) {
+        rst_received(c);
+        return 0;
+    }
     if (frame->hd.type == NGHTTP2_PING) {
         if (frame->hd.flags & NGHTTP2_FLAG_ACK) {
             trpc__h2_ping_acked(&c->h2);
@@ -273,6 +320,7 @@ trpc_error trpc__sconn_proto_init(trpc__sconn_proto *p, const trpc_server_opts *
     p->max_concurrent_streams = o->max_concurrent_streams;
     p->max_header_list_size = o->max_header_list_size;
     p->idle_timeout_ms = o->idle_timeout_ms;
+    p->handshake_timeout_ms = o->handshake_timeout_ms;
     p->keepalive_time_ms = o->keepalive_time_ms;
     p->keepalive_timeout_ms = o->keepalive_timeout_ms;
     p->min_ping_interval_ms = o->min_ping_interval_ms;
@@ -321,6 +369,9 @@ static void conn_free(trpc__sconn *c)
     if (c->hs_ev) {
         event_free(c->hs_ev);
     }
+    if (c->pre_ev) {
+        event_free(c->pre_ev);
+    }
     trpc__tls_ident_unref(c->ident);
     if (c->prev) {
         c->prev->next = c->next;
@@ -356,12 +407,29 @@ static void linger(trpc__sconn *c)
     trpc__timer_in(c->linger_ev, c->set->stopping ? STOP_LINGER_MS : LINGER_MS);
 }
 
+/* The GOAWAY error code for an error nghttp2_session_mem_recv() returned
+ * without queueing a GOAWAY of its own (it does for the protocol errors it
+ * finds in frames: PROTOCOL_ERROR, FRAME_SIZE_ERROR, COMPRESSION_ERROR, ...,
+ * and terminate_session below then keeps that one). */
+static uint32_t goaway_code(int rv)
+{
+    switch (rv) {
+    case NGHTTP2_ERR_FLOODED:                /* PING / SETTINGS answers piling up */
+    case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS: /* a CONTINUATION flood */
+        return NGHTTP2_ENHANCE_YOUR_CALM;
+    case NGHTTP2_ERR_NOMEM:
+    case NGHTTP2_ERR_CALLBACK_FAILURE:
+        return NGHTTP2_INTERNAL_ERROR;
+    default: /* NGHTTP2_ERR_BAD_CLIENT_MAGIC: not HTTP/2's preface */
+        return NGHTTP2_PROTOCOL_ERROR;
+    }
+}
+
 static void hook_recv_failed(trpc__h2conn *h2, int rv)
 {
-    (void)rv;
-    /* Garbage or a protocol violation: GOAWAY (nghttp2 queued one when it
-     * could), then close. */
-    nghttp2_session_terminate_session(h2->ng, NGHTTP2_PROTOCOL_ERROR);
+    /* Garbage, a protocol violation or a flood: GOAWAY with the code that
+     * says which (nghttp2's own when it queued one), then close. */
+    nghttp2_session_terminate_session(h2->ng, goaway_code(rv));
     trpc__h2_flush(h2);
 }
 
@@ -404,6 +472,16 @@ static void hs_timeout_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     conn_free(arg); /* too slow, or not TLS at all and silent */
+}
+
+/* No preface and SETTINGS within the handshake timeout: a bare TCP
+ * connection, a slow-loris, a client of another protocol.  Nothing to say
+ * in HTTP/2 to a peer that has not begun it: just close. */
+static void preface_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_free(arg);
 }
 
 static void hook_flushed(trpc__h2conn *h2, int rv, bool done)
@@ -499,6 +577,14 @@ static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int 
     set->head = c;
     set->n++;
     trpc__h2conn_attach(&c->h2, bev);
+    if (p->handshake_timeout_ms > 0) {
+        c->pre_ev = evtimer_new(set->loop->base, preface_timeout_cb, c);
+        if (!c->pre_ev) {
+            conn_free(c);
+            return;
+        }
+        trpc__timer_in(c->pre_ev, p->handshake_timeout_ms);
+    }
     if (ssl) {
         c->hs_ev = evtimer_new(set->loop->base, hs_timeout_cb, c);
         if (!c->hs_ev) {

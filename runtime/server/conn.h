@@ -22,7 +22,9 @@ typedef struct trpc__sconn_proto {
     nghttp2_option *opt;
     uint32_t max_concurrent_streams;
     uint32_t max_header_list_size;
-    int idle_timeout_ms;
+    int idle_timeout_ms;              /* 0: never */
+    int handshake_timeout_ms;         /* to the client's preface and SETTINGS;
+                                         0: never */
     /* keepalive and ping enforcement (gRPC's A8/A9) */
     int64_t keepalive_time_ms;        /* 0: never */
     int64_t keepalive_timeout_ms;

@@ -30,6 +30,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 #include "base/addr.h"
@@ -38,6 +39,11 @@
 #include "base/tls.h"
 #include "server/ext.h"
 #include "server/worker.h"
+
+/* Connection limits' defaults (docs/runtime.md, "Limits and deadlines"). */
+#define TRPC__DEFAULT_IDLE_MS (5 * 60 * 1000)
+#define TRPC__DEFAULT_HANDSHAKE_MS 10000 /* as the TLS handshake's (base/tls.c) */
+#define TRPC__DEFAULT_MAX_CONNS 10000
 
 typedef struct lsock {
     int *fds;     /* TCP: one per worker; unix: fds[0] shared */
@@ -63,10 +69,26 @@ struct trpc_server {
     trpc__worker *w;
     unsigned nw;
     trpc__server_ext *ext; /* health service and the like (server/ext.h) */
+    trpc__conn_limit climit; /* open connections, all workers (server/admit.h) */
     /* TLS (trpc_server_listen_tls) */
     trpc__tls_server tls;
     bool tls_init;   /* tls was initialised (a TLS listener was asked for) */
 };
+
+/* Default of max_connections: three quarters of the file descriptors the
+ * process may open (the rest for its files, its channels, its listeners),
+ * at most TRPC__DEFAULT_MAX_CONNS (each connection costs memory too: its
+ * nghttp2 session and buffers, tens of KiB when idle). */
+static unsigned default_max_connections(void)
+{
+    struct rlimit rl;
+    rlim_t n = TRPC__DEFAULT_MAX_CONNS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur / 4 * 3 < n) {
+        n = rl.rlim_cur / 4 * 3;
+    }
+    return n > 0 ? (unsigned)n : 1;
+}
 
 trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
 {
@@ -87,7 +109,12 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     if (!o.max_send_buffer) o.max_send_buffer = 4u << 20;
     if (o.max_send_buffer < o.send_high_water) o.max_send_buffer = o.send_high_water;
     if (!o.executor_threads) o.executor_threads = 4;
-    if (o.idle_timeout_ms < 0) o.idle_timeout_ms = 0;
+    /* Connection limits (docs/runtime.md, "Limits and deadlines"). */
+    if (o.idle_timeout_ms == 0) o.idle_timeout_ms = TRPC__DEFAULT_IDLE_MS;
+    if (o.idle_timeout_ms < 0) o.idle_timeout_ms = 0; /* never */
+    if (o.handshake_timeout_ms == 0) o.handshake_timeout_ms = TRPC__DEFAULT_HANDSHAKE_MS;
+    if (o.handshake_timeout_ms < 0) o.handshake_timeout_ms = 0; /* never */
+    if (o.max_connections == 0) o.max_connections = default_max_connections();
     /* Keepalive and ping enforcement: gRPC's defaults (doc/keepalive.md). */
     if (o.keepalive_time_ms == 0) o.keepalive_time_ms = 2 * 3600 * 1000;
     if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0; /* never */
@@ -103,6 +130,7 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
         return TRPC_ENOMEM;
     }
     srv->o = o;
+    srv->climit.max = o.max_connections;
     srv->lim = (trpc__call_limits){ o.max_recv_message_size, o.max_header_list_size,
                                     o.send_high_water, o.max_send_buffer, o.compression };
     srv->nw = o.workers;
@@ -116,7 +144,8 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
         rv = srv->w ? TRPC_OK : TRPC_ENOMEM;
     }
     for (unsigned i = 0; rv == TRPC_OK && i < srv->nw; i++) {
-        rv = trpc__worker_init(&srv->w[i], &srv->reg, NULL, &srv->lim, &srv->proto);
+        rv = trpc__worker_init(&srv->w[i], &srv->reg, NULL, &srv->lim, &srv->proto,
+                               &srv->climit);
     }
     if (rv != TRPC_OK) {
         trpc_server_free(srv);

@@ -53,14 +53,38 @@ static void check_done(void *arg)
     }
 }
 
+/* A connection was freed: it no longer counts toward the limit. */
+static void conn_closed(void *arg)
+{
+    trpc__worker *w = arg;
+    w->conns_closed++;
+    trpc__admit_closed(&w->admit);
+    check_done(w);
+}
+
 /* Takes a socket accepted on listener i. */
 static void take(trpc__worker *w, size_t i, int fd, const struct sockaddr *sa, int salen)
 {
+    /* Counted if it was kept: it is in the set now, or it was and has
+     * been freed already (each freed connection is subtracted once). */
+    size_t n0 = w->conns.n;
+    unsigned long closed0 = w->conns_closed;
     if (w->lis_tls && w->lis_tls[i]) {
         trpc__sconn_accept_tls(&w->conns, fd, sa, salen, w->lis_tls[i]);
     } else {
         trpc__sconn_accept(&w->conns, fd, sa, salen);
     }
+    trpc__admit_opened(&w->admit,
+                       (unsigned)(w->conns.n - n0) + (unsigned)(w->conns_closed - closed0));
+}
+
+/* accept() failed for a reason libevent does not retry by itself (out of
+ * file descriptors, of memory): back off (server/admit.h). */
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+    (void)l;
+    trpc__worker *w = arg;
+    trpc__admit_failed(&w->admit, EVUTIL_SOCKET_ERROR());
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -71,6 +95,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         close(fd);
         return;
     }
+    trpc__admit_accepted(&w->admit);
     size_t i = 0;
     while (i + 1 < w->nlis && w->lis[i] != l) {
         i++;
@@ -197,7 +222,8 @@ static void *worker_main(void *arg)
 }
 
 trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__executor *exec,
-                             const trpc__call_limits *lim, const trpc__sconn_proto *proto)
+                             const trpc__call_limits *lim, const trpc__sconn_proto *proto,
+                             trpc__conn_limit *climit)
 {
     memset(w, 0, sizeof *w);
     w->base = event_base_new();
@@ -207,7 +233,8 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
     }
     w->grace_ev = evtimer_new(w->base, grace_cb, w);
     w->notice_ev = evtimer_new(w->base, notice_cb, w);
-    if (!w->grace_ev || !w->notice_ev) {
+    if (!w->grace_ev || !w->notice_ev ||
+        trpc__admit_init(&w->admit, w->base, &w->lis, &w->nlis, climit) != 0) {
         return TRPC_ELIBEVENT;
     }
     trpc__call_env_init(&w->env);
@@ -221,7 +248,7 @@ trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__e
     w->conns.loop = &w->loop;
     w->conns.env = &w->env;
     w->conns.proto = proto;
-    w->conns.closed = check_done;
+    w->conns.closed = conn_closed;
     w->conns.ctx = w;
     return TRPC_OK;
 }
@@ -249,6 +276,7 @@ trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed, trpc__tls
     if (!lis[w->nlis]) {
         return TRPC_ELIBEVENT;
     }
+    evconnlistener_set_error_cb(lis[w->nlis], accept_error_cb);
     w->nlis++;
     return TRPC_OK;
 }
@@ -301,6 +329,7 @@ void trpc__worker_fini(trpc__worker *w)
     if (w->notice_ev) {
         event_free(w->notice_ev);
     }
+    trpc__admit_fini(&w->admit);
     trpc__opq_fini(&w->opq);
     if (w->base) {
         trpc__h2loop_fini(&w->loop);

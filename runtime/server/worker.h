@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <event2/listener.h>
+#include "server/admit.h"
 #include "server/conn.h"
 
 typedef struct trpc__worker {
@@ -27,12 +28,18 @@ typedef struct trpc__worker {
     struct event *notice_ev;    /* the final GOAWAY is due */
     bool stopping, final_goaway;
     int grace_ms;               /* written before the shutdown flag is posted */
+    /* when to accept (server/admit.h): the server's connection limit and
+     * the back-off after accept() fails */
+    trpc__admit admit;
+    unsigned long conns_closed; /* connections freed so far */
 } trpc__worker;
 
 /* Sets up w (nothing runs yet).  reg, exec and lim are the server's;
- * proto makes its connections.  TRPC_OK or TRPC_ELIBEVENT. */
+ * proto makes its connections; climit counts them server-wide (NULL: no
+ * limit).  TRPC_OK or TRPC_ELIBEVENT. */
 trpc_error trpc__worker_init(trpc__worker *w, const trpc__registry *reg, trpc__executor *exec,
-                             const trpc__call_limits *lim, const trpc__sconn_proto *proto);
+                             const trpc__call_limits *lim, const trpc__sconn_proto *proto,
+                             trpc__conn_limit *climit);
 /* Listens on fd too (the fd stays the caller's).  Before start.
  * borrowed: a socket given by fd (socket activation), which outlives this
  * process: at shutdown it is only no longer accepted from, neither drained

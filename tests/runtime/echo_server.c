@@ -4,7 +4,8 @@
  * default 127.0.0.1:0; options: the keepalive fields of trpc_server_opts,
  * keepalive_time_ms, keepalive_timeout_ms, min_ping_interval_ms,
  * permit_keepalive_without_calls, max_ping_strikes; compression, 0..3 as
- * trpc_compression; max_recv_message_size).  Prints "PORT <n>"
+ * trpc_compression; max_recv_message_size; workers, idle_timeout_ms,
+ * handshake_timeout_ms, max_connections).  Prints "PORT <n>"
  * once listening, serves until stdin reaches EOF, then shuts down
  * gracefully.
  */
@@ -51,6 +52,14 @@ int main(int argc, char **argv)
             o.compression = (trpc_compression)v;
         } else if (OPT(max_recv_message_size)) {
             o.max_recv_message_size = (size_t)v;
+        } else if (OPT(workers)) { /* connection limits (conn_limits.py) */
+            o.workers = (unsigned)v;
+        } else if (OPT(idle_timeout_ms)) {
+            o.idle_timeout_ms = (int)v;
+        } else if (OPT(handshake_timeout_ms)) {
+            o.handshake_timeout_ms = (int)v;
+        } else if (OPT(max_connections)) {
+            o.max_connections = (unsigned)v;
         } else {
             fprintf(stderr, "echo_server: unknown option %s\n", argv[i]);
             return 2;

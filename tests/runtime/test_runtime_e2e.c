@@ -1129,6 +1129,52 @@ static void raw_call(int p, const char *path, const char *ctype, const void *bod
     rt_raw_call(p, path, ctype, body, len, NULL, NULL, http_status, grpc_status);
 }
 
+/* A reply the client cannot decode: the method's reply type is declared
+ * as EchoRequest, whose field 5 is a string, and the server's EchoReply
+ * carries field 5 as a varint (deadline_left_ms, set in mode "deadline"). */
+static const trpc_method reply_as_request = { "/echo.Echo/Unary", &echo__echo_request__descriptor,
+                                         &echo__echo_request__descriptor, TRPC_UNARY };
+
+static _Atomic int async_done;
+static trpc_status async_status;
+static char async_message[128];
+
+static void on_undecodable(const trpc_unary_result *res, trpc_fn fn, void *user)
+{
+    (void)fn;
+    (void)user;
+    async_status = res->status;
+    snprintf(async_message, sizeof async_message, "%s", res->message ? res->message : "");
+    assert_null(res->reply);
+    atomic_store(&async_done, 1);
+}
+
+static void check_undecodable_reply(trpc_channel *c)
+{
+    Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
+    req.mode = "deadline";
+    char *msg = NULL;
+    trpc_call_opts opts = TRPC_CALL_OPTS(.timeout_ms = 10000, .message = &msg);
+    ProtobufCMessage *r = NULL;
+    assert_int_equal(trpc_channel_unary(c, &reply_as_request, &req.base, &r, &opts),
+                     TRPC_STATUS_INTERNAL);
+    assert_null(r);
+    assert_non_null(msg);
+    assert_string_equal(msg, "could not decode the reply message");
+    free(msg);
+    trpc_call_opts aopts = TRPC_CALL_OPTS(.timeout_ms = 10000);
+    atomic_store(&async_done, 0);
+    assert_int_equal(trpc_channel_unary_async(c, &reply_as_request, &req.base, &aopts,
+                                              on_undecodable, NULL, NULL),
+                     TRPC_OK);
+    for (int i = 0; i < 3000 && !atomic_load(&async_done); i++) {
+        usleep(10000);
+    }
+    assert_true(atomic_load(&async_done));
+    assert_int_equal(async_status, TRPC_STATUS_INTERNAL);
+    assert_string_equal(async_message, "could not decode the reply message");
+}
+
 /* The server enforces grpc-timeout by itself (this client never cancels). */
 static void test_deadline_server(void **state)
 {
@@ -1142,12 +1188,27 @@ static void test_deadline_server(void **state)
     assert_int_equal(hs, 200);
     assert_int_equal(gs, TRPC_STATUS_DEADLINE_EXCEEDED);
     assert_true(echo_wait_counter(&echo_stats_g.saw_cancel, 1));
-    /* a malformed grpc-timeout is ignored (no deadline) */
+    /* A malformed grpc-timeout fails the call INTERNAL (as grpc-go does),
+     * before the handler: the client meant some deadline, and running the
+     * call without one is not what it asked for (issue 12 item 6). */
     static const uint8_t deadline[] = { 0, 0, 0, 0, 10, 0x2a, 8, 'd', 'e', 'a', 'd', 'l',
                                         'i', 'n', 'e' };
-    rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline, sizeof deadline,
-                 "grpc-timeout", "soon", &hs, &gs);
-    assert_int_equal(gs, TRPC_STATUS_OK);
+    static const char *const bad[] = { "soon", "1000000000000H", "-5S", "abc", "", "5",
+                                       "123456789m", "5s", " 5S" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        hs = gs = -1;
+        rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline,
+                     sizeof deadline, "grpc-timeout", bad[i], &hs, &gs);
+        assert_int_equal(hs, 200);
+        assert_int_equal(gs, TRPC_STATUS_INTERNAL);
+    }
+    /* the longest values are valid: a deadline far away, or none */
+    static const char *const good[] = { "99999999H", "99999999M", "99999999S", "0001S" };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        rt_raw_call(port4, "/echo.Echo/Unary", "application/grpc", deadline,
+                     sizeof deadline, "grpc-timeout", good[i], &hs, &gs);
+        assert_int_equal(gs, TRPC_STATUS_OK);
+    }
 }
 
 /* Randomised abuse with a fixed seed: raw frames after a valid preface, and
@@ -1296,6 +1357,9 @@ static void test_bad_input(void **state)
     ProtobufCMessage *r = NULL;
     assert_int_equal(trpc_channel_unary(ch, &liar, &wrong.base, &r, NULL),
                      TRPC_STATUS_INTERNAL);
+    /* and a reply the client cannot decode: INTERNAL, saying so (not "no
+     * reply message"; issue 12 item 7), blocking and async */
+    check_undecodable_reply(ch);
     /* header list over the limit */
     trpc_metadata *md;
     trpc_metadata_new(&md);

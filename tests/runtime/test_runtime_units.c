@@ -53,6 +53,53 @@ static void test_base64(void **state)
     trpc__buf_free(&b);
 }
 
+/* grpc-timeout at the edges (issue 12 item 6): 1 to 8 digits and one of the
+ * six units, nothing else; past 99,999,999 s "no deadline" (INT64_MAX),
+ * never an overflow. */
+static int tparse(const char *v, int64_t *ms)
+{
+    return trpc__timeout_parse((const uint8_t *)v, strlen(v), ms);
+}
+
+static void test_timeout_edges(void **state)
+{
+    (void)state;
+    int64_t ms = -7;
+    static const char *const bad[] = {
+        "", "S", "1000000000000H", "123456789S", "-5S", "+5S", "abc", "5", "5s", "5 S",
+        " 5S", "5S ", "0x5S", "5.0S", "99999999",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ms = -7;
+        assert_int_equal(tparse(bad[i], &ms), -1);
+        assert_int_equal(ms, -7); /* untouched */
+    }
+    assert_int_equal(tparse("0m", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(tparse("00000001S", &ms), 0);
+    assert_int_equal(ms, 1000);
+    assert_int_equal(tparse("99999999m", &ms), 0);
+    assert_int_equal(ms, 99999999);
+    assert_int_equal(tparse("99999999S", &ms), 0);
+    assert_int_equal(ms, INT64_C(99999999000)); /* the longest real deadline */
+    assert_int_equal(tparse("99999999n", &ms), 0);
+    assert_int_equal(ms, 100);
+    assert_int_equal(tparse("99999999u", &ms), 0);
+    assert_int_equal(ms, 100000);
+    assert_int_equal(tparse("1666667M", &ms), 0); /* 100,000,020 s */
+    assert_int_equal(ms, INT64_MAX);
+    assert_int_equal(tparse("99999999M", &ms), 0);
+    assert_int_equal(ms, INT64_MAX);
+    assert_int_equal(tparse("99999999H", &ms), 0);
+    assert_int_equal(ms, INT64_MAX);
+    /* What our client writes for the longest deadlines reads back as none. */
+    char out[16];
+    trpc__timeout_format(INT64_MAX / 2, out);
+    assert_string_equal(out, "99999999H");
+    assert_int_equal(tparse(out, &ms), 0);
+    assert_int_equal(ms, INT64_MAX);
+}
+
 static void test_timeout(void **state)
 {
     (void)state;
@@ -472,6 +519,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64),     cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_timeout_edges),
         cmocka_unit_test(test_percent),    cmocka_unit_test(test_framer),
         cmocka_unit_test(test_arena),      cmocka_unit_test(test_addr),
         cmocka_unit_test(test_metadata_api), cmocka_unit_test(test_http_mapping),
