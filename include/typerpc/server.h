@@ -87,11 +87,13 @@ typedef struct trpc_server_opts {
                                          and connection: a message's buffer
                                          grows as its bytes arrive, and the
                                          call whose buffer would grow past
-                                         the budget ends RESOURCE_EXHAUSTED;
-                                         while less than 64 KiB of it is
-                                         left, new streams are refused
-                                         (RST_STREAM REFUSED_STREAM, which
-                                         clients retry).  0: 256 MiB;
+                                         the budget ends RESOURCE_EXHAUSTED
+                                         (buffers over 64 KiB may not use
+                                         its last eighth, kept for small
+                                         messages); while less than 64 KiB
+                                         of it is left, new streams are
+                                         refused (RST_STREAM REFUSED_STREAM,
+                                         which clients retry).  0: 256 MiB;
                                          SIZE_MAX: no limit.  (Request
                                          headers past max_header_list_size
                                          are not kept and the call ends
