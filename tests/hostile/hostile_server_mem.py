@@ -193,9 +193,14 @@ def budget():
     chunk = 512 << 10
     for c, sid in sids:
         c.send_data(sid, b"z" * chunk, timeout=120)
-    for c in conns:
-        c.wait(lambda: False, timeout=0.5)
-    buffered, rss, hwm = settle_all(conns, srv, lambda st: False, timeout=1)
+    # until the server has taken it all: the counter stands still and the
+    # streams it ended have said so
+    last = [None]
+
+    def quiet(st):
+        same, last[0] = st[0] == last[0], st[0]
+        return same and any(c.trailer(sid, "grpc-status") == "8" for c, sid in sids)
+    buffered, rss, hwm = settle_all(conns, srv, quiet, timeout=60)
     exhausted = sum(1 for c, sid in sids if c.trailer(sid, "grpc-status") == "8")
     print("after %d MiB more: %d bytes buffered, RSS +%d KiB (peak +%d KiB), "
           "%d streams ended RESOURCE_EXHAUSTED"
