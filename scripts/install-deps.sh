@@ -14,6 +14,8 @@ packages=(
 )
 # Message compression (runtime/base/compress.c): zlib.
 packages+=(zlib1g-dev)
+# The hostile-peer memory tests (tests/hostile) decode typerpc's HPACK with it.
+packages+=(python3-hpack)
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the
 # npm registry. Debian's packages only when neither is already there: a

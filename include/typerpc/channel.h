@@ -87,6 +87,16 @@ typedef struct trpc_channel_opts {
      * interceptors are copied by trpc_channel_new(). */
     const struct trpc_client_interceptor *const *interceptors;
     size_t ninterceptors;
+    /* Memory bounds (docs/runtime.md, "Memory bounds"). */
+    uint32_t max_header_list_size; /* bytes of one response header block
+                                      (headers or trailers, counted as
+                                      HTTP/2 does: name + value + 32 per
+                                      field), advertised to the server; a
+                                      larger one ends the call
+                                      RESOURCE_EXHAUSTED and is not read
+                                      further.  Informational (1xx)
+                                      responses are ignored, more than 8
+                                      end the call INTERNAL.  0: 16 KiB */
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)

@@ -104,6 +104,26 @@ typedef struct trpc_server_opts {
                                          until one closes; 0: three quarters
                                          of RLIMIT_NOFILE's soft limit at
                                          trpc_server_new(), at most 10000 */
+    /* Memory bounds (docs/runtime.md, "Memory bounds"). */
+    size_t max_buffered_bytes;        /* the budget for request messages
+                                         being received, across every call
+                                         and connection: a message's buffer
+                                         grows as its bytes arrive, and the
+                                         call whose buffer would grow past
+                                         the budget ends RESOURCE_EXHAUSTED
+                                         (buffers over 64 KiB may not use
+                                         its last eighth, kept for small
+                                         messages); while less than 64 KiB
+                                         of it is left, new streams are
+                                         refused (RST_STREAM REFUSED_STREAM,
+                                         which clients retry).  0: 256 MiB;
+                                         SIZE_MAX: no limit.  (Request
+                                         headers past max_header_list_size
+                                         are not kept and the call ends
+                                         RESOURCE_EXHAUSTED; past twice that
+                                         the stream is reset,
+                                         ENHANCE_YOUR_CALM, and the rest of
+                                         the block is not looked at.) */
 } trpc_server_opts;
 
 #define TRPC_SERVER_OPTS(...) TRPC_OPTS_SIZED(trpc_server_opts, __VA_ARGS__)
@@ -249,6 +269,11 @@ TRPC_EXPORT trpc_error trpc_server_shutdown(trpc_server *srv, int grace_ms);
 /* Shuts down (grace 0) if still running, then frees everything and removes
  * unix socket files it created.  NULL is a no-op. */
 TRPC_EXPORT void trpc_server_free(trpc_server *srv);
+
+/* Bytes of request messages the server holds now (buffers of messages
+ * being received), counted against max_buffered_bytes: for metrics and
+ * tests.  0 for NULL. */
+TRPC_EXPORT size_t trpc_server_buffered_bytes(const trpc_server *srv);
 
 /* ---- inside a call -------------------------------------------------------------
  * Unless said otherwise these are for the call's context (its notifications,

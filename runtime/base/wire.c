@@ -29,6 +29,41 @@ trpc_status trpc__status_parse(const uint8_t *v, size_t len)
     return n <= 16 ? (trpc_status)n : TRPC_STATUS_UNKNOWN;
 }
 
+/* Makes room for need bytes of body: doubling (from 256), never past the
+ * message's length, the growth taken from the budget first.  NEED_MORE
+ * means done. */
+static trpc__frame_ev grow(trpc__framer *f, size_t need)
+{
+    trpc__buf *b = &f->body;
+    if (b->cap >= need) {
+        return TRPC__FRAME_NEED_MORE;
+    }
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    if (cap < need) {
+        cap = need;
+    }
+    if (cap > f->msg_len) {
+        cap = f->msg_len;
+    }
+    size_t extra = cap > f->charged ? cap - f->charged : 0;
+    /* Past 64 KiB a message is large: it may not take the budget's last
+     * eighth, kept for small messages (base/budget.h). */
+    if (f->budget && extra > 0 && !trpc__budget_take(f->budget, extra, cap > (64u << 10))) {
+        return TRPC__FRAME_OVER_BUDGET;
+    }
+    uint8_t *p = realloc(b->data, cap);
+    if (!p) {
+        if (f->budget && extra > 0) {
+            trpc__budget_give(f->budget, extra);
+        }
+        return TRPC__FRAME_NOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
+    f->charged += extra;
+    return TRPC__FRAME_NEED_MORE;
+}
+
 trpc__frame_ev trpc__framer_feed(trpc__framer *f, const uint8_t **p, size_t *n,
                                  size_t max)
 {
@@ -52,13 +87,14 @@ trpc__frame_ev trpc__framer_feed(trpc__framer *f, const uint8_t **p, size_t *n,
                 f->skipping = true;
                 return TRPC__FRAME_TOO_BIG;
             }
-            if (trpc__buf_reserve(&f->body, f->msg_len)) {
-                return TRPC__FRAME_NOMEM;
-            }
         }
         size_t want = f->msg_len - f->body.len;
         size_t k = want < *n ? want : *n;
         if (!f->skipping && k > 0) {
+            trpc__frame_ev ev = grow(f, f->body.len + k);
+            if (ev != TRPC__FRAME_NEED_MORE) {
+                return ev;
+            }
             memcpy(f->body.data + f->body.len, *p, k);
         }
         f->body.len += k;
@@ -84,6 +120,16 @@ void trpc__framer_next(trpc__framer *f)
     f->msg_len = 0;
     f->skipping = false;
     f->body.len = f->body.off = 0;
+}
+
+void trpc__framer_release(trpc__framer *f, size_t keep)
+{
+    trpc__framer_next(f);
+    trpc__buf_reset(&f->body, keep);
+    if (f->budget && f->charged > 0) {
+        trpc__budget_give(f->budget, f->charged);
+    }
+    f->charged = 0;
 }
 
 bool trpc__framer_partial(const trpc__framer *f) { return f->hdr_len > 0; }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "base/buf.h"
+#include "base/budget.h"
 
 #define TRPC__DEFAULT_MAX_MSG (4u * 1024u * 1024u)
 #define TRPC__USER_AGENT "typerpc/" TYPERPC_VERSION
@@ -24,20 +25,28 @@ static inline bool trpc__is(const uint8_t *p, size_t n, const char *lit)
 }
 
 /* The gRPC message framing reader: feed it DATA bytes, it yields messages.
- * The message body is collected in body (contiguous). */
+ * The message body is collected in body (contiguous).  The body grows as
+ * its bytes arrive (doubling, never past the announced length): a length
+ * prefix alone reserves nothing, so a peer pays for the memory it makes us
+ * hold by sending the bytes.  With a budget, every byte of body capacity
+ * is taken from it first (charged: how many); trpc__framer_release()
+ * gives them back. */
 typedef struct trpc__framer {
     uint8_t hdr[5];
     size_t hdr_len;   /* bytes of hdr collected */
     uint32_t msg_len; /* once hdr_len == 5 */
     bool skipping;    /* discard the body (too large) */
     trpc__buf body;
+    trpc__budget *budget; /* NULL: none */
+    size_t charged;       /* bytes of body's capacity taken from budget */
 } trpc__framer;
 
 typedef enum trpc__frame_ev {
     TRPC__FRAME_NEED_MORE = 0,
     TRPC__FRAME_MESSAGE = 1,  /* body holds msg_len bytes; flags in hdr[0] */
     TRPC__FRAME_TOO_BIG = 2,  /* msg_len > max */
-    TRPC__FRAME_NOMEM = 3
+    TRPC__FRAME_NOMEM = 3,
+    TRPC__FRAME_OVER_BUDGET = 4 /* the body cannot grow: budget spent */
 } trpc__frame_ev;
 
 /* Consumes bytes from *p (n of them) until a frame event; updates both.  After
@@ -46,6 +55,10 @@ typedef enum trpc__frame_ev {
 trpc__frame_ev trpc__framer_feed(trpc__framer *f, const uint8_t **p, size_t *n,
                                  size_t max);
 void trpc__framer_next(trpc__framer *f);
+/* Ends the message being collected, frees the body when its capacity is
+ * above keep, and gives every charged byte back to the budget (a kept
+ * small buffer is not counted until it must grow again). */
+void trpc__framer_release(trpc__framer *f, size_t keep);
 /* True if a partial message is buffered (end of stream in mid-message). */
 bool trpc__framer_partial(const trpc__framer *f);
 

@@ -155,8 +155,17 @@ static int on_header_cb(nghttp2_session *ng, const nghttp2_frame *frame, const u
         return 0;
     }
     trpc_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    return s ? trpc__stream_on_header(s, frame, name, namelen, value, valuelen) : 0;
+}
+
+static int on_begin_headers_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+{
+    (void)ud;
+    trpc_stream *s = frame->hd.type == NGHTTP2_HEADERS
+                         ? nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id)
+                         : NULL;
     if (s) {
-        trpc__stream_on_header(s, frame, name, namelen, value, valuelen);
+        trpc__stream_on_begin_headers(s);
     }
     return 0;
 }
@@ -301,8 +310,9 @@ static void on_connected(trpc__cconn *c)
     nghttp2_settings_entry iv[] = {
         { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
+        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, o->max_header_list_size },
     };
-    nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 2);
+    nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3);
     nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20);
     c->st = READY;
     set->backoff_ms = 0;
@@ -719,6 +729,7 @@ trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__ad
     }
     trpc__h2_callbacks(set->cbs);
     nghttp2_session_callbacks_set_on_header_callback(set->cbs, on_header_cb);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(set->cbs, on_begin_headers_cb);
     nghttp2_session_callbacks_set_on_frame_recv_callback(set->cbs, on_frame_recv_cb);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(set->cbs, on_data_chunk_recv_cb);
     nghttp2_session_callbacks_set_on_stream_close_callback(set->cbs, on_stream_close_cb);

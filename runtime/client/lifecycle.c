@@ -105,6 +105,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (!o.max_send_buffer) o.max_send_buffer = 4u << 20;
     if (o.max_send_buffer < o.send_high_water) o.max_send_buffer = o.send_high_water;
     if (!o.recv_buffer) o.recv_buffer = 1u << 20;
+    if (!o.max_header_list_size) o.max_header_list_size = 16 * 1024; /* i12-mem */
     if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0;
     if (o.keepalive_timeout_ms <= 0) o.keepalive_timeout_ms = 20000;
     if ((unsigned)o.compression > TRPC_COMPRESS_GZIP) {

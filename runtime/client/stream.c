@@ -572,11 +572,56 @@ bool trpc__stream_submit(trpc_stream *s, trpc__h2conn *h2)
 
 /* ---- receiving ---------------------------------------------------------------------------- */
 
-void trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uint8_t *name,
-                            size_t namelen, const uint8_t *value, size_t valuelen)
+/* At most this many informational (1xx) responses before the real one:
+ * gRPC servers send none; more is a peer stalling the call. */
+#define MAX_INFORMATIONAL 8
+
+void trpc__stream_on_begin_headers(trpc_stream *s)
 {
+    s->hblock_bytes = 0;
+    s->hblock_info = false;
+}
+
+/* Memory bounds: every block is counted as RFC 7541 counts a header list
+ * (name, value, 32 bytes each); the block that passes the channel's limit
+ * ends the call RESOURCE_EXHAUSTED, as gRPC's clients do, and nghttp2
+ * skips the rest of it (an HPACK bomb costs neither memory nor time).
+ * Informational blocks are ignored, and too many end the call. */
+static int header_bounds(trpc_stream *s, const uint8_t *name, size_t namelen,
+                         const uint8_t *value, size_t valuelen)
+{
+    uint32_t max = s->cl->o.max_header_list_size;
+    s->hblock_bytes += namelen + valuelen + 32;
+    if (s->hblock_bytes > max) {
+        if (!s->done) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "response headers larger than %u bytes", (unsigned)max);
+            trpc__stream_abort(s, TRPC_STATUS_RESOURCE_EXHAUSTED, buf);
+        }
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    if (trpc__is(name, namelen, ":status") && valuelen == 3 && value[0] == '1') {
+        s->hblock_info = true;
+        if (++s->ninfo > MAX_INFORMATIONAL) {
+            if (!s->done) {
+                trpc__stream_abort(s, TRPC_STATUS_INTERNAL,
+                                   "too many informational (1xx) responses");
+            }
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
+    }
+    return 0;
+}
+
+int trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uint8_t *name,
+                           size_t namelen, const uint8_t *value, size_t valuelen)
+{
+    int rv = header_bounds(s, name, namelen, value, valuelen);
+    if (rv != 0 || s->hblock_info) {
+        return rv;
+    }
     if (s->done) {
-        return; /* ended here already: finish may be reading the metadata */
+        return 0; /* ended here already: finish may be reading the metadata */
     }
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     if (trpc__is(name, namelen, ":status")) {
@@ -601,12 +646,16 @@ void trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const ui
         bool trailer = end || frame->headers.cat == NGHTTP2_HCAT_HEADERS;
         trpc__md_add_wire(trailer ? &s->trls : &s->hdrs, name, namelen, value, valuelen);
     }
+    return 0;
 }
 
 void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame)
 {
     trpc__client *cl = s->cl;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (frame->hd.type == NGHTTP2_HEADERS && s->hblock_info) {
+        return; /* an informational (1xx) response: the real one follows */
+    }
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
         s->saw_headers = !end;
         pthread_mutex_lock(&cl->mu);
@@ -795,6 +844,7 @@ bool trpc__stream_retry(trpc_stream *s, uint32_t err)
     s->sid = 0;
     s->http_status = 0;
     s->ct_ok = s->saw_headers = false;
+    s->ninfo = 0;
     trpc__framer_next(&s->fr);
     trpc_metadata_clear(&s->hdrs);
     trpc_metadata_clear(&s->trls);

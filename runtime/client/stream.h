@@ -145,6 +145,10 @@ struct trpc_stream {
     bool async;
     trpc_stream_handlers h;
     void *h_user;
+    /* memory bounds (i12-mem): the response header block being read */
+    size_t hblock_bytes;            /* its size so far (RFC 7541's count) */
+    bool hblock_info;               /* an informational (1xx) one: ignored */
+    unsigned ninfo;                 /* informational blocks so far */
 };
 
 /* ---- the client ---- */
@@ -191,9 +195,15 @@ trpc_stream *trpc__stream_unqueue(trpc__stream_queue *q);
 /* Puts s on the wire of h2: OPEN; or ends it UNAVAILABLE if nghttp2
  * refuses.  True if it is open. */
 bool trpc__stream_submit(trpc_stream *s, trpc__h2conn *h2);
-/* A header field of a response HEADERS frame (headers or trailers). */
-void trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uint8_t *name,
-                            size_t namelen, const uint8_t *value, size_t valuelen);
+/* A response header block (headers, trailers, or an informational 1xx)
+ * begins. */
+void trpc__stream_on_begin_headers(trpc_stream *s);
+/* A header field of a response HEADERS frame.  Returns 0, or
+ * NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE when s was ended for the block
+ * (larger than the channel's max_header_list_size, or one informational
+ * block too many): nghttp2 then skips the rest of it. */
+int trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uint8_t *name,
+                           size_t namelen, const uint8_t *value, size_t valuelen);
 /* A HEADERS or DATA frame arrived complete (END_STREAM in its flags). */
 void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame);
 void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len);

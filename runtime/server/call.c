@@ -192,6 +192,7 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     memcpy(c->peer, peer, plen);
     c->peer[plen] = 0;
     c->hdr_bytes = 0;
+    c->fr.budget = env->lim->budget;
     c->post = c->ct_ok = c->hdr_too_big = c->input_ended = false;
     c->bad_timeout = false;
     c->enc[0] = 0;
@@ -241,9 +242,8 @@ static void recycle(trpc_call *c)
     }
     trpc__arena_reset(&c->arena);
     trpc__arena_reset(&c->scratch);
-    trpc__buf_reset(&c->fr.body, BUF_KEEP);
+    trpc__framer_release(&c->fr, BUF_KEEP); /* and its budget */
     trpc__buf_reset(&c->zbuf, BUF_KEEP);
-    trpc__framer_next(&c->fr);
     trpc__buf_reset(&c->out, BUF_KEEP);
     trpc__buf_reset(&c->msg, BUF_KEEP);
     trpc__buf_reset(&c->rtmsg, BUF_KEEP);
@@ -405,7 +405,7 @@ static void free_memory(trpc_call *c)
     c->req = c->reply = NULL;
     trpc__arena_reset(&c->arena);
     trpc__arena_reset(&c->scratch);
-    trpc__buf_reset(&c->fr.body, BUF_KEEP);
+    trpc__framer_release(&c->fr, BUF_KEEP); /* and its budget */
 }
 
 static void dispatch(trpc_call *c, trpc__notice_kind k, const ProtobufCMessage *msg);
@@ -682,10 +682,12 @@ static void task_done(trpc_call *c)
 int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
                          const uint8_t *value, size_t valuelen)
 {
+    /* Counted on past the limit: the connection resets the stream at
+     * twice the limit (server/conn.c, header_flood). */
+    c->hdr_bytes += namelen + valuelen + 32;
     if (c->hdr_too_big) {
         return 0;
     }
-    c->hdr_bytes += namelen + valuelen + 32;
     if (c->hdr_bytes > c->env->lim->max_header_list_size) {
         c->hdr_too_big = true;
         return 0;
@@ -894,6 +896,11 @@ void trpc__call_on_data(trpc_call *c, const uint8_t *data, size_t len)
                  (unsigned)c->fr.msg_len, max);
         } else if (ev == TRPC__FRAME_NOMEM) {
             fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED, "out of memory");
+        } else if (ev == TRPC__FRAME_OVER_BUDGET) {
+            /* The server's budget for buffered messages is spent: this
+             * call gives way (its buffer goes back when it settles). */
+            fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED,
+                 "server memory budget for buffered messages exhausted");
         } else {
             break; /* all consumed */
         }

@@ -132,11 +132,40 @@ static void unlink_call(trpc__sconn *c, trpc_call *call)
 
 /* ---- nghttp2 callbacks -------------------------------------------------------------- */
 
+/* Memory bounds (i12-mem).  Returning NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+ * from a header callback makes nghttp2 skip the rest of the header block
+ * (it still decodes it, to keep HPACK's table in step, but neither
+ * validates nor reports a field) and reset the stream; a RST_STREAM
+ * submitted first decides the code (nghttp2 queues one per stream). */
+static int refuse_stream(nghttp2_session *ng, int32_t sid, uint32_t code)
+{
+    nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, sid, code);
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+}
+
+/* Headers and trailers of a request together: past max_header_list_size
+ * the call keeps nothing more and ends RESOURCE_EXHAUSTED (call.c); past
+ * twice that (an HPACK bomb: a small block naming one big table entry
+ * thousands of times), the stream is reset at once, so the expansion
+ * costs neither memory nor time. */
+static bool header_flood(const trpc__sconn *c, const trpc_call *call)
+{
+    return call->hdr_bytes > 2 * (uint64_t)c->set->proto->max_header_list_size;
+}
+
+/* New streams wait (the client retries a refused one) while less than
+ * this is left of the budget for buffered messages. */
+#define BUDGET_ROOM (64u * 1024u)
+
 static int on_begin_headers_cb(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
     trpc__sconn *c = ud;
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
         return 0;
+    }
+    const trpc__budget *budget = c->set->env->lim->budget;
+    if (budget && trpc__budget_low(budget, BUDGET_ROOM)) {
+        return refuse_stream(ng, frame->hd.stream_id, NGHTTP2_REFUSED_STREAM);
     }
     trpc_call *call = trpc__call_new(c->set->env, &c->h2, frame->hd.stream_id, c->peer);
     if (!call) {
@@ -153,12 +182,23 @@ static int on_header_cb(nghttp2_session *ng, const nghttp2_frame *frame, const u
                         void *ud)
 {
     (void)flags;
-    (void)ud;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
-        return 0; /* request trailers carry nothing gRPC uses */
+    trpc__sconn *c = ud;
+    trpc_call *call = frame->hd.type == NGHTTP2_HEADERS
+                          ? nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id)
+                          : NULL;
+    if (!call) {
+        return 0;
     }
-    trpc_call *call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-    return call ? trpc__call_on_header(call, name, namelen, value, valuelen) : 0;
+    int rv = 0;
+    if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        rv = trpc__call_on_header(call, name, namelen, value, valuelen);
+    } else {
+        call->hdr_bytes += namelen + valuelen + 32; /* trailers: only counted */
+    }
+    if (rv == 0 && header_flood(c, call)) {
+        rv = refuse_stream(ng, frame->hd.stream_id, NGHTTP2_ENHANCE_YOUR_CALM);
+    }
+    return rv;
 }
 
 /* A8's enforcement: a client PING arrived. */

@@ -62,6 +62,7 @@ struct trpc_server {
     int state;
     trpc__registry reg;
     trpc__call_limits lim;
+    trpc__budget budget;   /* buffered request messages (lim.budget) */
     trpc__sconn_proto proto;
     trpc__executor *exec;
     lsock *ls;
@@ -125,14 +126,19 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     if ((unsigned)o.compression > TRPC_COMPRESS_GZIP) {
         return TRPC_EINVAL;
     }
+    /* Memory bounds (i12-mem): 256 MiB of buffered request messages,
+     * docs/runtime.md "Memory bounds" says why. */
+    if (!o.max_buffered_bytes) o.max_buffered_bytes = 256u << 20;
     trpc_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
         return TRPC_ENOMEM;
     }
     srv->o = o;
     srv->climit.max = o.max_connections;
+    trpc__budget_init(&srv->budget, o.max_buffered_bytes);
     srv->lim = (trpc__call_limits){ o.max_recv_message_size, o.max_header_list_size,
-                                    o.send_high_water, o.max_send_buffer, o.compression };
+                                    o.send_high_water, o.max_send_buffer, o.compression,
+                                    &srv->budget };
     srv->nw = o.workers;
     if (srv->nw == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -540,4 +546,9 @@ trpc_error trpc_server_reload_tls(trpc_server *srv, const trpc_tls_server_config
         return TRPC_ESTATE;
     }
     return trpc__tls_server_load(&srv->tls, cfg);
+}
+
+size_t trpc_server_buffered_bytes(const trpc_server *srv)
+{
+    return srv ? trpc__budget_used(&srv->budget) : 0;
 }
