@@ -37,6 +37,7 @@
 #include "base/thread.h"
 #include "base/tls.h"
 #include "server/ext.h"
+#include "server/inproc.h"
 #include "server/worker.h"
 
 typedef struct lsock {
@@ -124,6 +125,11 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     }
     *out = srv;
     return TRPC_OK;
+}
+
+trpc__worker *trpc__server_inproc_worker(trpc_server *srv)
+{
+    return srv && srv->state == SRV_NEW && srv->nw > 0 ? &srv->w[0] : NULL;
 }
 
 trpc_error trpc_server_add_service(trpc_server *srv, const trpc_service *svc,
