@@ -15,8 +15,11 @@
  * away (EOF) and every connection left is closed, ending its calls.
  *
  * Any crash, sanitizer report or leak is a bug: no client may cause one.
+ * With TRPC_FUZZ_DUMP=FILE set, the server's bytes are written to FILE
+ * (to check what a seed makes the server answer).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -30,11 +33,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 #define MAX_TURNS 4096
 
 static inproc_server server;
+static FILE *dump; /* TRPC_FUZZ_DUMP=FILE: the server's bytes go there */
 
 static void drain_cb(struct bufferevent *bev, void *arg)
 {
     (void)arg;
     struct evbuffer *in = bufferevent_get_input(bev);
+    if (dump) {
+        evbuffer_write_atmost(in, fileno(dump), -1);
+    }
     evbuffer_drain(in, evbuffer_get_length(in));
 }
 
@@ -49,6 +56,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                                           .send_high_water = 16 * 1024,
                                           .max_send_buffer = 64 * 1024);
     if (inproc_server_init(&server, &o) != TRPC_OK) {
+        abort();
+    }
+    const char *d = getenv("TRPC_FUZZ_DUMP");
+    if (d && !(dump = fopen(d, "wb"))) {
         abort();
     }
     return 0;
