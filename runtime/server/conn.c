@@ -501,15 +501,23 @@ static void conn_start(trpc__sconns *set, trpc__sconn *c, struct bufferevent *be
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
         { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, p->max_header_list_size },
     };
-    nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3);
-    nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+    if (nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
+        nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20) != 0) {
+        nghttp2_session_del(c->h2.ng);
+        bufferevent_free(bev);
+        free(c);
+        return;
+    }
     c->next = set->head;
     if (set->head) {
         set->head->prev = c;
     }
     set->head = c;
     set->n++;
-    trpc__h2conn_attach(&c->h2, bev);
+    if (trpc__h2conn_attach(&c->h2, bev) != 0) {
+        conn_free(c);
+        return;
+    }
     if (tls) {
         c->hs_ev = evtimer_new(set->loop->base, hs_timeout_cb, c);
         if (!c->hs_ev) {
