@@ -11,10 +11,12 @@
  *
  * The scenario, in one process over loopback TCP: a server (one worker)
  * serving echo.Echo (tests/fuzz/fuzz_echo.c: handlers answer at once) and
- * a channel making calls: "unary" one unary call; "full" a unary call, a
- * server stream (3 replies), a client stream and a bidi stream (2
- * requests each); then the channel is freed and the server shut down and
- * freed.
+ * a channel making calls: "unary" one unary call; "full" three unary
+ * calls (plain; with request metadata, a -bin value among it, echoed as
+ * headers and trailers; failed by the server with a status and message),
+ * a server stream (3 replies), a client stream and a bidi stream (2
+ * requests each; the bidi handlers run on the server's executor thread);
+ * then the channel is freed and the server shut down and freed.
  *
  * Allocations counted and failed:
  *   - typerpc's own (the runtime, and the generated code: malloc, calloc,
@@ -117,7 +119,7 @@ static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
 typedef struct outcome {
     long allocs;
     int setup_failed;   /* the server or channel could not be made */
-    int calls, calls_ok;
+    int calls, calls_ok; /* calls_ok: ended as they do without failures */
     int bad;            /* a wrong result: OK with wrong replies, a bad status */
     char what[200];
 } outcome;
@@ -136,7 +138,9 @@ static void bad(const char *fmt, ...)
     }
 }
 
-static void check_status(const char *call, trpc_status st, const char *msg)
+/* Counts a call that ended with st (expect: the status it has when
+ * nothing fails). */
+static void check_status(const char *call, trpc_status st, const char *msg, trpc_status expect)
 {
     if (trace) {
         fprintf(stderr, "failmalloc: %s: status %d %s\n", call, (int)st, msg ? msg : "");
@@ -144,7 +148,7 @@ static void check_status(const char *call, trpc_status st, const char *msg)
     out.calls++;
     if ((unsigned)st > 16) {
         bad("%s: status %d out of range", call, (int)st);
-    } else if (st == TRPC_STATUS_OK) {
+    } else if (st == expect) {
         out.calls_ok++;
     } else if (st == TRPC_STATUS_DEADLINE_EXCEEDED) {
         /* An allocation failure lost an event: the call only ended at
@@ -153,27 +157,59 @@ static void check_status(const char *call, trpc_status st, const char *msg)
     }
 }
 
-static void unary_call(trpc_channel *ch)
+/* A unary call.  mode "metadata": with request metadata (a -bin value
+ * among it), which the server echoes as headers and trailers; code != 0:
+ * the server fails it with that status and a message. */
+static void unary_call(trpc_channel *ch, const char *mode, int code)
 {
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "hello";
+    req.mode = (char *)mode;
+    req.code = code;
     Echo__EchoReply *reply = NULL;
     char *msg = NULL;
+    trpc_metadata *md = NULL, *trailers = NULL;
+    if (strcmp(mode, "metadata") == 0) {
+        /* Failures here are the test's allocations failing: fine, the
+         * call goes without (NULL is no metadata). */
+        if (trpc_metadata_new(&md) == TRPC_OK) {
+            trpc_metadata_add_str(md, "x-user", "alice");
+            trpc_metadata_add(md, "x-trace-bin", "\x00\xff\x10", 3);
+        }
+        trpc_metadata_new(&trailers);
+    }
     trpc_call_opts o = TRPC_CALL_OPTS(.timeout_ms = CALL_TIMEOUT_MS, .allocator = &pb_allocator,
-                                      .message = &msg);
+                                      .message = &msg, .metadata = md, .trailers = trailers);
     trpc_status st = echo__echo__unary(echo__echo__client(ch), &req, &reply, &o);
-    check_status("unary", st, msg);
-    free(msg);
+    check_status("unary", st, msg, (trpc_status)code);
+    if (code != 0 && st == TRPC_STATUS_OK) {
+        bad("unary: OK where the server failed the call with %d", code);
+    }
+    if (code != 0 && st == (trpc_status)code && (!msg || strcmp(msg, "hello") != 0)) {
+        bad("unary: status %d with message \"%s\", not \"hello\"", code, msg ? msg : "(none)");
+    }
     if (st == TRPC_STATUS_OK && (!reply || !reply->text || strcmp(reply->text, "hello") != 0)) {
         bad("unary: OK with a wrong reply");
     }
+    size_t n = 0;
+    const void *v = trailers && md && trpc_metadata_count(md) == 2
+                        ? trpc_metadata_get(trailers, "x-trace-bin", &n)
+                        : NULL;
+    if (st == TRPC_STATUS_OK && trailers && md && trpc_metadata_count(md) == 2 &&
+        (!v || n != 3 || memcmp(v, "\x00\xff\x10", 3) != 0)) {
+        bad("unary: OK without the -bin trailer echoed");
+    }
+    free(msg);
+    trpc_metadata_free(md);
+    trpc_metadata_free(trailers);
     if (reply) {
         protobuf_c_message_free_unpacked(&reply->base, &pb_allocator);
     }
 }
 
 /* A streaming call of method index m: sends nreq requests, receives every
- * reply; expect replies on OK (-1: a single reply, checked by index). */
+ * reply; expect replies on OK (-1: a single reply, whose index counts the
+ * requests the server got; bidi: one per request sent). */
 static void stream_call(trpc_channel *ch, int m, int nreq, int expect)
 {
     static const char *const names[] = { "unary", "server_stream", "client_stream", "bidi" };
@@ -193,19 +229,30 @@ static void stream_call(trpc_channel *ch, int m, int nreq, int expect)
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
     req.text = "s";
     req.count = 3;
+    /* A send may fail (TRPC_ENOMEM, reported): the call goes on with the
+     * requests sent, and its replies must match those. */
+    int sent = 0;
     for (int i = 0; i < nreq; i++) {
-        if (trpc_stream_send(s, &req.base) != TRPC_OK) {
+        trpc_error se = trpc_stream_send(s, &req.base);
+        if (se != TRPC_OK) {
+            if (se != TRPC_ENOMEM && se != TRPC_ECLOSED) {
+                bad("%s: trpc_stream_send: error %d", name, (int)se);
+            }
             break;
         }
+        sent++;
+    }
+    if (m == 3) {
+        expect = sent; /* bidi echoes each request */
     }
     trpc_stream_close_send(s);
     if (expect < 0) {
         ProtobufCMessage *reply = NULL;
         trpc_status st = trpc_stream_finish_unary(s, &reply);
-        check_status(name, st, msg);
+        check_status(name, st, msg, TRPC_STATUS_OK);
         free(msg);
         if (st == TRPC_STATUS_OK &&
-            (!reply || ((Echo__EchoReply *)reply)->index != nreq)) {
+            (!reply || ((Echo__EchoReply *)reply)->index != sent)) {
             bad("%s: OK with a wrong reply (index %d)", name,
                 reply ? ((Echo__EchoReply *)reply)->index : -1);
         }
@@ -221,7 +268,7 @@ static void stream_call(trpc_channel *ch, int m, int nreq, int expect)
         protobuf_c_message_free_unpacked(rep, &pb_allocator);
     }
     trpc_status st = trpc_stream_finish(s);
-    check_status(name, st, msg);
+    check_status(name, st, msg, TRPC_STATUS_OK);
     free(msg);
     if (st == TRPC_STATUS_OK && got != expect) {
         bad("%s: OK with %d replies", name, got);
@@ -231,7 +278,7 @@ static void stream_call(trpc_channel *ch, int m, int nreq, int expect)
 static void scenario(bool full)
 {
     trpc_server *srv = NULL;
-    trpc_server_opts so = TRPC_SERVER_OPTS(.workers = 1);
+    trpc_server_opts so = TRPC_SERVER_OPTS(.workers = 1, .executor_threads = 1);
     if (trpc_server_new(&srv, &so) != TRPC_OK) {
         out.setup_failed = 1;
         return;
@@ -240,6 +287,7 @@ static void scenario(bool full)
     trpc_channel *ch = NULL;
     char target[64];
     if (echo__echo__serve(srv, &fuzz_echo_impl, NULL) != TRPC_OK ||
+        (full && trpc_server_use_executor(srv, "/echo.Echo/Bidi") != TRPC_OK) ||
         trpc_server_listen(srv, "127.0.0.1:0", &port) != TRPC_OK ||
         trpc_server_start(srv) != TRPC_OK) {
         out.setup_failed = 1;
@@ -251,8 +299,10 @@ static void scenario(bool full)
         out.setup_failed = 1;
         goto done;
     }
-    unary_call(ch);
+    unary_call(ch, "", 0);
     if (full) {
+        unary_call(ch, "metadata", 0);
+        unary_call(ch, "", TRPC_STATUS_NOT_FOUND);
         stream_call(ch, 1, 1, 3);
         stream_call(ch, 2, 2, -1);
         stream_call(ch, 3, 2, 2);
