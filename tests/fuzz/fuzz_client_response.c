@@ -9,10 +9,12 @@
  * streaming, 2 client streaming, 3 bidi (each with trpc_stream_*), 4 unary
  * with trpc_channel_unary_async.  The rest is what the server sends.
  * For each input a channel to a unix socket this target listens on makes
- * that call; the target accepts the connection, reads until the request's
- * HEADERS (stream 1) has arrived, writes the input as the server's bytes,
- * shuts its sending side (EOF), and lets the call end: every reply is
- * received, the call finished, the channel freed.  The channel runs on its
+ * that call; a thread of the target accepts the connection, reads until
+ * the request's HEADERS (stream 1) has arrived, writes the input as the
+ * server's bytes and shuts its sending side (EOF); a second connection
+ * (the channel retrying a stream the input refused) is closed at once.
+ * The call ends: every reply is received, the call finished, the channel
+ * freed.  The channel runs on its
  * own I/O thread, as in an application: runs are deterministic up to how
  * the kernel splits the bytes into reads.
  *
@@ -22,6 +24,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,20 +107,11 @@ static void await_request(int fd)
     }
 }
 
-/* Accepts the channel's connection (NULL: none came within 2 s). */
-static int accept_client(void)
-{
-    struct pollfd p = { .fd = lfd, .events = POLLIN };
-    if (poll(&p, 1, 2000) <= 0) {
-        return -1;
-    }
-    return accept(lfd, NULL, NULL);
-}
-
 static void write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n > 0) {
-        ssize_t k = write(fd, p, n);
+        /* MSG_NOSIGNAL: the channel may have closed already. */
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR) {
             continue;
         }
@@ -126,6 +121,56 @@ static void write_all(int fd, const uint8_t *p, size_t n)
         p += k;
         n -= (size_t)k;
     }
+}
+
+/* Closes connections waiting to be accepted (a previous input's). */
+static void drop_backlog(void)
+{
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+    while (poll(&p, 1, 0) > 0) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) {
+            return;
+        }
+        close(fd);
+    }
+}
+
+/* The fake server, on its own thread while the call runs: the first
+ * connection gets the input; any later one (the channel retrying a stream
+ * the input's GOAWAY or REFUSED_STREAM refused) is closed at once. */
+typedef struct fake {
+    const uint8_t *data;
+    size_t size;
+    atomic_bool stop;
+} fake;
+
+static void *fake_server(void *arg)
+{
+    fake *f = arg;
+    int first = -1;
+    while (!atomic_load(&f->stop)) {
+        struct pollfd p = { .fd = lfd, .events = POLLIN };
+        if (poll(&p, 1, 10) <= 0) {
+            continue;
+        }
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) {
+            continue;
+        }
+        if (first >= 0) {
+            close(fd);
+            continue;
+        }
+        first = fd;
+        await_request(fd);
+        write_all(fd, f->data, f->size);
+        shutdown(fd, SHUT_WR);
+    }
+    if (first >= 0) {
+        close(first);
+    }
+    return NULL;
 }
 
 /* ---- the async unary call ---- */
@@ -168,6 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned kind = data[0] % 5;
     data++;
     size--;
+    drop_backlog();
     trpc_channel *ch;
     trpc_channel_opts co = TRPC_CHANNEL_OPTS(.connect_timeout_ms = 5000);
     if (trpc_channel_new(&ch, target, &co) != TRPC_OK) {
@@ -202,11 +248,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         trpc_stream_close_send(s);
     }
-    int fd = accept_client();
-    if (fd >= 0) {
-        await_request(fd);
-        write_all(fd, data, size);
-        shutdown(fd, SHUT_WR);
+    fake f = { data, size, false };
+    pthread_t th;
+    if (pthread_create(&th, NULL, fake_server, &f) != 0) {
+        abort();
     }
     if (kind == 4) {
         pthread_mutex_lock(&w.mu);
@@ -230,9 +275,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         trpc_status st = trpc_stream_finish(s);
         report(kind, st, message);
     }
-    if (fd >= 0) {
-        close(fd);
-    }
+    atomic_store(&f.stop, true);
+    pthread_join(th, NULL);
     trpc_channel_free(ch);
     free(message);
     trpc_metadata_free(headers);
