@@ -166,7 +166,9 @@ TRPC_EXPORT void trpc_cancel_token_free(trpc_cancel_token *t);
 
 /* Fill with TRPC_CALL_OPTS(...); every field is optional.  Out-fields are
  * written when the call ends (trpc_stream_finish(), before a blocking call
- * returns, or before an async callback runs) and must stay valid until then. */
+ * returns, or before an async callback runs) and must stay valid until then.
+ * When they cannot all be written (out of memory), the call's status is
+ * RESOURCE_EXHAUSTED, whatever the server said. */
 typedef struct trpc_call_opts {
     size_t size;                   /* sizeof(trpc_call_opts) */
     int64_t timeout_ms;            /* > 0: deadline this long from the start,

@@ -347,7 +347,9 @@ TRPC_EXPORT bool trpc_call_message_compressed(const trpc_call *call);
 
 /* Sets the status message (printf-style, UTF-8, sent percent-encoded as
  * grpc-message) and returns code, so a handler can write
- * `return trpc_call_error(call->base, TRPC_STATUS_NOT_FOUND, "no user %s", id);`. */
+ * `return trpc_call_error(call->base, TRPC_STATUS_NOT_FOUND, "no user %s", id);`.
+ * Out of memory for the message, it returns TRPC_STATUS_RESOURCE_EXHAUSTED
+ * instead (the status is not sent without its message). */
 TRPC_EXPORT trpc_status trpc_call_error(trpc_call *call, trpc_status code,
                                         const char *fmt, ...) TRPC_PRINTF(3, 4);
 TRPC_EXPORT trpc_status trpc_call_verror(trpc_call *call, trpc_status code,

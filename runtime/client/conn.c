@@ -312,8 +312,12 @@ static void on_connected(trpc__cconn *c)
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
         { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, o->max_header_list_size },
     };
-    nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3);
-    nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+    if (nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
+        nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20) != 0) {
+        c->last_errno = ENOMEM;
+        connect_failed(c);
+        return;
+    }
     c->st = READY;
     set->backoff_ms = 0;
     set->next_attempt = 0;
@@ -377,7 +381,9 @@ static void start_tls(trpc__cconn *c)
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     bufferevent_free(c->h2.bev); /* closes the original descriptor */
     c->st = HANDSHAKING;
-    trpc__h2conn_attach(&c->h2, bev);
+    if (trpc__h2conn_attach(&c->h2, bev) != 0) {
+        handshake_failed(c, "out of memory");
+    }
 }
 
 static void hook_event(trpc__h2conn *h2, short events)
@@ -524,9 +530,23 @@ static int try_connect(trpc__cconn *c)
             c->last_errno = ENOMEM;
             return -1;
         }
-        trpc__h2conn_attach(&c->h2, bev);
+        if (trpc__h2conn_attach(&c->h2, bev) != 0) {
+            c->last_errno = ENOMEM;
+            bufferevent_free(bev);
+            c->h2.bev = NULL;
+            return -1;
+        }
         if (bufferevent_socket_connect(bev, sa, (int)salen) == 0) {
-            return 0;
+            /* The connect gave bev its socket and enabled it again, not
+             * checking that this worked (out of memory: it would never
+             * read); enabling once more is a no-op if it did. */
+            if (bufferevent_enable(bev, EV_READ | EV_WRITE) == 0) {
+                return 0;
+            }
+            c->last_errno = ENOMEM;
+            bufferevent_free(bev);
+            c->h2.bev = NULL;
+            return -1;
         }
         c->last_errno = EVUTIL_SOCKET_ERROR();
         bufferevent_free(bev);

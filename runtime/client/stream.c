@@ -274,11 +274,12 @@ static void async_unary_done(trpc_stream *s)
 static void complete(trpc_stream *s, trpc_status st, const char *msg)
 {
     trpc__client *cl = s->cl;
+    bool lost = false; /* out of memory: part of the outcome is missing */
     if (s->async && !s->done) {
         /* Fill the out-metadata before done is visible: trpc_stream_finish()
          * on another thread may run as soon as it is. */
-        trpc__md_append(s->opts.headers, &s->hdrs);
-        trpc__md_append(s->opts.trailers, &s->trls);
+        lost |= trpc__md_append(s->opts.headers, &s->hdrs) != TRPC_OK;
+        lost |= trpc__md_append(s->opts.trailers, &s->trls) != TRPC_OK;
         s->opts.headers = s->opts.trailers = NULL;
     }
     pthread_mutex_lock(&cl->mu);
@@ -288,6 +289,15 @@ static void complete(trpc_stream *s, trpc_status st, const char *msg)
     }
     s->completing = true;
     pthread_mutex_unlock(&cl->mu);
+    char *copy = msg && *msg ? strdup(msg) : NULL;
+    if ((msg && *msg && !copy) || lost || s->msg_lost) {
+        /* A call must not look complete with part of its outcome (the
+         * status message, metadata) lost to a failed allocation. */
+        st = TRPC_STATUS_RESOURCE_EXHAUSTED;
+        if (!copy) {
+            msg = NULL;
+        }
+    }
     /* The interceptors hear of the outcome before the caller does (a
      * blocking call returns after them), and outside the lock: they may
      * start calls of their own. */
@@ -300,7 +310,7 @@ static void complete(trpc_stream *s, trpc_status st, const char *msg)
     s->done = true;
     s->headers_ready = true;
     s->status = st;
-    s->message = msg && *msg ? strdup(msg) : NULL;
+    s->message = copy;
     s->drain_fn = NULL;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&cl->mu);
@@ -638,6 +648,7 @@ int trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uin
     } else if (trpc__is(name, namelen, "grpc-message")) {
         free(s->grpc_message);
         s->grpc_message = trpc__pct_decode(value, valuelen);
+        s->msg_lost = !s->grpc_message; /* out of memory */
     } else if (trpc__is(name, namelen, "grpc-encoding")) {
         size_t n = valuelen < sizeof s->renc - 1 ? valuelen : sizeof s->renc - 1;
         memcpy(s->renc, value, n);

@@ -130,6 +130,7 @@ struct trpc_stream {
     bool have_status, ct_ok, saw_headers;
     trpc_status grpc_status;
     char *grpc_message;
+    bool msg_lost;                  /* grpc-message not kept: out of memory */
     trpc_metadata hdrs, trls;
     trpc_metadata sendmd;           /* opts.metadata, copied */
     nghttp2_nv *nva;

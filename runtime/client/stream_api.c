@@ -232,13 +232,17 @@ trpc_status trpc_stream_finish(trpc_stream *s)
         st = TRPC_STATUS_INTERNAL;
         msg = trpc__bad_reply_msg(s->m);
     }
+    /* Out of memory copying what the caller asked for: the call must not
+     * look complete with part of it missing (tests/failmalloc). */
+    bool lost = false;
     if (s->opts.message) {
         *s->opts.message = msg ? strdup(msg) : NULL;
+        lost = msg && !*s->opts.message;
     }
-    trpc__md_append(s->opts.headers, &s->hdrs);
-    trpc__md_append(s->opts.trailers, &s->trls);
+    lost |= trpc__md_append(s->opts.headers, &s->hdrs) != TRPC_OK;
+    lost |= trpc__md_append(s->opts.trailers, &s->trls) != TRPC_OK;
     trpc__stream_unref(s);
-    return st;
+    return lost ? TRPC_STATUS_RESOURCE_EXHAUSTED : st;
 }
 
 trpc_status trpc_stream_finish_unary(trpc_stream *s, ProtobufCMessage **reply)

@@ -102,9 +102,17 @@ void trpc__h2_flush(trpc__h2conn *c)
         return;
     }
     int rv = nghttp2_session_send(c->ng);
+    size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
+    if (out > 0) {
+        /* Normally a no-op (the write event is pending already): the
+         * socket bufferevent arms it from a callback on its output, which
+         * libevent does not check it could register (out of memory in
+         * bufferevent_socket_new() leaves a connection that never
+         * writes; tests/failmalloc). */
+        bufferevent_enable(c->bev, EV_WRITE);
+    }
     bool done = rv == 0 && !nghttp2_session_want_read(c->ng) &&
-                !nghttp2_session_want_write(c->ng) &&
-                evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+                !nghttp2_session_want_write(c->ng) && out == 0;
     c->hooks->flushed(c, rv, done);
 }
 
@@ -200,11 +208,11 @@ void trpc__h2conn_init(trpc__h2conn *c, trpc__h2loop *loop, const trpc__h2hooks 
     c->ping_out = c->ka_idle = false;
 }
 
-void trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev)
+int trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev)
 {
     c->bev = bev;
     bufferevent_setcb(bev, readcb, writecb, eventcb, c);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    return bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
 void trpc__h2conn_fini(trpc__h2conn *c)

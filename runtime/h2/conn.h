@@ -99,8 +99,10 @@ struct trpc__h2conn {
 void trpc__h2_callbacks(nghttp2_session_callbacks *cbs);
 
 void trpc__h2conn_init(trpc__h2conn *c, trpc__h2loop *loop, const trpc__h2hooks *hooks);
-/* Takes bev (freed with the connection) and starts reading and writing. */
-void trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev);
+/* Takes bev (freed with the connection) and starts reading and writing.
+ * Returns 0, or -1 when bev cannot be enabled (libevent out of memory: it
+ * would never read); c holds bev all the same. */
+int trpc__h2conn_attach(trpc__h2conn *c, struct bufferevent *bev);
 /* Frees the session and the bufferevent (closing the socket). */
 void trpc__h2conn_fini(trpc__h2conn *c);
 

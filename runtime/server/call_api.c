@@ -145,7 +145,12 @@ trpc_status trpc_call_verror(trpc_call *call, trpc_status code, const char *fmt,
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n > 0 && trpc__buf_reserve(b, (size_t)n + 1) == TRPC_OK) {
+    if (n > 0) {
+        if (trpc__buf_reserve(b, (size_t)n + 1) != TRPC_OK) {
+            /* Not the status without its message: the client would take
+             * the status as all there is to know. */
+            return TRPC_STATUS_RESOURCE_EXHAUSTED;
+        }
         vsnprintf((char *)b->data, (size_t)n + 1, fmt, ap);
         b->len = (size_t)n;
     }

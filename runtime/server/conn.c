@@ -55,6 +55,7 @@
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -564,11 +565,13 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void conn_start(trpc__sconns *set, trpc__sconn *c, struct bufferevent *bev, bool tls,
+                       int hs_ms);
+
 /* Takes fd: plaintext, or TLS with ssl (handshake within hs_ms). */
 static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen, SSL *ssl,
                       int hs_ms)
 {
-    const trpc__sconn_proto *p = set->proto;
     if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -598,6 +601,14 @@ static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int 
          * error, once HTTP/2 has said goodbye. */
         bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
+    conn_start(set, c, bev, ssl != NULL, hs_ms);
+}
+
+/* The session of c over bev (taken), its SETTINGS, its timers. */
+static void conn_start(trpc__sconns *set, trpc__sconn *c, struct bufferevent *bev, bool tls,
+                       int hs_ms)
+{
+    const trpc__sconn_proto *p = set->proto;
     if (nghttp2_session_server_new3(&c->h2.ng, p->cbs, c, p->opt, &set->loop->pool.mem) != 0) {
         bufferevent_free(bev);
         free(c);
@@ -608,15 +619,23 @@ static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int 
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
         { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, p->max_header_list_size },
     };
-    nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3);
-    nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+    if (nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
+        nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20) != 0) {
+        nghttp2_session_del(c->h2.ng);
+        bufferevent_free(bev);
+        free(c);
+        return;
+    }
     c->next = set->head;
     if (set->head) {
         set->head->prev = c;
     }
     set->head = c;
     set->n++;
-    trpc__h2conn_attach(&c->h2, bev);
+    if (trpc__h2conn_attach(&c->h2, bev) != 0) {
+        conn_free(c);
+        return;
+    }
     if (p->handshake_timeout_ms > 0) {
         c->pre_ev = evtimer_new(set->loop->base, preface_timeout_cb, c);
         if (!c->pre_ev) {
@@ -625,7 +644,7 @@ static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int 
         }
         trpc__timer_in(c->pre_ev, p->handshake_timeout_ms);
     }
-    if (ssl) {
+    if (tls) {
         c->hs_ev = evtimer_new(set->loop->base, hs_timeout_cb, c);
         if (!c->hs_ev) {
             conn_free(c);
@@ -644,6 +663,20 @@ static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int 
 void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen)
 {
     accept_fd(set, fd, sa, salen, NULL, 0);
+}
+
+void trpc__sconn_accept_bev(trpc__sconns *set, struct bufferevent *bev, const char *peer)
+{
+    trpc__sconn *c = calloc(1, sizeof *c);
+    if (!c) {
+        bufferevent_free(bev);
+        return;
+    }
+    c->set = set;
+    c->last_ping = NO_PING;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    trpc__h2conn_init(&c->h2, set->loop, &hooks);
+    conn_start(set, c, bev, false, 0);
 }
 
 void trpc__sconn_accept_tls(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen,

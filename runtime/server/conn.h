@@ -55,6 +55,11 @@ typedef struct trpc__sconns {
 /* Takes an accepted socket (sa: the peer's address).  On failure the
  * socket is closed. */
 void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen);
+/* A plaintext connection over bev (taken; e.g. one end of a
+ * bufferevent_pair on the set's loop), with peer as its peer string: how
+ * in-process drivers (tests/fuzz, the allocation-failure test) feed the
+ * real connection code without sockets. */
+void trpc__sconn_accept_bev(trpc__sconns *set, struct bufferevent *bev, const char *peer);
 /* The same for a TLS listener: the connection handshakes with ts's current
  * configuration first (closed when it fails, does not settle on ALPN "h2",
  * or takes longer than the handshake timeout). */

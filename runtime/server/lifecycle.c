@@ -38,6 +38,7 @@
 #include "base/thread.h"
 #include "base/tls.h"
 #include "server/ext.h"
+#include "server/inproc.h"
 #include "server/worker.h"
 
 /* Connection limits' defaults (docs/runtime.md, "Limits and deadlines"). */
@@ -159,6 +160,11 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     }
     *out = srv;
     return TRPC_OK;
+}
+
+trpc__worker *trpc__server_inproc_worker(trpc_server *srv)
+{
+    return srv && srv->state == SRV_NEW && srv->nw > 0 ? &srv->w[0] : NULL;
 }
 
 trpc_error trpc_server_add_service(trpc_server *srv, const trpc_service *svc,

@@ -119,20 +119,19 @@ static trpc_error status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n)
     return TRPC_OK;
 }
 
-static void submit_trailers(trpc_call *c)
+/* Submits the trailers (the status); false when they cannot be (out of
+ * memory), and the stream must be reset instead. */
+static bool submit_trailers(trpc_call *c)
 {
     size_t cap = 2 + (c->rt_status ? 0 : trpc_metadata_count(&c->trls));
     nghttp2_nv stackv[16], *nv = cap <= 16 ? stackv : malloc(cap * sizeof *nv);
     size_t n = 0;
-    if (nv && status_nv(c, nv, &n) == TRPC_OK) {
-        nghttp2_submit_trailer(c->h2->ng, c->sid, nv, n);
-    } else {
-        nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid,
-                                  NGHTTP2_INTERNAL_ERROR);
-    }
+    bool ok = nv && status_nv(c, nv, &n) == TRPC_OK &&
+              nghttp2_submit_trailer(c->h2->ng, c->sid, nv, n) == 0;
     if (nv != stackv) {
         free(nv);
     }
+    return ok;
 }
 
 static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size_t len,
@@ -163,8 +162,13 @@ static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size
         event_active(c->drain_ev, EV_TIMEOUT, 0);
     }
     if (left == 0 && c->state >= TRPC__CALL_FINISHED) {
+        if (!submit_trailers(c)) {
+            /* Ending the DATA without them would leave the stream open
+             * for good (tests/failmalloc): nghttp2 resets it
+             * (INTERNAL_ERROR) instead. */
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
         *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-        submit_trailers(c);
         return (ssize_t)n;
     }
     return n > 0 ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;

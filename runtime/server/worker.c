@@ -277,6 +277,13 @@ trpc_error trpc__worker_listen(trpc__worker *w, int fd, bool borrowed, trpc__tls
         return TRPC_ELIBEVENT;
     }
     evconnlistener_set_error_cb(lis[w->nlis], accept_error_cb);
+    /* evconnlistener_new() ignores the failure of its own enabling (out
+     * of memory: a listener that never accepts); enabling again is a
+     * no-op when it worked, and tells when it did not. */
+    if (evconnlistener_enable(lis[w->nlis]) != 0) {
+        evconnlistener_free(lis[w->nlis]);
+        return TRPC_ELIBEVENT;
+    }
     w->nlis++;
     return TRPC_OK;
 }
