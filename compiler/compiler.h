@@ -472,6 +472,14 @@ struct File {
     ServiceVec services;
     ExtendVec extends;
     bool parse_failed; /* the file had syntax errors; resolve skips it */
+
+    /* The serialized FileDescriptorProto (without SourceCodeInfo) the
+     * generated code embeds for gRPC server reflection; set by the
+     * descriptor stage before generation (desc_embed_inputs, the plugin),
+     * NULL in the bootstrap compiler, which has no descriptor stage: then
+     * nothing is embedded. */
+    const uint8_t *descriptor;
+    size_t descriptor_len;
 };
 
 /* ======================================================================

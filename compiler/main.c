@@ -185,6 +185,11 @@ int main(int argc, char **argv)
         if (diag.errors == 0)
             resolve_all(&c);
         bool written = true;
+#ifndef TYPERPC_BOOTSTRAP
+        /* The bytes gen_c_file embeds for server reflection. */
+        if (diag.errors == 0 && c_out)
+            desc_embed_inputs(&c);
+#endif
         if (diag.errors == 0 && c_out)
             written = gen_inputs(&c, c_out);
 #ifndef TYPERPC_BOOTSTRAP

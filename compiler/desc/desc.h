@@ -22,6 +22,13 @@
  * does, so /dev/null works. */
 bool desc_write_set(Compiler *c, const char *path, bool include_imports, bool include_source_info);
 
+/* Sets descriptor/descriptor_len of every input (c->inputs, resolved
+ * without errors) to its FileDescriptorProto packed as protoc packs it for
+ * --descriptor_set_out without --include_source_info (the bytes gRPC's
+ * server reflection serves), so gen_c_file embeds them. The bytes live in
+ * c->arena. */
+void desc_embed_inputs(Compiler *c);
+
 /* The protoc plugin: read a serialized CodeGeneratorRequest from `in`,
  * build the model from its FileDescriptorProtos, run the generators that
  * `typerpc --c_out` runs on each file to generate, and write a serialized

@@ -18,6 +18,8 @@
  *                and writes the FileDescriptorSet (desc.h)
  *   plugin.c     the plugin: CodeGeneratorRequest -> CodeGeneratorResponse
  *                (desc.h)
+ *   embed.c      the FileDescriptorProto bytes generated code embeds for
+ *                server reflection (desc.h)
  *   build.c      one File -> FileDescriptorProto, as protoc's CopyTo,
  *                CopyJsonNameTo and CopySourceCodeInfoTo make it
  *   model.c      FileDescriptorProtos -> the resolved model the generators
@@ -132,6 +134,14 @@ Google__Protobuf__SourceCodeInfo *desc_source_info(Arena *arena, File *f);
  * them), as resolve_all would have from the sources. Returns NULL, or what
  * makes the request unusable (for the response's error field). */
 const char *desc_model_from_protos(Compiler *c, FileProto *const *protos, size_t n);
+
+/* ---- embed.c ---- */
+
+/* The plugin's embedded descriptors: for each input, the bytes of its
+ * FileDescriptorProto in the raw CodeGeneratorRequest (proto_file), as
+ * protoc or buf serialized it, without SourceCodeInfo. An input not found
+ * there keeps what it had (none). */
+void desc_embed_from_request(Compiler *c, const uint8_t *raw, size_t len);
 
 /* ---- build.c ---- */
 

@@ -90,7 +90,8 @@ static void remove_with_folders(Arena *a, const char *root, const char *path)
     }
 }
 
-static const char *generate(Compiler *c, const Request *req, Response *resp)
+static const char *generate(Compiler *c, const Request *req, const uint8_t *raw, size_t raw_len,
+                            Response *resp)
 {
     Arena *a = c->arena;
     if (req->parameter && req->parameter[0])
@@ -108,6 +109,11 @@ static const char *generate(Compiler *c, const Request *req, Response *resp)
                                 req->file_to_generate[i]);
         VEC_PUSH(a, &c->inputs, f);
     }
+    /* The embedded descriptors are the request's bytes, as protoc or buf
+     * serialized them (less SourceCodeInfo): libprotobuf-c cannot carry a
+     * string holding a NUL through unpack and pack, and the model loses
+     * the order of option bytes. */
+    desc_embed_from_request(c, raw, raw_len);
 
     const char *tmp = getenv("TMPDIR");
     char *dir = arena_printf(a, "%s/protoc-gen-typerpc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -152,8 +158,8 @@ int desc_plugin_run(FILE *in, FILE *out, FILE *err)
     Arena *a = arena_new();
     ProtobufCAllocator alloc = desc_allocator(a);
     Request *req = google__protobuf__compiler__code_generator_request__unpack(&alloc, len, data);
-    free(data);
     if (!req) {
+        free(data);
         fputs("protoc-gen-typerpc: standard input is not a CodeGeneratorRequest; this program "
               "is run by protoc (--plugin=protoc-gen-typerpc=PATH --typerpc_out=DIR) or buf\n",
               err);
@@ -169,7 +175,8 @@ int desc_plugin_run(FILE *in, FILE *out, FILE *err)
     resp.has_supported_features = true;
     resp.supported_features =
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FEATURE__FEATURE_PROTO3_OPTIONAL;
-    const char *error = generate(&c, req, &resp);
+    const char *error = generate(&c, req, data, len, &resp);
+    free(data);
     diag_flush(&diag);
     if (error) {
         resp.error = (char *)error;

@@ -173,6 +173,7 @@ static void gen_source(Gen *g, const char *base)
         gen_message_descriptor(g, f->messages.items[i]);
     for (size_t i = 0; i < f->enums.len; i++)
         gen_enum_descriptor(g, f->enums.items[i]);
+    gen_file_descriptor(g);
 }
 
 bool gen_c_file(Compiler *c, File *f, const char *out_dir)

@@ -288,7 +288,11 @@ void gen_trpc_server_source(TGen *g, TService *s)
     }
     buf_cat(b, "\nconst trpc_service ", s->lc, "__trpc_service = {\n", NULL);
     const char *svc_items[] = { TFMT(g, "\"%s\"", s->s->full_name), TFMT(g, "%zu", s->n),
-                                s->n ? TFMT(g, "%s__trpc_methods", s->lc) : "NULL" };
+                                s->n ? TFMT(g, "%s__trpc_methods", s->lc) : "NULL",
+                                g->file->descriptor
+                                    ? TFMT(g, "&%s", gen_file_descriptor_symbol(
+                                                         g->arena, g->file->name))
+                                    : "NULL" };
     gen_trpc_wrap(b, 4, "", "", svc_items, NITEMS(svc_items), "", "", GEN_TRPC_COLUMNS);
     buf_puts(b, "};\n");
 

@@ -25,6 +25,8 @@
  *   gen_trpc_client.c a service's client side: the client, stream and
  *                     result types, callback types, the client functions
  *                     and their thunks
+ *   gen_c_filedesc.c  the embedded FileDescriptorProto (server reflection)
+ *                     and its symbol
  *   gen_c_field.c     fields: struct members, initializers, defaults, field
  *                     descriptors
  *   gen_c_enum.c      enums: typedefs and enum descriptors
@@ -213,6 +215,15 @@ void gen_field_descriptor(Gen *g, Message *m, Field *f);
 /* Append s as a C string literal body (without quotes), escaped so that any
  * byte survives: octal escapes, no trigraphs. */
 void gen_c_escape(Buf *b, const char *s, size_t len);
+
+/* ---- gen_c_filedesc.c ---- */
+
+/* The symbol of the trpc_file_descriptor the .pb-c.c of proto_name
+ * ("dir/foo.proto") defines: trpc_file__dir_2ffoo_2eproto. */
+char *gen_file_descriptor_symbol(Arena *a, const char *proto_name);
+/* Appends g->file's trpc_file_descriptor to the .pb-c.c (nothing when the
+ * file has no descriptor bytes: the bootstrap compiler). */
+void gen_file_descriptor(Gen *g);
 
 /* ---- gen_c_message.c ---- */
 

@@ -18,7 +18,8 @@
  *
  * It also serves gRPC's standard health service, grpc.health.v1.Health,
  * with "" and "helloworld.Greeter" SERVING (grpc_health_probe, Kubernetes
- * gRPC probes), and runs under systemd: started by socket activation
+ * gRPC probes), and server reflection (grpc.reflection.v1 and v1alpha:
+ * grpcurl, buf curl), and runs under systemd: started by socket activation
  * (LISTEN_FDS set) it serves the sockets systemd passed and ignores
  * --listen; with NOTIFY_SOCKET set it reports READY=1 once serving and
  * STOPPING=1 when it begins to stop (a Type=notify service).  SIGUSR1
@@ -117,7 +118,8 @@ static int usage(FILE *out, int status)
           "--tls-client-ca FILE    mutual TLS: require a client certificate from this CA\n"
           "--token TOKEN           require \"authorization: Bearer TOKEN\" on every call\n"
           "                        (UNAUTHENTICATED otherwise; health checks excepted)\n"
-          "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING).\n"
+          "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING)\n"
+          "and server reflection (grpc.reflection.v1, v1alpha).\n"
           "Under systemd: serves the sockets of socket activation (LISTEN_FDS) instead\n"
           "of --listen, and sends READY=1 / STOPPING=1 to NOTIFY_SOCKET when set.\n"
           "SIGUSR1: health NOT_SERVING (out of rotation); SIGUSR2: SERVING again.\n"
@@ -216,6 +218,13 @@ int main(int argc, char **argv)
     if ((rv = trpc_health_new(&health, srv)) != TRPC_OK ||
         (rv = trpc_health_set(health, "helloworld.Greeter", TRPC_HEALTH_SERVING)) != TRPC_OK) {
         fprintf(stderr, "greeter_server: health: %s\n", trpc_strerror(rv));
+        trpc_server_free(srv);
+        return 1;
+    }
+    /* Server reflection (grpc.reflection.v1 and v1alpha): grpcurl and
+     * buf curl list, describe and call the services without the .proto. */
+    if ((rv = trpc_server_add_reflection(srv)) != TRPC_OK) {
+        fprintf(stderr, "greeter_server: reflection: %s\n", trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }

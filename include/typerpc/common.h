@@ -197,11 +197,34 @@ typedef struct trpc_method {
     trpc_method_kind kind;
 } trpc_method;
 
-/* One service: its full name ("pkg.Service") and its methods. */
+/* A .proto file as generated code embeds it (at the end of foo.pb-c.c):
+ * its name ("dir/foo.proto"), its google.protobuf.FileDescriptorProto
+ * serialized without SourceCodeInfo (data, len), and the files it imports,
+ * in import order.  An import whose generated code is not linked into the
+ * program is a NULL entry of deps (the links are weak references).  Server
+ * reflection (typerpc/reflection.h) serves these.  foo.pb-c.c declares the
+ * same type behind the same guard, so message code needs no typerpc
+ * header. */
+#ifndef TRPC_FILE_DESCRIPTOR_DEFINED
+#define TRPC_FILE_DESCRIPTOR_DEFINED
+typedef struct trpc_file_descriptor trpc_file_descriptor;
+struct trpc_file_descriptor {
+    const char *name;
+    const uint8_t *data;
+    size_t len;
+    size_t n_deps;
+    const trpc_file_descriptor *const *deps;
+};
+#endif
+
+/* One service: its full name ("pkg.Service"), its methods and the file
+ * that defines it (NULL in hand-written tables and code generated before
+ * 0.3: such a service is listed by reflection but has no file). */
 typedef struct trpc_service {
     const char *name;
     size_t n_methods;
     const trpc_method *methods;
+    const trpc_file_descriptor *file;
 } trpc_service;
 
 /* ---- message compression ----------------------------------------------- */

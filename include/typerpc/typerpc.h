@@ -10,6 +10,7 @@
 #include "typerpc/server.h"
 #include "typerpc/channel.h"
 #include "typerpc/health.h"
+#include "typerpc/reflection.h"
 #include "typerpc/systemd.h"
 #include "typerpc/tls.h"
 

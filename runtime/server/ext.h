@@ -22,4 +22,10 @@ typedef struct trpc__server_ext {
 /* Only before trpc_server_start(), like registration. */
 void trpc__server_add_ext(trpc_server *srv, trpc__server_ext *ext);
 
+/* The server's method table (server/registry.h): filled before
+ * trpc_server_start(), read-only after, so any thread may read it once the
+ * server runs (server reflection lists services and files from it). */
+struct trpc__registry;
+const struct trpc__registry *trpc__server_registry(const trpc_server *srv);
+
 #endif /* TRPC_SERVER_EXT_H */

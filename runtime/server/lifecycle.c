@@ -507,6 +507,11 @@ void trpc__server_add_ext(trpc_server *srv, trpc__server_ext *ext)
     srv->ext = ext;
 }
 
+const trpc__registry *trpc__server_registry(const trpc_server *srv)
+{
+    return &srv->reg;
+}
+
 /* ---- TLS --------------------------------------------------------------------------- */
 
 trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,

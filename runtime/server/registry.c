@@ -60,7 +60,8 @@ trpc_error trpc__registry_add(trpc__registry *r, const trpc_service *svc,
                                              .h = handlers[i],
                                              .impl = impl,
                                              .user = user,
-                                             .service = svc->name };
+                                             .service = svc->name,
+                                             .svc = svc };
     }
     if (r->n > 1) {
         qsort(r->e, r->n, sizeof *r->e, entry_cmp);

@@ -18,6 +18,7 @@ typedef struct trpc__method_entry {
     const void *impl;
     void *user;
     const char *service;   /* the service's full name */
+    const trpc_service *svc; /* the service (its file: server reflection) */
     bool exec;             /* notifications run on the executor */
 } trpc__method_entry;
 

@@ -200,7 +200,7 @@ static void test_server_api(void **state)
         { "/d.D/M", &echo__echo_request__descriptor, &echo__echo_reply__descriptor, TRPC_UNARY },
         { "/d.D/M", &echo__echo_request__descriptor, &echo__echo_reply__descriptor, TRPC_UNARY },
     };
-    static const trpc_service dupsvc = { "d.D", 2, dup };
+    static const trpc_service dupsvc = { "d.D", 2, dup, NULL };
     const trpc_method_handlers hs[2] = { { 0 }, { 0 } };
     assert_int_equal(trpc_server_add_service(s, &dupsvc, hs, NULL, NULL), TRPC_EEXISTS);
     assert_int_equal(trpc_server_listen(s, "nonsense", NULL), TRPC_EADDR);

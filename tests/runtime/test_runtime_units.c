@@ -420,11 +420,11 @@ static void test_registry(void **state)
         { "/p.S/B", &echo__echo_request__descriptor, &echo__echo_reply__descriptor,
           TRPC_BIDI_STREAMING },
     };
-    static const trpc_service svc = { "p.S", 2, ms };
+    static const trpc_service svc = { "p.S", 2, ms, NULL };
     static const trpc_method other[] = {
         { "/q.T/U", &echo__echo_request__descriptor, &echo__echo_reply__descriptor, TRPC_UNARY },
     };
-    static const trpc_service svc2 = { "q.T", 1, other };
+    static const trpc_service svc2 = { "q.T", 1, other, NULL };
     trpc__registry r = { 0 };
     trpc_method_handlers h[2] = { { dummy_msg, NULL, NULL, NULL },
                                   { dummy_msg, NULL, dummy_event, NULL } };
