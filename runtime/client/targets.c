@@ -48,11 +48,12 @@ static trpc_error parse_one(const char *s, size_t len, int family, trpc__addr *a
         plen > 5 || strspn(port, "0123456789") != plen || atoi(port) > 65535) {
         return TRPC_EADDR;
     }
-    snprintf(buf, sizeof buf, family == AF_INET6 ? "[%s]:%s" : "%s:%s", p, port);
-    if (trpc__addr_parse(buf, a) != TRPC_OK) {
+    char out[sizeof buf + 4];
+    snprintf(out, sizeof out, family == AF_INET6 ? "[%s]:%s" : "%s:%s", p, port);
+    if (trpc__addr_parse(out, a) != TRPC_OK) {
         return TRPC_EADDR;
     }
-    *name = strdup(buf);
+    *name = strdup(out);
     return *name ? TRPC_OK : TRPC_ENOMEM;
 }
 
