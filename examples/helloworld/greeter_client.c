@@ -171,7 +171,8 @@ int main(int argc, char **argv)
     trpc_channel_opts opts = TRPC_CHANNEL_OPTS(
         .authority = authority, .tls_ca_file = tls_ca, .tls_cert_file = tls_cert,
         .tls_key_file = tls_key, .tls_authority = tls_ca ? authority : NULL,
-        .interceptors = chain, .ninterceptors = token ? 1 : 0, .lb_policy = lb);
+        .interceptors = chain, .ninterceptors = token ? 1 : 0);
+    opts.lb_policy = lb; /* --lb: NULL is pick_first */
     trpc_channel *ch;
     trpc_error rv = trpc_channel_new(&ch, target, &opts);
     if (rv != TRPC_OK) {
