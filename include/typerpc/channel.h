@@ -98,6 +98,13 @@ typedef struct trpc_channel_opts {
      * Another name: trpc_channel_new() fails with TRPC_EINVAL.  Each
      * address has its own backoff (the fields above). */
     const char *lb_policy;
+    /* A name target ("host:port", "dns:...") with lb_policy "round_robin"
+     * gets one connection per address its lookup (A and AAAA) finds, and
+     * is looked up again when a connection is lost (at most once a
+     * second) and every resolve_interval_ms: instances that appear get
+     * calls, those that vanish get none once their calls are over.
+     * 0: 30000; negative: only on connection loss. */
+    int resolve_interval_ms;
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)

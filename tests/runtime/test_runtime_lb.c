@@ -14,7 +14,12 @@
  *     once its backoff (short here, through the options) is over;
  *   - "ipv6:[::1]:P,..." lists, and "dns:///localhost:P" to a server that
  *     listens on both 127.0.0.1 and ::1 (each skipped when ::1 is not
- *     available).
+ *     available);
+ *   - a name with three A records (a DNS server this program runs,
+ *     libevent's evdns server, named by "dns://127.0.0.1:D/pool.test:P";
+ *     instances on 127.0.0.1-3, port P): round_robin spreads over all
+ *     three; a record removed stops its calls after a re-resolution (the
+ *     interval, short here), and added back brings them back.
  *
  * Instances killed outright (SIGKILL) are tests/lb/run.sh's: they need
  * processes.  No timing is asserted: "mid-load" is "after some calls have
@@ -32,6 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <event2/dns.h>
+#include <event2/dns_struct.h>
+#include <event2/event.h>
+#include <event2/thread.h>
 
 #include "helloworld.trpc.h"
 #include "rt_util.h"
@@ -420,6 +434,152 @@ static void t_dns_localhost_both(void **state)
     stop(srv);
 }
 
+/* ---- a name with several A records ---------------------------------------------- */
+
+typedef struct dns_srv {
+    struct event_base *base;
+    struct evdns_server_port *sp;
+    int fd, port;
+    pthread_t th;
+    atomic_int n_a; /* pool.test: A 127.0.0.1 .. 127.0.0.<n_a> */
+} dns_srv;
+
+static dns_srv dns;
+
+static void dns_request(struct evdns_server_request *req, void *arg)
+{
+    dns_srv *d = arg;
+    if (req->nquestions != 1) {
+        evdns_server_request_respond(req, DNS_ERR_FORMAT);
+        return;
+    }
+    const struct evdns_server_question *q = req->questions[0];
+    if (strcasecmp(q->name, "pool.test") != 0) {
+        evdns_server_request_respond(req, DNS_ERR_NOTEXIST);
+        return;
+    }
+    if (q->type == EVDNS_TYPE_A) {
+        uint32_t addrs[3] = { htonl(0x7f000001), htonl(0x7f000002), htonl(0x7f000003) };
+        evdns_server_request_add_a_reply(req, q->name, atomic_load(&d->n_a), addrs, 0);
+    }
+    evdns_server_request_respond(req, DNS_ERR_NONE);
+}
+
+static void *dns_main(void *arg)
+{
+    dns_srv *d = arg;
+    event_base_loop(d->base, EVLOOP_NO_EXIT_ON_EMPTY);
+    return NULL;
+}
+
+static void dns_start(void)
+{
+    evthread_use_pthreads();
+    memset(&dns, 0, sizeof dns);
+    dns.fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t sl = sizeof sa;
+    assert_true(dns.fd >= 0);
+    assert_int_equal(bind(dns.fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    getsockname(dns.fd, (struct sockaddr *)&sa, &sl);
+    dns.port = ntohs(sa.sin_port);
+    evutil_make_socket_nonblocking(dns.fd);
+    dns.base = event_base_new();
+    assert_non_null(dns.base);
+    dns.sp = evdns_add_server_port_with_base(dns.base, dns.fd, 0, dns_request, &dns);
+    assert_non_null(dns.sp);
+    assert_int_equal(pthread_create(&dns.th, NULL, dns_main, &dns), 0);
+}
+
+static void dns_close(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    dns_srv *d = arg;
+    evdns_close_server_port(d->sp);
+    event_base_loopbreak(d->base);
+}
+
+static void dns_stop(void)
+{
+    event_base_once(dns.base, -1, EV_TIMEOUT, dns_close, &dns, NULL);
+    pthread_join(dns.th, NULL);
+    event_base_free(dns.base);
+    close(dns.fd);
+}
+
+/* Calls in batches of 30 until want(count of the batch) or about 20 s of
+ * batches; returns whether want held. */
+static bool batches_until(trpc_channel *ch, bool (*want)(const int count[3]))
+{
+    for (int i = 0; i < 2000; i++) {
+        int count[3] = { 0 }, failed = 0;
+        calls(ch, 30, count, &failed);
+        assert_int_equal(failed, 0);
+        if (want(count)) {
+            return true;
+        }
+        usleep(10000);
+    }
+    return false;
+}
+
+static bool without_c(const int count[3]) { return count[2] == 0 && count[0] && count[1]; }
+static bool with_c(const int count[3]) { return count[2] > 0; }
+
+static void t_dns_round_robin(void **state)
+{
+    (void)state;
+    three t;
+    t.port[0] = 0;
+    t.srv[0] = start_at("127.0.0.1:0", ids[0], &t.port[0]);
+    assert_non_null(t.srv[0]);
+    for (int i = 1; i < 3; i++) {
+        char addr[32];
+        snprintf(addr, sizeof addr, "127.0.0.%d:%d", i + 1, t.port[0]);
+        t.srv[i] = start_at(addr, ids[i], NULL);
+        if (!t.srv[i]) {
+            for (int k = 0; k < i; k++) {
+                stop(t.srv[k]);
+            }
+            skip(); /* 127.0.0.2-3 not usable here, or the port is taken */
+        }
+    }
+    dns_start();
+    atomic_store(&dns.n_a, 3);
+    char target[128];
+    snprintf(target, sizeof target, "dns://127.0.0.1:%d/pool.test:%d", dns.port, t.port[0]);
+    trpc_channel_opts o = TRPC_CHANNEL_OPTS(.backoff_initial_ms = 50, .backoff_max_ms = 200,
+                                            .lb_policy = "round_robin",
+                                            .resolve_interval_ms = 50);
+    trpc_channel *ch = NULL;
+    assert_int_equal(trpc_channel_new(&ch, target, &o), TRPC_OK);
+    int count[3] = { 0 }, failed = 0;
+    calls(ch, 300, count, &failed);
+    print_message("pool.test, 3 records: a %d, b %d, c %d, failed %d\n", count[0], count[1],
+                  count[2], failed);
+    assert_int_equal(failed, 0);
+    for (int i = 0; i < 3; i++) {
+        assert_in_range(count[i], 90, 110);
+    }
+    atomic_store(&dns.n_a, 2); /* 127.0.0.3 (c) leaves the name */
+    assert_true(batches_until(ch, without_c));
+    atomic_store(&dns.n_a, 3); /* and comes back */
+    assert_true(batches_until(ch, with_c));
+    trpc_channel_free(ch);
+
+    /* pick_first (the default) on the same name: one instance takes all */
+    assert_int_equal(trpc_channel_new(&ch, target, &TRPC_CHANNEL_OPTS(.lb_policy = NULL)),
+                     TRPC_OK);
+    memset(count, 0, sizeof count);
+    calls(ch, 30, count, &failed);
+    assert_int_equal(failed, 0);
+    assert_true(count[0] == 30 || count[1] == 30 || count[2] == 30);
+    trpc_channel_free(ch);
+    dns_stop();
+    stop3(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +591,7 @@ int main(void)
         cmocka_unit_test(t_restart_rejoins),
         cmocka_unit_test(t_ipv6_list),
         cmocka_unit_test(t_dns_localhost_both),
+        cmocka_unit_test(t_dns_round_robin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
