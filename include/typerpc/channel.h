@@ -89,7 +89,7 @@ typedef struct trpc_channel_opts {
     const struct trpc_client_interceptor *const *interceptors;
     size_t ninterceptors;
     /* Load balancing over the target's addresses (an "ipv4:" or "ipv6:"
-     * list; see trpc_channel_new): "pick_first" (NULL: the default, as
+     * list, or a name's records; see trpc_channel_new): "pick_first" (NULL: the default, as
      * gRPC's: the first address that connects takes every call, the next
      * is tried when it fails or sends GOAWAY) or "round_robin" (one
      * connection per address, each new call to the next one that is
