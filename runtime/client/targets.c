@@ -95,6 +95,15 @@ trpc_error trpc__targets_parse(const char *target, trpc__targets *t)
     } else if (strncmp(target, "ipv6:", 5) == 0) {
         rv = parse_list(target + 5, AF_INET6, t);
     } else {
+        char unix_buf[8 + sizeof t->addr->path];
+        if (strncmp(target, "unix://", 7) == 0) {
+            /* the naming spec's "unix://ABSOLUTE_PATH" (three slashes) */
+            if (target[7] != '/' || strlen(target) - 7 >= sizeof t->addr->path) {
+                return TRPC_EADDR;
+            }
+            snprintf(unix_buf, sizeof unix_buf, "unix:%s", target + 7);
+            target = unix_buf;
+        }
         t->addr = calloc(1, sizeof *t->addr);
         t->name = calloc(1, sizeof *t->name);
         if (!t->addr || !t->name) {

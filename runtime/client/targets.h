@@ -1,7 +1,8 @@
 /*
  * client/targets.h: a channel target as a list of addresses, the way
  * gRPC's naming spec (doc/naming.md) writes them: "ipv4:a[:port],b[:port]"
- * and "ipv6:[a]:port,b" (numeric addresses, port 443 when left out), or
+ * and "ipv6:[a]:port,b" (numeric addresses, port 443 when left out),
+ * "unix://ABSOLUTE_PATH" (the same as "unix:ABSOLUTE_PATH"), or
  * one address that names everything else trpc__target_parse() takes
  * ("host:port", "dns:[//SERVER/]host:port", "unix:/path").  The load
  * balancer (lb.c) makes one subchannel of each address.

@@ -400,6 +400,31 @@ static void t_ipv6_list(void **state)
     stop(b);
 }
 
+/* "unix:PATH" and the naming spec's "unix://ABSOLUTE_PATH" */
+static void t_unix_targets(void **state)
+{
+    (void)state;
+    char path[64], addr[80], target[90];
+    snprintf(path, sizeof path, "/tmp/trpc-lb-%d.sock", (int)getpid());
+    snprintf(addr, sizeof addr, "unix:%s", path);
+    unlink(path);
+    trpc_server *srv = start_at(addr, ids[2], NULL);
+    assert_non_null(srv);
+    int count[3] = { 0 }, failed = 0;
+    for (int i = 0; i < 2; i++) {
+        snprintf(target, sizeof target, i ? "unix://%s" : "unix:%s", path);
+        trpc_channel *ch = channel(target, i ? "round_robin" : NULL);
+        calls(ch, 5, count, &failed);
+        trpc_channel_free(ch);
+    }
+    assert_int_equal(failed, 0);
+    assert_int_equal(count[2], 10);
+    trpc_channel *ch = NULL;
+    assert_int_equal(trpc_channel_new(&ch, "unix://relative.sock", NULL), TRPC_EADDR);
+    stop(srv);
+    unlink(path);
+}
+
 static void t_dns_localhost_both(void **state)
 {
     (void)state;
@@ -590,6 +615,7 @@ int main(void)
         cmocka_unit_test(t_graceful_stop_midload),
         cmocka_unit_test(t_restart_rejoins),
         cmocka_unit_test(t_ipv6_list),
+        cmocka_unit_test(t_unix_targets),
         cmocka_unit_test(t_dns_localhost_both),
         cmocka_unit_test(t_dns_round_robin),
     };
