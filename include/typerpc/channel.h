@@ -134,11 +134,13 @@ typedef struct trpc_client_interceptor {
 
 /* Creates a channel to target: "host:port" (a numeric address, or a name
  * looked up asynchronously for A and AAAA records with the system's
- * resolv.conf and hosts file; every address is tried in turn),
- * "[v6addr]:port", "unix:/path", or gRPC's DNS form "dns:host:port",
- * "dns:///host:port", "dns://SERVER/host:port" (SERVER: "ip", "ip:port" or
- * "[v6]:port", the DNS server to ask instead).  A name that does not
- * resolve fails the calls waiting for it with UNAVAILABLE.  gRPC's address
+ * resolv.conf and hosts file; every address is tried in turn, or, with
+ * lb_policy "round_robin", each gets its own connection),
+ * "[v6addr]:port", "unix:/path" (or "unix:///path"), or gRPC's DNS form
+ * "dns:host:port", "dns:///host:port", "dns://SERVER/host:port" (SERVER:
+ * "ip", "ip:port" or "[v6]:port", the DNS server to ask instead).  A name
+ * that does not resolve fails the calls waiting for it with UNAVAILABLE.
+ * gRPC's address
  * lists name several instances of a service, balanced as
  * trpc_channel_opts.lb_policy says: "ipv4:ADDR[:PORT][,ADDR[:PORT]...]"
  * and "ipv6:ADDR,[ADDR]:PORT,..." (numeric addresses; the port defaults to
