@@ -2,7 +2,8 @@
  * typerpc/channel.h: the gRPC client.
  *
  * A channel is one HTTP/2 connection to one target, shared by every call made
- * on it.  It runs its own I/O thread with a libevent loop; the functions here
+ * on it (or, for a target that lists several addresses, one per address,
+ * with a load-balancing policy choosing for each call).  It runs its own I/O thread with a libevent loop; the functions here
  * are safe to call from any number of threads at once.  It resolves the
  * target's name asynchronously (libevent's evdns, never blocking the loop;
  * again for every new connection), connects lazily on the first call,
@@ -97,6 +98,23 @@ typedef struct trpc_channel_opts {
                                       further.  Informational (1xx)
                                       responses are ignored, more than 8
                                       end the call INTERNAL.  0: 16 KiB */
+    /* Load balancing over the target's addresses (an "ipv4:" or "ipv6:"
+     * list, or a name's records; see trpc_channel_new): "pick_first" (NULL: the default, as
+     * gRPC's: the first address that connects takes every call, the next
+     * is tried when it fails or sends GOAWAY) or "round_robin" (one
+     * connection per address, each new call to the next one that is
+     * ready; an address that fails is skipped until it connects again,
+     * after its backoff, and one that sends GOAWAY gets no new calls).
+     * Another name: trpc_channel_new() fails with TRPC_EINVAL.  Each
+     * address has its own backoff (the fields above). */
+    const char *lb_policy;
+    /* A name target ("host:port", "dns:...") with lb_policy "round_robin"
+     * gets one connection per address its lookup (A and AAAA) finds, and
+     * is looked up again when a connection is lost (at most once a
+     * second) and every resolve_interval_ms: instances that appear get
+     * calls, those that vanish get none once their calls are over.
+     * 0: 30000; negative: only on connection loss. */
+    int resolve_interval_ms;
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)
@@ -126,13 +144,19 @@ typedef struct trpc_client_interceptor {
 
 /* Creates a channel to target: "host:port" (a numeric address, or a name
  * looked up asynchronously for A and AAAA records with the system's
- * resolv.conf and hosts file; every address is tried in turn),
- * "[v6addr]:port", "unix:/path", or gRPC's DNS form "dns:host:port",
- * "dns:///host:port", "dns://SERVER/host:port" (SERVER: "ip", "ip:port" or
- * "[v6]:port", the DNS server to ask instead).  A name that does not
- * resolve fails the calls waiting for it with UNAVAILABLE.  Does not
- * connect.  Errors: TRPC_EINVAL, TRPC_EADDR (cannot be parsed), TRPC_ENOMEM,
- * TRPC_ELIBEVENT, TRPC_ESYS. */
+ * resolv.conf and hosts file; every address is tried in turn, or, with
+ * lb_policy "round_robin", each gets its own connection),
+ * "[v6addr]:port", "unix:/path" (or "unix:///path"), or gRPC's DNS form
+ * "dns:host:port", "dns:///host:port", "dns://SERVER/host:port" (SERVER:
+ * "ip", "ip:port" or "[v6]:port", the DNS server to ask instead).  A name
+ * that does not resolve fails the calls waiting for it with UNAVAILABLE.
+ * gRPC's address
+ * lists name several instances of a service, balanced as
+ * trpc_channel_opts.lb_policy says: "ipv4:ADDR[:PORT][,ADDR[:PORT]...]"
+ * and "ipv6:ADDR,[ADDR]:PORT,..." (numeric addresses; the port defaults to
+ * 443; :authority defaults to the first address).  Does not connect.
+ * Errors: TRPC_EINVAL (also an unknown lb_policy), TRPC_EADDR (cannot be
+ * parsed), TRPC_ENOMEM, TRPC_ELIBEVENT, TRPC_ESYS. */
 TRPC_EXPORT trpc_error trpc_channel_new(trpc_channel **out, const char *target,
                                         const trpc_channel_opts *opts);
 

@@ -108,6 +108,9 @@ static void conn_fail(trpc__cconn *c, trpc_status st, const char *msg, bool requ
     trpc_stream *s;
     bool requeued = false;
     while ((s = trpc__stream_unqueue(&c->waiting))) {
+        if (requeue && !cl->stopping && set->repick && set->repick(set, s)) {
+            continue; /* another subchannel took it */
+        }
         if (requeue && s->opts.wait_for_ready && !cl->stopping) {
             trpc__stream_wait(s, &set->ready_wait);
             requeued = true;
@@ -176,6 +179,7 @@ static void on_goaway(trpc__cconn *c, const nghttp2_goaway *ga)
     c->st = DRAINING;
     if (set->cur == c) {
         set->cur = NULL;
+        set->goaway_at = trpc_now_ms();
     }
     if (ga->error_code == NGHTTP2_NO_ERROR) {
         return;
@@ -243,7 +247,11 @@ static void stream_closed(trpc__cconn *c, trpc_stream *s, uint32_t err)
     c->nstreams--;
     trpc__h2_mark(&c->h2);
     if (trpc__stream_retry(s, err)) {
-        trpc__cconns_start(c->set, s);
+        if (c->set->restart) {
+            c->set->restart(c->set, s);
+        } else {
+            trpc__cconns_start(c->set, s);
+        }
         return;
     }
     trpc__stream_on_close(s, err);
@@ -319,6 +327,7 @@ static void on_connected(trpc__cconn *c)
         return;
     }
     c->st = READY;
+    set->goaway_at = 0;
     set->backoff_ms = 0;
     set->next_attempt = 0;
     /* gRPC starts the keepalive timer when the transport is ready. */
@@ -669,6 +678,21 @@ static void retry_arm(trpc__cconns *set)
 }
 
 /* ---- the set ------------------------------------------------------------------------------ */
+
+trpc__sub_state trpc__cconns_state(const trpc__cconns *set)
+{
+    if (set->cur) {
+        return set->cur->st == READY ? TRPC__SUB_READY : TRPC__SUB_CONNECTING;
+    }
+    return trpc_now_ms() < set->next_attempt ? TRPC__SUB_BACKOFF : TRPC__SUB_IDLE;
+}
+
+void trpc__cconns_connect(trpc__cconns *set)
+{
+    if (!set->cur && !set->cl->stopping && trpc_now_ms() >= set->next_attempt) {
+        (void)get_conn(set);
+    }
+}
 
 void trpc__cconns_start(trpc__cconns *set, trpc_stream *s)
 {

@@ -40,7 +40,27 @@ typedef struct trpc__cconns {
     /* TLS (cl->o.tls): the context and the name the server is verified as */
     SSL_CTX *tls_ctx;
     char *tls_host;
+    /* Set by the load balancer (client/lb.c) when the channel has several
+     * of these, one per address (a subchannel each); NULL: alone. */
+    void *owner;
+    int64_t goaway_at;         /* when the last GOAWAY came (0: none since
+                                  the last connect): the instance is
+                                  probably going away */
+    /* A stream waiting on an attempt that failed: true if it was placed
+     * on another subchannel instead of failing here. */
+    bool (*repick)(struct trpc__cconns *set, trpc_stream *s);
+    /* A stream the server refused (REFUSED_STREAM, or above GOAWAY's last
+     * id) starts again: where a new stream would go. */
+    void (*restart)(struct trpc__cconns *set, trpc_stream *s);
 } trpc__cconns;
+
+/* What a set (a subchannel) can do for a new stream now. */
+typedef enum trpc__sub_state {
+    TRPC__SUB_IDLE,       /* no connection; one may be started */
+    TRPC__SUB_CONNECTING, /* resolving, connecting or handshaking */
+    TRPC__SUB_READY,      /* a connection takes streams */
+    TRPC__SUB_BACKOFF     /* the last attempt failed; none before next_attempt */
+} trpc__sub_state;
 
 /* Sets up set for target (already parsed into addr): the resolver of a
  * named target (the system's resolv.conf and hosts file, or the DNS server
@@ -50,6 +70,11 @@ typedef struct trpc__cconns {
  * TRPC_ELIBEVENT.  Runs before the I/O thread. */
 trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__addr *addr,
                              const char *target);
+/* The state of set's connection (see trpc__sub_state). */
+trpc__sub_state trpc__cconns_state(const trpc__cconns *set);
+/* Starts a connection when set is IDLE (round_robin connects every
+ * address, not only the one a call goes to). */
+void trpc__cconns_connect(trpc__cconns *set);
 /* Frees every connection (their streams must be gone). */
 void trpc__cconns_fini(trpc__cconns *set);
 /* Puts a begun stream on a connection: submitted, queued while it

@@ -20,19 +20,19 @@
 #include <string.h>
 #include "base/opts.h"
 #include "base/thread.h"
-#include "client/conn.h"
+#include "client/lb.h"
 
 enum { FLAG_STOP = 1 };
 
 struct trpc_channel {
     trpc__client cl;            /* first: see above */
-    trpc__cconns conns;
+    trpc__lb lb;                /* its subchannels, one per address */
     bool th_started;
 };
 
 static void check_stop(trpc_channel *ch)
 {
-    if (ch->cl.stopping && !ch->cl.all && !ch->conns.head && ch->conns.res.pending == 0) {
+    if (ch->cl.stopping && !ch->cl.all && trpc__lb_idle(&ch->lb)) {
         /* loopexit: let active callbacks run (see server/worker.c). */
         event_base_loopexit(ch->cl.ev, NULL);
     }
@@ -40,9 +40,9 @@ static void check_stop(trpc_channel *ch)
 
 static void stream_released(trpc__client *cl) { check_stop((trpc_channel *)cl); }
 
-static void conn_closed(trpc__cconns *set)
+static void conn_closed(trpc__lb *lb)
 {
-    check_stop((trpc_channel *)((char *)set - offsetof(trpc_channel, conns)));
+    check_stop((trpc_channel *)((char *)lb - offsetof(trpc_channel, lb)));
 }
 
 static void wake_cb(evutil_socket_t fd, short what, void *arg)
@@ -57,7 +57,7 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
         /* A stream cancelled before it started (its token was) ends in
          * run_ops below without reaching a connection. */
         if ((ops & TRPC__SOP_START) && trpc__stream_begin(s) && !(ops & TRPC__SOP_CANCEL)) {
-            trpc__cconns_start(&ch->conns, s);
+            trpc__lb_start(&ch->lb, s);
         }
         trpc__stream_run_ops(s, ops & ~(unsigned)TRPC__SOP_START);
         trpc__stream_unref(s); /* the queue's reference */
@@ -68,7 +68,7 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
             next = s->anext;
             trpc__stream_abort(s, TRPC_STATUS_CANCELLED, "channel closed");
         }
-        trpc__cconns_fail_all(&ch->conns, TRPC_STATUS_CANCELLED, "channel closed");
+        trpc__lb_fail_all(&ch->lb, TRPC_STATUS_CANCELLED, "channel closed");
         check_stop(ch);
     }
 }
@@ -92,8 +92,13 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (trpc__libevent_threads() != 0) {
         return TRPC_ELIBEVENT;
     }
-    trpc__addr a;
-    trpc_error rv = trpc__target_parse(target, &a);
+    int policy = trpc__lb_policy_parse(o.lb_policy);
+    if (policy < 0) {
+        return TRPC_EINVAL;
+    }
+    o.lb_policy = NULL; /* not kept: the caller's string */
+    trpc__targets t;
+    trpc_error rv = trpc__targets_parse(target, &t);
     if (rv) {
         return rv;
     }
@@ -109,11 +114,13 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (o.keepalive_time_ms < 0) o.keepalive_time_ms = 0;
     if (o.keepalive_timeout_ms <= 0) o.keepalive_timeout_ms = 20000;
     if ((unsigned)o.compression > TRPC_COMPRESS_GZIP) {
+        trpc__targets_fini(&t);
         return TRPC_EINVAL;
     }
     if (o.tls_ca_file || o.tls_cert_file || o.tls_key_file || o.tls_authority) o.tls = true;
     trpc_channel *ch = calloc(1, sizeof *ch);
     if (!ch) {
+        trpc__targets_fini(&t);
         return TRPC_ENOMEM;
     }
     ch->cl.base = ch;
@@ -122,11 +129,13 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (o.ninterceptors) {
         if (!o.interceptors) {
             free(ch);
+            trpc__targets_fini(&t);
             return TRPC_EINVAL;
         }
         ch->cl.icpt = calloc(o.ninterceptors, sizeof *ch->cl.icpt);
         if (!ch->cl.icpt) {
             free(ch);
+            trpc__targets_fini(&t);
             return TRPC_ENOMEM;
         }
         for (size_t i = 0; i < o.ninterceptors; i++) {
@@ -135,13 +144,13 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
                     TRPC_OK) {
                 free(ch->cl.icpt);
                 free(ch);
+                trpc__targets_fini(&t);
                 return TRPC_EINVAL;
             }
         }
         ch->cl.nicpt = o.ninterceptors;
     }
-    ch->cl.authority = strdup(o.authority ? o.authority
-                              : a.is_unix ? "localhost" : target + a.name_off);
+    ch->cl.authority = strdup(o.authority ? o.authority : t.authority);
     ch->cl.o.authority = NULL; /* not kept: the caller's string */
     ch->cl.released = stream_released;
     struct event_base *base = event_base_new();
@@ -152,6 +161,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
         free(ch->cl.authority);
         free(ch->cl.icpt);
         free(ch);
+        trpc__targets_fini(&t);
         return !base ? TRPC_ELIBEVENT : TRPC_ENOMEM;
     }
     if (trpc__client_init(&ch->cl, base, wake_cb, ch) != 0) {
@@ -159,14 +169,16 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
         free(ch->cl.authority);
         free(ch->cl.icpt);
         free(ch);
+        trpc__targets_fini(&t);
         return TRPC_ELIBEVENT;
     }
-    rv = trpc__cconns_init(&ch->conns, &ch->cl, &a, target);
+    rv = trpc__lb_init(&ch->lb, &ch->cl, &t, (trpc__lb_policy)policy);
+    trpc__targets_fini(&t);
     /* The TLS files were read: the caller's strings are not kept. */
     ch->cl.o.tls_ca_file = ch->cl.o.tls_cert_file = ch->cl.o.tls_key_file = NULL;
     ch->cl.o.tls_authority = NULL;
     if (rv == TRPC_OK) {
-        ch->conns.closed = conn_closed;
+        ch->lb.closed = conn_closed;
         if (trpc__thread_create(&ch->cl.io_thread, io_main, ch) != 0) {
             rv = TRPC_ESYS;
         } else {
@@ -190,7 +202,7 @@ void trpc_channel_free(trpc_channel *ch)
         trpc__opq_flag(&ch->cl.opq, FLAG_STOP);
         pthread_join(ch->cl.io_thread, NULL);
     }
-    trpc__cconns_fini(&ch->conns);
+    trpc__lb_fini(&ch->lb);
     struct event_base *base = ch->cl.ev;
     trpc__client_fini(&ch->cl);
     event_base_free(base);

@@ -2,6 +2,7 @@
  * fanout_client.c — a small load client for the scale-out test.
  *
  *   fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)
+ *                 [--lb POLICY] [--backoff-ms MS]
  *
  * T threads (default 8), each with its own channel, call
  * helloworld.Greeter/SayHello back to back — N calls in all, or for S
@@ -16,6 +17,12 @@
  * can bracket an event (stopping an instance) with two snapshots. The first
  * few failures are printed with their status and message. Exits 0 when
  * every call succeeded, 1 otherwise, 2 on bad usage.
+ *
+ * Without nginx (tests/scaleout/lb.sh): the target lists the instances
+ * ("ipv4:127.0.0.1:P1,127.0.0.1:P2,...") and --lb picks the channels'
+ * load-balancing policy; --backoff-ms MS sets their reconnect backoff
+ * (initial MS, at most 4 x MS) so an instance that comes back is tried
+ * again soon.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -105,11 +112,17 @@ static void print_tally(const char *label)
     pthread_mutex_unlock(&tally.mu);
 }
 
+static const char *lb_policy;
+static int backoff_ms; /* 0: the default */
+
 static void *caller(void *arg)
 {
     (void)arg;
     trpc_channel *ch;
-    trpc_error rv = trpc_channel_new(&ch, target, NULL);
+    trpc_error rv = trpc_channel_new(
+        &ch, target,
+        &TRPC_CHANNEL_OPTS(.lb_policy = lb_policy, .backoff_initial_ms = backoff_ms,
+                           .backoff_max_ms = 4 * backoff_ms));
     if (rv != TRPC_OK) {
         fprintf(stderr, "fanout_client: %s: %s\n", target, trpc_strerror(rv));
         while (next_call())
@@ -150,7 +163,8 @@ static void *snapshots(void *arg)
 
 static int usage(void)
 {
-    fputs("Usage: fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)\n",
+    fputs("Usage: fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)\n"
+          "                     [--lb POLICY] [--backoff-ms MS]\n",
           stderr);
     return 2;
 }
@@ -166,6 +180,8 @@ int main(int argc, char **argv)
         long n = strtol(v, &end, 10);
         if (strcmp(a, "--target") == 0)
             target = v;
+        else if (strcmp(a, "--lb") == 0)
+            lb_policy = v;
         else if (*end || n < 1)
             return usage();
         else if (strcmp(a, "--threads") == 0 && n <= MAX_THREADS)
@@ -174,6 +190,8 @@ int main(int argc, char **argv)
             max_calls = n;
         else if (strcmp(a, "--seconds") == 0 && n <= 600)
             seconds = n;
+        else if (strcmp(a, "--backoff-ms") == 0 && n <= 100000)
+            backoff_ms = (int)n;
         else
             return usage();
     }

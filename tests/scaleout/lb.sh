@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Client-side load balancing, no proxy:
+#   lb.sh GREETER_SERVER GREETER_CLIENT FANOUT_CLIENT
+#
+# Starts three greeter_server instances (--id a, b, c) on free loopback
+# ports; the clients name them all in one target,
+# "ipv4:127.0.0.1:PA,127.0.0.1:PB,127.0.0.1:PC". Then:
+#  1. round_robin: greeter_client --lb round_robin --count 300: every call
+#     succeeds, each instance answers 100 +/- 10.
+#  2. pick_first: greeter_client --count 300 (the default policy): all 300
+#     go to a, the first address.
+#  3. graceful stop: fanout_client (4 threads, a channel each, round_robin)
+#     calls for 4 seconds; meanwhile b gets SIGTERM (GOAWAY, its calls in
+#     flight finish, its listener closes). b must exit 0, not one call may
+#     fail, and b must answer no call after it stopped.
+#  4. SIGKILL and restart: fanout_client calls for 6 seconds with a short
+#     backoff (--backoff-ms 100); meanwhile c is killed with SIGKILL (only
+#     the calls in flight on it may fail: at most one per thread; how many
+#     did is printed), then started again on its port: it must answer calls
+#     again once its backoff is over.
+# No timing is asserted; the sleeps only place the events inside the load.
+set -euo pipefail
+server=$1 client=$2 fanout=$3
+
+tmp=$(mktemp -d /tmp/typerpc-lb-XXXXXX)
+declare -A pid addr
+client_pid=''
+
+stop_pid() {
+    local p=$1
+    [ -n "$p" ] || return 0
+    kill -TERM "$p" 2>/dev/null || return 0
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+}
+cleanup() {
+    stop_pid "$client_pid"
+    for id in "${!pid[@]}"; do stop_pid "${pid[$id]}"; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$tmp"/*.log; do
+        [ -s "$f" ] && sed "s|^|  $(basename "$f" .log): |" "$f" | tail -20 >&2
+    done
+    exit 1
+}
+
+# start_instance ID [ADDR]: on ADDR (default a free port); sets pid, addr.
+start_instance() {
+    local id=$1 listen=${2:-127.0.0.1:0} log=$tmp/server-$1.log
+    : > "$log"
+    "$server" --listen "$listen" --workers 2 --id "$id" > "$log" 2>&1 &
+    pid[$id]=$!
+    for _ in $(seq 100); do
+        addr[$id]=$(sed -n 's/^greeter_server: listening on //p' "$log")
+        [ -n "${addr[$id]}" ] && return 0
+        kill -0 "${pid[$id]}" 2>/dev/null || fail "greeter_server $id exited early"
+        sleep 0.1
+    done
+    fail "greeter_server $id did not start"
+}
+
+for id in a b c; do start_instance "$id"; done
+target="ipv4:${addr[a]},${addr[b]},${addr[c]}"
+echo "target: $target"
+
+# count ID OUTPUT: what greeter_client --count printed for ID ("a: 100").
+count() { sed -n "s/^$1: \([0-9]*\)$/\1/p" <<< "$2"; }
+field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<< " $2"; }
+
+# 1. round_robin spreads.
+out=$("$client" --target "$target" --lb round_robin --count 300 2> "$tmp/client.log") ||
+    fail "round_robin: greeter_client failed: $out"
+echo "round_robin:" $out
+[ "$(count failed "$out")" = 0 ] || fail "round_robin: failures"
+for id in a b c; do
+    n=$(count "$id" "$out")
+    [ "${n:-0}" -ge 90 ] && [ "${n:-0}" -le 110 ] || fail "round_robin: $id answered ${n:-0}"
+done
+
+# 2. pick_first: all to the first address.
+out=$("$client" --target "$target" --count 300 2> "$tmp/client.log") ||
+    fail "pick_first: greeter_client failed: $out"
+echo "pick_first:" $out
+[ "$(count a "$out")" = 300 ] || fail "pick_first: a did not answer all 300"
+
+# 3. b stopped gracefully under load.
+"$fanout" --target "$target" --lb round_robin --threads 4 --seconds 4 \
+    > "$tmp/stream.out" 2> "$tmp/client.log" &
+client_pid=$!
+sleep 1
+kill -TERM "${pid[b]}"
+rc=0
+wait "${pid[b]}" || rc=$?
+unset 'pid[b]'
+[ "$rc" -eq 0 ] || fail "instance b exited with $rc on SIGTERM"
+sleep 0.3 # calls b had in flight were counted
+kill -USR1 "$client_pid"
+rc=0
+wait "$client_pid" || rc=$?
+client_pid=''
+snap=$(grep '^snapshot' "$tmp/stream.out" | tail -1)
+final=$(grep '^total' "$tmp/stream.out")
+echo "graceful stop of b: at the stop: $snap"
+echo "graceful stop of b: end:         $final"
+[ "$rc" -eq 0 ] && [ "$(field failed "$final")" = 0 ] || fail "graceful stop: calls failed"
+[ "$(field b "$final")" -gt 0 ] || fail "graceful stop: b answered nothing before it stopped"
+[ "$(field b "$final")" = "$(field b "$snap")" ] || fail "graceful stop: b answered after it stopped"
+[ "$(field a "$final")" -gt "$(field a "$snap")" ] || fail "graceful stop: a got no calls after"
+
+# 4. c killed with SIGKILL under load, then started again on its port.
+start_instance b
+target="ipv4:${addr[a]},${addr[b]},${addr[c]}"
+threads=4
+"$fanout" --target "$target" --lb round_robin --threads $threads --seconds 6 --backoff-ms 100 \
+    > "$tmp/stream.out" 2> "$tmp/client.log" &
+client_pid=$!
+sleep 1
+kill -KILL "${pid[c]}"
+wait "${pid[c]}" 2>/dev/null || true
+unset 'pid[c]'
+sleep 1
+start_instance c "${addr[c]}"
+kill -USR1 "$client_pid"
+rc=0
+wait "$client_pid" || rc=$?
+client_pid=''
+snap=$(grep '^snapshot' "$tmp/stream.out" | tail -1)
+final=$(grep '^total' "$tmp/stream.out")
+echo "SIGKILL of c, restarted: at the restart: $snap"
+echo "SIGKILL of c, restarted: end:            $final"
+failed=$(field failed "$final")
+echo "SIGKILL of c: $failed call(s) failed (in flight on c when it died; at most $threads)"
+[ "$failed" -le "$threads" ] || fail "SIGKILL: more calls failed than were in flight"
+[ "$(field c "$final")" -gt "$(field c "$snap")" ] || fail "restart: c got no calls again"
+echo "PASS"
