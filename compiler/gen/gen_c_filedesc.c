@@ -13,6 +13,9 @@
  * code is not linked into the program (an import used only for its
  * options, a well-known type nobody compiled) leaves a NULL link rather
  * than an undefined symbol, so a program that linked before still links.
+ * The definition is weak too: two files of the same name in one program
+ * (two libraries' "types.proto", which protobuf's C++ and Go runtimes
+ * refuse) linked before and still do; the linker keeps one descriptor.
  *
  * The type is declared here and in typerpc/descriptor.h alike, behind one
  * guard macro, so the message code still needs no header of typerpc's, as
@@ -53,7 +56,7 @@ void gen_file_descriptor(Gen *g)
             "/* ", f->name, " as a serialized google.protobuf.FileDescriptorProto\n"
             " * (without SourceCodeInfo) and the files it imports, for gRPC server\n"
             " * reflection (typerpc/reflection.h).  An import whose generated code is\n"
-            " * not linked in is a NULL link (weak reference). */\n"
+            " * not linked in is a NULL link; all are weak symbols. */\n"
             "#ifndef TRPC_FILE_DESCRIPTOR_DEFINED\n"
             "#define TRPC_FILE_DESCRIPTOR_DEFINED\n"
             "typedef struct trpc_file_descriptor trpc_file_descriptor;\n"
@@ -68,17 +71,15 @@ void gen_file_descriptor(Gen *g)
             "#endif\n", NULL);
     /* clang-format on */
     size_t n_deps = f->imports.len;
-    if (n_deps) {
-        buf_puts(b, "#if defined(__GNUC__) || defined(__clang__)\n"
-                    "#define TRPC_FILE_DESCRIPTOR_WEAK __attribute__((weak))\n"
-                    "#else\n"
-                    "#define TRPC_FILE_DESCRIPTOR_WEAK\n"
-                    "#endif\n");
-        for (size_t i = 0; i < n_deps; i++)
-            buf_cat(b, "extern const trpc_file_descriptor ",
-                    gen_file_descriptor_symbol(g->arena, f->imports.items[i].path),
-                    " TRPC_FILE_DESCRIPTOR_WEAK;\n", NULL);
-    }
+    buf_puts(b, "#if defined(__GNUC__) || defined(__clang__)\n"
+                "#define TRPC_FILE_DESCRIPTOR_WEAK __attribute__((weak))\n"
+                "#else\n"
+                "#define TRPC_FILE_DESCRIPTOR_WEAK\n"
+                "#endif\n");
+    for (size_t i = 0; i < n_deps; i++)
+        buf_cat(b, "extern const trpc_file_descriptor ",
+                gen_file_descriptor_symbol(g->arena, f->imports.items[i].path),
+                " TRPC_FILE_DESCRIPTOR_WEAK;\n", NULL);
     buf_printf(b, "static const uint8_t %s__data[%zu] =\n{", sym,
                f->descriptor_len ? f->descriptor_len : 1);
     for (size_t i = 0; i < f->descriptor_len; i++)
@@ -93,8 +94,8 @@ void gen_file_descriptor(Gen *g)
                     i + 1 < n_deps ? ",\n" : "\n", NULL);
         buf_puts(b, "};\n");
     }
-    buf_cat(b, "extern const trpc_file_descriptor ", sym, ";\n", NULL);
-    buf_cat(b, "const trpc_file_descriptor ", sym, " =\n{\n  \"", NULL);
+    buf_cat(b, "extern const trpc_file_descriptor ", sym, " TRPC_FILE_DESCRIPTOR_WEAK;\n", NULL);
+    buf_cat(b, "const trpc_file_descriptor ", sym, " TRPC_FILE_DESCRIPTOR_WEAK =\n{\n  \"", NULL);
     gen_c_escape(b, f->name, strlen(f->name));
     buf_cat(b, "\",\n  ", sym, "__data,\n", NULL);
     buf_printf(b, "  %zu,\n  %zu,\n  %s%s\n};\n", f->descriptor_len, n_deps,

@@ -44,7 +44,7 @@ def embedded(path, name):
     data = bytes(int(x, 16) for x in re.findall(r"0x([0-9a-f]{2})", m.group(2)))
     if len(data) != int(m.group(1)):
         fail("%s: %d bytes in an array of %s" % (path, len(data), m.group(1)))
-    m = re.search(r"const trpc_file_descriptor %s =\n\{\n  \"(.*?)\",\n  %s__data,\n  (\d+),\n"
+    m = re.search(r"const trpc_file_descriptor %s TRPC_FILE_DESCRIPTOR_WEAK =\n\{\n  \"(.*?)\",\n  %s__data,\n  (\d+),\n"
                   r"  (\d+),\n  (\S+)\n\};" % (sym, sym), text)
     if not m or int(m.group(2)) != len(data):
         fail("%s: the trpc_file_descriptor of %s is not as expected" % (path, name))
