@@ -11,9 +11,10 @@
  *
  * The scenario, in one process over loopback TCP: a server (one worker)
  * serving echo.Echo (tests/fuzz/fuzz_echo.c: handlers answer at once) and
- * a channel making calls: "unary" one unary call; "full" three unary
+ * a channel making calls: "unary" one unary call; "full" four unary
  * calls (plain; with request metadata, a -bin value among it, echoed as
- * headers and trailers; failed by the server with a status and message),
+ * headers and trailers; gzip-compressed both ways; failed by the server
+ * with a status and message),
  * a server stream (3 replies), a client stream and a bidi stream (2
  * requests each; the bidi handlers run on the server's executor thread);
  * then the channel is freed and the server shut down and freed.
@@ -162,8 +163,16 @@ static void check_status(const char *call, trpc_status st, const char *msg, trpc
  * the server fails it with that status and a message. */
 static void unary_call(trpc_channel *ch, const char *mode, int code)
 {
+    /* gzip: long enough to be compressed both ways (over 256 bytes). */
+    static const char long_text[] =
+        "hello hello hello hello hello hello hello hello hello hello hello hello "
+        "hello hello hello hello hello hello hello hello hello hello hello hello "
+        "hello hello hello hello hello hello hello hello hello hello hello hello "
+        "hello hello hello hello hello hello hello hello hello hello hello hello";
+    bool gzip = strcmp(mode, "gzip") == 0;
+    const char *text = gzip ? long_text : "hello";
     Echo__EchoRequest req = ECHO__ECHO_REQUEST__INIT;
-    req.text = "hello";
+    req.text = (char *)text;
     req.mode = (char *)mode;
     req.code = code;
     Echo__EchoReply *reply = NULL;
@@ -179,7 +188,9 @@ static void unary_call(trpc_channel *ch, const char *mode, int code)
         trpc_metadata_new(&trailers);
     }
     trpc_call_opts o = TRPC_CALL_OPTS(.timeout_ms = CALL_TIMEOUT_MS, .allocator = &pb_allocator,
-                                      .message = &msg, .metadata = md, .trailers = trailers);
+                                      .message = &msg, .metadata = md, .trailers = trailers,
+                                      .compression = gzip ? TRPC_COMPRESS_GZIP
+                                                          : TRPC_COMPRESS_DEFAULT);
     trpc_status st = echo__echo__unary(echo__echo__client(ch), &req, &reply, &o);
     check_status("unary", st, msg, (trpc_status)code);
     if (code != 0 && st == TRPC_STATUS_OK) {
@@ -188,7 +199,7 @@ static void unary_call(trpc_channel *ch, const char *mode, int code)
     if (code != 0 && st == (trpc_status)code && (!msg || strcmp(msg, "hello") != 0)) {
         bad("unary: status %d with message \"%s\", not \"hello\"", code, msg ? msg : "(none)");
     }
-    if (st == TRPC_STATUS_OK && (!reply || !reply->text || strcmp(reply->text, "hello") != 0)) {
+    if (st == TRPC_STATUS_OK && (!reply || !reply->text || strcmp(reply->text, text) != 0)) {
         bad("unary: OK with a wrong reply");
     }
     size_t n = 0;
@@ -302,6 +313,7 @@ static void scenario(bool full)
     unary_call(ch, "", 0);
     if (full) {
         unary_call(ch, "metadata", 0);
+        unary_call(ch, "gzip", 0);
         unary_call(ch, "", TRPC_STATUS_NOT_FOUND);
         stream_call(ch, 1, 1, 3);
         stream_call(ch, 2, 2, -1);

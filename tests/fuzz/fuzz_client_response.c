@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int lfd = -1;
+static int wake[2]; /* a byte in it: the fake server stops */
 static bool verbose; /* TRPC_FUZZ_VERBOSE set: print each call's end */
 static char dir[64];
 static char target[128];
@@ -64,6 +65,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(target, sizeof target, "unix:%s", sun.sun_path);
     lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof sun) != 0 || listen(lfd, 8) != 0) {
+        abort();
+    }
+    if (pipe(wake) != 0) {
         abort();
     }
     atexit(cleanup);
@@ -150,8 +154,8 @@ static void *fake_server(void *arg)
     fake *f = arg;
     int first = -1;
     while (!atomic_load(&f->stop)) {
-        struct pollfd p = { .fd = lfd, .events = POLLIN };
-        if (poll(&p, 1, 10) <= 0) {
+        struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = wake[0], .events = POLLIN } };
+        if (poll(p, 2, 1000) <= 0 || !(p[0].revents & POLLIN)) {
             continue;
         }
         int fd = accept(lfd, NULL, NULL);
@@ -276,7 +280,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         report(kind, st, message);
     }
     atomic_store(&f.stop, true);
+    if (write(wake[1], "", 1) != 1) {
+        abort();
+    }
     pthread_join(th, NULL);
+    char b;
+    if (read(wake[0], &b, 1) != 1) {
+        abort();
+    }
     trpc_channel_free(ch);
     free(message);
     trpc_metadata_free(headers);
