@@ -14,6 +14,8 @@ packages=(
 )
 # Message compression (runtime/base/compress.c): zlib.
 packages+=(zlib1g-dev)
+# The protobuf JSON codec (runtime/json/): jansson parses JSON text.
+packages+=(libjansson-dev)
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the
 # npm registry. Debian's packages only when neither is already there: a
