@@ -101,6 +101,28 @@ static void test_encode_scalars_exact(void **state)
     expect_json(&pn.base, &TRPC_JSON_OPTS(.proto_names = true), "{\"renamed\":1,\"field_name_2x\":\"x\"}");
 }
 
+static const char *jname(const ProtobufCMessageDescriptor *d, const char *field, char *buf)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, field);
+    assert_non_null(f);
+    return trpc_json_field_name(d, f, buf, 64);
+}
+
+static void test_json_names(void **state)
+{
+    (void)state;
+    char buf[64];
+    /* The compiler's table exists only where a json_name is not the default. */
+    assert_non_null(jt__scalars__descriptor.reserved1);
+    assert_null(jt__inner__descriptor.reserved1);
+    assert_null(jt__all__descriptor.reserved1);
+    assert_string_equal(jname(&jt__scalars__descriptor, "renamed", buf), "RenamedField");
+    assert_string_equal(jname(&jt__scalars__descriptor, "field_name_2x", buf), "fieldName2x");
+    assert_string_equal(jname(&jt__scalars__descriptor, "_leading", buf), "Leading");
+    assert_string_equal(jname(&jt__scalars__descriptor, "trailing_", buf), "trailing");
+    assert_string_equal(jname(&jt__repeateds__descriptor, "r_sfixed64", buf), "rSfixed64");
+}
+
 static void test_encode_special_floats(void **state)
 {
     (void)state;
@@ -350,6 +372,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_scalars_exact),
+        cmocka_unit_test(test_json_names),
         cmocka_unit_test(test_encode_special_floats),
         cmocka_unit_test(test_decode_accepts_variants),
         cmocka_unit_test(test_decode_errors),
