@@ -177,7 +177,9 @@ static trpc_error get_enum(trpc__jctx *c, const ProtobufCFieldDescriptor *f, jso
     }
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
-        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value_by_name(ed, s);
+        const ProtobufCEnumValue *ev =
+            ed->n_value_names && ed->values_by_name ? protobuf_c_enum_descriptor_get_value_by_name(ed, s)
+                                                    : NULL;
         if (ev) {
             *out = ev->value;
             return TRPC_OK;
@@ -525,6 +527,9 @@ static trpc_error check_required(trpc__jctx *c, const ProtobufCMessage *m)
 
 trpc_error trpc__json_dec_message(trpc__jctx *c, json_t *v, ProtobufCMessage *m)
 {
+    if (!m->descriptor->name)
+        return trpc__jfail(c, TRPC_EINVAL,
+                           "the message's descriptor has no names (optimize_for = CODE_SIZE)");
     if (++c->depth > TRPC__JSON_MAX_DEPTH) {
         c->depth--;
         return trpc__jfail(c, TRPC_EDECODE, "messages nested deeper than %d",

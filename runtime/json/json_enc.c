@@ -99,7 +99,7 @@ trpc_error trpc__json_enc_value(trpc__jctx *c, const ProtobufCFieldDescriptor *f
         }
         const ProtobufCEnumValue *ev =
             c->o.enums_as_numbers ? NULL : protobuf_c_enum_descriptor_get_value(f->descriptor, v);
-        if (ev)
+        if (ev && ev->name) /* no names with optimize_for = CODE_SIZE */
             trpc__jbuf_string(b, ev->name, strlen(ev->name));
         else
             trpc__jbuf_printf(b, "%d", v); /* a number no name belongs to */
@@ -288,6 +288,9 @@ trpc_error trpc__json_enc_message(trpc__jctx *c, const ProtobufCMessage *m)
 {
     if (!m || !m->descriptor || m->descriptor->magic != PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC)
         return trpc__jfail(c, TRPC_EINVAL, "not a protobuf-c message");
+    if (!m->descriptor->name)
+        return trpc__jfail(c, TRPC_EINVAL,
+                           "the message's descriptor has no names (optimize_for = CODE_SIZE)");
     if (++c->depth > TRPC__JSON_MAX_DEPTH) {
         c->depth--;
         return trpc__jfail(c, TRPC_EINVAL, "messages nested deeper than %d", TRPC__JSON_MAX_DEPTH);

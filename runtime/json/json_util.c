@@ -272,6 +272,11 @@ trpc_error trpc__jfail(trpc__jctx *c, trpc_error rc, const char *fmt, ...)
         vsnprintf(c->err + at, c->errlen - at, fmt, ap);
         va_end(ap);
     }
+    /* One line of text: input quoted in the message (a key, a string,
+     * jansson's "near '...'") may hold control characters. */
+    for (char *q = c->err; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            *q = '?';
     return rc;
 }
 

@@ -234,7 +234,7 @@ def fill(m, depth=0):
 # ---- comparing -----------------------------------------------------------
 
 failures = []
-stats = {"write": 0, "read": 0, "accept": 0, "reject": 0}
+stats = {"write": 0, "read": 0, "accept": 0, "reject": 0, "damaged": 0}
 
 
 def fail(what, m, detail):
@@ -476,10 +476,41 @@ ok, got = call("dec", "jt.Scalars", "u", b'{"fEnum": "PURPLE", "fInt32": 3}')
 if not ok or got != b"\x08\x03":
     fail("ignore", "fEnum PURPLE", "typerpc: %r" % (got,))
 
+# Damaged input: json_format's text with random edits (deleted, inserted,
+# swapped characters) must get an answer, never a crash (json_tool runs
+# under ASan and UBSan in the test build); whatever decodes must re-encode.
+texts = []
+for i in range(40):
+    m = jt_pb2.All()
+    fill(m)
+    texts.append(json_format.MessageToJson(m, indent=None))
+damaged = 0
+for i in range(3000):
+    t = list(rng.choice(texts))
+    for _ in range(rng.randint(1, 4)):
+        if not t:
+            break
+        k = rng.randrange(len(t))
+        op = rng.randrange(3)
+        if op == 0:
+            del t[k]
+        elif op == 1:
+            t.insert(k, rng.choice('{}[]",:-.0123456789eEaztrufnl\\ '))
+        else:
+            j = rng.randrange(len(t))
+            t[k], t[j] = t[j], t[k]
+    ok, got = call("dec", "jt.All", rng.choice(["-", "u"]), "".join(t).encode("utf-8"))
+    if ok:
+        ok2, again = call("enc", "jt.All", "-", got)
+        if not ok2 and "not valid UTF-8" not in again and "registry" not in again:
+            fail("damaged", "".join(t)[:200], "decoded, but does not encode: %s" % again)
+    damaged += 1
+stats["damaged"] = damaged
+
 tool.stdin.close()
 tool.wait()
 print("oracle: %(write)d writes and %(read)d reads compared, %(accept)d accepted and "
-      "%(reject)d rejected inputs checked" % stats)
+      "%(reject)d rejected inputs checked, %(damaged)d damaged inputs answered" % stats)
 if failures:
     print("%d mismatches:" % len(failures))
     for f in failures[:60]:

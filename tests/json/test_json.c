@@ -232,6 +232,8 @@ static void test_decode_errors(void **state)
     expect_decode_error(&jt__wkts__descriptor, "{\"wInt32\":\"x\"}", NULL, TRPC_EDECODE,
                         "field 'w_int32': expected an integer");
     expect_decode_error(S, "{}", &(trpc_json_opts){ .size = 0 }, TRPC_EINVAL, "invalid arguments");
+    /* Errors are one line: control characters from the input become '?'. */
+    expect_decode_error(S, "{\"a\\nb\":1}", NULL, TRPC_EDECODE, "field 'a?b': no such field");
 }
 
 static void test_ignore_unknown(void **state)
