@@ -416,14 +416,32 @@ static trpc_error dec_repeated(trpc__jctx *c, const ProtobufCFieldDescriptor *f,
     return TRPC_OK;
 }
 
+/* Is `key` the default JSON name (protoc's lowerCamelCase) of proto name
+ * `name`?  Compared in place, without building the name. */
+static bool default_name_is(const char *name, const char *key)
+{
+    bool up = false;
+    for (const char *p = name; *p; p++) {
+        if (*p == '_') {
+            up = true;
+            continue;
+        }
+        char want = up && *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+        up = false;
+        if (*key++ != want)
+            return false;
+    }
+    return *key == '\0';
+}
+
 /* The field object member `key` names: its JSON name or its proto name. */
 static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescriptor *d,
                                                   const char *key)
 {
-    char name[256];
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
-        if (strcmp(trpc_json_field_name(d, f, name, sizeof name), key) == 0 ||
+        const char *ex = trpc__json_explicit_name(d, i);
+        if ((ex ? strcmp(ex, key) == 0 : default_name_is(f->name, key)) ||
             strcmp(f->name, key) == 0)
             return f;
     }

@@ -233,7 +233,13 @@ long trpc__base64_decode(const char *s, size_t n, uint8_t *out)
 
 bool trpc__jctx_init(trpc__jctx *c, const trpc_json_opts *o, char *err, size_t errlen)
 {
-    memset(c, 0, sizeof *c);
+    memset(c, 0, offsetof(trpc__jctx, path));
+    c->path[0] = '\0';
+    c->plen = 0;
+    c->rc = TRPC_OK;
+    c->depth = 0;
+    memset(&c->out, 0, sizeof c->out);
+    c->alloc = NULL;
     c->err = err;
     c->errlen = errlen;
     if (err && errlen)
@@ -280,30 +286,49 @@ trpc_error trpc__jfail(trpc__jctx *c, trpc_error rc, const char *fmt, ...)
     return rc;
 }
 
-static size_t jpath_append(trpc__jctx *c, const char *a, const char *s, const char *z)
+/* The path is kept on every step but read only when an error is reported,
+ * so the steps are plain copies (no printf on the hot path). */
+static void jpath_put(trpc__jctx *c, const char *s, size_t n)
 {
-    size_t mark = c->plen;
-    int n = snprintf(c->path + c->plen, sizeof c->path - c->plen, "%s%s%s", a, s, z);
-    if (n > 0)
-        c->plen += (size_t)n < sizeof c->path - c->plen ? (size_t)n : sizeof c->path - 1 - c->plen;
-    return mark;
+    size_t room = sizeof c->path - 1 - c->plen;
+    if (n > room)
+        n = room;
+    memcpy(c->path + c->plen, s, n);
+    c->plen += n;
+    c->path[c->plen] = '\0';
 }
 
 size_t trpc__jpath_field(trpc__jctx *c, const char *name)
 {
-    return jpath_append(c, c->plen ? "." : "", name, "");
+    size_t mark = c->plen;
+    if (c->plen)
+        jpath_put(c, ".", 1);
+    jpath_put(c, name, strlen(name));
+    return mark;
 }
 
 size_t trpc__jpath_index(trpc__jctx *c, size_t i)
 {
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%zu", i);
-    return jpath_append(c, "[", tmp, "]");
+    size_t mark = c->plen;
+    char tmp[24];
+    size_t n = sizeof tmp;
+    tmp[--n] = ']';
+    do {
+        tmp[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    tmp[--n] = '[';
+    jpath_put(c, tmp + n, sizeof tmp - n);
+    return mark;
 }
 
 size_t trpc__jpath_key(trpc__jctx *c, const char *key)
 {
-    return jpath_append(c, "[\"", key, "\"]");
+    size_t mark = c->plen;
+    jpath_put(c, "[\"", 2);
+    jpath_put(c, key, strlen(key));
+    jpath_put(c, "\"]", 2);
+    return mark;
 }
 
 void trpc__jpath_pop(trpc__jctx *c, size_t mark)
@@ -368,9 +393,13 @@ const char *trpc_json_field_name(const ProtobufCMessageDescriptor *d,
     const char *ex = NULL;
     if (d && f >= d->fields && f < d->fields + d->n_fields)
         ex = trpc__json_explicit_name(d, (unsigned)(f - d->fields));
-    if (ex)
-        snprintf(buf, bufsize, "%s", ex);
-    else
+    if (ex) {
+        size_t n = strlen(ex);
+        if (n >= bufsize)
+            n = bufsize - 1;
+        memcpy(buf, ex, n);
+        buf[n] = '\0';
+    } else
         trpc__json_default_name(f->name, buf, bufsize);
     return buf;
 }
