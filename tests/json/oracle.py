@@ -343,7 +343,7 @@ for i in range(COUNT):
     if i % 4 == 0:
         p = jt2_pb2.P2()
         fill(p)
-        check(p, MODES[:1] + MODES[2:])
+        check(p, MODES[:1] + MODES[2:])  # emit_defaults and proto2: docs/json.md
 
 # Hand-picked messages: every scalar at its extremes, specials, empty ones.
 s = jt_pb2.Scalars(f_int32=-2**31, f_int64=-2**63, f_uint32=2**32 - 1, f_uint64=2**64 - 1,
