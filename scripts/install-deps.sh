@@ -16,6 +16,8 @@ packages=(
 packages+=(zlib1g-dev)
 # The hostile-peer memory tests (tests/hostile) decode typerpc's HPACK with it.
 packages+=(python3-hpack)
+# The protobuf JSON codec (runtime/json/): jansson parses JSON text.
+packages+=(libjansson-dev)
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the
 # npm registry. Debian's packages only when neither is already there: a

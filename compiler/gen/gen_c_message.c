@@ -312,6 +312,56 @@ static int by_field_name(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
+/* protoc's default JSON name (ToJsonName): each '_' dropped, the letter
+ * after it upper-cased. */
+static bool json_name_is_default(const char *name, const char *json)
+{
+    bool up = false;
+    for (const char *p = name; *p; p++) {
+        if (*p == '_') {
+            up = true;
+            continue;
+        }
+        char want = up && *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+        up = false;
+        if (*json++ != want)
+            return false;
+    }
+    return *json == '\0';
+}
+
+/*
+ * A typerpc addition to protoc-c's output, for the JSON codec
+ * (include/typerpc/json.h): when a field's json_name is not the default
+ * lowerCamelCase of its name, the fields' JSON names in descriptor order,
+ * after a marker, in an array the descriptor's reserved1 points at
+ * (protobuf-c leaves reserved1 unused and NULL).  Messages whose names are
+ * all the default get nothing, so their code stays what protoc-c writes.
+ * Returns whether the table was written.
+ */
+static bool gen_json_names(Gen *g, const TypeNames *t, Field **sorted, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (sorted[i]->json_name && !json_name_is_default(sorted[i]->name, sorted[i]->json_name))
+            break;
+    if (i == n)
+        return false;
+    Buf *b = &g->src;
+    buf_cat(b, "/* typerpc: the fields' JSON names (json_name), in descriptor order, for\n"
+               " * typerpc/json.h; the descriptor's reserved1 points here. */\n"
+               "static const char *", t->lc, "__json_names[", NULL);
+    buf_uint(b, n + 1);
+    buf_puts(b, "] =\n{\n  \"\\001typerpc-json-names\",\n");
+    for (i = 0; i < n; i++) {
+        buf_puts(b, "  \"");
+        gen_c_escape(b, sorted[i]->json_name, strlen(sorted[i]->json_name));
+        buf_puts(b, "\",\n");
+    }
+    buf_puts(b, "};\n");
+    return true;
+}
+
 void gen_message_descriptor(Gen *g, Message *m)
 {
     MessageVec ns = nested(g, m);
@@ -395,6 +445,7 @@ void gen_message_descriptor(Gen *g, Message *m)
         buf_cat(b, "#define ", t->lc, "__field_descriptors NULL\n#define ", t->lc,
                 "__field_indices_by_name NULL\n#define ", t->lc, "__number_ranges NULL\n", NULL);
     }
+    bool json_names = gen_json_names(g, t, sorted, n);
     free(sorted);
 
     buf_cat(b, "const ProtobufCMessageDescriptor ", t->lc,
@@ -420,5 +471,10 @@ void gen_message_descriptor(Gen *g, Message *m)
         buf_puts(b, "  NULL, /* gen_init_helpers = false */\n");
     else
         buf_cat(b, "  (ProtobufCMessageInit) ", t->lc, "__init,\n", NULL);
-    buf_puts(b, "  NULL,NULL,NULL    /* reserved[123] */\n};\n");
+    if (json_names)
+        buf_cat(b, "  (void *) ", t->lc,
+                "__json_names, NULL, NULL    /* reserved[123]: typerpc's JSON names */\n};\n",
+                NULL);
+    else
+        buf_puts(b, "  NULL,NULL,NULL    /* reserved[123] */\n};\n");
 }

@@ -33,7 +33,7 @@ unset CMAKE_PREFIX_PATH PKG_CONFIG_PATH LD_LIBRARY_PATH typerpc_DIR || true
 for f in bin/typerpc bin/protoc-gen-typerpc "$libdir/libtyperpc.so" "$libdir/libtyperpc.a" \
          include/typerpc/typerpc.h include/typerpc/common.h \
          include/typerpc/server.h include/typerpc/channel.h \
-         include/typerpc/health.h include/typerpc/systemd.h \
+         include/typerpc/health.h include/typerpc/systemd.h include/typerpc/json.h \
          "$libdir/cmake/typerpc/typerpcConfig.cmake" \
          "$libdir/cmake/typerpc/typerpcConfigVersion.cmake" \
          "$libdir/cmake/typerpc/typerpcTargets.cmake" \
