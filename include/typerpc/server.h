@@ -116,7 +116,15 @@ typedef struct trpc_server_opts {
                                          messages); while less than 64 KiB
                                          of it is left, new streams are
                                          refused (RST_STREAM REFUSED_STREAM,
-                                         which clients retry).  0: 256 MiB;
+                                         which clients retry).  Replies
+                                         waiting for their clients have a
+                                         budget of the same size: while
+                                         less than 64 KiB of it is left, a
+                                         call with replies queued is not
+                                         writable (trpc_call_send() fails
+                                         TRPC_EFULL) until its queue is
+                                         empty; a reply into an empty queue
+                                         always goes.  0: 256 MiB;
                                          SIZE_MAX: no limit.  (Request
                                          headers past max_header_list_size
                                          are not kept and the call ends
@@ -270,9 +278,9 @@ TRPC_EXPORT trpc_error trpc_server_shutdown(trpc_server *srv, int grace_ms);
  * unix socket files it created.  NULL is a no-op. */
 TRPC_EXPORT void trpc_server_free(trpc_server *srv);
 
-/* Bytes of request messages the server holds now (buffers of messages
- * being received), counted against max_buffered_bytes: for metrics and
- * tests.  0 for NULL. */
+/* Bytes of messages the server holds now, counted against the budgets of
+ * max_buffered_bytes: buffers of request messages being received plus
+ * replies waiting for their clients.  For metrics and tests; 0 for NULL. */
 TRPC_EXPORT size_t trpc_server_buffered_bytes(const trpc_server *srv);
 
 /* ---- inside a call -------------------------------------------------------------
@@ -359,7 +367,8 @@ TRPC_EXPORT trpc_status trpc_call_verror(trpc_call *call, trpc_status code,
  * server-streaming or bidi call; generated __write calls it.  Never waits,
  * from any thread.  Errors: TRPC_EINVAL (wrong type, or a method without a
  * reply stream), TRPC_ECLOSED (the call has ended or was finished),
- * TRPC_EFULL (the call's buffered output would pass max_send_buffer: wait
+ * TRPC_EFULL (the call's buffered output would pass max_send_buffer, or the
+ * server's budget for queued replies is spent, see max_buffered_bytes: wait
  * for the drain callback or trpc_call_wait_writable(), then write again),
  * TRPC_ENOMEM. */
 TRPC_EXPORT trpc_error trpc_call_send(trpc_call *call, const ProtobufCMessage *msg);
@@ -379,13 +388,16 @@ TRPC_EXPORT trpc_error trpc_call_finish(trpc_call *call, trpc_status code);
  * peer (thread-safe). */
 TRPC_EXPORT size_t trpc_call_send_buffered(const trpc_call *call);
 /* True while the buffered output is below the server's send_high_water and
- * the call can still be written to (thread-safe). */
+ * the call can still be written to (thread-safe); while the server's budget
+ * for queued replies is spent (max_buffered_bytes), only when the call has
+ * nothing queued. */
 TRPC_EXPORT bool trpc_call_is_writable(const trpc_call *call);
 
 typedef void trpc_call_cb(trpc_call *call, void *arg);
 /* Asks for fn(call, arg) once, in the call's context, when the call's
- * buffered output is at or below half of send_high_water (at once, on the
- * next turn of the loop, if it already is).  It does not run if the call
+ * buffered output is at or below half of send_high_water (while the
+ * server's budget for queued replies is spent: when it is empty; at once,
+ * on the next turn of the loop, if it already is).  It does not run if the call
  * ends first (the done notification does).  One request at a time: a new
  * one replaces the previous.  From any thread.  Errors: TRPC_EINVAL,
  * TRPC_ECLOSED. */

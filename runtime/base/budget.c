@@ -24,6 +24,11 @@ bool trpc__budget_take(trpc__budget *b, size_t n, bool large)
     return true;
 }
 
+void trpc__budget_force(trpc__budget *b, size_t n)
+{
+    atomic_fetch_add_explicit(&b->used, n, memory_order_relaxed);
+}
+
 void trpc__budget_give(trpc__budget *b, size_t n)
 {
     atomic_fetch_sub_explicit(&b->used, n, memory_order_relaxed);

@@ -26,6 +26,8 @@ void trpc__budget_init(trpc__budget *b, size_t max);
  * for a large holder, seven eighths of it: the last eighth is kept for
  * small holders, so a few large ones cannot starve many small ones. */
 bool trpc__budget_take(trpc__budget *b, size_t n, bool large);
+/* Takes n bytes even past the maximum (what must be held anyway). */
+void trpc__budget_force(trpc__budget *b, size_t n);
 /* Gives back n bytes taken before. */
 void trpc__budget_give(trpc__budget *b, size_t n);
 /* Bytes taken now. */

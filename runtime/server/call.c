@@ -244,7 +244,7 @@ static void recycle(trpc_call *c)
     trpc__arena_reset(&c->scratch);
     trpc__framer_release(&c->fr, BUF_KEEP); /* and its budget */
     trpc__buf_reset(&c->zbuf, BUF_KEEP);
-    trpc__buf_reset(&c->out, BUF_KEEP);
+    trpc__out_release(c); /* and its budget */
     trpc__buf_reset(&c->msg, BUF_KEEP);
     trpc__buf_reset(&c->rtmsg, BUF_KEEP);
     trpc__buf_reset(&c->nvbuf, BUF_KEEP);
@@ -1083,11 +1083,11 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     trpc_call *c = arg;
-    size_t low = c->env->lim->send_high_water / 2;
     pthread_mutex_lock(&c->mu);
     trpc_call_cb *fn = NULL;
     void *farg = NULL;
-    if (c->drain_fn && trpc__buf_avail(&c->out) <= low && c->state < TRPC__CALL_FINISHED) {
+    if (c->drain_fn && trpc__out_drained(c, trpc__buf_avail(&c->out)) &&
+        c->state < TRPC__CALL_FINISHED) {
         fn = c->drain_fn;
         farg = c->drain_arg;
         c->drain_fn = NULL;

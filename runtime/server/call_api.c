@@ -215,7 +215,7 @@ bool trpc_call_is_writable(const trpc_call *call)
     trpc_call *c = (trpc_call *)call;
     pthread_mutex_lock(&c->mu);
     bool ok = !c->app_finished && !atomic_load(&c->ended) &&
-              trpc__buf_avail(&c->out) < c->env->lim->send_high_water;
+              trpc__out_writable(c, trpc__buf_avail(&c->out));
     pthread_mutex_unlock(&c->mu);
     return ok;
 }
@@ -233,7 +233,7 @@ trpc_error trpc_call_on_drain(trpc_call *call, trpc_call_cb *fn, void *arg)
     call->drain_fn = fn;
     call->drain_arg = arg;
     call->drain_used = true;
-    bool now = trpc__buf_avail(&call->out) <= call->env->lim->send_high_water / 2;
+    bool now = trpc__out_drained(call, trpc__buf_avail(&call->out));
     pthread_mutex_unlock(&call->mu);
     if (now) {
         trpc__call_drain_soon(call);
@@ -257,7 +257,7 @@ trpc_error trpc_call_wait_writable(trpc_call *call, int64_t timeout_ms)
             rv = TRPC_ECLOSED;
             break;
         }
-        if (trpc__buf_avail(&call->out) < call->env->lim->send_high_water) {
+        if (trpc__out_writable(call, trpc__buf_avail(&call->out))) {
             break;
         }
         if (trpc__cond_wait_until(&call->room, &call->mu, until) != 0 &&

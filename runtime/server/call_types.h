@@ -76,6 +76,7 @@ typedef struct trpc__call_limits {
     size_t max_send_buffer;
     trpc_compression compression;   /* the replies' default */
     trpc__budget *budget;           /* buffered request messages (i12-mem) */
+    trpc__budget *out_budget;       /* queued replies (i12-mem) */
 } trpc__call_limits;
 
 /* What a worker gives the calls it makes. */

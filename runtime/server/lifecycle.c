@@ -64,6 +64,7 @@ struct trpc_server {
     trpc__registry reg;
     trpc__call_limits lim;
     trpc__budget budget;   /* buffered request messages (lim.budget) */
+    trpc__budget out_budget; /* queued replies (lim.out_budget) */
     trpc__sconn_proto proto;
     trpc__executor *exec;
     lsock *ls;
@@ -137,9 +138,10 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     srv->o = o;
     srv->climit.max = o.max_connections;
     trpc__budget_init(&srv->budget, o.max_buffered_bytes);
+    trpc__budget_init(&srv->out_budget, o.max_buffered_bytes);
     srv->lim = (trpc__call_limits){ o.max_recv_message_size, o.max_header_list_size,
                                     o.send_high_water, o.max_send_buffer, o.compression,
-                                    &srv->budget };
+                                    &srv->budget, &srv->out_budget };
     srv->nw = o.workers;
     if (srv->nw == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -561,5 +563,5 @@ trpc_error trpc_server_reload_tls(trpc_server *srv, const trpc_tls_server_config
 
 size_t trpc_server_buffered_bytes(const trpc_server *srv)
 {
-    return srv ? trpc__budget_used(&srv->budget) : 0;
+    return srv ? trpc__budget_used(&srv->budget) + trpc__budget_used(&srv->out_budget) : 0;
 }

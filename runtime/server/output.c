@@ -15,12 +15,71 @@
  * (trpc_call_wait_writable()), and reaching half of it with a drain
  * request pending activates the call's drain event (the callback runs on
  * the next turn of the worker's loop, not inside nghttp2).
+ *
+ * The server's output budget (i12-mem, docs/runtime.md "Memory bounds"):
+ * every byte queued in out is taken from it (a budget of its own, so
+ * peers that do not read cannot make the server refuse new streams), and
+ * given back as the provider takes it.  A bounded write that does not
+ * fit is refused (TRPC_EFULL) unless the call's buffer is empty: a message
+ * alone is always accepted, as is a unary reply, so every call can make
+ * progress one message at a time.  While the budget is low a call with
+ * output queued is not writable, and its drain waits until its buffer is
+ * empty (the provider signals that too), so a handler that waits for
+ * writability is called back when its own peer has read.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "server/output.h"
 
 #define BUF_KEEP (64u * 1024u)
+/* Less than this left of the budget: calls with output queued wait. */
+#define OUT_ROOM (64u * 1024u)
+
+/* Takes n bytes of output from the budget: refused only while the budget
+ * is low and not with must.  (Refusing only then keeps the promise
+ * writability makes: a call found writable is refused by the budget only
+ * if it turned low meanwhile, and then its drain waits for its own buffer
+ * to empty, so nothing spins.  A write may pass the budget by its size.) */
+static bool out_take(trpc_call *c, size_t n, bool must)
+{
+    trpc__budget *b = c->env->lim->out_budget;
+    if (!b) {
+        return true;
+    }
+    if (!must && trpc__budget_low(b, OUT_ROOM)) {
+        return false;
+    }
+    trpc__budget_force(b, n);
+    return true;
+}
+
+static void out_give(trpc_call *c, size_t n)
+{
+    if (c->env->lim->out_budget && n > 0) {
+        trpc__budget_give(c->env->lim->out_budget, n);
+    }
+}
+
+static bool budget_low(const trpc_call *c)
+{
+    return c->env->lim->out_budget && trpc__budget_low(c->env->lim->out_budget, OUT_ROOM);
+}
+
+bool trpc__out_writable(const trpc_call *c, size_t avail)
+{
+    return avail == 0 || (avail < c->env->lim->send_high_water && !budget_low(c));
+}
+
+bool trpc__out_drained(const trpc_call *c, size_t avail)
+{
+    return avail == 0 || (avail <= c->env->lim->send_high_water / 2 && !budget_low(c));
+}
+
+void trpc__out_release(trpc_call *c)
+{
+    out_give(c, trpc__buf_avail(&c->out));
+    trpc__buf_reset(&c->out, BUF_KEEP);
+}
 #define NV(n, v, vl) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vl), NGHTTP2_NV_FLAG_NONE }
 
 /* The compressed path of trpc__out_write(): the frame is built outside the
@@ -37,9 +96,13 @@ static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg
     }
     pthread_mutex_lock(&c->mu);
     size_t have = trpc__buf_avail(&c->out);
+    bool must = !bounded || have == 0;
     rv = TRPC_EFULL;
-    if (!bounded || have == 0 || have + f.len <= c->env->lim->max_send_buffer) {
+    if ((must || have + f.len <= c->env->lim->max_send_buffer) && out_take(c, f.len, must)) {
         rv = trpc__buf_append(&c->out, f.data, f.len);
+        if (rv != TRPC_OK) {
+            out_give(c, f.len);
+        }
     }
     pthread_mutex_unlock(&c->mu);
     trpc__buf_free(&f);
@@ -60,9 +123,13 @@ trpc_error trpc__out_write(trpc_call *c, const ProtobufCMessage *msg, bool bound
     }
     size_t size = trpc__frame_size(msg);
     size_t have = trpc__buf_avail(&c->out);
+    bool must = !bounded || have == 0;
     trpc_error rv = TRPC_EFULL;
-    if (!bounded || have == 0 || have + size <= c->env->lim->max_send_buffer) {
+    if ((must || have + size <= c->env->lim->max_send_buffer) && out_take(c, size, must)) {
         rv = trpc__buf_append_message(&c->out, msg);
+        if (rv != TRPC_OK) {
+            out_give(c, size);
+        }
         c->hdrs_frozen = true;
     }
     pthread_mutex_unlock(&c->mu);
@@ -80,7 +147,7 @@ size_t trpc__out_buffered(trpc_call *c)
 void trpc__out_discard(trpc_call *c)
 {
     pthread_mutex_lock(&c->mu);
-    trpc__buf_reset(&c->out, BUF_KEEP);
+    trpc__out_release(c);
     pthread_cond_broadcast(&c->room);
     pthread_mutex_unlock(&c->mu);
 }
@@ -148,15 +215,18 @@ static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size
     if (n > 0) {
         memcpy(buf, c->out.data + c->out.off, n);
         c->out.off += n;
+        out_give(c, n);
         if (c->out.off == c->out.len) {
             trpc__buf_reset(&c->out, BUF_KEEP);
         }
     }
     size_t left = avail - n;
-    if (avail >= high && left < high) {
+    /* emptied: writable again even while the budget is low */
+    bool emptied = avail > 0 && left == 0;
+    if ((avail >= high && left < high) || emptied) {
         pthread_cond_broadcast(&c->room);
     }
-    bool drain = c->drain_fn && avail > high / 2 && left <= high / 2;
+    bool drain = c->drain_fn && ((avail > high / 2 && left <= high / 2) || emptied);
     pthread_mutex_unlock(&c->mu);
     if (drain) {
         event_active(c->drain_ev, EV_TIMEOUT, 0);

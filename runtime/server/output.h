@@ -25,6 +25,15 @@ void trpc__out_kick(trpc_call *c);
 void trpc__out_respond(trpc_call *c);
 /* Worker: refuses the request at the HTTP level (":status" only). */
 void trpc__out_http(trpc_call *c, const char *status);
+/* Memory bounds (i12-mem), under c->mu: may the call write (avail: its
+ * queued bytes)?  Has it drained enough for its drain callback?  Both
+ * follow send_high_water and, while the server's budget is low, hold a
+ * call with output queued until it is empty. */
+bool trpc__out_writable(const trpc_call *c, size_t avail);
+bool trpc__out_drained(const trpc_call *c, size_t avail);
+/* Drops the queued output and gives its bytes back to the budget (c->mu
+ * held, or the call no longer shared). */
+void trpc__out_release(trpc_call *c);
 /* Drops replies not yet handed to nghttp2 (any thread). */
 void trpc__out_discard(trpc_call *c);
 /* Worker: resets the stream with an HTTP/2 error code. */

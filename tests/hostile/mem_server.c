@@ -1,7 +1,7 @@
 /*
  * mem_server.c: the typerpc server the memory-bounds tests attack
- * (tests/hostile/hostile_server_mem.py).  Serves helloworld.Greeter (SayHello answers
- * "Hello NAME") and echo.Echo.
+ * (tests/hostile/hostile_server_mem.py).  Serves helloworld.Greeter (SayHello
+ * answers "Hello NAME") and echo.Echo's ServerStream (below).
  *
  * Usage: trpc_mem_server [OPTION=VALUE ...]; options: max_header_list_size,
  * max_buffered_bytes, max_recv_message_size, workers.  Listens on
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "echo_impl.h"
+#include "echo.trpc.h"
 #include "helloworld.trpc.h"
 
 static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
@@ -28,6 +28,69 @@ static trpc_status say_hello(Helloworld__Greeter_SayHello_Call *call,
     }
     snprintf(reply->message, n, "Hello %s", req->name);
     return TRPC_STATUS_OK;
+}
+
+/* echo.Echo/ServerStream for the peer that does not read: count replies
+ * of the request's payload, written while the call is writable and
+ * resumed by the drain callback.  Unlike the runtime tests' echo_impl it
+ * finishes the call from its done notification when the client went away
+ * first, so a reset stream's call is gone at once and gives its memory
+ * back. */
+typedef struct flood {
+    Echo__Echo_ServerStream_Call *call;
+    const Echo__EchoRequest *req;
+    int next;
+    bool finished;
+} flood;
+
+static void flood_pump(trpc_call *base, void *arg)
+{
+    flood *f = arg;
+    while (f->next < f->req->count) {
+        if (!trpc_call_is_writable(base)) {
+            trpc_call_on_drain(base, flood_pump, f);
+            return;
+        }
+        Echo__EchoReply r = ECHO__ECHO_REPLY__INIT;
+        r.index = f->next;
+        r.payload = f->req->payload;
+        trpc_error rv = echo__echo__server_stream__write(f->call, &r);
+        if (rv == TRPC_EFULL) {
+            trpc_call_on_drain(base, flood_pump, f);
+            return;
+        }
+        if (rv != TRPC_OK) {
+            break;
+        }
+        f->next++;
+    }
+    f->finished = true;
+    echo__echo__server_stream__finish_call(f->call, TRPC_STATUS_OK);
+}
+
+static trpc_status flood_start(Echo__Echo_ServerStream_Call *call, const Echo__EchoRequest *req,
+                               void *user)
+{
+    (void)user;
+    flood *f = trpc_call_alloc(call->base, sizeof *f);
+    if (!f) {
+        return TRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    *f = (flood){ call, req, 0, false };
+    trpc_call_set_data(call->base, f);
+    flood_pump(call->base, f);
+    return TRPC_PENDING;
+}
+
+static void flood_done(Echo__Echo_ServerStream_Call *call, trpc_done_reason why, void *user)
+{
+    (void)why;
+    (void)user;
+    flood *f = trpc_call_data(call->base);
+    if (f && !f->finished) {
+        f->finished = true;
+        echo__echo__server_stream__finish_call(call, TRPC_STATUS_CANCELLED); /* releases the hold */
+    }
 }
 
 /* A line of /proc/self/status (VmRSS: now, VmHWM: the peak) in KiB, or -1. */
@@ -77,8 +140,10 @@ int main(int argc, char **argv)
         return 1;
     }
     static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
+    static const Echo__Echo_Impl echo = { .server_stream = flood_start,
+                                          .server_stream_done = flood_done };
     int port = 0;
-    if ((rv = echo__echo__serve(srv, &echo_impl, NULL)) != TRPC_OK ||
+    if ((rv = echo__echo__serve(srv, &echo, NULL)) != TRPC_OK ||
         (rv = helloworld__greeter__serve(srv, &greeter, NULL)) != TRPC_OK ||
         (rv = trpc_server_listen(srv, "127.0.0.1:0", &port)) != TRPC_OK ||
         (rv = trpc_server_start(srv)) != TRPC_OK) {
