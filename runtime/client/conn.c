@@ -237,13 +237,18 @@ static void stream_closed(trpc__cconn *c, trpc_stream *s, uint32_t err)
 {
     c->nstreams--;
     trpc__h2_mark(&c->h2);
-    if (trpc__stream_retry(s, err)) {
+    switch (trpc__stream_retry(s, err)) {
+    case TRPC__RETRY_NOW:
         if (c->set->restart) {
             c->set->restart(c->set, s);
         } else {
             trpc__cconns_start(c->set, s);
         }
         return;
+    case TRPC__RETRY_LATER:
+        return; /* the stream starts again by itself */
+    case TRPC__RETRY_NO:
+        break;
     }
     trpc__stream_on_close(s, err);
 }
