@@ -123,15 +123,15 @@ typedef struct trpc_channel_opts {
 
 /* A retry policy (gRPC's A6 retryPolicy): a call of a method it matches
  * that fails with one of retryable_codes before the server sent response
- * headers (a Trailers-Only answer: nothing was committed) is sent again,
+ * headers (a Trailers-Only answer, or a lost connection: nothing was
+ * committed) is sent again,
  * to the address the load-balancing policy picks, after a random wait in
  * [0, min(initial_backoff_ms x backoff_multiplier^(n-1), max_backoff_ms)],
  * up to max_attempts attempts in all, within the call's deadline.  A
  * server's trailer grpc-retry-pushback-ms sets the wait (a negative or bad
- * value: no retry).  Only requests up to 256 KiB are kept for it.  Calls
- * that fail because their connection is lost are not retried by policy
- * (only, transparently, those the server refused unprocessed).  Fill with
- * TRPC_RETRY_POLICY(...). */
+ * value: no retry).  A call whose connection is lost before the server
+ * answered (UNAVAILABLE) is retried the same way.  Only requests up to
+ * 256 KiB are kept for it.  Fill with TRPC_RETRY_POLICY(...). */
 typedef struct trpc_retry_policy {
     size_t size;                   /* sizeof(trpc_retry_policy) */
     const char *service;           /* "pkg.Service": its methods; NULL: every

@@ -122,7 +122,9 @@ static void conn_fail(trpc__cconn *c, trpc_status st, const char *msg, bool requ
         next = x->anext;
         if (x->h2 == &c->h2) {
             nghttp2_session_set_stream_user_data(c->h2.ng, x->sid, NULL);
-            trpc__stream_fail(x, st, msg);
+            if (!trpc__stream_retry_lost(x, st)) {
+                trpc__stream_fail(x, st, msg);
+            }
         }
     }
     conn_free(c);

@@ -852,10 +852,7 @@ trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err)
     }
     pthread_mutex_unlock(&cl->mu);
     if (!ok || (policy && !s->retry_ev && !(s->retry_ev = evtimer_new(cl->ev, retry_cb, s)))) {
-        if (policy) {
-            complete_from_response(s); /* the status the attempt had */
-        }
-        return TRPC__RETRY_NO;
+        return TRPC__RETRY_NO; /* ends with the status the attempt had */
     }
     if (s->owed) {
         nghttp2_session_consume_connection(s->h2->ng, s->owed);
@@ -881,6 +878,31 @@ trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err)
     trpc__stream_wait(s, &cl->retry_wait);
     trpc__timer_in(s->retry_ev, s->retry_delay);
     return TRPC__RETRY_LATER;
+}
+
+bool trpc__stream_retry_lost(trpc_stream *s, trpc_status st)
+{
+    trpc__client *cl = s->cl;
+    if (s->state != TRPC__STREAM_OPEN || s->done || cl->stopping || !cl->nretry) {
+        return false;
+    }
+    pthread_mutex_lock(&cl->mu);
+    bool kept = s->retain; /* dropped when response headers came */
+    pthread_mutex_unlock(&cl->mu);
+    if (!kept) {
+        return false;
+    }
+    /* decided as if the attempt had ended with st */
+    s->have_status = true;
+    s->grpc_status = st;
+    int64_t delay = trpc__retry_delay(cl, s);
+    s->have_status = false;
+    if (delay < 0) {
+        return false;
+    }
+    s->policy_retry = true;
+    s->retry_delay = delay;
+    return trpc__stream_retry(s, NGHTTP2_NO_ERROR) == TRPC__RETRY_LATER;
 }
 
 void trpc__stream_on_close(trpc_stream *s, uint32_t err)

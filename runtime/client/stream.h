@@ -217,6 +217,10 @@ typedef enum trpc__retry_kind {
 /* The server refused s unprocessed (REFUSED_STREAM: NOW, once), or its
  * retry policy asked for another attempt (LATER)? */
 trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err);
+/* The connection of s (OPEN) is failing with st: true if its retry
+ * policy takes it (nothing committed, st retryable, ...): then it is
+ * detached and waiting out its backoff, as trpc__stream_retry()'s LATER. */
+bool trpc__stream_retry_lost(trpc_stream *s, trpc_status st);
 /* The wire stream closed with err: ends s if it had not ended, releases
  * it. */
 void trpc__stream_on_close(trpc_stream *s, uint32_t err);

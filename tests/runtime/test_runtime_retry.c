@@ -14,6 +14,9 @@
  *     are gone, and OK calls give tokens back;
  *   - with round_robin over two instances, one always failing UNAVAILABLE,
  *     every call succeeds (its retry goes to the other);
+ *   - calls lost with their connection (a peer that drops every
+ *     connection) are retried too: none fails with the policy, some
+ *     without;
  *   - bad policies are refused by trpc_channel_new().
  */
 #include <setjmp.h>
@@ -22,10 +25,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "helloworld.trpc.h"
 #include "rt_util.h"
@@ -230,6 +239,100 @@ static void t_round_robin_retry_elsewhere(void **state)
     stop(s2);
 }
 
+/* A peer that accepts connections and closes each once a call has come
+ * on it: every call sent there is lost with its connection. */
+typedef struct dropper {
+    int lfd, port;
+    pthread_t th;
+    atomic_bool stop;
+    atomic_int dropped;
+} dropper;
+
+static void *dropper_main(void *arg)
+{
+    dropper *d = arg;
+    while (!atomic_load(&d->stop)) {
+        int fd = accept(d->lfd, NULL, NULL);
+        if (fd < 0) {
+            continue;
+        }
+        /* the preface, SETTINGS and WINDOW_UPDATE are some 60 bytes; a
+         * call's HEADERS and DATA come after: drop once one is here */
+        char buf[4096];
+        size_t got = 0;
+        struct timeval tv = { 1, 0 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        for (ssize_t n; got < 120 && (n = read(fd, buf, sizeof buf)) > 0;) {
+            got += (size_t)n;
+        }
+        if (got >= 120) {
+            atomic_fetch_add(&d->dropped, 1);
+        }
+        close(fd);
+    }
+    return NULL;
+}
+
+static void dropper_start(dropper *d)
+{
+    memset(d, 0, sizeof *d);
+    d->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(d->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(d->lfd, 16), 0);
+    getsockname(d->lfd, (struct sockaddr *)&sa, &sl);
+    d->port = ntohs(sa.sin_port);
+    struct timeval tv = { 0, 100000 }; /* accept() wakes to see stop */
+    setsockopt(d->lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    assert_int_equal(pthread_create(&d->th, NULL, dropper_main, d), 0);
+}
+
+static void dropper_stop(dropper *d)
+{
+    atomic_store(&d->stop, true);
+    pthread_join(d->th, NULL);
+    close(d->lfd);
+}
+
+/* Calls lost with their connection (UNAVAILABLE, nothing committed) are
+ * retried too: with round_robin over a peer that drops every connection
+ * and a good server, no call fails with the policy, and some do without. */
+static int lost_run(const trpc_retry_policy *p, int *dropped)
+{
+    dropper d;
+    dropper_start(&d);
+    behaviour good = { 0 };
+    int port;
+    trpc_server *srv = start(&good, &port);
+    char target[96];
+    snprintf(target, sizeof target, "ipv4:127.0.0.1:%d,127.0.0.1:%d", d.port, port);
+    trpc_channel *ch = channel(target, p, 0, "round_robin");
+    int failed = 0;
+    for (int i = 0; i < 40; i++) {
+        failed += hello(ch) != TRPC_STATUS_OK;
+    }
+    trpc_channel_free(ch);
+    stop(srv);
+    dropper_stop(&d);
+    *dropped = atomic_load(&d.dropped);
+    return failed;
+}
+
+static void t_retry_connection_lost(void **state)
+{
+    (void)state;
+    int dropped;
+    int failed = lost_run(&unavailable3, &dropped);
+    print_message("with the policy: %d calls failed, %d connections dropped\n", failed,
+                  dropped);
+    assert_int_equal(failed, 0);
+    assert_true(dropped > 0);
+    failed = lost_run(NULL, &dropped);
+    print_message("without: %d calls failed, %d connections dropped\n", failed, dropped);
+    assert_true(failed > 0);
+}
+
 static void t_bad_policies(void **state)
 {
     (void)state;
@@ -266,6 +369,7 @@ int main(void)
         cmocka_unit_test(t_pushback),
         cmocka_unit_test(t_throttle),
         cmocka_unit_test(t_round_robin_retry_elsewhere),
+        cmocka_unit_test(t_retry_connection_lost),
         cmocka_unit_test(t_bad_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #     many did is printed; none may fail before the kill or after c is
 #     started again on its port, and c must answer calls again once its
 #     backoff is over.
+#  5. SIGKILL again, with retries (fanout_client --retry 3): no call fails.
 # No timing is asserted; the sleeps only place the events inside the load.
 set -euo pipefail
 server=$1 client=$2 fanout=$3
@@ -148,4 +149,24 @@ if grep 'call failed' "$tmp/client.log" | grep -v 'UNAVAILABLE'; then
     fail "SIGKILL: a call failed otherwise than UNAVAILABLE"
 fi
 [ "$(field c "$final")" -gt "$(field c "$snap")" ] || fail "restart: c got no calls again"
+# 5. The same with retries (--retry 3: UNAVAILABLE before the server
+#    answered is tried again, on another instance): no call fails.
+"$fanout" --target "$target" --lb round_robin --threads $threads --seconds 4 --backoff-ms 100 \
+    --retry 3 > "$tmp/stream.out" 2> "$tmp/client.log" &
+client_pid=$!
+sleep 1
+kill -KILL "${pid[c]}"
+wait "${pid[c]}" 2>/dev/null || true
+unset 'pid[c]'
+sleep 0.5
+kill -USR1 "$client_pid"
+rc=0
+wait "$client_pid" || rc=$?
+client_pid=''
+snap=$(grep '^snapshot' "$tmp/stream.out" | tail -1)
+final=$(grep '^total' "$tmp/stream.out")
+echo "SIGKILL of c with retries: after the kill: $snap"
+echo "SIGKILL of c with retries: end:            $final"
+[ "$rc" -eq 0 ] && [ "$(field failed "$final")" = 0 ] || fail "SIGKILL with retries: calls failed"
+[ "$(field c "$final")" = "$(field c "$snap")" ] || fail "SIGKILL with retries: c answered when dead"
 echo "PASS"
