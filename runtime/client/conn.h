@@ -1,5 +1,7 @@
 /*
- * client/conn.h: a channel's HTTP/2 connections: resolving the target's
+ * client/conn.h: a channel's HTTP/2 connections to one address (a
+ * subchannel; client/lb.c holds one per address of the target and picks
+ * among them): resolving the target's
  * name (libevent's evdns, on the I/O thread's loop, never blocking it),
  * connecting lazily (every address in turn, with a connect timeout),
  * exponential backoff after a failure, calls that wait for ready through

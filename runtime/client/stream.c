@@ -24,6 +24,13 @@
  *                                                                from the reset or HTTP
  *   OPEN      refused unprocessed (REFUSED_STREAM)     NEW       sent again once
  *                                                                (transparent retry)
+ *   OPEN      Trailers-Only answer its retry policy    OPEN      RST_STREAM(NO_ERROR) if
+ *             retries (retry.c)                                  still sending; then:
+ *   OPEN      ... the stream closes                    WAITING   on the client's retry
+ *                                                                queue for the backoff
+ *   OPEN      the connection fails, the policy         WAITING   the same
+ *             retries UNAVAILABLE, nothing committed
+ *   WAITING   (retry queue) the backoff is over        NEW       to the load balancer
  *   OPEN      the connection fails                     RELEASED  UNAVAILABLE
  *   ENDED     the stream closes, or the connection     RELEASED
  *             fails
@@ -49,7 +56,11 @@
  * Transparent retry: the request bytes stay in the buffer after they are
  * sent (up to RETAIN_MAX) until the response headers arrive, so a stream
  * the server refused unprocessed (REFUSED_STREAM, e.g. above a GOAWAY's
- * last stream id) can be sent again, once, on another connection.
+ * last stream id) can be sent again, once, on another connection.  The
+ * same bytes serve retries by policy (gRPC's A6, decided by retry.c): an
+ * attempt that ends before response headers (Trailers-Only, or its
+ * connection lost) is not committed, and may be sent again after a
+ * backoff, to whatever address the load balancer picks.
  */
 #include <stdarg.h>
 #include <stddef.h>
