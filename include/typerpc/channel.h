@@ -115,9 +115,50 @@ typedef struct trpc_channel_opts {
      * calls, those that vanish get none once their calls are over.
      * 0: 30000; negative: only on connection loss. */
     int resolve_interval_ms;
+    /* Retries by policy (gRPC's A6; trpc_retry_policy below):
+     * nretry_policies pointers, the first that matches a call's method
+     * applies (copied by trpc_channel_new()). */
+    const struct trpc_retry_policy *const *retry_policies;
+    size_t nretry_policies;
+    /* Retry throttling (A6): the channel holds retry_max_tokens tokens;
+     * every attempt that fails with a retryable status takes one, every OK
+     * call gives back retry_token_ratio (at most to the maximum); no call
+     * is retried while half or less are left, so a failing service is not
+     * stormed.  0: no throttling. */
+    int retry_max_tokens;
+    double retry_token_ratio;      /* 0: 0.1 */
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)
+
+/* A retry policy (gRPC's A6 retryPolicy): a call of a method it matches
+ * that fails with one of retryable_codes before the server sent response
+ * headers (a Trailers-Only answer, or a lost connection: nothing was
+ * committed) is sent again,
+ * to the address the load-balancing policy picks, after a random wait in
+ * [0, min(initial_backoff_ms x backoff_multiplier^(n-1), max_backoff_ms)],
+ * up to max_attempts attempts in all, within the call's deadline.  A
+ * server's trailer grpc-retry-pushback-ms sets the wait (a negative or bad
+ * value: no retry).  A call whose connection is lost before the server
+ * answered (UNAVAILABLE) is retried the same way.  Only requests up to
+ * 256 KiB are kept for it.  Fill with TRPC_RETRY_POLICY(...). */
+typedef struct trpc_retry_policy {
+    size_t size;                   /* sizeof(trpc_retry_policy) */
+    const char *service;           /* "pkg.Service": its methods; NULL: every
+                                      method of the channel */
+    const char *method;            /* with service: only this method
+                                      ("SayHello"); NULL: all of them */
+    int max_attempts;              /* 2 or more (5 at most, as gRPC caps it);
+                                      less: the policy is an error */
+    int initial_backoff_ms;        /* 0: 100 */
+    int max_backoff_ms;            /* 0: 1000 */
+    double backoff_multiplier;     /* 0: 2 */
+    uint32_t retryable_codes;      /* TRPC_RETRY_ON(status) | ...; none: an
+                                      error */
+} trpc_retry_policy;
+
+#define TRPC_RETRY_POLICY(...) TRPC_OPTS_SIZED(trpc_retry_policy, __VA_ARGS__)
+#define TRPC_RETRY_ON(status) (1u << (unsigned)(status))
 
 /* Code that runs around every call a channel makes: adding credentials or
  * a request id to the metadata, logging, metrics, refusing calls locally.

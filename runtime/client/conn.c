@@ -122,7 +122,9 @@ static void conn_fail(trpc__cconn *c, trpc_status st, const char *msg, bool requ
         next = x->anext;
         if (x->h2 == &c->h2) {
             nghttp2_session_set_stream_user_data(c->h2.ng, x->sid, NULL);
-            trpc__stream_fail(x, st, msg);
+            if (!trpc__stream_retry_lost(x, st)) {
+                trpc__stream_fail(x, st, msg);
+            }
         }
     }
     conn_free(c);
@@ -246,13 +248,18 @@ static void stream_closed(trpc__cconn *c, trpc_stream *s, uint32_t err)
 {
     c->nstreams--;
     trpc__h2_mark(&c->h2);
-    if (trpc__stream_retry(s, err)) {
+    switch (trpc__stream_retry(s, err)) {
+    case TRPC__RETRY_NOW:
         if (c->set->restart) {
             c->set->restart(c->set, s);
         } else {
             trpc__cconns_start(c->set, s);
         }
         return;
+    case TRPC__RETRY_LATER:
+        return; /* the stream starts again by itself */
+    case TRPC__RETRY_NO:
+        break;
     }
     trpc__stream_on_close(s, err);
 }

@@ -1,7 +1,9 @@
 /*
- * client/conn.h: a channel's HTTP/2 connections: resolving the target's
- * name (libevent's evdns, on the I/O thread's loop, never blocking it),
- * connecting lazily (every address in turn, with a connect timeout),
+ * client/conn.h: a channel's HTTP/2 connections to one address (a
+ * subchannel; client/lb.c holds one per address of the target and picks
+ * among them): resolving its name (libevent's evdns, on the I/O thread's
+ * loop, never blocking it), connecting lazily (every address in turn,
+ * with a connect timeout),
  * exponential backoff after a failure, calls that wait for ready through
  * it, the nghttp2 client session and its callbacks, keepalive PINGs,
  * GOAWAY (the connection drains: its streams finish there, new calls go to

@@ -21,6 +21,7 @@
 #include "base/opts.h"
 #include "base/thread.h"
 #include "client/lb.h"
+#include "client/retry.h"
 
 enum { FLAG_STOP = 1 };
 
@@ -39,6 +40,12 @@ static void check_stop(trpc_channel *ch)
 }
 
 static void stream_released(trpc__client *cl) { check_stop((trpc_channel *)cl); }
+
+/* A retry by policy, its backoff over: where a new call goes. */
+static void stream_restart(trpc__client *cl, trpc_stream *s)
+{
+    trpc__lb_start(&((trpc_channel *)cl)->lb, s);
+}
 
 static void conn_closed(trpc__lb *lb)
 {
@@ -153,12 +160,24 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     ch->cl.authority = strdup(o.authority ? o.authority : t.authority);
     ch->cl.o.authority = NULL; /* not kept: the caller's string */
     ch->cl.released = stream_released;
+    ch->cl.restart = stream_restart;
+    rv = trpc__retry_init(&ch->cl, &o);
+    ch->cl.o.retry_policies = NULL; /* not kept: the caller's array */
+    if (rv != TRPC_OK) {
+        trpc__retry_fini(&ch->cl);
+        free(ch->cl.authority);
+        free(ch->cl.icpt);
+        free(ch);
+        trpc__targets_fini(&t);
+        return rv;
+    }
     struct event_base *base = event_base_new();
     if (!ch->cl.authority || !base) {
         if (base) {
             event_base_free(base);
         }
         free(ch->cl.authority);
+        trpc__retry_fini(&ch->cl);
         free(ch->cl.icpt);
         free(ch);
         trpc__targets_fini(&t);
@@ -167,6 +186,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
     if (trpc__client_init(&ch->cl, base, wake_cb, ch) != 0) {
         event_base_free(base);
         free(ch->cl.authority);
+        trpc__retry_fini(&ch->cl);
         free(ch->cl.icpt);
         free(ch);
         trpc__targets_fini(&t);
@@ -207,6 +227,7 @@ void trpc_channel_free(trpc_channel *ch)
     trpc__client_fini(&ch->cl);
     event_base_free(base);
     free(ch->cl.authority);
+    trpc__retry_fini(&ch->cl);
     free(ch->cl.icpt);
     free(ch);
 }

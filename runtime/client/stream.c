@@ -24,6 +24,13 @@
  *                                                                from the reset or HTTP
  *   OPEN      refused unprocessed (REFUSED_STREAM)     NEW       sent again once
  *                                                                (transparent retry)
+ *   OPEN      Trailers-Only answer its retry policy    OPEN      RST_STREAM(NO_ERROR) if
+ *             retries (retry.c)                                  still sending; then:
+ *   OPEN      ... the stream closes                    WAITING   on the client's retry
+ *                                                                queue for the backoff
+ *   OPEN      the connection fails, the policy         WAITING   the same
+ *             retries UNAVAILABLE, nothing committed
+ *   WAITING   (retry queue) the backoff is over        NEW       to the load balancer
  *   OPEN      the connection fails                     RELEASED  UNAVAILABLE
  *   ENDED     the stream closes, or the connection     RELEASED
  *             fails
@@ -49,7 +56,11 @@
  * Transparent retry: the request bytes stay in the buffer after they are
  * sent (up to RETAIN_MAX) until the response headers arrive, so a stream
  * the server refused unprocessed (REFUSED_STREAM, e.g. above a GOAWAY's
- * last stream id) can be sent again, once, on another connection.
+ * last stream id) can be sent again, once, on another connection.  The
+ * same bytes serve retries by policy (gRPC's A6, decided by retry.c): an
+ * attempt that ends before response headers (Trailers-Only, or its
+ * connection lost) is not committed, and may be sent again after a
+ * backoff, to whatever address the load balancer picks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +69,7 @@
 #include <string.h>
 #include "base/thread.h"
 #include "h2/timer.h"
+#include "client/retry.h"
 #include "client/stream.h"
 
 #define RETAIN_MAX (256u * 1024u)
@@ -109,6 +121,9 @@ void trpc__stream_free(trpc_stream *s)
     free(s->grpc_message);
     if (s->dl_ev) {
         event_free(s->dl_ev);
+    }
+    if (s->retry_ev) {
+        event_free(s->retry_ev);
     }
     pthread_cond_destroy(&s->cv);
     free(s);
@@ -189,6 +204,7 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
         trpc__stream_free(s);
         return TRPC_ENOMEM;
     }
+    s->pushback = -1;
     s->deadline = INT64_MAX;
     if (s->opts.timeout_ms > 0) {
         s->deadline = trpc_now_ms() + s->opts.timeout_ms;
@@ -362,6 +378,9 @@ static void release(trpc_stream *s)
     s->h2 = NULL;
     if (s->dl_ev) {
         evtimer_del(s->dl_ev);
+    }
+    if (s->retry_ev) {
+        evtimer_del(s->retry_ev);
     }
     if (s->aprev) {
         s->aprev->anext = s->anext;
@@ -649,6 +668,15 @@ int trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uin
         free(s->grpc_message);
         s->grpc_message = trpc__pct_decode(value, valuelen);
         s->msg_lost = !s->grpc_message; /* out of memory */
+    } else if (trpc__is(name, namelen, "grpc-retry-pushback-ms")) {
+        /* A6: a non-negative integer is the wait before a retry; anything
+         * else means "do not retry" */
+        int64_t v = valuelen && valuelen <= 9 ? 0 : -2;
+        for (size_t i = 0; i < valuelen && v >= 0; i++) {
+            v = value[i] >= '0' && value[i] <= '9' ? v * 10 + (value[i] - '0') : -2;
+        }
+        s->pushback = v;
+        trpc__md_add_wire(&s->trls, name, namelen, value, valuelen);
     } else if (trpc__is(name, namelen, "grpc-encoding")) {
         size_t n = valuelen < sizeof s->renc - 1 ? valuelen : sizeof s->renc - 1;
         memcpy(s->renc, value, n);
@@ -658,6 +686,37 @@ int trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uin
         trpc__md_add_wire(trailer ? &s->trls : &s->hdrs, name, namelen, value, valuelen);
     }
     return 0;
+}
+
+/* A Trailers-Only answer ended the attempt on the wire: if the call's
+ * retry policy wants another attempt (and the request is still all here),
+ * marks s for it (trpc__stream_retry() does it when the wire stream
+ * closes, which our RST_STREAM hastens) and returns true; otherwise drops
+ * the kept request. */
+static bool policy_retry(trpc_stream *s)
+{
+    trpc__client *cl = s->cl;
+    pthread_mutex_lock(&cl->mu);
+    bool kept = s->retain;
+    pthread_mutex_unlock(&cl->mu);
+    int64_t delay = kept && !cl->stopping && !s->done ? trpc__retry_delay(cl, s) : -1;
+    if (delay < 0) {
+        pthread_mutex_lock(&cl->mu);
+        if (s->retain) {
+            s->retain = false;
+            s->out.off += s->wire_off;
+            s->wire_off = 0;
+        }
+        pthread_mutex_unlock(&cl->mu);
+        return false;
+    }
+    s->policy_retry = true;
+    s->retry_delay = delay;
+    if (!nghttp2_session_get_stream_local_close(s->h2->ng, s->sid)) {
+        nghttp2_submit_rst_stream(s->h2->ng, NGHTTP2_FLAG_NONE, s->sid, NGHTTP2_NO_ERROR);
+        trpc__h2_mark(s->h2);
+    }
+    return true;
 }
 
 void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame)
@@ -670,7 +729,10 @@ void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame)
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
         s->saw_headers = !end;
         pthread_mutex_lock(&cl->mu);
-        if (s->retain) { /* processed: nothing to retry any more */
+        /* Response headers commit the call (A6): nothing to retry any
+         * more.  A Trailers-Only answer (end) may still be retried by
+         * policy: decided below. */
+        if (s->retain && !end) {
             s->retain = false;
             s->out.off += s->wire_off;
             s->wire_off = 0;
@@ -683,6 +745,13 @@ void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame)
     }
     if (!end || s->state != TRPC__STREAM_OPEN) {
         return;
+    }
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE &&
+        policy_retry(s)) {
+        return; /* the attempt is over; its stream's close retries it */
+    }
+    if (s->have_status && s->grpc_status == TRPC_STATUS_OK) {
+        trpc__retry_success(cl);
     }
     /* The server ended the call: its status stands now.  If this side is
      * still open (the client has not half-closed, or its requests are not
@@ -829,11 +898,25 @@ void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len)
 
 /* ---- the end of the wire stream ---------------------------------------------------------- */
 
-bool trpc__stream_retry(trpc_stream *s, uint32_t err)
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
-    if (err != NGHTTP2_REFUSED_STREAM || s->have_status || s->done || s->retried ||
-        s->state != TRPC__STREAM_OPEN || s->cl->stopping) {
-        return false;
+    (void)fd;
+    (void)what;
+    trpc_stream *s = arg;
+    leave_queue(s);
+    s->state = TRPC__STREAM_NEW;
+    s->cl->restart(s->cl, s);
+}
+
+trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err)
+{
+    bool policy = s->policy_retry;
+    s->policy_retry = false;
+    if (s->done || s->state != TRPC__STREAM_OPEN || s->cl->stopping) {
+        return TRPC__RETRY_NO;
+    }
+    if (!policy && (err != NGHTTP2_REFUSED_STREAM || s->have_status || s->retried)) {
+        return TRPC__RETRY_NO;
     }
     trpc__client *cl = s->cl;
     pthread_mutex_lock(&cl->mu);
@@ -842,24 +925,60 @@ bool trpc__stream_retry(trpc_stream *s, uint32_t err)
         s->wire_off = 0; /* everything goes out again */
     }
     pthread_mutex_unlock(&cl->mu);
-    if (!ok) {
-        return false;
+    if (!ok || (policy && !s->retry_ev && !(s->retry_ev = evtimer_new(cl->ev, retry_cb, s)))) {
+        return TRPC__RETRY_NO; /* ends with the status the attempt had */
     }
     if (s->owed) {
         nghttp2_session_consume_connection(s->h2->ng, s->owed);
         s->owed = 0;
     }
-    s->retried = true;
+    s->retried = s->retried || !policy;
     s->state = TRPC__STREAM_NEW;
     s->h2 = NULL;
     s->sid = 0;
     s->http_status = 0;
-    s->ct_ok = s->saw_headers = false;
+    s->ct_ok = s->saw_headers = s->have_status = false;
     s->ninfo = 0;
+    s->pushback = -1;
+    free(s->grpc_message);
+    s->grpc_message = NULL;
+    s->msg_lost = false;
+    s->renc[0] = 0;
     trpc__framer_next(&s->fr);
     trpc_metadata_clear(&s->hdrs);
     trpc_metadata_clear(&s->trls);
-    return true;
+    if (!policy) {
+        return TRPC__RETRY_NOW;
+    }
+    /* waits (cancellable, with its deadline) on the client's queue */
+    trpc__stream_wait(s, &cl->retry_wait);
+    trpc__timer_in(s->retry_ev, s->retry_delay);
+    return TRPC__RETRY_LATER;
+}
+
+bool trpc__stream_retry_lost(trpc_stream *s, trpc_status st)
+{
+    trpc__client *cl = s->cl;
+    if (s->state != TRPC__STREAM_OPEN || s->done || cl->stopping || !cl->nretry) {
+        return false;
+    }
+    pthread_mutex_lock(&cl->mu);
+    bool kept = s->retain; /* dropped when response headers came */
+    pthread_mutex_unlock(&cl->mu);
+    if (!kept) {
+        return false;
+    }
+    /* decided as if the attempt had ended with st */
+    s->have_status = true;
+    s->grpc_status = st;
+    int64_t delay = trpc__retry_delay(cl, s);
+    s->have_status = false;
+    if (delay < 0) {
+        return false;
+    }
+    s->policy_retry = true;
+    s->retry_delay = delay;
+    return trpc__stream_retry(s, NGHTTP2_NO_ERROR) == TRPC__RETRY_LATER;
 }
 
 void trpc__stream_on_close(trpc_stream *s, uint32_t err)

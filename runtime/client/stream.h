@@ -51,6 +51,15 @@ typedef struct trpc__client {
     void (*released)(struct trpc__client *cl); /* a stream left `all` */
     trpc_client_interceptor *icpt;  /* o.interceptors, copied */
     size_t nicpt;
+    /* retries by policy (client/retry.c; I/O thread but for the copy) */
+    trpc_retry_policy *retry;       /* o.retry_policies, copied */
+    size_t nretry;
+    double retry_tokens;            /* the throttle's (o.retry_max_tokens) */
+    unsigned retry_rng;
+    trpc__stream_queue retry_wait;  /* streams waiting out a retry backoff */
+    /* Starts a stream again (a retry whose backoff is over): where a new
+     * stream goes (the channel's load balancer). */
+    void (*restart)(struct trpc__client *cl, trpc_stream *s);
 } trpc__client;
 
 /* The I/O thread's view of a stream (transitions: stream.c). */
@@ -118,7 +127,14 @@ struct trpc_stream {
     int32_t sid;
     trpc__stream_queue *waitq;      /* WAITING: the queue it is on */
     trpc_stream *qnext;
-    bool retried;
+    bool retried;                   /* transparently (REFUSED_STREAM) */
+    int attempts;                   /* by policy: attempts made so far */
+    bool policy_retry;              /* the attempt on the wire is to be
+                                       retried when its stream closes */
+    int64_t retry_delay;            /* ... after this long (ms) */
+    int64_t pushback;               /* grpc-retry-pushback-ms: -1 none,
+                                       -2 "do not retry" */
+    struct event *retry_ev;         /* the backoff is over */
     size_t nnv_base;                /* request headers without grpc-timeout */
     size_t owed;                    /* DATA bytes not yet given back to flow control */
     int64_t deadline;
@@ -208,9 +224,20 @@ int trpc__stream_on_header(trpc_stream *s, const nghttp2_frame *frame, const uin
 /* A HEADERS or DATA frame arrived complete (END_STREAM in its flags). */
 void trpc__stream_on_frame(trpc_stream *s, const nghttp2_frame *frame);
 void trpc__stream_on_data(trpc_stream *s, const uint8_t *data, size_t len);
-/* The server refused s unprocessed (REFUSED_STREAM): true if it may be
- * sent again; then it is NEW again, detached from its connection. */
-bool trpc__stream_retry(trpc_stream *s, uint32_t err);
+/* What becomes of a stream whose wire stream closed (trpc__stream_retry). */
+typedef enum trpc__retry_kind {
+    TRPC__RETRY_NO,    /* it ends: trpc__stream_on_close() */
+    TRPC__RETRY_NOW,   /* NEW again, detached: start it again at once */
+    TRPC__RETRY_LATER  /* detached and waiting out its backoff (cl->restart
+                          starts it again) */
+} trpc__retry_kind;
+/* The server refused s unprocessed (REFUSED_STREAM: NOW, once), or its
+ * retry policy asked for another attempt (LATER)? */
+trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err);
+/* The connection of s (OPEN) is failing with st: true if its retry
+ * policy takes it (nothing committed, st retryable, ...): then it is
+ * detached and waiting out its backoff, as trpc__stream_retry()'s LATER. */
+bool trpc__stream_retry_lost(trpc_stream *s, trpc_status st);
 /* The wire stream closed with err: ends s if it had not ended, releases
  * it. */
 void trpc__stream_on_close(trpc_stream *s, uint32_t err);

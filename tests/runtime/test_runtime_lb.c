@@ -10,6 +10,8 @@
  *   - round_robin skips an address where nothing listens (0 failed calls);
  *   - one instance stopped gracefully (GOAWAY, then its listener closes)
  *     while four threads call: 0 failed calls, and none go to it after;
+ *   - pick_first: the first instance stopped gracefully under load: 0
+ *     failed calls, the second takes over (not the third);
  *   - an instance stopped and started again on its port gets calls again
  *     once its backoff (short here, through the options) is over;
  *   - "ipv6:[::1]:P,..." lists, and "dns:///localhost:P" to a server that
@@ -339,6 +341,40 @@ static void t_graceful_stop_midload(void **state)
     stop3(&t);
 }
 
+/* pick_first: the first instance stopped gracefully under load; its
+ * calls move to the next address without a failure. */
+static void t_pick_first_failover(void **state)
+{
+    (void)state;
+    three t;
+    start3(&t);
+    char target[128];
+    list3(target, sizeof target, &t, 0, 1, 2);
+    load l = { .ch = channel(target, "pick_first") };
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, load_main, &l), 0);
+    }
+    wait_done(&l, 100);
+    stop(t.srv[0]);
+    t.srv[0] = NULL;
+    int after = atomic_load(&l.done);
+    wait_done(&l, after + 100);
+    atomic_store(&l.stop, true);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+    }
+    print_message("pick_first, a stopped: a %d, b %d, c %d, failed %d\n",
+                  atomic_load(&l.count[0]), atomic_load(&l.count[1]), atomic_load(&l.count[2]),
+                  atomic_load(&l.failed));
+    assert_int_equal(atomic_load(&l.failed), 0);
+    assert_true(atomic_load(&l.count[0]) > 0);
+    assert_true(atomic_load(&l.count[1]) > 0);
+    assert_int_equal(atomic_load(&l.count[2]), 0); /* b took over, not c */
+    trpc_channel_free(l.ch);
+    stop3(&t);
+}
+
 static void t_restart_rejoins(void **state)
 {
     (void)state;
@@ -613,6 +649,7 @@ int main(void)
         cmocka_unit_test(t_pick_first),
         cmocka_unit_test(t_round_robin_skips_dead),
         cmocka_unit_test(t_graceful_stop_midload),
+        cmocka_unit_test(t_pick_first_failover),
         cmocka_unit_test(t_restart_rejoins),
         cmocka_unit_test(t_ipv6_list),
         cmocka_unit_test(t_unix_targets),

@@ -2,7 +2,7 @@
  * fanout_client.c — a small load client for the scale-out test.
  *
  *   fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)
- *                 [--lb POLICY] [--backoff-ms MS]
+ *                 [--lb POLICY] [--backoff-ms MS] [--retry N]
  *
  * T threads (default 8), each with its own channel, call
  * helloworld.Greeter/SayHello back to back — N calls in all, or for S
@@ -22,7 +22,9 @@
  * ("ipv4:127.0.0.1:P1,127.0.0.1:P2,...") and --lb picks the channels'
  * load-balancing policy; --backoff-ms MS sets their reconnect backoff
  * (initial MS, at most 4 x MS) so an instance that comes back is tried
- * again soon.
+ * again soon; --retry N retries a call that fails UNAVAILABLE before the
+ * server answered (its instance died under it, say) up to N attempts in
+ * all (gRPC's retry policy, A6).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -114,15 +116,24 @@ static void print_tally(const char *label)
 
 static const char *lb_policy;
 static int backoff_ms; /* 0: the default */
+static int retry_attempts; /* 0: no retries */
 
 static void *caller(void *arg)
 {
     (void)arg;
     trpc_channel *ch;
-    trpc_error rv = trpc_channel_new(
-        &ch, target,
-        &TRPC_CHANNEL_OPTS(.lb_policy = lb_policy, .backoff_initial_ms = backoff_ms,
-                           .backoff_max_ms = 4 * backoff_ms));
+    const trpc_retry_policy retry =
+        TRPC_RETRY_POLICY(.max_attempts = retry_attempts,
+                          .retryable_codes = TRPC_RETRY_ON(TRPC_STATUS_UNAVAILABLE));
+    const trpc_retry_policy *retries[] = { &retry };
+    trpc_channel_opts opts = TRPC_CHANNEL_OPTS(.lb_policy = lb_policy,
+                                               .backoff_initial_ms = backoff_ms,
+                                               .backoff_max_ms = 4 * backoff_ms);
+    if (retry_attempts) {
+        opts.retry_policies = retries;
+        opts.nretry_policies = 1;
+    }
+    trpc_error rv = trpc_channel_new(&ch, target, &opts);
     if (rv != TRPC_OK) {
         fprintf(stderr, "fanout_client: %s: %s\n", target, trpc_strerror(rv));
         while (next_call())
@@ -164,7 +175,7 @@ static void *snapshots(void *arg)
 static int usage(void)
 {
     fputs("Usage: fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)\n"
-          "                     [--lb POLICY] [--backoff-ms MS]\n",
+          "                     [--lb POLICY] [--backoff-ms MS] [--retry N]\n",
           stderr);
     return 2;
 }
@@ -192,6 +203,8 @@ int main(int argc, char **argv)
             seconds = n;
         else if (strcmp(a, "--backoff-ms") == 0 && n <= 100000)
             backoff_ms = (int)n;
+        else if (strcmp(a, "--retry") == 0 && n >= 2 && n <= 5)
+            retry_attempts = (int)n;
         else
             return usage();
     }

@@ -14,10 +14,13 @@
 #     flight finish, its listener closes). b must exit 0, not one call may
 #     fail, and b must answer no call after it stopped.
 #  4. SIGKILL and restart: fanout_client calls for 6 seconds with a short
-#     backoff (--backoff-ms 100); meanwhile c is killed with SIGKILL (only
-#     the calls in flight on it may fail: at most one per thread; how many
-#     did is printed), then started again on its port: it must answer calls
-#     again once its backoff is over.
+#     backoff (--backoff-ms 100); meanwhile c is killed with SIGKILL: only
+#     calls that were on c when it died (in flight, or sent on its
+#     connection before the client saw it close) may fail, UNAVAILABLE; how
+#     many did is printed; none may fail before the kill or after c is
+#     started again on its port, and c must answer calls again once its
+#     backoff is over.
+#  5. SIGKILL again, with retries (fanout_client --retry 3): no call fails.
 # No timing is asserted; the sleeps only place the events inside the load.
 set -euo pipefail
 server=$1 client=$2 fanout=$3
@@ -121,6 +124,8 @@ threads=4
     > "$tmp/stream.out" 2> "$tmp/client.log" &
 client_pid=$!
 sleep 1
+kill -USR1 "$client_pid"
+sleep 0.2
 kill -KILL "${pid[c]}"
 wait "${pid[c]}" 2>/dev/null || true
 unset 'pid[c]'
@@ -130,12 +135,38 @@ kill -USR1 "$client_pid"
 rc=0
 wait "$client_pid" || rc=$?
 client_pid=''
+before=$(grep '^snapshot' "$tmp/stream.out" | head -1)
 snap=$(grep '^snapshot' "$tmp/stream.out" | tail -1)
 final=$(grep '^total' "$tmp/stream.out")
-echo "SIGKILL of c, restarted: at the restart: $snap"
-echo "SIGKILL of c, restarted: end:            $final"
+echo "SIGKILL of c, restarted: before the kill: $before"
+echo "SIGKILL of c, restarted: at the restart:  $snap"
+echo "SIGKILL of c, restarted: end:             $final"
 failed=$(field failed "$final")
-echo "SIGKILL of c: $failed call(s) failed (in flight on c when it died; at most $threads)"
-[ "$failed" -le "$threads" ] || fail "SIGKILL: more calls failed than were in flight"
+echo "SIGKILL of c: $failed call(s) failed, all while c was dead ($threads threads)"
+[ "$(field failed "$before")" = 0 ] || fail "SIGKILL: calls failed before the kill"
+[ "$failed" = "$(field failed "$snap")" ] || fail "SIGKILL: calls failed after c was back"
+if grep 'call failed' "$tmp/client.log" | grep -v 'UNAVAILABLE'; then
+    fail "SIGKILL: a call failed otherwise than UNAVAILABLE"
+fi
 [ "$(field c "$final")" -gt "$(field c "$snap")" ] || fail "restart: c got no calls again"
+# 5. The same with retries (--retry 3: UNAVAILABLE before the server
+#    answered is tried again, on another instance): no call fails.
+"$fanout" --target "$target" --lb round_robin --threads $threads --seconds 4 --backoff-ms 100 \
+    --retry 3 > "$tmp/stream.out" 2> "$tmp/client.log" &
+client_pid=$!
+sleep 1
+kill -KILL "${pid[c]}"
+wait "${pid[c]}" 2>/dev/null || true
+unset 'pid[c]'
+sleep 0.5
+kill -USR1 "$client_pid"
+rc=0
+wait "$client_pid" || rc=$?
+client_pid=''
+snap=$(grep '^snapshot' "$tmp/stream.out" | tail -1)
+final=$(grep '^total' "$tmp/stream.out")
+echo "SIGKILL of c with retries: after the kill: $snap"
+echo "SIGKILL of c with retries: end:            $final"
+[ "$rc" -eq 0 ] && [ "$(field failed "$final")" = 0 ] || fail "SIGKILL with retries: calls failed"
+[ "$(field c "$final")" = "$(field c "$snap")" ] || fail "SIGKILL with retries: c answered when dead"
 echo "PASS"
