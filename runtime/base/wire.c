@@ -171,11 +171,13 @@ size_t trpc__timeout_format(int64_t ms, char *out)
     if (ms < 100000000) {
         return (size_t)snprintf(out, 16, "%lldm", (long long)ms);
     }
-    int64_t s = (ms + 999) / 1000;
+    /* Rounded up without adding first: ms may be INT64_MAX ("no deadline",
+     * what trpc__timeout_parse() gives for the largest values). */
+    int64_t s = ms / 1000 + (ms % 1000 != 0);
     if (s < 100000000) {
         return (size_t)snprintf(out, 16, "%lldS", (long long)s);
     }
-    int64_t h = (s + 3599) / 3600;
+    int64_t h = s / 3600 + (s % 3600 != 0);
     if (h > 99999999) {
         h = 99999999;
     }

@@ -98,6 +98,14 @@ static void test_timeout_edges(void **state)
     assert_string_equal(out, "99999999H");
     assert_int_equal(tparse(out, &ms), 0);
     assert_int_equal(ms, INT64_MAX);
+    /* ... and "none" itself formats without overflow (found by fuzz_parsers:
+     * 99999999H parsed to INT64_MAX, formatted back). */
+    trpc__timeout_format(INT64_MAX, out);
+    assert_string_equal(out, "99999999H");
+    trpc__timeout_format(INT64_MAX - 1, out);
+    assert_string_equal(out, "99999999H");
+    trpc__timeout_format(99999999999, out); /* 99,999,999.999 s */
+    assert_string_equal(out, "27778H");
 }
 
 static void test_timeout(void **state)
