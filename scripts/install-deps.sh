@@ -8,7 +8,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libprotoc-dev
   libcmocka-dev python3 time
   libnghttp2-dev libevent-dev python3-grpcio python3-protobuf nghttp2-client
-  grpc-proto nginx libgrpc++-dev protobuf-compiler-grpc
+  grpc-proto nginx haproxy libgrpc++-dev protobuf-compiler-grpc
   systemd
   libssl-dev openssl
 )
