@@ -32,42 +32,16 @@ fi
 tmp=$(mktemp -d /tmp/typerpc-haproxy-XXXXXX)
 declare -A pid addr
 hap_pid='' client_pid=''
-stop_pid() {
-    local p=$1
-    [ -n "$p" ] || return 0
-    kill -TERM "$p" 2>/dev/null || return 0
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-}
+# stop_pid, stop_instances, fail, start_instance
+. "$(dirname "$0")/instances.sh"
 cleanup() {
     stop_pid "$client_pid"
     stop_pid "$hap_pid"
-    for id in "${!pid[@]}"; do stop_pid "${pid[$id]}"; done
+    stop_instances
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/*.log; do
-        [ -s "$f" ] && sed "s|^|  $(basename "$f" .log): |" "$f" | tail -20 >&2
-    done
-    exit 1
-}
-start_instance() {
-    local id=$1 log=$tmp/server-$1.log
-    : > "$log"
-    "$server" --listen 127.0.0.1:0 --workers 2 --id "$id" > "$log" 2>&1 &
-    pid[$id]=$!
-    for _ in $(seq 100); do
-        addr[$id]=$(sed -n 's/^greeter_server: listening on //p' "$log")
-        [ -n "${addr[$id]}" ] && return 0
-        kill -0 "${pid[$id]}" 2>/dev/null || fail "greeter_server $id exited early"
-        sleep 0.1
-    done
-    fail "greeter_server $id did not start"
-}
 for id in a b c; do start_instance "$id"; done
 echo "instances: a=${addr[a]} b=${addr[b]} c=${addr[c]}"
 
