@@ -488,7 +488,7 @@ static void hook_ping_timeout(trpc__h2conn *h2)
 }
 
 static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed, hook_may_ping,
-                                     hook_ping_timeout };
+                                     hook_ping_timeout, NULL };
 
 static void cto_cb(evutil_socket_t fd, short what, void *arg)
 {

@@ -160,7 +160,11 @@ void trpc__h2_read(trpc__h2conn *c)
         return;
     }
     if (!c->ng) {
-        return; /* the owner creates the session, then comes back */
+        /* the owner creates the session, then comes back */
+        if (c->hooks->unready) {
+            c->hooks->unready(c);
+        }
+        return;
     }
     c->reads++;
     c->loop->reading = c;

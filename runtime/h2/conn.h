@@ -74,6 +74,10 @@ typedef struct trpc__h2hooks {
     bool (*may_ping)(trpc__h2conn *c);
     /* Keepalive: the PING was not acknowledged in time. */
     void (*ping_timeout)(trpc__h2conn *c);
+    /* Bytes arrived before the owner made the session (NULL: they wait).
+     * The server looks at them to tell HTTP/2 from HTTP/1.1; it may make
+     * the session and read (trpc__h2_read()) from here, or free c. */
+    void (*unready)(trpc__h2conn *c);
 } trpc__h2hooks;
 
 struct trpc__h2conn {

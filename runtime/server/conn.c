@@ -61,9 +61,11 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent.h>
 #include "base/addr.h"
 #include "h2/timer.h"
 #include "server/conn.h"
+#include "server/h1.h"
 
 #define LINGER_MS 1000
 #define STOP_LINGER_MS 250
@@ -92,6 +94,10 @@ struct trpc__sconn {
     /* TLS */
     struct event *hs_ev;        /* the handshake timeout, while it runs */
     trpc__tls_ident *ident;     /* the client certificate's identity */
+    bool tls;
+    /* HTTP/1.1: the bridge that owns the client's socket; h2 then runs
+     * over one end of a bufferevent pair (server/h1.h) */
+    trpc__h1 *h1;
 };
 
 /* ---- calls of a connection ---------------------------------------------------- */
@@ -400,6 +406,8 @@ static void conn_free(trpc__sconn *c)
     trpc__sconns *set = c->set;
     /* Calls first, while the session is still there to look at. */
     close_calls(c);
+    trpc__h1_free(c->h1);
+    c->h1 = NULL;
     trpc__h2conn_fini(&c->h2);
     if (c->idle_ev) {
         event_free(c->idle_ev);
@@ -438,14 +446,23 @@ static void linger_cb(evutil_socket_t fd, short what, void *arg)
  * close). */
 static void linger(trpc__sconn *c)
 {
+    if (c->linger_ev) {
+        return; /* lingering already (an HTTP/1.1 bridge asks too) */
+    }
     c->linger_ev = evtimer_new(c->set->loop->base, linger_cb, c);
     if (!c->linger_ev) {
         conn_free(c);
         return;
     }
     c->h2.closing = true;
-    shutdown(bufferevent_getfd(c->h2.bev), SHUT_WR);
     trpc__timer_in(c->linger_ev, c->set->stopping ? STOP_LINGER_MS : LINGER_MS);
+    if (c->h1) {
+        /* The bridge writes what the server said last, then shuts the
+         * client's socket; its EOF frees c (h1_done). */
+        trpc__h1_linger(c->h1);
+    } else {
+        shutdown(bufferevent_getfd(c->h2.bev), SHUT_WR);
+    }
 }
 
 /* The GOAWAY error code for an error nghttp2_session_mem_recv() returned
@@ -475,6 +492,9 @@ static void hook_recv_failed(trpc__h2conn *h2, int rv)
 }
 
 /* The TLS handshake of c is done: HTTP/2 may begin. */
+static void start_h2(trpc__sconn *c);
+static void start_h1(trpc__sconn *c);
+
 static void tls_established(trpc__sconn *c)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(c->h2.bev);
@@ -482,13 +502,19 @@ static void tls_established(trpc__sconn *c)
         event_free(c->hs_ev);
         c->hs_ev = NULL;
     }
-    if (!ssl || !trpc__tls_alpn_h2(ssl)) {
-        /* The client offered no ALPN at all (one that offered others got
-         * the no_application_protocol alert): it does not speak gRPC. */
+    if (!ssl) {
         conn_free(c);
         return;
     }
     c->ident = trpc__tls_ident_new(ssl);
+    /* ALPN "h2": HTTP/2.  "http/1.1", or no ALPN at all (a client that
+     * offered neither got the no_application_protocol alert): the
+     * HTTP/1.1 bridge. */
+    if (trpc__tls_alpn_h2(ssl)) {
+        start_h2(c);
+    } else {
+        start_h1(c);
+    }
 }
 
 static void hook_event(trpc__h2conn *h2, short events)
@@ -548,8 +574,10 @@ static void hook_ping_timeout(trpc__h2conn *h2)
     conn_free((trpc__sconn *)h2); /* a dead peer: its calls end CONNECTION_LOST */
 }
 
+static void hook_unready(trpc__h2conn *h2);
+
 static const trpc__h2hooks hooks = { hook_recv_failed, hook_event, hook_flushed, NULL,
-                                     hook_ping_timeout };
+                                     hook_ping_timeout, hook_unready };
 
 static void idle_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -565,7 +593,7 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void conn_start(trpc__sconns *set, trpc__sconn *c, struct bufferevent *bev, bool tls,
+static void conn_begin(trpc__sconns *set, trpc__sconn *c, struct bufferevent *bev, bool tls,
                        int hs_ms);
 
 /* Takes fd: plaintext, or TLS with ssl (handshake within hs_ms). */
@@ -601,31 +629,17 @@ static void accept_fd(trpc__sconns *set, int fd, const struct sockaddr *sa, int 
          * error, once HTTP/2 has said goodbye. */
         bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
-    conn_start(set, c, bev, ssl != NULL, hs_ms);
+    conn_begin(set, c, bev, ssl != NULL, hs_ms);
 }
 
-/* The session of c over bev (taken), its SETTINGS, its timers. */
-static void conn_start(trpc__sconns *set, trpc__sconn *c, struct bufferevent *bev, bool tls,
+/* A new connection c over bev (taken): in the set, reading, its handshake
+ * deadline armed; what it speaks is decided by its first bytes
+ * (hook_unready) or its TLS handshake's ALPN (tls_established). */
+static void conn_begin(trpc__sconns *set, trpc__sconn *c, struct bufferevent *bev, bool tls,
                        int hs_ms)
 {
     const trpc__sconn_proto *p = set->proto;
-    if (nghttp2_session_server_new3(&c->h2.ng, p->cbs, c, p->opt, &set->loop->pool.mem) != 0) {
-        bufferevent_free(bev);
-        free(c);
-        return;
-    }
-    nghttp2_settings_entry iv[] = {
-        { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, p->max_concurrent_streams },
-        { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
-        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, p->max_header_list_size },
-    };
-    if (nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
-        nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20) != 0) {
-        nghttp2_session_del(c->h2.ng);
-        bufferevent_free(bev);
-        free(c);
-        return;
-    }
+    c->tls = tls;
     c->next = set->head;
     if (set->head) {
         set->head->prev = c;
@@ -652,12 +666,113 @@ static void conn_start(trpc__sconns *set, trpc__sconn *c, struct bufferevent *be
         }
         trpc__timer_in(c->hs_ev, hs_ms);
     }
+}
+
+/* The server session of c (over c->h2.bev), its SETTINGS, its timers.
+ * Returns 0, or -1 when c was freed. */
+static int conn_session(trpc__sconn *c)
+{
+    trpc__sconns *set = c->set;
+    const trpc__sconn_proto *p = set->proto;
+    if (nghttp2_session_server_new3(&c->h2.ng, p->cbs, c, p->opt, &set->loop->pool.mem) != 0) {
+        conn_free(c);
+        return -1;
+    }
+    nghttp2_settings_entry iv[] = {
+        { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, p->max_concurrent_streams },
+        { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
+        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, p->max_header_list_size },
+    };
+    if (nghttp2_submit_settings(c->h2.ng, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
+        nghttp2_session_set_local_window_size(c->h2.ng, NGHTTP2_FLAG_NONE, 0, 16 << 20) != 0) {
+        conn_free(c);
+        return -1;
+    }
     trpc__h2_keepalive_start(&c->h2, p->keepalive_time_ms, p->keepalive_timeout_ms);
     if (p->idle_timeout_ms > 0) {
         c->idle_ev = evtimer_new(set->loop->base, idle_cb, c);
         idle_arm(c);
     }
     trpc__h2_mark(&c->h2);
+    return 0;
+}
+
+/* HTTP/2: the session reads the client's bytes (buffered ones first). */
+static void start_h2(trpc__sconn *c)
+{
+    if (conn_session(c) == 0) {
+        trpc__h2_read(&c->h2);
+    }
+}
+
+static void h1_done(void *ctx, bool now)
+{
+    trpc__sconn *c = ctx;
+    if (now) {
+        conn_free(c);
+    } else {
+        linger(c);
+    }
+}
+
+/* HTTP/1.1: the client's socket goes to a bridge, and the session runs
+ * over a bufferevent pair whose other end the bridge drives.  c stays
+ * one connection of the set (counted once), with the client's peer
+ * address and TLS identity for its calls. */
+static void start_h1(trpc__sconn *c)
+{
+    const trpc__sconn_proto *p = c->set->proto;
+    struct bufferevent *pair[2];
+    if (bufferevent_pair_new(c->set->loop->base, BEV_OPT_DEFER_CALLBACKS, pair) != 0) {
+        conn_free(c);
+        return;
+    }
+    struct bufferevent *sock = c->h2.bev;
+    c->h2.bev = NULL;
+    if (trpc__h2conn_attach(&c->h2, pair[0]) != 0) {
+        bufferevent_free(sock);
+        bufferevent_free(pair[1]);
+        conn_free(c);
+        return;
+    }
+    trpc__h1_cfg cfg = { .max_head = p->max_header_list_size,
+                         .head_timeout_ms = p->handshake_timeout_ms,
+                         .tls = c->tls,
+                         .done = h1_done,
+                         .ctx = c };
+    c->h1 = trpc__h1_new(sock, pair[1], &cfg);
+    if (!c->h1) {
+        conn_free(c);
+        return;
+    }
+    if (conn_session(c) == 0) {
+        trpc__h1_start(c->h1);
+    }
+}
+
+/* 24 bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n". */
+#define PREFACE_LEN (sizeof NGHTTP2_CLIENT_MAGIC - 1)
+
+/* A plaintext connection read bytes before its session exists: HTTP/2's
+ * preface, or HTTP/1.1 as soon as the bytes differ from it. */
+static void hook_unready(trpc__h2conn *h2)
+{
+    trpc__sconn *c = (trpc__sconn *)h2;
+    if (c->tls || c->h1 || h2->closing) {
+        return; /* TLS decides by ALPN, at the handshake's end */
+    }
+    struct evbuffer *in = bufferevent_get_input(h2->bev);
+    size_t n = evbuffer_get_length(in);
+    unsigned char head[PREFACE_LEN];
+    size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
+    if (evbuffer_copyout(in, head, k) != (ev_ssize_t)k) {
+        return;
+    }
+    if (memcmp(head, NGHTTP2_CLIENT_MAGIC, k) != 0) {
+        start_h1(c);
+    } else if (k == PREFACE_LEN) {
+        start_h2(c);
+    } /* else: a prefix of the preface so far; wait for more */
 }
 
 void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen)
@@ -676,7 +791,7 @@ void trpc__sconn_accept_bev(trpc__sconns *set, struct bufferevent *bev, const ch
     c->last_ping = NO_PING;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     trpc__h2conn_init(&c->h2, set->loop, &hooks);
-    conn_start(set, c, bev, false, 0);
+    conn_begin(set, c, bev, false, 0);
 }
 
 void trpc__sconn_accept_tls(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen,
@@ -698,7 +813,7 @@ void trpc__sconns_stopping(trpc__sconns *set)
     set->stopping = true;
     for (trpc__sconn *c = set->head, *next; c; c = next) {
         next = c->next;
-        if (c->h2.closing) {
+        if (c->h2.closing && c->linger_ev) {
             trpc__timer_in(c->linger_ev, STOP_LINGER_MS);
         } else if (c->hs_ev) {
             /* Still in its TLS handshake: no call can be on it, and the
@@ -708,9 +823,22 @@ void trpc__sconns_stopping(trpc__sconns *set)
     }
 }
 
+/* A connection whose first bytes have not decided what it speaks gets
+ * its HTTP/2 session now, so it hears the GOAWAY like every connection
+ * (the rest of its preface comes from the client; a client of HTTP/1.1
+ * that connected just now gets the GOAWAY's bytes and the close). */
+static int settle(trpc__sconn *c)
+{
+    return c->h2.ng || c->h2.closing || c->hs_ev ? 0 : conn_session(c);
+}
+
 void trpc__sconns_notice(trpc__sconns *set)
 {
-    for (trpc__sconn *c = set->head; c; c = c->next) {
+    for (trpc__sconn *c = set->head, *next; c; c = next) {
+        next = c->next;
+        if (settle(c) != 0 || !c->h2.ng) {
+            continue;
+        }
         if (!c->h2.closing && !c->goaway) {
             nghttp2_submit_shutdown_notice(c->h2.ng);
             trpc__h2_mark(&c->h2);
@@ -720,8 +848,9 @@ void trpc__sconns_notice(trpc__sconns *set)
 
 void trpc__sconns_goaway(trpc__sconns *set)
 {
-    for (trpc__sconn *c = set->head; c; c = c->next) {
-        if (c->h2.closing || c->goaway) {
+    for (trpc__sconn *c = set->head, *next; c; c = next) {
+        next = c->next;
+        if (settle(c) != 0 || !c->h2.ng || c->h2.closing || c->goaway) {
             continue;
         }
         nghttp2_submit_goaway(c->h2.ng, NGHTTP2_FLAG_NONE,
