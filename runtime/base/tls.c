@@ -4,12 +4,12 @@
  *
  * Both contexts refuse anything older than TLS 1.2 (gRPC's floor, and
  * HTTP/2's: RFC 9113 9.2) and renegotiation (forbidden on HTTP/2).  ALPN:
- * the client offers only "h2"; the server's selection callback accepts
- * only "h2" and answers anything else with the fatal
- * no_application_protocol alert (RFC 7301), so an HTTP/1.1-only peer is
- * told why at once.  A client that sends no ALPN at all finishes the
- * handshake; the connection code then checks trpc__tls_alpn_h2() and
- * closes it.
+ * the client offers only "h2"; the server's selection callback prefers
+ * "h2", takes "http/1.1" (served by the HTTP/1.1 bridge, server/h1.c), and
+ * answers anything else with the fatal no_application_protocol alert
+ * (RFC 7301), so a peer of another protocol is told why at once.  A
+ * client that sends no ALPN at all finishes the handshake; the connection
+ * code then checks trpc__tls_alpn_h2() and serves it HTTP/1.1.
  *
  * Reloading builds a whole new SSL_CTX and swaps the pointer under a
  * mutex; each SSL holds a reference to its context, so connections made
@@ -53,6 +53,9 @@ void trpc__tls_fail(const char *fmt, ...)
 /* ---- contexts ---------------------------------------------------------------------- */
 
 static const unsigned char alpn_h2[] = { 2, 'h', '2' };
+/* What the server accepts, in its order of preference: HTTP/2, then
+ * HTTP/1.1 (server/h1.c bridges it to the same handlers). */
+static const unsigned char alpn_server[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
 
 static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                           const unsigned char *in, unsigned int inlen, void *arg)
@@ -60,9 +63,9 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *ou
     (void)ssl;
     (void)arg;
     unsigned char *sel;
-    if (SSL_select_next_proto(&sel, outlen, alpn_h2, sizeof alpn_h2, in, inlen) !=
+    if (SSL_select_next_proto(&sel, outlen, alpn_server, sizeof alpn_server, in, inlen) !=
         OPENSSL_NPN_NEGOTIATED) {
-        return SSL_TLSEXT_ERR_ALERT_FATAL; /* no "h2" offered: refuse */
+        return SSL_TLSEXT_ERR_ALERT_FATAL; /* neither "h2" nor "http/1.1": refuse */
     }
     *out = sel;
     return SSL_TLSEXT_ERR_OK;

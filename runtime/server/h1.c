@@ -830,6 +830,7 @@ static void finish_exchange(trpc__h1 *h)
 {
     h->sid = 0;
     evbuffer_drain(h->body, evbuffer_get_length(h->body));
+    h->resp_head_sent = h->resp_chunked = h->resp_done = h->stream_closed = false;
     if (!h->msg_done || !h->keep_alive || h->goaway || h->broken || h->failed) {
         h->cfg.done(h->cfg.ctx, false);
         return;

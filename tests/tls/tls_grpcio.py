@@ -6,7 +6,7 @@ Usage: tls_grpcio.py GREETER_SERVER GREETER_CLIENT GEN_CERTS PB_DIR
 
  1. grpcio client -> greeter_server --tls-cert/--tls-key: TLS calls by host
     name and by IP address; a client trusting another CA fails; a
-    plaintext client and one offering only ALPN http/1.1 are refused.
+    plaintext client and one offering only ALPN spdy/3 are refused.
  2. grpcio client -> greeter_server --tls-client-ca (mutual TLS): the reply
     names the verified client; without a client certificate the call fails.
  3. Certificate rotation: the server's files are replaced and SIGHUP
@@ -133,13 +133,20 @@ def run(d):
     rc, out = c_hello(["--target", "localhost:%d" % port], "plain")
     check(rc == 1 and "UNAVAILABLE" in out and "did not answer with HTTP/2" in out,
           "plaintext greeter_client on the TLS port: %r" % out)
-    # ALPN: a client offering only HTTP/1.1 gets the no_application_protocol
-    # alert (openssl s_client as the client)
+    # ALPN: a client offering neither h2 nor http/1.1 gets the
+    # no_application_protocol alert (openssl s_client as the client); one
+    # offering only http/1.1 settles on it (served by the HTTP/1.1 bridge:
+    # tests/h1)
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                        "-alpn", "spdy/3", "-CAfile", f("ca.pem")],
+                       input="", capture_output=True, text=True, timeout=30)
+    check("no application protocol" in r.stdout + r.stderr,
+          "a client offering only spdy/3 is refused with no_application_protocol")
     r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
                         "-alpn", "http/1.1", "-CAfile", f("ca.pem")],
                        input="", capture_output=True, text=True, timeout=30)
-    check("no application protocol" in r.stdout + r.stderr,
-          "a client offering only http/1.1 is refused with no_application_protocol")
+    check("ALPN protocol: http/1.1" in r.stdout + r.stderr,
+          "a client offering only http/1.1 settles on it")
     stop_server(p, log)
 
     # 2. mutual TLS, with the server's files as live copies for step 3
