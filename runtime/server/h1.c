@@ -456,8 +456,9 @@ static int on_headers_complete(http_parser *hp)
     /* The target: origin-form, or absolute-form (its authority wins). */
     const char *path = b + h->url;
     size_t pathlen = h->ulen;
-    const char *auth = nhost ? b + host : NULL;
-    size_t authlen = hostlen;
+    /* HTTP/1.0 may leave Host out; HTTP/2 needs an authority. */
+    const char *auth = nhost ? b + host : "localhost";
+    size_t authlen = nhost ? hostlen : 9;
     if (h->ulen == 0) {
         return fail(h, 400, "no request target");
     }
