@@ -606,7 +606,10 @@ static void pump(trpc__h1 *h)
     struct evbuffer *in = bufferevent_get_input(h->sock);
     for (;;) {
         bool stop = false;
-        while (!stop && !h->lingering && !h->failed && !h->msg_done && !h->goaway &&
+        /* After the server's GOAWAY a request under way still gets its
+         * body; no new one is parsed. */
+        while (!stop && !h->lingering && !h->failed && !h->msg_done &&
+               !(h->goaway && h->sid == 0) &&
                evbuffer_get_length(h->body) < BODY_HIGH && evbuffer_get_length(in) > 0) {
             struct evbuffer_iovec v;
             if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) {
@@ -642,7 +645,7 @@ static void pump(trpc__h1 *h)
         size_t before = evbuffer_get_length(h->body);
         send_now(h);
         /* nghttp2 took body bytes: room to parse more of the body */
-        if (h->lingering || h->failed || h->msg_done || h->goaway || before < BODY_HIGH ||
+        if (h->lingering || h->failed || h->msg_done || h->sid == 0 || before < BODY_HIGH ||
             evbuffer_get_length(h->body) >= BODY_HIGH || evbuffer_get_length(in) == 0) {
             break;
         }

@@ -22,6 +22,8 @@ GREETER_SERVER the hello-world example (TLS flags).  Each CASE is one ctest:
              max_connections counts an HTTP/1.1 connection once
   tls        one TLS port: ALPN http/1.1, no ALPN, and h2 (grpcio)
   curl       curl --http1.1: gRPC, a body over 1 KiB (curl's Expect), GET
+  shutdown   a graceful shutdown: the call in flight answered, then closed;
+             an idle keep-alive connection closed
 """
 import os
 import socket
@@ -318,6 +320,13 @@ def case_basic():
     s.sendall(request("POST", "http://example.test:80/echo.Echo/Unary", GRPC,
                       grpc_frame(echo_request(text=b"abs"))))
     check_grpc_ok(r.response(), b"abs")
+    # Upgrade: h2c is ignored: served over HTTP/1.1
+    s.sendall(request("POST", "/echo.Echo/Unary", GRPC + [
+        ("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", "h2c"),
+        ("HTTP2-Settings", "AAMAAABkAAQAAP__")], grpc_frame(echo_request(text=b"no upgrade"))))
+    check_grpc_ok(r.response(), b"no upgrade")
+    s.sendall(request("GET", "/", [("Connection", "Upgrade"), ("Upgrade", "h2c")]))
+    check(r.response()[0] == 405, "a GET with Upgrade: h2c answered over HTTP/1.1")
     # an unknown method still goes to the server
     s.sendall(request("POST", "/echo.Echo/NoSuchMethod", GRPC, grpc_frame(b"")))
     st, h, _, tr, _ = r.response()
@@ -632,6 +641,25 @@ def case_mixed():
     srv.stop()
 
 
+def case_shutdown():
+    srv = Echo()
+    idle = connect(srv.port)
+    idle.sendall(request("GET", "/"))
+    ri = Reader(idle)
+    check(ri.response()[0] == 405, "a keep-alive connection, idle")
+    busy = connect(srv.port)
+    rb = Reader(busy)
+    busy.sendall(grpc_unary(text=b"in flight", mode=b"defer", sleep_ms=700))
+    time.sleep(0.2)
+    srv.p.stdin.close()  # graceful shutdown: GOAWAY inside, calls may finish
+    resp = rb.response()
+    check_grpc_ok(resp, b"in flight")
+    check(rb.closed(), "the busy connection closes after its response")
+    check(ri.closed(), "the idle connection is closed by the shutdown")
+    rc = srv.p.wait(timeout=60)
+    check(rc == 0, "the server exits cleanly")
+
+
 def start_greeter(args):
     log = tempfile.TemporaryFile(mode="w+")
     p = subprocess.Popen([GREETER, "--listen", "127.0.0.1:0", "--workers", "1"] + args,
@@ -741,5 +769,5 @@ def case_curl():
 if __name__ == "__main__":
     {"basic": case_basic, "pipeline": case_pipeline, "chunked": case_chunked,
      "continue": case_continue, "smuggling": case_smuggling, "limits": case_limits,
-     "mixed": case_mixed, "tls": case_tls, "curl": case_curl}[CASE]()
+     "mixed": case_mixed, "tls": case_tls, "shutdown": case_shutdown, "curl": case_curl}[CASE]()
     print("PASS")
