@@ -37,12 +37,25 @@
  * close, so the GOAWAY reaches the client): gRPC clients then double their
  * keepalive time.  nghttp2 ACKs every PING itself.
  *
+ * HTTP/2 or HTTP/1.1.  A connection has no session at first: its first
+ * bytes decide (hook_unready).  The HTTP/2 preface makes the session
+ * (start_h2) and feeds it what was read; bytes that stop matching the
+ * preface make it HTTP/1.1 (start_h1): the socket goes to a bridge
+ * (server/h1.c) and the session runs over one end of a bufferevent pair
+ * the bridge drives, so each HTTP/1.1 request is a stream of this same
+ * session.  The connection stays one of the set (max_connections counts
+ * it once), with the socket's peer address and TLS identity; the bridge
+ * reports the client's end through h1_done(), and a lingering close
+ * lingers in the bridge, on the client's socket.  A connection still
+ * deciding when the server shuts down gets an HTTP/2 session, and so its
+ * GOAWAY.
+ *
  * TLS (a TLS listener's connections).  The socket's bufferevent is
- * libevent's bufferevent_openssl, accepting; the session is made at once
- * and its SETTINGS wait in the output until the handshake is done.  The
- * handshake must end within the handshake timeout (hs_ev) and settle on
- * ALPN "h2", or the connection is freed; a plaintext client on a TLS port
- * fails the handshake and is closed.  The verified client certificate's
+ * libevent's bufferevent_openssl, accepting.  The handshake must end
+ * within the handshake timeout (hs_ev), or the connection is freed; a
+ * plaintext client on a TLS port fails the handshake and is closed.  ALPN
+ * decides the protocol: "h2" HTTP/2, "http/1.1" or none the HTTP/1.1
+ * bridge.  The verified client certificate's
  * identity (mutual TLS) is taken once, at the handshake's end, and every
  * call of the connection holds a reference to it.
  *

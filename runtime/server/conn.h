@@ -1,6 +1,7 @@
 /*
  * server/conn.h: the server's HTTP/2 connections on one worker: accepting
- * a socket into an nghttp2 server session, turning the session's callbacks
+ * a socket into an nghttp2 server session (directly, or behind the
+ * HTTP/1.1 bridge of server/h1.h), turning the session's callbacks
  * into call events, the idle timeout, keepalive PINGs and the enforcement
  * of the clients' PINGs, GOAWAY, and the lingering close.
  *
@@ -53,7 +54,8 @@ typedef struct trpc__sconns {
 } trpc__sconns;
 
 /* Takes an accepted socket (sa: the peer's address).  On failure the
- * socket is closed. */
+ * socket is closed.  Its first bytes decide between HTTP/2 and HTTP/1.1
+ * (server/h1.h). */
 void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen);
 /* A plaintext connection over bev (taken; e.g. one end of a
  * bufferevent_pair on the set's loop), with peer as its peer string: how
@@ -61,8 +63,8 @@ void trpc__sconn_accept(trpc__sconns *set, int fd, const struct sockaddr *sa, in
  * real connection code without sockets. */
 void trpc__sconn_accept_bev(trpc__sconns *set, struct bufferevent *bev, const char *peer);
 /* The same for a TLS listener: the connection handshakes with ts's current
- * configuration first (closed when it fails, does not settle on ALPN "h2",
- * or takes longer than the handshake timeout). */
+ * configuration first (closed when it fails or takes longer than the
+ * handshake timeout); ALPN "h2" is HTTP/2, "http/1.1" or none HTTP/1.1. */
 void trpc__sconn_accept_tls(trpc__sconns *set, int fd, const struct sockaddr *sa, int salen,
                             trpc__tls_server *ts);
 
