@@ -520,8 +520,7 @@ static int on_headers_complete(http_parser *hp)
         size_t nl = h->f[i].nlen;
         bool drop = hop_by_hop(nm, nl);
         for (size_t k = 0; k < nconn && !drop; k++) {
-            drop = ieq(nm, nl, "") || (nl == conn_tok[k].n &&
-                                      strncasecmp(nm, conn_tok[k].p, nl) == 0);
+            drop = nl == conn_tok[k].n && strncasecmp(nm, conn_tok[k].p, nl) == 0;
         }
         if (!drop) {
             nv[n++] = NV(nm, nl, b + h->f[i].value, h->f[i].vlen);
@@ -925,6 +924,13 @@ static void sock_event_cb(struct bufferevent *bev, short events, void *arg)
 {
     (void)bev;
     trpc__h1 *h = arg;
+    if (events == (BEV_EVENT_READING | BEV_EVENT_EOF) && !h->lingering && !h->failed &&
+        h->sid && h->msg_done) {
+        /* The client half-closed after a whole request: answer it, then
+         * close (libevent reads no more). */
+        h->keep_alive = false;
+        return;
+    }
     if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         h->cfg.done(h->cfg.ctx, true); /* frees h */
     }

@@ -340,6 +340,7 @@ def case_basic():
     check(resp[1].get("connection") == "close", "Connection: close is answered with it")
     check(r.closed(), "the connection closes after it")
     s.close()
+    check_grpc_ok(half_close(srv.port), b"half")
     # HTTP/1.0: closes unless keep-alive; no chunked (the body ends at the close)
     out, r = one(srv.port, request("GET", "/", version="HTTP/1.0", host=None))
     check(len(out) == 1 and out[0][0] == 405, "HTTP/1.0 GET answered, then closed")
@@ -357,6 +358,17 @@ def case_basic():
               "HTTP/1.0 keep-alive: answer %d kept alive" % i)
     s.close()
     srv.stop()
+
+
+def half_close(port):
+    """A request, then shutdown(SHUT_WR): still answered."""
+    s = connect(port)
+    s.sendall(grpc_unary(text=b"half", mode=b"defer", sleep_ms=200))
+    s.shutdown(socket.SHUT_WR)
+    r = Reader(s)
+    resp = r.response()
+    s.close()
+    return resp
 
 
 def case_pipeline():
