@@ -7,12 +7,16 @@
 # h2load sends gRPC-framed SayHello calls (HTTP/1.1: content-length
 # request bodies, chunked responses with grpc-status in the trailers):
 #   h2       HTTP/2, C connections x M streams
+#   h2-1     HTTP/2, C connections, one stream at a time (HTTP/1.1's pattern:
+#            a read and a write per call, not per M calls)
 #   h1       HTTP/1.1 (h2load --h1), C connections, one request at a time
 #   h1-pipe  HTTP/1.1, C connections, M requests pipelined
 # Each phase: N/20 warm-up calls, then N calls; server CPU microseconds per
 # call (user + system of all its threads, from /proc).  ROUNDS rounds, the
 # order rotating; per phase the median (min-max), and per round the ratio
-# h1/h2 of CPU per call.
+# h1/h2 and h1/h2-1 of CPU per call: the second is the bridge's own cost
+# (parsing, the internal HPACK and framing hop), the first adds what
+# HTTP/2's multiplexing saves (syscalls per call).
 #
 # Usage: bench/h1.sh   (env: N=100000 C=50 M=10 ROUNDS=3 BUILD=build-bench
 #                       KEEP=1 keeps the work dir)
@@ -40,8 +44,9 @@ bench_init
 bench_say "building this tree (Release) in $BUILD"
 bench_build "$ROOT" "$BUILD" greeter_server
 
-NAMES=(h2 h1 h1-pipe)
-declare -A ARGS=([h2]="-c $C -m $M" [h1]="--h1 -c $C -m 1" [h1-pipe]="--h1 -c $C -m $M")
+NAMES=(h2 h2-1 h1 h1-pipe)
+declare -A ARGS=([h2]="-c $C -m $M" [h2-1]="-c $C -m 1" [h1]="--h1 -c $C -m 1"
+                 [h1-pipe]="--h1 -c $C -m $M")
 
 # load OUT N NAME: N calls; fails unless all succeed.
 load() {
@@ -58,8 +63,8 @@ LOAD_BEFORE=$(bench_load)
 bench_say "$ROUNDS rounds of $N calls per phase; load $LOAD_BEFORE"
 : >"$WORK/results"   # round name calls/s cpu-us/call
 for r in $(seq 1 "$ROUNDS"); do
-  for k in 0 1 2; do
-    name=${NAMES[$(( (k + r - 1) % 3 ))]}
+  for k in 0 1 2 3; do
+    name=${NAMES[$(( (k + r - 1) % 4 ))]}
     bench_start "$WORK/$name.log" "$BUILD/examples/helloworld/greeter_server" \
       --listen 127.0.0.1:0
     load "$WORK/h2load" $((N / 20)) "$name"
@@ -86,15 +91,16 @@ echo
 echo "============ HTTP/1.1 bridge benchmark: helloworld SayHello ============"
 echo "machine: $(nproc) cores, $(uname -sr); $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "load average before/after: $LOAD_BEFORE / $LOAD_AFTER"
-echo "$ROUNDS rounds of $N calls; h2: $C connections x $M streams; h1: $C connections;"
-echo "h1-pipe: $C connections x $M pipelined; median (min-max)"
+echo "$ROUNDS rounds of $N calls; h2: $C connections x $M streams; h2-1 and h1: $C"
+echo "connections, one call at a time; h1-pipe: $C connections x $M pipelined; median (min-max)"
 printf '%-8s %24s %24s\n' phase "calls/s" "server CPU us/call"
 for n in "${NAMES[@]}"; do
   read -r rm rlo rhi < <(col "$n" 3 | bench_stats)
   read -r cm clo chi < <(col "$n" 4 | bench_stats)
   printf '%-8s %8s (%s-%s) %8s (%s-%s)\n' "$n" "$rm" "$rlo" "$rhi" "$cm" "$clo" "$chi"
 done
-for n in h1 h1-pipe; do
-  read -r cm clo chi < <(ratio "$n" h2 4 | bench_stats)
-  printf 'CPU per call %s / h2: x%s (%s-%s)\n' "$n" "$cm" "$clo" "$chi"
+for p in "h1 h2-1" "h1 h2" "h1-pipe h2"; do
+  read -r a b <<<"$p"
+  read -r cm clo chi < <(ratio "$a" "$b" 4 | bench_stats)
+  printf 'CPU per call %s / %s: x%s (%s-%s)\n' "$a" "$b" "$cm" "$clo" "$chi"
 done
