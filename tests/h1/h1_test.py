@@ -737,6 +737,27 @@ def case_tls():
     finally:
         p.terminate()
         p.wait(timeout=30)
+    # mutual TLS: the handler sees the client certificate's identity over
+    # HTTP/1.1 as over HTTP/2
+    p, port, log = start_greeter(["--tls-cert", os.path.join(d, "server.pem"),
+                                  "--tls-key", os.path.join(d, "server.key"),
+                                  "--tls-client-ca", os.path.join(d, "ca.pem")])
+    try:
+        ctx = ssl.create_default_context(cafile=os.path.join(d, "ca.pem"))
+        ctx.load_cert_chain(os.path.join(d, "client.pem"), os.path.join(d, "client.key"))
+        ctx.set_alpn_protocols(["http/1.1"])
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                            server_hostname="localhost")
+        s.sendall(hello_request(b"alice"))
+        st, h, body, tr, framing = Reader(s).response()
+        msgs = grpc_messages(body)
+        check(st == 200 and msgs and parse_fields(msgs[0]).get(1) ==
+              [b"Hello alice (client O=typerpc tests,CN=alice)"],
+              "mutual TLS over HTTP/1.1: the handler sees the client's identity (%r)" % msgs)
+        s.close()
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
 
 
 def case_curl():
