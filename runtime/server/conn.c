@@ -41,8 +41,8 @@
  * bytes decide (hook_unready).  The HTTP/2 preface makes the session
  * (start_h2) and feeds it what was read; bytes that stop matching the
  * preface make it HTTP/1.1 (start_h1): the socket goes to a bridge
- * (server/h1.c) and the session runs over one end of a bufferevent pair
- * the bridge drives, so each HTTP/1.1 request is a stream of this same
+ * (server/h1.c) and the session runs over a socketless bufferevent the
+ * bridge fills and drains, so each HTTP/1.1 request is a stream of this same
  * session.  The connection stays one of the set (max_connections counts
  * it once), with the socket's peer address and TLS identity; the bridge
  * reports the client's end through h1_done(), and a lingering close
@@ -109,7 +109,7 @@ struct trpc__sconn {
     trpc__tls_ident *ident;     /* the client certificate's identity */
     bool tls;
     /* HTTP/1.1: the bridge that owns the client's socket; h2 then runs
-     * over one end of a bufferevent pair (server/h1.h) */
+     * over a socketless bufferevent the bridge drives (server/h1.h) */
     trpc__h1 *h1;
 };
 
@@ -459,10 +459,15 @@ static void linger_cb(evutil_socket_t fd, short what, void *arg)
  * close). */
 static void linger(trpc__sconn *c)
 {
-    if (c->linger_ev) {
+    if (c->h2.closing) {
         return; /* lingering already (an HTTP/1.1 bridge asks too) */
     }
-    c->linger_ev = evtimer_new(c->set->loop->base, linger_cb, c);
+    if (!c->linger_ev) {
+        /* (Made at the start for HTTP/1.1: its bridge asks for a linger
+         * from code that goes on using the bridge, so this must not free
+         * c there.) */
+        c->linger_ev = evtimer_new(c->set->loop->base, linger_cb, c);
+    }
     if (!c->linger_ev) {
         conn_free(c);
         return;
@@ -729,31 +734,37 @@ static void h1_done(void *ctx, bool now)
 }
 
 /* HTTP/1.1: the client's socket goes to a bridge, and the session runs
- * over a bufferevent pair whose other end the bridge drives.  c stays
- * one connection of the set (counted once), with the client's peer
- * address and TLS identity for its calls. */
+ * over a socket bufferevent without a socket (fd -1: libevent does no I/O
+ * on it) whose input and output the bridge fills and drains (server/h1.h).
+ * c stays one connection of the set (counted once), with the client's
+ * peer address and TLS identity for its calls. */
 static void start_h1(trpc__sconn *c)
 {
     const trpc__sconn_proto *p = c->set->proto;
-    struct bufferevent *pair[2];
-    if (bufferevent_pair_new(c->set->loop->base, BEV_OPT_DEFER_CALLBACKS, pair) != 0) {
+    struct event_base *base = c->set->loop->base;
+    struct bufferevent *inner = bufferevent_socket_new(base, -1, BEV_OPT_DEFER_CALLBACKS);
+    c->linger_ev = evtimer_new(base, linger_cb, c);
+    if (!inner || !c->linger_ev) {
+        if (inner) {
+            bufferevent_free(inner);
+        }
         conn_free(c);
         return;
     }
     struct bufferevent *sock = c->h2.bev;
     c->h2.bev = NULL;
-    if (trpc__h2conn_attach(&c->h2, pair[0]) != 0) {
+    if (trpc__h2conn_attach(&c->h2, inner) != 0) {
         bufferevent_free(sock);
-        bufferevent_free(pair[1]);
         conn_free(c);
         return;
     }
     trpc__h1_cfg cfg = { .max_head = p->max_header_list_size,
                          .head_timeout_ms = p->handshake_timeout_ms,
                          .tls = c->tls,
+                         .mem = &c->set->loop->pool.mem,
                          .done = h1_done,
                          .ctx = c };
-    c->h1 = trpc__h1_new(sock, pair[1], &cfg);
+    c->h1 = trpc__h1_new(sock, inner, &cfg);
     if (!c->h1) {
         conn_free(c);
         return;

@@ -5,8 +5,8 @@
  * a stream of the bridge's nghttp2 client session into the server
  * connection, and its response written back; only then is the next
  * (perhaps pipelined) request parsed: the parser pauses at the end of each
- * request, and the socket's read watermark stops reading while the bytes
- * after it wait.
+ * request, and the socket is not read while SOCK_IN_HIGH bytes after it
+ * wait.
  *
  *   state     event                                next
  *   head      request line and header fields       head (scanned, parsed)
@@ -34,12 +34,19 @@
  * handler.
  *
  * Back-pressure.  A request body is buffered only up to BODY_HIGH: past it
- * the parser is not fed, the socket's input fills to its watermark and
- * libevent stops reading, until nghttp2 takes body bytes (as the server's
+ * the parser is not fed, the socket's input fills to SOCK_IN_HIGH and
+ * the bridge stops reading it, until nghttp2 takes body bytes (as the server's
  * stream window allows: a handler that falls behind holds the client
- * back).  Responses: past OUT_HIGH bytes waiting for the socket, the pair's
- * end stops reading, so the server connection's output stalls as for a
+ * back).  Responses: past OUT_HIGH bytes waiting for the socket, the
+ * server connection's output is no longer drained, so it stalls as for a
  * slow HTTP/2 client.
+ *
+ * The bytes between the client session and the server connection go in
+ * memory: the server connection's bufferevent is a socket bufferevent
+ * without a socket (server/conn.c).  Not a bufferevent_pair: libevent
+ * 2.1's bufferevent_pair_new() crashes the loop later when one of its
+ * allocations fails (tests/failmalloc found it), and the pair's locking
+ * and transfers are work this does not need.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -65,7 +72,10 @@ typedef struct hfield {
 
 struct trpc__h1 {
     struct bufferevent *sock;   /* the client's connection */
-    struct bufferevent *inner;  /* our end of the pair to the server */
+    struct bufferevent *inner;  /* the server connection's (not ours) */
+    struct evbuffer_cb_entry *out_cb; /* on inner's output */
+    struct event *wake_ev;      /* the server wrote: process it */
+    bool wake_pending;
     nghttp2_session *ng;
     trpc__h1_cfg cfg;
     struct event *head_ev;
@@ -97,6 +107,7 @@ struct trpc__h1 {
     bool failed;                /* answered by the bridge: the server's words
                                    are no longer written */
     bool lingering, shut, pumping, in_recv, inner_blocked;
+    bool read_stopped;          /* SOCK_IN_HIGH unparsed bytes wait */
 };
 
 static void pump(trpc__h1 *h);
@@ -165,9 +176,24 @@ static void trim(const char *b, size_t *off, size_t *len)
         }                                                                           \
     } while (0)
 
+/* Sends what the client session has queued into the server connection's
+ * input, and has the server read it (on the next turn of the loop). */
 static void send_now(trpc__h1 *h)
 {
-    if (h->ng && !h->in_recv && nghttp2_session_send(h->ng) != 0 && !h->lingering) {
+    if (!h->ng || h->in_recv) {
+        return;
+    }
+    struct evbuffer *in = bufferevent_get_input(h->inner);
+    size_t before = evbuffer_get_length(in);
+    /* A socket bufferevent freezes its input's end (only its socket
+     * adds there): we are its socket. */
+    evbuffer_unfreeze(in, 0);
+    int rv = nghttp2_session_send(h->ng);
+    evbuffer_freeze(in, 0);
+    if (evbuffer_get_length(in) > before) {
+        bufferevent_trigger(h->inner, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+    }
+    if (rv != 0 && !h->lingering) {
         h->failed = true;
         h->cfg.done(h->cfg.ctx, false);
     }
@@ -650,6 +676,17 @@ static void pump(trpc__h1 *h)
         }
     }
     h->pumping = false;
+    /* Not a read watermark: libevent 2.1's bufferevent_setwatermark()
+     * crashes when its allocation fails. */
+    bool full = evbuffer_get_length(in) >= SOCK_IN_HIGH;
+    if (full != h->read_stopped && !h->lingering) {
+        h->read_stopped = full;
+        if (full) {
+            bufferevent_disable(h->sock, EV_READ);
+        } else {
+            bufferevent_enable(h->sock, EV_READ);
+        }
+    }
 }
 
 /* ---- the response: nghttp2 client callbacks ------------------------------------------- */
@@ -660,7 +697,7 @@ static ssize_t send_cb(nghttp2_session *ng, const uint8_t *data, size_t len, int
     (void)ng;
     (void)flags;
     trpc__h1 *h = ud;
-    if (evbuffer_add(bufferevent_get_output(h->inner), data, len) != 0) {
+    if (evbuffer_add(bufferevent_get_input(h->inner), data, len) != 0) {
         return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
     return (ssize_t)len;
@@ -851,12 +888,17 @@ static void process_inner(trpc__h1 *h)
     if (h->in_recv) {
         return;
     }
-    struct evbuffer *in = bufferevent_get_input(h->inner);
+    /* The server connection's output, read in place: its bytes for us. */
+    struct evbuffer *in = bufferevent_get_output(h->inner);
     struct evbuffer *out = bufferevent_get_output(h->sock);
+    bool took = evbuffer_get_length(in) > 0;
     h->in_recv = true;
+    evbuffer_unfreeze(in, 1); /* its start is frozen: only its socket drains it */
     while (evbuffer_get_length(in) > 0) {
         if (!h->lingering && evbuffer_get_length(out) >= OUT_HIGH) {
-            bufferevent_disable(h->inner, EV_READ);
+            /* The client reads slowly: the rest waits in the server
+             * connection's output, which holds its frames back past
+             * 1 MiB (h2/conn.c), until the socket drains. */
             h->inner_blocked = true;
             break;
         }
@@ -872,7 +914,12 @@ static void process_inner(trpc__h1 *h)
         }
         evbuffer_drain(in, v.iov_len);
     }
+    evbuffer_freeze(in, 1);
     h->in_recv = false;
+    if (took && evbuffer_get_length(in) == 0) {
+        /* Drained, as a socket's output is: the server may write more. */
+        bufferevent_trigger(h->inner, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+    }
     if (h->failed && !h->lingering) {
         h->cfg.done(h->cfg.ctx, false);
         return;
@@ -914,7 +961,6 @@ static void sock_write_cb(struct bufferevent *bev, void *arg)
     trpc__h1 *h = arg;
     if (h->inner_blocked) {
         h->inner_blocked = false;
-        bufferevent_enable(h->inner, EV_READ);
         process_inner(h);
     }
     maybe_shut(h);
@@ -936,10 +982,24 @@ static void sock_event_cb(struct bufferevent *bev, short events, void *arg)
     }
 }
 
-static void inner_read_cb(struct bufferevent *bev, void *arg)
+/* The server connection wrote (its output's callback): process it on
+ * the next turn of the loop, not inside the server's nghttp2 call. */
+static void inner_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
-    (void)bev;
+    (void)buf;
     trpc__h1 *h = arg;
+    if (info->n_added > 0 && !h->wake_pending) {
+        h->wake_pending = true;
+        event_active(h->wake_ev, EV_TIMEOUT, 0);
+    }
+}
+
+static void wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__h1 *h = arg;
+    h->wake_pending = false;
     process_inner(h);
     if (!h->lingering && !h->failed && h->sid && !h->msg_done &&
         evbuffer_get_length(h->body) < BODY_HIGH) {
@@ -967,13 +1027,16 @@ trpc__h1 *trpc__h1_new(struct bufferevent *sock, struct bufferevent *inner,
     if (!h) {
         goto err;
     }
+    struct event_base *base = bufferevent_get_base(sock);
     h->sock = sock;
     h->inner = inner;
     h->cfg = *cfg;
     h->body = evbuffer_new();
     h->hdr = evbuffer_new();
-    h->head_ev = evtimer_new(bufferevent_get_base(sock), head_timeout_cb, h);
-    if (!h->body || !h->hdr || !h->head_ev || nghttp2_session_callbacks_new(&cbs) != 0) {
+    h->head_ev = evtimer_new(base, head_timeout_cb, h);
+    h->wake_ev = event_new(base, -1, 0, wake_cb, h);
+    if (!h->body || !h->hdr || !h->head_ev || !h->wake_ev ||
+        nghttp2_session_callbacks_new(&cbs) != 0) {
         goto err;
     }
     nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
@@ -982,7 +1045,7 @@ trpc__h1 *trpc__h1_new(struct bufferevent *sock, struct bufferevent *inner,
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv_cb);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk_recv_cb);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close_cb);
-    int rv = nghttp2_session_client_new(&h->ng, cbs, h);
+    int rv = nghttp2_session_client_new3(&h->ng, cbs, h, NULL, cfg->mem);
     nghttp2_session_callbacks_del(cbs);
     if (rv != 0) {
         goto err;
@@ -998,21 +1061,17 @@ trpc__h1 *trpc__h1_new(struct bufferevent *sock, struct bufferevent *inner,
     h->hp.data = h;
     head_reset(h);
     bufferevent_setcb(sock, sock_read_cb, sock_write_cb, sock_event_cb, h);
-    bufferevent_setwatermark(sock, EV_READ, 0, SOCK_IN_HIGH);
-    bufferevent_setwatermark(sock, EV_WRITE, OUT_HIGH / 4, 0);
-    bufferevent_setcb(inner, inner_read_cb, NULL, NULL, h);
-    if (bufferevent_enable(sock, EV_READ | EV_WRITE) != 0 ||
-        bufferevent_enable(inner, EV_READ | EV_WRITE) != 0) {
+    h->out_cb = evbuffer_add_cb(bufferevent_get_output(inner), inner_out_cb, h);
+    if (!h->out_cb || bufferevent_enable(sock, EV_READ | EV_WRITE) != 0) {
         goto err;
     }
     return h;
 err:
     if (h) {
-        h->sock = h->inner = NULL;
+        h->sock = NULL;
         trpc__h1_free(h);
     }
     bufferevent_free(sock);
-    bufferevent_free(inner);
     return NULL;
 }
 
@@ -1036,7 +1095,10 @@ void trpc__h1_linger(trpc__h1 *h)
     }
     struct evbuffer *in = bufferevent_get_input(h->sock);
     evbuffer_drain(in, evbuffer_get_length(in));
-    bufferevent_setwatermark(h->sock, EV_WRITE, 0, 0);
+    if (h->read_stopped) {
+        h->read_stopped = false;
+        bufferevent_enable(h->sock, EV_READ); /* to see the client's EOF */
+    }
     maybe_shut(h);
 }
 
@@ -1048,14 +1110,17 @@ void trpc__h1_free(trpc__h1 *h)
     if (h->head_ev) {
         event_free(h->head_ev);
     }
+    if (h->wake_ev) {
+        event_free(h->wake_ev);
+    }
+    if (h->out_cb) {
+        evbuffer_remove_cb_entry(bufferevent_get_output(h->inner), h->out_cb);
+    }
     if (h->ng) {
         nghttp2_session_del(h->ng);
     }
     if (h->sock) {
         bufferevent_free(h->sock);
-    }
-    if (h->inner) {
-        bufferevent_free(h->inner);
     }
     if (h->body) {
         evbuffer_free(h->body);

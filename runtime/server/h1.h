@@ -6,8 +6,7 @@
  * TLS connection whose ALPN did not settle on "h2") is handed to a bridge:
  * it parses the client's HTTP/1.1 requests (http_parser) from the socket,
  * turns each into a stream of an nghttp2 client session it holds, whose
- * bytes go through a bufferevent pair into an ordinary server connection
- * (server/conn.c), and writes each response back as HTTP/1.1 (status line,
+ * bytes go in memory into an ordinary server connection (server/conn.c), and writes each response back as HTTP/1.1 (status line,
  * headers, a chunked body whose trailer section carries the HTTP/2
  * trailers).  So every limit, interceptor and protocol of the HTTP/2 path
  * holds for HTTP/1.1 too.  docs/http1.md describes the behaviour.
@@ -20,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <nghttp2/nghttp2.h>
 #include <event2/bufferevent.h>
 
 typedef struct trpc__h1 trpc__h1;
@@ -30,6 +30,8 @@ typedef struct trpc__h1_cfg {
     int head_timeout_ms;     /* a request head must arrive within this from
                                 its first byte (0: no limit): past it, 408 */
     bool tls;                /* :scheme https */
+    nghttp2_mem *mem;        /* the client session's allocator (NULL:
+                                nghttp2's default) */
     /* done(ctx, now): the client's connection is over.  now: it is gone
      * (EOF, socket error): free everything.  Otherwise the bridge wants a
      * lingering close (an error answered, Connection: close): the owner
@@ -39,10 +41,13 @@ typedef struct trpc__h1_cfg {
 } trpc__h1_cfg;
 
 /* A bridge between sock (the client's connection, its input perhaps
- * holding the first bytes already) and inner (one end of a bufferevent
- * pair whose other end a server connection reads).  Takes both bevs
- * (freed with the bridge, or at once on failure).  cfg is copied.
- * Returns the bridge or NULL (out of memory). */
+ * holding the first bytes already) and inner, the server connection's
+ * bufferevent: a socket bufferevent without a socket (fd -1, deferred
+ * callbacks), whose input the bridge fills (and triggers its read
+ * callback) and whose output it drains (and triggers its write callback),
+ * as a socket would.  Takes sock (freed with the bridge, or at once on
+ * failure); inner stays the server connection's, and must outlive the
+ * bridge.  cfg is copied.  Returns the bridge or NULL (out of memory). */
 trpc__h1 *trpc__h1_new(struct bufferevent *sock, struct bufferevent *inner,
                        const trpc__h1_cfg *cfg);
 /* Starts the bridge: the HTTP/2 preface and SETTINGS toward the server

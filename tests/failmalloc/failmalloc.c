@@ -17,7 +17,11 @@
  * with a status and message),
  * a server stream (3 replies), a client stream and a bidi stream (2
  * requests each; the bidi handlers run on the server's executor thread);
- * then the channel is freed and the server shut down and freed.
+ * then the channel is freed and the server shut down and freed.  "h1": the
+ * same server, and two unary calls over HTTP/1.1 on one keep-alive
+ * connection from a plain socket (the server's HTTP/1.1 bridge,
+ * runtime/server/h1.c: its parser, its nghttp2 client session and the pair
+ * into the server connection), the second with Connection: close.
  *
  * Allocations counted and failed:
  *   - typerpc's own (the runtime, and the generated code: malloc, calloc,
@@ -32,15 +36,20 @@
  * Not counted: allocations inside libnghttp2 through its default allocator
  * (session callbacks and options objects), zlib's, libc's own.
  *
- * Usage: failmalloc SCENARIO [STRIDE [FIRST [LAST]]]   (SCENARIO: unary or
- * full; every STRIDE-th N, default 1, from FIRST to LAST).  Exits 0 when
+ * Usage: failmalloc SCENARIO [STRIDE [FIRST [LAST]]]   (SCENARIO: unary,
+ * full or h1; every STRIDE-th N, default 1, from FIRST to LAST).  Exits 0 when
  * every run ended cleanly.  With FAILMALLOC_TRACE set, each run prints the
  * stack of the allocation it fails (to find the code a problem is in).
  */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <execinfo.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,7 +295,91 @@ static void stream_call(trpc_channel *ch, int m, int nreq, int expect)
     }
 }
 
-static void scenario(bool full)
+/* The first n-byte needle in [p, end), or NULL. */
+static const char *find(const char *p, const char *end, const char *needle, size_t n)
+{
+    for (; p && end - p >= (ptrdiff_t)n; p++) {
+        if (memcmp(p, needle, n) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The HTTP/1.1 calls (scenario "h1"): a gRPC-framed EchoRequest{text:
+ * "h1"} POSTed twice on one connection, the second with Connection:
+ * close; the replies read until the server closes.  A call is OK when its
+ * response is 200 with the echo and grpc-status 0 in the chunked
+ * trailers; a connection that fails or closes early fails it cleanly. */
+static void h1_calls(int port)
+{
+    static const char body[] = "\x00\x00\x00\x00\x04\x0a\x02h1";
+    static const char echo[] = "\x00\x00\x00\x00\x04\x0a\x02h1\r\n0\r\ngrpc-status: 0\r\n\r\n";
+    char req[1024];
+    int n = 0;
+    for (int i = 0; i < 2; i++) {
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "POST /echo.Echo/Unary HTTP/1.1\r\nHost: x\r\n"
+                      "content-type: application/grpc\r\nte: trailers\r\n%s"
+                      "content-length: %zu\r\n\r\n",
+                      i ? "connection: close\r\n" : "", sizeof body - 1);
+        memcpy(req + n, body, sizeof body - 1);
+        n += (int)(sizeof body - 1);
+    }
+    out.calls += 2;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = { CALL_TIMEOUT_MS / 1000, 0 };
+    if (fd < 0) {
+        return;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+        close(fd);
+        return;
+    }
+    char got[8192];
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = recv(fd, got + len, sizeof got - 1 - len, 0);
+        if (r < 0 && errno == EAGAIN) {
+            bad("h1: no close within %d ms", CALL_TIMEOUT_MS);
+            break;
+        }
+        if (r <= 0 || len + (size_t)r >= sizeof got - 1) {
+            break;
+        }
+        len += (size_t)r;
+    }
+    close(fd);
+    got[len] = 0;
+    /* Each OK response: the status line, its headers, then the echo
+     * chunk and the trailers. */
+    const char *p = got, *end = got + len;
+    for (int i = 0; i < 2; i++) {
+        const char *st = find(p, end, "HTTP/1.1 ", 9);
+        if (!st || (size_t)(end - st) < 13 || memcmp(st, "HTTP/1.1 200 ", 13) != 0) {
+            break; /* closed early, or a 5xx: the server failed it cleanly */
+        }
+        const char *e = find(st, end, echo, sizeof echo - 1);
+        const char *next = find(st + 1, end, "HTTP/1.1 ", 9);
+        if (!e || (next && e > next)) {
+            if (find(st, next ? next : end, "grpc-status: 0", 14)) {
+                bad("h1: grpc-status 0 without the echo");
+            }
+            break;
+        }
+        out.calls_ok++;
+        p = e + sizeof echo - 1;
+    }
+    if (trace) {
+        fprintf(stderr, "failmalloc: h1: %d of 2 OK\n", out.calls_ok);
+    }
+}
+
+static void scenario(bool full, bool h1)
 {
     trpc_server *srv = NULL;
     trpc_server_opts so = TRPC_SERVER_OPTS(.workers = 1, .executor_threads = 1);
@@ -302,6 +395,10 @@ static void scenario(bool full)
         trpc_server_listen(srv, "127.0.0.1:0", &port) != TRPC_OK ||
         trpc_server_start(srv) != TRPC_OK) {
         out.setup_failed = 1;
+        goto done;
+    }
+    if (h1) {
+        h1_calls(port);
         goto done;
     }
     snprintf(target, sizeof target, "127.0.0.1:%d", port);
@@ -330,13 +427,13 @@ static void *ev_realloc(void *p, size_t n) { return __wrap_realloc(p, n); }
 static void ev_free(void *p) { free(p); }
 
 /* The child: one run with allocation n failing (0: none). */
-static void child(long n, bool full, int fd)
+static void child(long n, bool full, bool h1, int fd)
 {
     /* Before anything else touches libevent. */
     event_set_mem_functions(ev_malloc, ev_realloc, ev_free);
     alarm(RUN_LIMIT_S + 5); /* the parent kills first; this is a backstop */
     fail_at = n;
-    scenario(full);
+    scenario(full, h1);
     out.allocs = atomic_load(&allocs);
     if (write(fd, &out, sizeof out) != (ssize_t)sizeof out) {
         _exit(3);
@@ -353,7 +450,7 @@ typedef struct result {
     outcome out;
 } result;
 
-static result run(long n, bool full)
+static result run(long n, bool full, bool h1)
 {
     result r = { 0 };
     int p[2];
@@ -369,7 +466,7 @@ static result run(long n, bool full)
     }
     if (pid == 0) {
         close(p[0]);
-        child(n, full, p[1]);
+        child(n, full, h1, p[1]);
     }
     close(p[1]);
     struct timespec t0, now;
@@ -396,11 +493,14 @@ static result run(long n, bool full)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 5 || (strcmp(argv[1], "unary") != 0 && strcmp(argv[1], "full") != 0)) {
-        fprintf(stderr, "usage: %s unary|full [STRIDE [FIRST [LAST]]]\n", argv[0]);
+    if (argc < 2 || argc > 5 ||
+        (strcmp(argv[1], "unary") != 0 && strcmp(argv[1], "full") != 0 &&
+         strcmp(argv[1], "h1") != 0)) {
+        fprintf(stderr, "usage: %s unary|full|h1 [STRIDE [FIRST [LAST]]]\n", argv[0]);
         return 2;
     }
     bool full = strcmp(argv[1], "full") == 0;
+    bool h1 = strcmp(argv[1], "h1") == 0;
     long stride = argc >= 3 ? atol(argv[2]) : 1;
     if (stride < 1) {
         stride = 1;
@@ -408,7 +508,7 @@ int main(int argc, char **argv)
     long first = argc >= 4 ? atol(argv[3]) : 1;
     long last = argc >= 5 ? atol(argv[4]) : 0;
     trace = getenv("FAILMALLOC_TRACE") != NULL;
-    result base = run(0, full);
+    result base = run(0, full, h1);
     if (base.status != 0 || !base.have_out || base.out.bad || base.out.setup_failed ||
         base.out.calls_ok != base.out.calls) {
         fprintf(stderr, "failmalloc %s: the run without failures did not succeed (status %d: %s)\n",
@@ -423,7 +523,7 @@ int main(int argc, char **argv)
     }
     long runs = 0, problems = 0, setup_failed = 0, some_failed = 0, all_ok = 0;
     for (long n = first < 1 ? 1 : first; n <= total; n += stride) {
-        result r = run(n, full);
+        result r = run(n, full, h1);
         runs++;
         const char *why = NULL;
         char buf[300];

@@ -379,7 +379,11 @@ static void test_listen_fd(void **state)
     assert_int_equal(trpc_server_listen_fd(srv, kept), TRPC_OK);
     assert_int_equal(trpc_server_start(srv), TRPC_OK);
     uint8_t head[9];
-    /* The server's first frame on it: SETTINGS (type 4). */
+    /* The server's first frame on it, once the client's preface has said
+     * HTTP/2 (its first bytes decide between HTTP/2 and HTTP/1.1):
+     * SETTINGS (type 4). */
+    static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    assert_int_equal(send(queued, preface, sizeof preface - 1, 0), (ssize_t)sizeof preface - 1);
     assert_int_equal(recv(queued, head, sizeof head, MSG_WAITALL), (ssize_t)sizeof head);
     assert_int_equal(head[3], 4);
     close(queued);
