@@ -10,6 +10,7 @@
 #ifndef SHOP_H
 #define SHOP_H
 
+#include <stdio.h>
 #include <typerpc/typerpc.h>
 
 typedef struct shop_users shop_users;
@@ -26,7 +27,15 @@ void shop_users_free(shop_users *u);
  * trpc_server_shutdown() has returned: watches in flight use it until
  * their done notification. */
 trpc_error shop_inventory_new(shop_inventory **out);
+/* The same with its stock and reservations in the store file at path,
+ * shared with every inventory instance opened on it (made when missing):
+ * reservations are idempotent per order across them, and each one's stock
+ * watchers hear of the others' changes (inventory_store.h).  TRPC_ESYS
+ * (after saying why on stderr) when the file cannot be used. */
+trpc_error shop_inventory_new_shared(shop_inventory **out, const char *store_path);
 trpc_error shop_inventory_serve(shop_inventory *inv, trpc_server *srv);
+/* One line: how many calls of each kind this instance served. */
+void shop_inventory_report(shop_inventory *inv, FILE *out);
 void shop_inventory_free(shop_inventory *inv);
 
 /* payments: charges with idempotency keys. */
