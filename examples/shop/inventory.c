@@ -79,6 +79,7 @@ static const item catalogue[STORE_ITEMS] = {
     { "apple", 10, 120 },
     { "pear", 3, 250 },
     { "plum", 0, 90 },
+    { "fig", 1000000, 30 }, /* for load runs (run-shop.sh --replicas): never sold out */
 };
 
 /* The index of sku in the catalogue, or -1. */

@@ -30,8 +30,8 @@
 #include <typerpc/typerpc.h>
 
 enum {
-    STORE_ITEMS = 3,        /* the catalogue's size */
-    STORE_RESERVATIONS = 4096,
+    STORE_ITEMS = 4,        /* the catalogue's size */
+    STORE_RESERVATIONS = 16384, /* a sold order keeps its reservation */
     STORE_ORDER_ID_MAX = 63, /* bytes of an order id */
     STORE_LOG = 256          /* changes kept for watchers that fall behind */
 };
