@@ -2,7 +2,8 @@
  * shop.h — the four services of the shop example, as shop_server sees them.
  *
  * Each service lives in its own .c file with its state in memory behind a
- * mutex (handlers run on several worker threads at once).  A service is
+ * mutex (handlers run on several worker threads at once); inventory's may
+ * instead be a file several instances share (inventory_store.h).  A service is
  * created, registered on a server before it starts, and freed after the
  * server has shut down.  Creators return TRPC_OK or a library error and
  * leave *out untouched on failure; the _free functions accept NULL.
