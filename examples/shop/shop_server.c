@@ -198,7 +198,7 @@ int main(int argc, char **argv)
         goto err;
     if ((set & INVENTORY) &&
         ((rv = shop_inventory_new_shared(&inventory, inventory_store)) != TRPC_OK ||
-                              (rv = shop_inventory_serve(inventory, srv)) != TRPC_OK))
+         (rv = shop_inventory_serve(inventory, srv)) != TRPC_OK))
         goto err;
     if ((set & PAYMENTS) && ((rv = shop_payments_new(&payments)) != TRPC_OK ||
                              (rv = shop_payments_serve(payments, srv)) != TRPC_OK))

@@ -115,8 +115,13 @@ static void on_status(trpc_stream *s, trpc_status code, const char *message, trp
         set_state(hc, TRPC__HC_DISABLED);
         return;
     }
-    snprintf(hc->why, sizeof hc->why, "%s: health check failed: %s (%s)", hc->sub->target,
-             trpc_status_name(code), message ? message : "no message");
+    if (code == TRPC_STATUS_OK) {
+        snprintf(hc->why, sizeof hc->why, "%s: the server ended its health check",
+                 hc->sub->target);
+    } else {
+        snprintf(hc->why, sizeof hc->why, "%s: health check failed: %s (%s)", hc->sub->target,
+                 trpc_status_name(code), message ? message : "no message");
+    }
     set_state(hc, TRPC__HC_UNHEALTHY);
     retry_later(hc); /* retry_cb checks the connection is still there */
 }
