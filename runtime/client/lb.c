@@ -148,7 +148,8 @@ static void place_checked(trpc__lb *lb, trpc_stream *s, trpc__cconns *sub)
             trpc__stream_fail(s, TRPC_STATUS_UNAVAILABLE, sub->last_err);
             return;
         }
-        if (!evtimer_pending(lb->hwait_ev, NULL)) {
+        if (!evtimer_pending(lb->hwait_ev, NULL) || sub->next_attempt < lb->hwait_at) {
+            lb->hwait_at = sub->next_attempt;
             trpc__timer_at(lb->hwait_ev, sub->next_attempt);
         }
         break;

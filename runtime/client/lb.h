@@ -73,6 +73,7 @@ typedef struct trpc__lb {
     struct event *health_ev;       /* (activated) health checks follow their
                                       connections, hwait is placed again */
     struct event *hwait_ev;        /* (timer) the same when a backoff ends */
+    int64_t hwait_at;              /* ... at this time, while pending */
 } trpc__lb;
 
 /* Parses a policy name ("pick_first", "round_robin"; NULL or "": pick_first).

@@ -12,6 +12,8 @@
  *  - deadline: NOT_SERVING from the start: a wait_for_ready call ends
  *    DEADLINE_EXCEEDED at its deadline, a plain one UNAVAILABLE.
  *  - a server without the health service (UNIMPLEMENTED): used as healthy.
+ *  - no server at first: a wait_for_ready call waits through the
+ *    connection's backoff and is served once one listens, SERVING.
  *  - a named service: SERVING only for that name; another name's
  *    SERVICE_UNKNOWN keeps calls away.
  *  - the Watch is the channel's own call: the channel's interceptors see
@@ -188,6 +190,39 @@ static void test_named_service(void **state)
     trpc_server_free(f.srv);
 }
 
+/* No server yet: a wait_for_ready call waits through the connection
+ * backoff and the health check, and is served once a server with health
+ * SERVING listens on the port. */
+static void test_wait_through_backoff(void **state)
+{
+    (void)state;
+    fixture f;
+    up(&f, true);
+    int port = f.port;
+    trpc_server_free(f.srv); /* the port is free again */
+    trpc_channel *ch = channel(&f, "", NULL, 0);
+    assert_int_equal(call(ch, false, 5000, NULL, 0), TRPC_STATUS_UNAVAILABLE);
+    waiter w = { .ch = ch };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_call, &w), 0);
+    while (!atomic_load(&w.started)) {
+        echo_sleep_ms(1);
+    }
+    echo_sleep_ms(300);
+    trpc_server_opts o = TRPC_SERVER_OPTS(.workers = 2);
+    assert_int_equal(trpc_server_new(&f.srv, &o), TRPC_OK);
+    assert_int_equal(trpc_health_new(&f.h, f.srv), TRPC_OK);
+    assert_int_equal(echo__echo__serve(f.srv, &echo_impl, NULL), TRPC_OK);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    assert_int_equal(trpc_server_listen(f.srv, addr, NULL), TRPC_OK);
+    assert_int_equal(trpc_server_start(f.srv), TRPC_OK);
+    pthread_join(th, NULL);
+    assert_int_equal(w.st, TRPC_STATUS_OK);
+    trpc_channel_free(ch);
+    trpc_server_free(f.srv);
+}
+
 static atomic_int icpt_started, icpt_done;
 
 static trpc_status count_start(const trpc_method *m, trpc_metadata *md, int64_t deadline,
@@ -236,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_flip),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_no_health_service),
+        cmocka_unit_test(test_wait_through_backoff),
         cmocka_unit_test(test_named_service),
         cmocka_unit_test(test_interceptors_skip_watch),
     };
