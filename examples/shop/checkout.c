@@ -31,6 +31,17 @@
  * Retries are safe end to end: the order's idempotency key is the order id
  * for inventory (one reservation per order) and the idempotency key for
  * payments (one charge per order).
+ *
+ * Several instances of a service: a target may list them
+ * ("ipv4:A:P,B:P,C:P"); every channel balances round_robin over a target's
+ * addresses and checks each one's health (grpc.health.v1.Health/Watch of
+ * the service's own name), so an instance that is stopping or out of
+ * rotation (NOT_SERVING) gets no new calls.  Inventory's calls are retried
+ * on UNAVAILABLE (gRPC's retry policy: up to 3 attempts, each to the next
+ * instance): an instance killed under a Reserve costs no order, since a
+ * Reserve that reached it before it died answers the same reservation to
+ * the retry, whichever instance that reaches (the instances share one
+ * store, inventory.c).  Payments and users calls are not retried here.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -285,9 +296,22 @@ trpc_error shop_checkout_new(shop_checkout **out, const char *users_target,
         return TRPC_ENOMEM;
     trpc_channel *users = NULL, *inventory = NULL, *payments = NULL;
     trpc_error rv;
-    if ((rv = trpc_channel_new(&users, users_target, NULL)) != TRPC_OK ||
-        (rv = trpc_channel_new(&inventory, inventory_target, NULL)) != TRPC_OK ||
-        (rv = trpc_channel_new(&payments, payments_target, NULL)) != TRPC_OK) {
+    /* Each channel: round robin over the target's addresses (one address:
+     * just that one), only to instances whose health says SERVING. */
+    const trpc_retry_policy retry = TRPC_RETRY_POLICY(
+        .service = "shop.Inventory", .max_attempts = 3, .initial_backoff_ms = 50,
+        .max_backoff_ms = 500, .retryable_codes = TRPC_RETRY_ON(TRPC_STATUS_UNAVAILABLE));
+    const trpc_retry_policy *retries[] = { &retry };
+    trpc_channel_opts uo = TRPC_CHANNEL_OPTS(.lb_policy = "round_robin",
+                                             .health_check_service = "shop.Users");
+    trpc_channel_opts io = TRPC_CHANNEL_OPTS(.lb_policy = "round_robin",
+                                             .health_check_service = "shop.Inventory",
+                                             .retry_policies = retries, .nretry_policies = 1);
+    trpc_channel_opts po = TRPC_CHANNEL_OPTS(.lb_policy = "round_robin",
+                                             .health_check_service = "shop.Payments");
+    if ((rv = trpc_channel_new(&users, users_target, &uo)) != TRPC_OK ||
+        (rv = trpc_channel_new(&inventory, inventory_target, &io)) != TRPC_OK ||
+        (rv = trpc_channel_new(&payments, payments_target, &po)) != TRPC_OK) {
         trpc_channel_free(users);
         trpc_channel_free(inventory);
         free(c);

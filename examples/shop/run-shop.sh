@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the whole shop, runs the scripted customer through it, stops it:
-#   run-shop.sh [--separate | --one-process] SHOP_SERVER SHOP_CUSTOMER
+#   run-shop.sh [--separate | --one-process | --replicas N] SHOP_SERVER SHOP_CUSTOMER
 # --separate (the default): users, inventory, payments and checkout each in
 #   their own process, on free TCP ports and unix sockets in a temp folder;
 #   afterwards payments and then users are stopped and an order must fail
@@ -10,7 +10,18 @@
 # --one-process: one shop_server serving all four services; it is stopped
 #   while a stock watch is still open (the watch is cancelled after the
 #   five-second grace period and the server still exits 0).
-# Both modes also watch the pear stock until a 300 ms deadline ends it, and
+# --replicas N: as --separate, but N inventory instances (N >= 2) sharing
+#   one store file (--inventory-store), and checkout balancing over them
+#   (--inventory-target ipv4:A,B,C: round robin, health checks, inventory
+#   calls retried on UNAVAILABLE).  The customer's stock watch is on the
+#   first instance, so the changes it must see are made by the others.
+#   Then: every instance served a share (their counters, SIGUSR1); orders
+#   of figs from 4 threads while the second instance is stopped
+#   gracefully, then while the third is killed with SIGKILL: no order may
+#   fail (the numbers are printed); the fig stock left is exactly the
+#   initial stock less one per order placed (no reservation lost or made
+#   twice across the instances, retries included).
+# Every mode also watches the pear stock until a 300 ms deadline ends it, and
 # the customer's script pays with a slow card under a 1 s deadline: checkout
 # passes the deadline on to payments, whose timer never fires, so the order
 # fails with DEADLINE_EXCEEDED and the retry makes a new charge (not a replay);
@@ -25,8 +36,10 @@ mode=separate
 case ${1:-} in
 --separate) shift ;;
 --one-process) mode=one-process; shift ;;
+--replicas) mode=replicas; replicas=${2:-}; shift 2 || true ;;
 esac
-[ $# -eq 2 ] || { echo "usage: run-shop.sh [--separate | --one-process] SHOP_SERVER SHOP_CUSTOMER" >&2; exit 2; }
+[ $# -eq 2 ] && { [ "$mode" != replicas ] || [ "${replicas:-0}" -ge 2 ] 2>/dev/null; } ||
+    { echo "usage: run-shop.sh [--separate | --one-process | --replicas N] SHOP_SERVER SHOP_CUSTOMER" >&2; exit 2; }
 server=$1 customer=$2
 
 tmp=$(mktemp -d /tmp/typerpc-shop-XXXXXX)
@@ -99,6 +112,19 @@ if [ "$mode" = separate ]; then
         --inventory-target "${addrs[inventory]}" --payments-target "${addrs[payments]}"
     run=("$customer" --target "${addrs[checkout]}" --users-target "${addrs[users]}"
          --inventory-target "${addrs[inventory]}")
+elif [ "$mode" = replicas ]; then
+    start users "unix:$tmp/users.sock" --services users
+    inv_list=''
+    for i in $(seq "$replicas"); do
+        start "inventory$i" 127.0.0.1:0 --services inventory --inventory-store "$tmp/inventory.store"
+        inv_list+="${inv_list:+,}${addrs[inventory$i]}"
+    done
+    start payments "unix:$tmp/payments.sock" --services payments
+    start checkout 127.0.0.1:0 --services checkout --users-target "${addrs[users]}" \
+        --inventory-target "ipv4:$inv_list" --payments-target "${addrs[payments]}"
+    addrs[inventory]=${addrs[inventory1]}
+    run=("$customer" --target "${addrs[checkout]}" --users-target "${addrs[users]}"
+         --inventory-target "${addrs[inventory1]}")
 else
     start shop 127.0.0.1:0 --services users,inventory,payments,checkout \
         --max-message-size 65536 --max-streams 64
@@ -133,7 +159,64 @@ out=$("$customer" --target "$inv" --watch pear 300 2>&1) || fail "watch: $out"
 echo "$out"
 grep -q "watch of pear ended: DEADLINE_EXCEEDED after 1 updates" <<< "$out" || fail "want the watch to end by its deadline"
 
-if [ "$mode" = separate ]; then
+if [ "$mode" = replicas ]; then
+    # served: the reserve count of instance NAME so far (its SIGUSR1 line).
+    served() {
+        local before
+        before=$(grep -c '^inventory: served' "$tmp/$1.log" || true)
+        kill -USR1 "${pids[$1]}"
+        for _ in $(seq 50); do
+            [ "$(grep -c '^inventory: served' "$tmp/$1.log" || true)" -gt "$before" ] && break
+            sleep 0.1
+        done
+        grep '^inventory: served' "$tmp/$1.log" | tail -1 | sed -n 's/.* reserve=\([0-9]*\).*/\1/p'
+    }
+    for i in $(seq "$replicas"); do
+        n=$(served "inventory$i")
+        echo "inventory$i: served ${n:-?} reservations"
+        [ "${n:-0}" -gt 0 ] || fail "inventory$i served no reservation: not balanced"
+    done
+    # load LABEL: figs from 4 threads for $1 seconds, in the background.
+    load_start() {
+        : > "$tmp/load.out"
+        "$customer" --target "${addrs[checkout]}" --load u-1 fig "$1" --threads 4 \
+            > "$tmp/load.out" 2>&1 &
+        load_pid=$!
+    }
+    load_end() { # LABEL: waits, prints, checks no order failed; sets load_ok
+        local rc=0
+        wait "$load_pid" || rc=$?
+        cat "$tmp/load.out"
+        grep -q '^customer: load: orders=[0-9]* ok=[0-9]* failed=0$' "$tmp/load.out" &&
+            [ "$rc" -eq 0 ] || fail "$1: orders failed"
+        load_ok=$(sed -n 's/^customer: load: orders=[0-9]* ok=\([0-9]*\).*/\1/p' "$tmp/load.out")
+    }
+    load_start 5
+    sleep 2
+    stop inventory2 TERM
+    load_end "inventory2 stopped gracefully"
+    ok1=$load_ok
+    echo "shop (replicas): $ok1 orders, 0 failed, inventory2 stopped gracefully under them"
+    load_start 5
+    sleep 2
+    kill -KILL "${pids[inventory3]}"
+    wait "${pids[inventory3]}" 2>/dev/null || true
+    unset "pids[inventory3]"
+    load_end "inventory3 killed"
+    ok2=$load_ok
+    echo "shop (replicas): $ok2 orders, 0 failed, inventory3 killed (SIGKILL) under them"
+    # Every order placed exactly one reservation, across the instances and
+    # the retries: the figs left tell.
+    out=$("$customer" --target "${addrs[inventory1]}" --watch fig 300 2>&1) || true
+    left=$(sed -n 's/^watch: fig available=\([0-9]*\)$/\1/p' <<< "$out" | head -1)
+    echo "shop (replicas): figs left $left = 1000000 - $ok1 - $ok2?"
+    [ "$left" = $((1000000 - ok1 - ok2)) ] || fail "fig stock $left, want $((1000000 - ok1 - ok2))"
+    for i in $(seq 4 "$replicas"); do stop "inventory$i" TERM; done
+    stop checkout TERM
+    stop payments TERM
+    stop users INT
+    stop inventory1 INT
+elif [ "$mode" = separate ]; then
     # A service that is too slow (inventory frozen with SIGSTOP): checkout
     # gives it what is left of the client's deadline, then fails with
     # DEADLINE_EXCEEDED.

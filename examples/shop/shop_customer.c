@@ -4,6 +4,7 @@
  *   shop_customer --target HOST:PORT [--users-target T] [--inventory-target T]
  *   shop_customer --target HOST:PORT [--timeout MS] --order USER_ID SKU QUANTITY
  *   shop_customer --target HOST:PORT --watch SKU MILLISECONDS
+ *   shop_customer --target HOST:PORT --load USER_ID SKU SECONDS [--threads T]
  *
  * --target is checkout; users and inventory default to the same address
  * (right for the all-in-one shop_server).  The script: sign up (and once
@@ -31,9 +32,17 @@
  * With --watch it prints an item's stock updates (target: inventory) until
  * the deadline MILLISECONDS from now ends the stream (exit 0 if it saw the
  * first update and ended with DEADLINE_EXCEEDED or OK).
+ * With --load it places orders of one SKU for USER_ID back to back from T
+ * threads (default 4) for SECONDS, each with its own idempotency key, and
+ * prints "customer: load: orders=N ok=N failed=N" (and the first failures)
+ * at the end, and the same as a snapshot on SIGUSR1 (exit 0 only if none
+ * failed): the load run-shop.sh --replicas 3 stops inventory instances
+ * under.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,11 +211,101 @@ static void *cancel_later(void *arg)
     return NULL;
 }
 
+/* ---- --load: orders back to back from several threads ---- */
+
+static struct {
+    pthread_mutex_t mu;
+    long orders, ok, failed;
+    const char *user, *sku;
+    Shop__Checkout_Client *checkout;
+    struct timespec end;
+} load = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void print_load(const char *label)
+{
+    pthread_mutex_lock(&load.mu);
+    say("customer: load%s: orders=%ld ok=%ld failed=%ld", label, load.orders, load.ok,
+        load.failed);
+    pthread_mutex_unlock(&load.mu);
+}
+
+static void *load_thread(void *arg)
+{
+    long t = (long)(intptr_t)arg;
+    for (long n = 0;; n++) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > load.end.tv_sec ||
+            (now.tv_sec == load.end.tv_sec && now.tv_nsec >= load.end.tv_nsec))
+            return NULL;
+        char key[64];
+        snprintf(key, sizeof key, "load-%ld-%ld-%ld", (long)getpid(), t, n);
+        Shop__OrderRequest req = SHOP__ORDER_REQUEST__INIT;
+        req.user_id = (char *)load.user;
+        req.sku = (char *)load.sku;
+        req.quantity = 1;
+        req.card = "4242-4242-4242-4242";
+        req.idempotency_key = key;
+        Shop__Order *order = NULL;
+        char *message = NULL;
+        trpc_status st = shop__checkout__place_order(
+            load.checkout, &req, &order,
+            &TRPC_CALL_OPTS(.timeout_ms = timeout_ms, .message = &message));
+        pthread_mutex_lock(&load.mu);
+        load.orders++;
+        if (st == TRPC_STATUS_OK) {
+            load.ok++;
+        } else if (load.failed++ < 5) {
+            say("customer: load: order %s -> %s: %s", key, trpc_status_name(st),
+                message ? message : "");
+        }
+        pthread_mutex_unlock(&load.mu);
+        if (order)
+            shop__order__free_unpacked(order, NULL);
+        free(message);
+    }
+}
+
+/* Prints a snapshot on every SIGUSR1 (blocked in every other thread). */
+static void *load_snapshots(void *arg)
+{
+    sigset_t *set = arg;
+    for (int sig; sigwait(set, &sig) == 0;)
+        print_load(" snapshot");
+    return NULL;
+}
+
+static int run_load(Shop__Checkout_Client *checkout, const char *user, const char *sku,
+                    int seconds, int threads)
+{
+    static sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    pthread_t snap, th[64];
+    if (pthread_create(&snap, NULL, load_snapshots, &usr1) == 0)
+        pthread_detach(snap);
+    load.checkout = checkout;
+    load.user = user;
+    load.sku = sku;
+    clock_gettime(CLOCK_MONOTONIC, &load.end);
+    load.end.tv_sec += seconds;
+    int started = 0;
+    for (; started < threads; started++)
+        if (pthread_create(&th[started], NULL, load_thread, (void *)(intptr_t)started) != 0)
+            break;
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    print_load("");
+    return load.failed == 0 && load.ok > 0 ? 0 : 1;
+}
+
 static int usage(FILE *out, int status)
 {
     fputs("Usage: shop_customer --target HOST:PORT [--users-target T] [--inventory-target T]\n"
           "       shop_customer --target HOST:PORT [--timeout MS] --order USER_ID SKU QUANTITY\n"
           "       shop_customer --target HOST:PORT --watch SKU MILLISECONDS\n"
+          "       shop_customer --target HOST:PORT --load USER_ID SKU SECONDS [--threads T]\n"
           "Runs a scripted customer through the shop's checkout at --target (users and\n"
           "inventory default to the same address), or places one order.\n",
           out);
@@ -376,7 +475,8 @@ int main(int argc, char **argv)
 {
     const char *target = "127.0.0.1:50060", *users_target = NULL, *inventory_target = NULL;
     const char *order_user = NULL, *order_sku = NULL, *watch_sku = NULL;
-    int order_qty = 0, watch_ms = 0;
+    int order_qty = 0, watch_ms = 0, load_s = 0, threads = 4;
+    const char *load_user = NULL, *load_sku = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -393,6 +493,14 @@ int main(int argc, char **argv)
             order_user = argv[++i];
             order_sku = argv[++i];
             order_qty = atoi(argv[++i]);
+        } else if (strcmp(a, "--load") == 0 && i + 3 < argc) {
+            load_user = argv[++i];
+            load_sku = argv[++i];
+            load_s = atoi(argv[++i]);
+        } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
+            threads = atoi(argv[++i]);
+            if (threads < 1 || threads > 64)
+                return usage(stderr, 2);
         } else if (strcmp(a, "--watch") == 0 && i + 2 < argc) {
             watch_sku = argv[++i];
             watch_ms = atoi(argv[++i]);
@@ -417,7 +525,9 @@ int main(int argc, char **argv)
     Shop__Checkout_Client *checkout = shop__checkout__client(checkout_ch);
     Shop__Users_Client *users = shop__users__client(users_ch);
     Shop__Inventory_Client *inventory = shop__inventory__client(inventory_ch);
-    if (watch_sku) {
+    if (load_user) {
+        status = run_load(checkout, load_user, load_sku, load_s, threads);
+    } else if (watch_sku) {
         status = watch_for(inventory, watch_sku, watch_ms);
     } else if (order_user) {
         char key[32];

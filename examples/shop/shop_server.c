@@ -5,12 +5,22 @@
  *   shop_server --services LIST [--listen HOST:PORT | --listen unix:PATH]
  *               [--workers N] [--max-message-size BYTES] [--max-streams N]
  *               [--users-target T] [--inventory-target T] [--payments-target T]
+ *               [--inventory-store FILE]
  *
  * LIST is a comma-separated subset of users,inventory,payments,checkout.
  * Checkout needs the other three: --X-target says where each one is; one
  * that is served by this same process may be left out and checkout then
  * reaches it through this server's own address (so the all-in-one shop
  * runs exactly the code the split one does).
+ *
+ * Several instances of inventory (issue 13): each started with the same
+ * --inventory-store FILE shares its stock and reservations, and checkout
+ * is given all of them, --inventory-target ipv4:A:P,B:P,C:P; checkout's
+ * channels balance round_robin over a target's addresses with health
+ * checking (each server here serves grpc.health.v1.Health, its services
+ * SERVING until it stops) and retry UNAVAILABLE inventory calls on another
+ * instance (checkout.c).  At its stop an inventory instance logs how many
+ * calls of each kind it served.
  *
  * Logs one line when it starts (with the address actually bound, so port 0
  * works) and one when it stops; SIGTERM or SIGINT stop it gracefully:
@@ -43,11 +53,17 @@ static int usage(FILE *out, int status)
           "                   [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
           "                   [--max-message-size BYTES] [--max-streams N]\n"
           "                   [--users-target T] [--inventory-target T] [--payments-target T]\n"
+          "                   [--inventory-store FILE]\n"
           "Serves the listed shop services (default address 127.0.0.1:50060; port 0\n"
           "picks a free one).  Checkout calls the other services at the --*-target\n"
           "addresses; ones served by this process default to its own address.\n"
           "--max-message-size and --max-streams set the server's limits (defaults:\n"
           "4 MiB per request, 100 concurrent calls per connection).\n"
+          "--inventory-store FILE keeps inventory's stock and reservations in FILE,\n"
+          "shared by every instance started with it (checkout then takes them all:\n"
+          "--inventory-target ipv4:A:P,B:P,C:P, balanced round robin with health checks).\n"
+          "Serves grpc.health.v1.Health (its services SERVING until it stops).\n"
+          "SIGUSR1: inventory logs how many calls of each kind it served.\n"
           "Stops gracefully on SIGTERM or SIGINT.\n",
           out);
     return status;
@@ -91,6 +107,7 @@ int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:50060", *services = NULL;
     const char *users_target = NULL, *inventory_target = NULL, *payments_target = NULL;
+    const char *inventory_store = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -111,6 +128,8 @@ int main(int argc, char **argv)
             inventory_target = v;
         } else if (strcmp(a, "--payments-target") == 0) {
             payments_target = v;
+        } else if (strcmp(a, "--inventory-store") == 0) {
+            inventory_store = v;
         } else if (strcmp(a, "--workers") == 0) {
             if ((workers = number_arg(a, v, 0, 1024)) < 0)
                 return usage(stderr, 2);
@@ -144,6 +163,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGUSR1); /* inventory: log the calls served so far */
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     /* A flag not given leaves its field 0: the library's default. */
@@ -176,8 +196,9 @@ int main(int argc, char **argv)
     if ((set & USERS) && ((rv = shop_users_new(&users)) != TRPC_OK ||
                           (rv = shop_users_serve(users, srv)) != TRPC_OK))
         goto err;
-    if ((set & INVENTORY) && ((rv = shop_inventory_new(&inventory)) != TRPC_OK ||
-                              (rv = shop_inventory_serve(inventory, srv)) != TRPC_OK))
+    if ((set & INVENTORY) &&
+        ((rv = shop_inventory_new_shared(&inventory, inventory_store)) != TRPC_OK ||
+         (rv = shop_inventory_serve(inventory, srv)) != TRPC_OK))
         goto err;
     if ((set & PAYMENTS) && ((rv = shop_payments_new(&payments)) != TRPC_OK ||
                              (rv = shop_payments_serve(payments, srv)) != TRPC_OK))
@@ -188,6 +209,19 @@ int main(int argc, char **argv)
                                  payments_target ? payments_target : self)) != TRPC_OK ||
          (rv = shop_checkout_serve(checkout, srv)) != TRPC_OK))
         goto err;
+    /* Health: each service served SERVING (checkout's channels watch it
+     * to balance; shutdown turns it NOT_SERVING before the GOAWAY). */
+    trpc_health *health = NULL;
+    if ((rv = trpc_health_new(&health, srv)) != TRPC_OK)
+        goto err;
+    for (size_t i = 0; i < sizeof service_names / sizeof service_names[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "shop.%c%s", service_names[i].name[0] - 'a' + 'A',
+                 service_names[i].name + 1);
+        if ((set & service_names[i].bit) &&
+            (rv = trpc_health_set(health, name, TRPC_HEALTH_SERVING)) != TRPC_OK)
+            goto err;
+    }
     if ((rv = trpc_server_start(srv)) != TRPC_OK)
         goto err;
 
@@ -203,10 +237,17 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1) {
+        if (inventory) {
+            shop_inventory_report(inventory, stdout);
+            fflush(stdout);
+        }
+    }
     /* Finish the calls in flight first; checkout's channels and the
      * services' state are still there for them. */
     trpc_server_shutdown(srv, 5000);
+    if (inventory)
+        shop_inventory_report(inventory, stdout);
     printf("shop_server: %s, stopped\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 0;
     goto out;

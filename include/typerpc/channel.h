@@ -127,6 +127,19 @@ typedef struct trpc_channel_opts {
      * stormed.  0: no throttling. */
     int retry_max_tokens;
     double retry_token_ratio;      /* 0: 0.1 */
+    /* Client-side health checking (gRPC's A17, as its service config's
+     * healthCheckConfig.serviceName): each connection, once up, watches
+     * this service's health with grpc.health.v1.Health/Watch ("" : the
+     * server as a whole) and takes calls only while the answer is SERVING;
+     * NOT_SERVING or SERVICE_UNKNOWN instances get no new calls until they
+     * answer SERVING again.  A server that answers UNIMPLEMENTED (no health
+     * service) is used as healthy (logged once); a watch that ends
+     * otherwise is tried again with backoff while the connection lives.
+     * With round_robin calls go to the healthy instances in turn; with
+     * pick_first to the first address, in order, that is healthy.  No
+     * healthy instance: calls wait for ready, or fail UNAVAILABLE saying
+     * why.  NULL: off (copied by trpc_channel_new()). */
+    const char *health_check_service;
 } trpc_channel_opts;
 
 #define TRPC_CHANNEL_OPTS(...) TRPC_OPTS_SIZED(trpc_channel_opts, __VA_ARGS__)

@@ -182,6 +182,9 @@ static void on_goaway(trpc__cconn *c, const nghttp2_goaway *ga)
     if (set->cur == c) {
         set->cur = NULL;
         set->goaway_at = trpc_now_ms();
+        if (set->changed) {
+            set->changed(set);
+        }
     }
     if (ga->error_code == NGHTTP2_NO_ERROR) {
         return;
@@ -339,6 +342,9 @@ static void on_connected(trpc__cconn *c)
     set->next_attempt = 0;
     /* gRPC starts the keepalive timer when the transport is ready. */
     trpc__h2_keepalive_start(&c->h2, set->ka_time, o->keepalive_timeout_ms);
+    if (set->changed) {
+        set->changed(set);
+    }
     trpc_stream *s;
     while ((s = trpc__stream_unqueue(&c->waiting))) {
         submit(c, s);
@@ -692,6 +698,11 @@ trpc__sub_state trpc__cconns_state(const trpc__cconns *set)
         return set->cur->st == READY ? TRPC__SUB_READY : TRPC__SUB_CONNECTING;
     }
     return trpc_now_ms() < set->next_attempt ? TRPC__SUB_BACKOFF : TRPC__SUB_IDLE;
+}
+
+const void *trpc__cconns_ready_conn(const trpc__cconns *set)
+{
+    return set->cur && set->cur->st == READY ? set->cur : NULL;
 }
 
 void trpc__cconns_connect(trpc__cconns *set)

@@ -54,6 +54,12 @@ typedef struct trpc__cconns {
     /* A stream the server refused (REFUSED_STREAM, or above GOAWAY's last
      * id) starts again: where a new stream would go. */
     void (*restart)(struct trpc__cconns *set, trpc_stream *s);
+    /* i13-health: a connection became READY, or the one new streams went
+     * to stopped taking them (GOAWAY); NULL: nobody listens.  Called from
+     * the connection's own code: must not free anything of set. */
+    void (*changed)(struct trpc__cconns *set);
+    struct trpc__hcheck *hc;   /* its health check (client/health.h), when
+                                  the channel checks health; the balancer's */
 } trpc__cconns;
 
 /* What a set (a subchannel) can do for a new stream now. */
@@ -74,6 +80,10 @@ trpc_error trpc__cconns_init(trpc__cconns *set, trpc__client *cl, const trpc__ad
                              const char *target);
 /* The state of set's connection (see trpc__sub_state). */
 trpc__sub_state trpc__cconns_state(const trpc__cconns *set);
+/* The READY connection new streams go to, as an opaque identity (to
+ * tell whether a stream runs on it: trpc_stream.h2 is its address), or
+ * NULL. */
+const void *trpc__cconns_ready_conn(const trpc__cconns *set);
 /* Starts a connection when set is IDLE (round_robin connects every
  * address, not only the one a call goes to). */
 void trpc__cconns_connect(trpc__cconns *set);

@@ -15,6 +15,13 @@
  *   5 in BACKOFF       only for a call that has nowhere else to go: it
  *                      fails there with the reason of the last attempt
  *                      (or waits for ready)
+ *   6 READY, but its health check says NOT_SERVING (or failed): never
+ *
+ * With health checking a READY subchannel still waiting for its first
+ * answer ranks 2, and a call that would wait on a connecting or health
+ * pending subchannel waits on the balancer's `hwait` instead (placed again
+ * whenever a health state or a connection changes), so no call reaches a
+ * connection before its health check said SERVING.
  *
  * round_robin also starts a connection on every IDLE subchannel at each
  * pick (never on one in backoff), so instances that fail rejoin once their
@@ -47,6 +54,7 @@
 #include <string.h>
 #include <event2/event.h>
 #include "h2/timer.h"
+#include "client/health.h"
 #include "client/lb.h"
 
 enum { MIN_RELOOKUP_MS = 1000, DEFAULT_INTERVAL_MS = 30000 };
@@ -69,7 +77,10 @@ static int rank(const trpc__lb *lb, const trpc__cconns *sub)
 {
     switch (trpc__cconns_state(sub)) {
     case TRPC__SUB_READY:
-        return 1;
+        if (!sub->hc || trpc__hcheck_ok(sub->hc)) {
+            return 1;
+        }
+        return sub->hc->state == TRPC__HC_WAIT ? 2 : 6;
     case TRPC__SUB_CONNECTING:
         return 2;
     case TRPC__SUB_IDLE:
@@ -122,6 +133,32 @@ static void connect_all(trpc__lb *lb)
     }
 }
 
+/* Health checking: s goes to sub, the best there is.  Only a healthy READY
+ * one gets it now; it waits (hwait) for one connecting or waiting for its
+ * health; in backoff it fails with the last attempt's reason or, waiting
+ * for ready, waits until the backoff ends. */
+static void place_checked(trpc__lb *lb, trpc_stream *s, trpc__cconns *sub)
+{
+    switch (rank(lb, sub)) {
+    case 1:
+        trpc__cconns_start(sub, s);
+        return;
+    case 5:
+        if (!s->opts.wait_for_ready) {
+            trpc__stream_fail(s, TRPC_STATUS_UNAVAILABLE, sub->last_err);
+            return;
+        }
+        if (!evtimer_pending(lb->hwait_ev, NULL) || sub->next_attempt < lb->hwait_at) {
+            lb->hwait_at = sub->next_attempt;
+            trpc__timer_at(lb->hwait_ev, sub->next_attempt);
+        }
+        break;
+    default:
+        break;
+    }
+    trpc__stream_wait(s, &lb->hwait);
+}
+
 /* Puts s on the best subchannel other than except, of rank at most worst.
  * An IDLE one whose attempt fails at once (in backoff then) is passed
  * over.  False if none took it. */
@@ -142,10 +179,34 @@ static bool place(trpc__lb *lb, trpc_stream *s, const trpc__cconns *except, int 
                 continue; /* failed at once: the next one */
             }
         }
-        trpc__cconns_start(sub, s);
+        if (lb->health_service) {
+            place_checked(lb, s, sub);
+        } else {
+            trpc__cconns_start(sub, s);
+        }
         return true;
     }
     return false;
+}
+
+/* No subchannel may take s (every READY one is unhealthy): it waits for
+ * one that is, or fails UNAVAILABLE with the health check's reason. */
+static void no_healthy(trpc__lb *lb, trpc_stream *s)
+{
+    if (s->opts.wait_for_ready) {
+        trpc__stream_wait(s, &lb->hwait);
+        return;
+    }
+    const char *why = "no address";
+    for (size_t i = 0; i < lb->n; i++) {
+        if (lb->sub[i]->hc && lb->sub[i]->hc->state == TRPC__HC_UNHEALTHY) {
+            why = lb->sub[i]->hc->why;
+            break;
+        }
+    }
+    char msg[400];
+    snprintf(msg, sizeof msg, "no healthy address: %s", why);
+    trpc__stream_fail(s, TRPC_STATUS_UNAVAILABLE, msg);
 }
 
 /* ---- a name resolved here ------------------------------------------------------------ */
@@ -191,6 +252,11 @@ static void lookup_soon(trpc__lb *lb)
 
 static void sub_free(trpc__cconns *sub)
 {
+    trpc__hcheck *hc = sub->hc;
+    if (hc) {
+        trpc__hcheck_fini(hc);
+        free(hc);
+    }
     trpc__cconns_fini(sub);
     free(sub);
 }
@@ -214,6 +280,41 @@ static bool repick(trpc__cconns *set, trpc_stream *s);
 static void restart(trpc__cconns *set, trpc_stream *s);
 static void sub_closed(trpc__cconns *set);
 
+/* Something changed that health checks or waiting calls care about: the
+ * balancer looks again, from the loop. */
+static void health_kick(trpc__lb *lb)
+{
+    if (lb->health_ev) {
+        event_active(lb->health_ev, EV_TIMEOUT, 0);
+    }
+}
+
+static void sub_changed(trpc__cconns *set) { health_kick(lb_of(set)); }
+
+static void hc_changed(trpc__hcheck *hc) { health_kick(hc->owner); }
+
+/* Makes sub one of lb's: its hooks, and its health check when the channel
+ * checks health.  TRPC_OK or TRPC_ENOMEM. */
+static trpc_error sub_hook(trpc__lb *lb, trpc__cconns *sub)
+{
+    sub->owner = lb;
+    sub->repick = repick;
+    sub->restart = restart;
+    sub->closed = sub_closed;
+    if (!lb->health_service) {
+        return TRPC_OK;
+    }
+    trpc__hcheck *hc = calloc(1, sizeof *hc);
+    if (!hc || trpc__hcheck_init(hc, sub, lb->health_service) != TRPC_OK) {
+        free(hc);
+        return TRPC_ENOMEM;
+    }
+    hc->owner = lb;
+    hc->changed = hc_changed;
+    sub->changed = sub_changed;
+    return TRPC_OK;
+}
+
 /* A new subchannel for address a, named name.  NULL when out of memory or
  * its TLS context cannot be made (last_err says). */
 static trpc__cconns *sub_new(trpc__lb *lb, const trpc__addr *a, const char *name)
@@ -226,10 +327,10 @@ static trpc__cconns *sub_new(trpc__lb *lb, const trpc__addr *a, const char *name
         free(sub);
         return NULL;
     }
-    sub->owner = lb;
-    sub->repick = repick;
-    sub->restart = restart;
-    sub->closed = sub_closed;
+    if (sub_hook(lb, sub) != TRPC_OK) {
+        sub_free(sub);
+        return NULL;
+    }
     return sub;
 }
 
@@ -307,6 +408,9 @@ static void update(trpc__lb *lb, struct evutil_addrinfo *ai)
         }
         lb->retired = r;
         lb->retired[lb->nretired++] = old;
+        if (old->hc) {
+            trpc__hcheck_stop(old->hc); /* no more calls: no more checks */
+        }
         /* its calls waiting for ready go where new calls go */
         trpc_stream *s;
         while ((s = trpc__stream_unqueue(&old->ready_wait))) {
@@ -341,7 +445,9 @@ static void on_lookup(int err, struct evutil_addrinfo *ai, void *arg)
     trpc_stream *s;
     if (lb->resolved) {
         while ((s = trpc__stream_unqueue(&q))) {
-            (void)place(lb, s, NULL, 5);
+            if (!place(lb, s, NULL, 5)) {
+                no_healthy(lb, s);
+            }
         }
         lookup_later(lb);
         return;
@@ -393,6 +499,32 @@ static void resolver_idle(trpc__resolver *r, void *arg)
     }
 }
 
+/* ---- health checking ------------------------------------------------------------------- */
+
+/* Health checks follow their subchannels' connections; the calls waiting
+ * for a healthy subchannel are placed again (those that still cannot go
+ * anywhere wait again, or fail). */
+static void health_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trpc__lb *lb = arg;
+    if (lb->cl->stopping) {
+        return;
+    }
+    for (size_t i = 0; i < lb->n; i++) {
+        trpc__hcheck_update(lb->sub[i]->hc);
+    }
+    trpc__stream_queue q = lb->hwait;
+    lb->hwait.head = lb->hwait.tail = NULL;
+    trpc_stream *s;
+    while ((s = trpc__stream_unqueue(&q))) {
+        if (!place(lb, s, NULL, 5)) {
+            no_healthy(lb, s);
+        }
+    }
+}
+
 /* ---- the hooks and the rest ----------------------------------------------------------- */
 
 void trpc__lb_start(trpc__lb *lb, trpc_stream *s)
@@ -402,11 +534,13 @@ void trpc__lb_start(trpc__lb *lb, trpc_stream *s)
         lookup_start(lb);
         return;
     }
-    if (lb->n == 1 && !lb->dns) {
+    if (lb->n == 1 && !lb->dns && !lb->health_service) {
         trpc__cconns_start(lb->sub[0], s); /* what it always did */
         return;
     }
-    (void)place(lb, s, NULL, 5); /* rank 5 always takes it */
+    if (!place(lb, s, NULL, 5)) { /* rank 5 always takes it, 6 never */
+        no_healthy(lb, s);
+    }
 }
 
 /* A stream waiting on set's attempt, which failed: elsewhere, if any
@@ -426,6 +560,9 @@ static void sub_closed(trpc__cconns *set)
 {
     trpc__lb *lb = lb_of(set);
     lookup_soon(lb);
+    if (lb->health_ev) {
+        event_active(lb->health_ev, EV_TIMEOUT, 0);
+    }
     if (lb->nretired && lb->reap_ev) {
         event_active(lb->reap_ev, EV_TIMEOUT, 0);
     }
@@ -462,6 +599,15 @@ trpc_error trpc__lb_init(trpc__lb *lb, trpc__client *cl, const trpc__targets *t,
     if (!lb->reap_ev) {
         return TRPC_ENOMEM;
     }
+    if (cl->o.health_check_service) {
+        lb->health_service = strdup(cl->o.health_check_service);
+        lb->health_ev = evtimer_new(cl->ev, health_cb, lb);
+        lb->hwait_ev = evtimer_new(cl->ev, health_cb, lb);
+        if (!lb->health_service || !lb->health_ev || !lb->hwait_ev) {
+            trpc__lb_fini(lb);
+            return TRPC_ENOMEM;
+        }
+    }
     if (policy == TRPC__LB_ROUND_ROBIN && t->n == 1 && !t->addr[0].is_unix &&
         t->addr[0].host[0] && !numeric(t->addr[0].host)) {
         lb->dns = true;
@@ -496,10 +642,11 @@ trpc_error trpc__lb_init(trpc__lb *lb, trpc__client *cl, const trpc__targets *t,
             return rv;
         }
         lb->n = i + 1;
-        lb->sub[i]->owner = lb;
-        lb->sub[i]->repick = repick;
-        lb->sub[i]->restart = restart;
-        lb->sub[i]->closed = sub_closed;
+        rv = sub_hook(lb, lb->sub[i]);
+        if (rv != TRPC_OK) {
+            trpc__lb_fini(lb);
+            return rv;
+        }
     }
     return TRPC_OK;
 }
@@ -523,6 +670,13 @@ void trpc__lb_fini(trpc__lb *lb)
     if (lb->reap_ev) {
         event_free(lb->reap_ev);
     }
+    if (lb->health_ev) {
+        event_free(lb->health_ev);
+    }
+    if (lb->hwait_ev) {
+        event_free(lb->hwait_ev);
+    }
+    free(lb->health_service);
     memset(lb, 0, sizeof *lb);
 }
 
@@ -538,6 +692,15 @@ void trpc__lb_fail_all(trpc__lb *lb, trpc_status st, const char *msg)
     trpc_stream *s;
     while ((s = trpc__stream_unqueue(&lb->pending))) {
         trpc__stream_fail(s, st, msg);
+    }
+    if (lb->health_service) {
+        evtimer_del(lb->hwait_ev);
+        while ((s = trpc__stream_unqueue(&lb->hwait))) {
+            trpc__stream_fail(s, st, msg);
+        }
+        for (size_t i = 0; i < lb->n; i++) {
+            trpc__hcheck_stop(lb->sub[i]->hc);
+        }
     }
     for (size_t i = 0; i < lb->n; i++) {
         trpc__cconns_fail_all(lb->sub[i], st, msg);

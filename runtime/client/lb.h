@@ -21,6 +21,16 @@
  * are over).  Any other target is one subchannel, which looks a name up
  * for each new connection and tries its addresses in turn.
  *
+ * Health checking (trpc_channel_opts.health_check_service; client/health.h):
+ * every subchannel's READY connection watches the service's health, and a
+ * subchannel is picked only once it answered SERVING (or its server has no
+ * health service); one waiting for the answer counts as connecting (calls
+ * wait for it, on `hwait`), one NOT_SERVING as unusable.  With pick_first
+ * the first address in order that is READY and healthy takes the calls: a
+ * NOT_SERVING one is passed over as a failed one would be, and taken again
+ * when it is SERVING.  No healthy subchannel: a call waits for ready or
+ * fails UNAVAILABLE with the health check's reason.
+ *
  * A call waiting on an attempt that fails moves to another subchannel
  * (READY, connecting, or idle) instead of failing; one the server refused
  * (REFUSED_STREAM, GOAWAY) starts again through the policy.  Only when no
@@ -57,6 +67,13 @@ typedef struct trpc__lb {
     struct event *resolve_ev;      /* the next lookup */
     char last_err[320];
     struct event *reap_ev;         /* frees retired subchannels from the loop */
+    /* i13-health: client-side health checking (client/health.h) */
+    char *health_service;          /* the service name watched; NULL: off */
+    trpc__stream_queue hwait;      /* calls waiting for a healthy subchannel */
+    struct event *health_ev;       /* (activated) health checks follow their
+                                      connections, hwait is placed again */
+    struct event *hwait_ev;        /* (timer) the same when a backoff ends */
+    int64_t hwait_at;              /* ... at this time, while pending */
 } trpc__lb;
 
 /* Parses a policy name ("pick_first", "round_robin"; NULL or "": pick_first).

@@ -193,6 +193,7 @@ trpc_error trpc_channel_new(trpc_channel **out, const char *target, const trpc_c
         return TRPC_ELIBEVENT;
     }
     rv = trpc__lb_init(&ch->lb, &ch->cl, &t, (trpc__lb_policy)policy);
+    ch->cl.o.health_check_service = NULL; /* copied by the balancer */
     trpc__targets_fini(&t);
     /* The TLS files were read: the caller's strings are not kept. */
     ch->cl.o.tls_ca_file = ch->cl.o.tls_cert_file = ch->cl.o.tls_key_file = NULL;

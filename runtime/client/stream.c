@@ -176,8 +176,8 @@ void trpc__stream_launch(trpc_stream *s)
 
 #define NVS(n, v) (nghttp2_nv){ (uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE }
 
-trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
-                            const trpc_call_opts *opts)
+static trpc_error stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
+                             const trpc_call_opts *opts, bool internal)
 {
     if (!m || !m->path || !m->input || !m->output ||
         (unsigned)opts->compression > TRPC_COMPRESS_GZIP) {
@@ -191,6 +191,7 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     s->cl = cl;
     s->m = m;
     s->opts = *opts;
+    s->internal = internal;
     s->send_enc = trpc__enc_of(opts->compression != TRPC_COMPRESS_DEFAULT ? opts->compression
                                                                           : cl->o.compression);
     if (trpc__cond_init(&s->cv) != 0) {
@@ -215,7 +216,7 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     /* The interceptors' on_start, in order: they may add to the request
      * metadata; a refusal ends the call at its start op (stream_begin), so
      * it completes as every call does, with nothing sent. */
-    for (size_t i = 0; i < cl->nicpt; i++) {
+    for (size_t i = 0; i < cl->nicpt && !internal; i++) {
         const trpc_client_interceptor *ic = &cl->icpt[i];
         if (!ic->on_start) {
             continue;
@@ -255,10 +256,22 @@ trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_meth
     }
     s->nnv_base = s->nnv;
     s->retain = true;
-    s->refs = 2; /* the application's and the I/O thread's */
+    s->refs = internal ? 1 : 2; /* the application's and the I/O thread's */
     s->state = TRPC__STREAM_NEW;
     *out = s;
     return TRPC_OK;
+}
+
+trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
+                            const trpc_call_opts *opts)
+{
+    return stream_new(out, cl, m, opts, false);
+}
+
+trpc_error trpc__stream_new_internal(trpc_stream **out, trpc__client *cl, const trpc_method *m,
+                                     const trpc_call_opts *opts)
+{
+    return stream_new(out, cl, m, opts, true);
 }
 
 /* ---- the outcome ------------------------------------------------------------------------ */
@@ -317,7 +330,7 @@ static void complete(trpc_stream *s, trpc_status st, const char *msg)
     /* The interceptors hear of the outcome before the caller does (a
      * blocking call returns after them), and outside the lock: they may
      * start calls of their own. */
-    for (size_t i = 0; i < cl->nicpt; i++) {
+    for (size_t i = 0; i < cl->nicpt && !s->internal; i++) {
         if (cl->icpt[i].on_done) {
             cl->icpt[i].on_done(s->m, st, msg && *msg ? msg : NULL, cl->icpt[i].user);
         }
@@ -912,7 +925,7 @@ trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err)
 {
     bool policy = s->policy_retry;
     s->policy_retry = false;
-    if (s->done || s->state != TRPC__STREAM_OPEN || s->cl->stopping) {
+    if (s->done || s->state != TRPC__STREAM_OPEN || s->cl->stopping || s->internal) {
         return TRPC__RETRY_NO;
     }
     if (!policy && (err != NGHTTP2_REFUSED_STREAM || s->have_status || s->retried)) {
@@ -959,7 +972,7 @@ trpc__retry_kind trpc__stream_retry(trpc_stream *s, uint32_t err)
 bool trpc__stream_retry_lost(trpc_stream *s, trpc_status st)
 {
     trpc__client *cl = s->cl;
-    if (s->state != TRPC__STREAM_OPEN || s->done || cl->stopping || !cl->nretry) {
+    if (s->state != TRPC__STREAM_OPEN || s->done || cl->stopping || !cl->nretry || s->internal) {
         return false;
     }
     pthread_mutex_lock(&cl->mu);

@@ -162,6 +162,10 @@ struct trpc_stream {
     bool async;
     trpc_stream_handlers h;
     void *h_user;
+    /* i13-health: the channel's own call on one subchannel (a health
+     * check, client/health.c): no interceptors, no retry (it must stay on
+     * its connection), only the I/O thread's reference */
+    bool internal;
     /* memory bounds (i12-mem): the response header block being read */
     size_t hblock_bytes;            /* its size so far (RFC 7541's count) */
     bool hblock_info;               /* an informational (1xx) one: ignored */
@@ -182,6 +186,11 @@ void trpc__client_fini(trpc__client *cl);
  * it).  TRPC_OK, TRPC_EINVAL or TRPC_ENOMEM. */
 trpc_error trpc__stream_new(trpc_stream **out, trpc__client *cl, const trpc_method *m,
                             const trpc_call_opts *opts);
+/* The same for a call the channel makes itself on the I/O thread
+ * (client/health.c): s->internal (see there), begun with
+ * trpc__stream_begin() and placed by the caller, never launched. */
+trpc_error trpc__stream_new_internal(trpc_stream **out, trpc__client *cl, const trpc_method *m,
+                                     const trpc_call_opts *opts);
 /* Frees a stream that was never launched. */
 void trpc__stream_free(trpc_stream *s);
 /* Posts the start op (holding the cancel token, if any): the I/O thread

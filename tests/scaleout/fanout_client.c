@@ -2,7 +2,7 @@
  * fanout_client.c — a small load client for the scale-out test.
  *
  *   fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)
- *                 [--lb POLICY] [--backoff-ms MS] [--retry N]
+ *                 [--lb POLICY] [--backoff-ms MS] [--retry N] [--health SERVICE]
  *
  * T threads (default 8), each with its own channel, call
  * helloworld.Greeter/SayHello back to back — N calls in all, or for S
@@ -24,7 +24,9 @@
  * (initial MS, at most 4 x MS) so an instance that comes back is tried
  * again soon; --retry N retries a call that fails UNAVAILABLE before the
  * server answered (its instance died under it, say) up to N attempts in
- * all (gRPC's retry policy, A6).
+ * all (gRPC's retry policy, A6).  --health SERVICE turns on client-side
+ * health checking of SERVICE ("" for the whole server; tests/scaleout/
+ * health.sh): NOT_SERVING instances get no calls.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -117,6 +119,7 @@ static void print_tally(const char *label)
 static const char *lb_policy;
 static int backoff_ms; /* 0: the default */
 static int retry_attempts; /* 0: no retries */
+static const char *health_service; /* NULL: no health checking */
 
 static void *caller(void *arg)
 {
@@ -128,7 +131,8 @@ static void *caller(void *arg)
     const trpc_retry_policy *retries[] = { &retry };
     trpc_channel_opts opts = TRPC_CHANNEL_OPTS(.lb_policy = lb_policy,
                                                .backoff_initial_ms = backoff_ms,
-                                               .backoff_max_ms = 4 * backoff_ms);
+                                               .backoff_max_ms = 4 * backoff_ms,
+                                               .health_check_service = health_service);
     if (retry_attempts) {
         opts.retry_policies = retries;
         opts.nretry_policies = 1;
@@ -175,7 +179,8 @@ static void *snapshots(void *arg)
 static int usage(void)
 {
     fputs("Usage: fanout_client --target HOST:PORT [--threads T] (--calls N | --seconds S)\n"
-          "                     [--lb POLICY] [--backoff-ms MS] [--retry N]\n",
+          "                     [--lb POLICY] [--backoff-ms MS] [--retry N]\n"
+          "                     [--health SERVICE]\n",
           stderr);
     return 2;
 }
@@ -193,6 +198,8 @@ int main(int argc, char **argv)
             target = v;
         else if (strcmp(a, "--lb") == 0)
             lb_policy = v;
+        else if (strcmp(a, "--health") == 0)
+            health_service = v;
         else if (*end || n < 1)
             return usage();
         else if (strcmp(a, "--threads") == 0 && n <= MAX_THREADS)
