@@ -1,0 +1,140 @@
+// node_client.mjs — calls a server with @connectrpc/connect-node, a client
+// nobody here wrote, over one protocol and one HTTP version, and checks
+// every reply:
+//
+//   node node_client.mjs --protocol P --http V --greeter URL --shop URL
+//
+// P: connect (Connect, binary: application/proto), connect-json (Connect,
+// application/json), grpc-web (application/grpc-web+proto), grpc
+// (application/grpc+proto; HTTP/2 only).  V: 1.1 or 2 (cleartext: HTTP/2
+// with prior knowledge).  --greeter serves helloworld.Greeter, --shop
+// serves shop.Inventory (the same URL when one server has both).
+//
+// The checks, each printed "ok - ..." or "FAIL - ...":
+//   - SayHello answers "Hello NAME", for an ASCII and a non-ASCII name,
+//     and the reply's content-type is the protocol's own (no fallback);
+//   - a service nobody serves fails UNIMPLEMENTED;
+//   - a handler's error (Inventory.GetStock of an unknown sku) arrives as
+//     NOT_FOUND with the handler's message;
+//   - a server stream (Inventory.WatchStock, two updates): the first is
+//     the stock now, the second comes after a Reserve on another call and
+//     shows the stock one less; a stream that fails at once (unknown sku)
+//     ends NOT_FOUND.
+// Exits 0 when all pass, 1 otherwise.
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { Greeter } from "./gen/helloworld_pb.js";
+import { Inventory } from "./gen/inventory_pb.js";
+import { Missing } from "./gen/missing_pb.js";
+
+const args = {};
+for (let i = 2; i + 1 < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+const { protocol, http: httpVersion, greeter: greeterUrl, shop: shopUrl } = args;
+if (!protocol || !httpVersion || !greeterUrl || !shopUrl) {
+  console.error("usage: node node_client.mjs --protocol connect|connect-json|grpc-web|grpc --http 1.1|2 --greeter URL --shop URL");
+  process.exit(2);
+}
+
+// The response content-type each protocol must answer with (unary calls).
+const wantType = {
+  connect: /^application\/proto\b/,
+  "connect-json": /^application\/json\b/,
+  "grpc-web": /^application\/grpc-web(\+proto)?\b/,
+  grpc: /^application\/grpc(\+proto)?\b/,
+}[protocol];
+if (!wantType) {
+  console.error(`node_client: unknown protocol '${protocol}'`);
+  process.exit(2);
+}
+if (protocol === "grpc" && httpVersion !== "2") {
+  console.error("node_client: gRPC needs HTTP/2");
+  process.exit(2);
+}
+
+// Remembers the content-type of the last unary response.
+let lastType = null;
+const recordType = (next) => async (req) => {
+  const res = await next(req);
+  lastType = res.header.get("content-type");
+  return res;
+};
+
+function transport(baseUrl) {
+  const common = { baseUrl, interceptors: [recordType] };
+  switch (protocol) {
+  case "connect": return createConnectTransport({ ...common, httpVersion, useBinaryFormat: true });
+  case "connect-json": return createConnectTransport({ ...common, httpVersion, useBinaryFormat: false });
+  case "grpc-web": return createGrpcWebTransport({ ...common, httpVersion, useBinaryFormat: true });
+  default: return createGrpcTransport(common);
+  }
+}
+
+let failed = 0;
+function check(ok, what, detail = "") {
+  console.log(`${ok ? "ok" : "FAIL"} - ${protocol} over HTTP/${httpVersion}: ${what}${detail ? ` (${detail})` : ""}`);
+  if (!ok) failed++;
+}
+// Runs fn; a throw is a failure of that check, not the end of the run.
+async function step(what, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    check(false, what, `threw ${e instanceof ConnectError ? `${Code[e.code]}: ${e.rawMessage}` : e}`);
+  }
+}
+// fn must throw a ConnectError with the given code (and a message matching re).
+async function expectError(what, code, re, fn) {
+  try {
+    await fn();
+    check(false, what, "succeeded");
+  } catch (e) {
+    const err = ConnectError.from(e);
+    check(err.code === code && (!re || re.test(err.rawMessage)), what,
+          `${Code[err.code]}: ${err.rawMessage}`);
+  }
+}
+
+const opts = { timeoutMs: 10000 };
+const greeter = createClient(Greeter, transport(greeterUrl));
+const missing = createClient(Missing, transport(greeterUrl));
+const inventory = createClient(Inventory, transport(shopUrl));
+
+await step("SayHello", async () => {
+  const r = await greeter.sayHello({ name: "world" }, opts);
+  check(r.message === "Hello world", "SayHello replies", JSON.stringify(r.message));
+  check(wantType.test(lastType ?? ""), "reply content-type", lastType);
+});
+await step("SayHello, non-ASCII", async () => {
+  const name = "wörld ✓ 世界";
+  const r = await greeter.sayHello({ name }, opts);
+  check(r.message === `Hello ${name}`, "SayHello with a non-ASCII name", JSON.stringify(r.message));
+});
+await expectError("unknown service: UNIMPLEMENTED", Code.Unimplemented, null,
+                  () => missing.nothing({ name: "x" }, opts));
+await expectError("handler error: NOT_FOUND with its message", Code.NotFound, /no item 'kiwi'/,
+                  () => inventory.getStock({ sku: "kiwi" }, opts));
+
+await step("WatchStock", async () => {
+  const updates = [];
+  const stream = inventory.watchStock({ sku: "apple", maxUpdates: 2 }, opts);
+  for await (const s of stream) {
+    updates.push(s);
+    if (updates.length === 1) {
+      // Change the stock on another call: the watch must show it.
+      const r = await inventory.reserve({ orderId: `web-${protocol}-${httpVersion}`, sku: "apple", quantity: 1 }, opts);
+      check(r.remaining === s.available - 1, "Reserve during the watch", `remaining ${r.remaining}`);
+    }
+  }
+  check(updates.length === 2, "WatchStock ends after max_updates", `${updates.length} updates`);
+  check(updates[0]?.sku === "apple" && updates[0]?.priceCents === 120n, "first update is apple's stock",
+        updates[0] && `${updates[0].sku} ${updates[0].available} ${updates[0].priceCents}`);
+  check(updates.length === 2 && updates[1].available === updates[0].available - 1,
+        "second update shows the reservation",
+        updates.map((u) => u.available).join(" -> "));
+});
+await expectError("stream error: NOT_FOUND", Code.NotFound, /no item 'kiwi'/, async () => {
+  for await (const s of inventory.watchStock({ sku: "kiwi", maxUpdates: 1 }, opts)) void s;
+});
+
+console.log(failed ? `node_client: ${failed} check(s) failed` : "node_client: all checks passed");
+process.exit(failed ? 1 : 0);
