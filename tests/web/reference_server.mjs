@@ -132,7 +132,18 @@ const routes = (router) => {
   });
 };
 
-const handler = connectNodeAdapter({ routes });
+// An unknown path is 404 (Connect: unimplemented), after the request body
+// is read: connect-node's default fallback answers at once, and Node then
+// closes an HTTP/1.1 connection whose client is still writing the body,
+// so that client would fail EPIPE instead of reading the 404.
+const fallback = (req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(404);
+    res.end();
+  });
+};
+const handler = connectNodeAdapter({ routes, fallback });
 
 // CORS around the handler: only for a listed origin (an Origin header
 // from elsewhere gets no CORS headers, so the browser refuses the reply).
