@@ -8,7 +8,7 @@
 // application/json), grpc-web (application/grpc-web+proto), grpc
 // (application/grpc+proto; HTTP/2 only).  V: 1.1 or 2 (cleartext: HTTP/2
 // with prior knowledge).  --greeter serves helloworld.Greeter, --shop
-// serves shop.Inventory (the same URL when one server has both).
+// serves the shop's services (the same URL when one server has all).
 //
 // The checks, each printed "ok - ..." or "FAIL - ...":
 //   - SayHello answers "Hello NAME", for an ASCII and a non-ASCII name,
@@ -19,12 +19,22 @@
 //   - a server stream (Inventory.WatchStock, two updates): the first is
 //     the stock now, the second comes after a Reserve on another call and
 //     shows the stock one less; a stream that fails at once (unknown sku)
-//     ends NOT_FOUND.
+//     ends NOT_FOUND; a watch without an end under a 500 ms deadline ends
+//     DEADLINE_EXCEEDED after the first update (the deadline travels in
+//     the protocol's timeout header; the client's own timer may end it
+//     first, so this checks the stream ends cleanly, not who ended it);
+//   - metadata both ways, through checkout: a customer signs up
+//     (Users.SignUp), Checkout.PlaceOrder with an x-request-id header
+//     answers the order and the same x-request-id in its response headers;
+//     placing it again with the same idempotency key replays the same
+//     charge; an order for an unknown user is NOT_FOUND.
 // Exits 0 when all pass, 1 otherwise.
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Greeter } from "./gen/helloworld_pb.js";
 import { Inventory } from "./gen/inventory_pb.js";
+import { Users } from "./gen/users_pb.js";
+import { Checkout } from "./gen/checkout_pb.js";
 import { Missing } from "./gen/missing_pb.js";
 
 const args = {};
@@ -98,6 +108,8 @@ const opts = { timeoutMs: 10000 };
 const greeter = createClient(Greeter, transport(greeterUrl));
 const missing = createClient(Missing, transport(greeterUrl));
 const inventory = createClient(Inventory, transport(shopUrl));
+const users = createClient(Users, transport(shopUrl));
+const checkout = createClient(Checkout, transport(shopUrl));
 
 await step("SayHello", async () => {
   const r = await greeter.sayHello({ name: "world" }, opts);
@@ -135,6 +147,45 @@ await step("WatchStock", async () => {
 await expectError("stream error: NOT_FOUND", Code.NotFound, /no item 'kiwi'/, async () => {
   for await (const s of inventory.watchStock({ sku: "kiwi", maxUpdates: 1 }, opts)) void s;
 });
+
+await step("WatchStock under a deadline", async () => {
+  let n = 0;
+  try {
+    for await (const s of inventory.watchStock({ sku: "plum", maxUpdates: 0 }, { timeoutMs: 500 })) {
+      void s;
+      n++;
+    }
+    check(false, "a watch without an end under a 500 ms deadline", `ended OK after ${n} updates`);
+  } catch (e) {
+    const err = ConnectError.from(e);
+    check(err.code === Code.DeadlineExceeded && n === 1, "a watch without an end under a 500 ms deadline",
+          `${Code[err.code]}: ${err.rawMessage}, after ${n} updates`);
+  }
+});
+
+await step("PlaceOrder with metadata", async () => {
+  const tag = `${protocol}-${httpVersion}`.replace(".", "");
+  const user = await users.signUp({ name: "Web Client", email: `${tag}@example.com` }, opts);
+  check(/^u-[0-9]+$/.test(user.id) && user.name === "Web Client", "SignUp", user.id);
+  const req = { userId: user.id, sku: "apple", quantity: 2, card: "4242424242424242", idempotencyKey: `node-${tag}` };
+  let echoed = null;
+  const order = await checkout.placeOrder(req, {
+    ...opts,
+    headers: { "x-request-id": `req-${tag}` },
+    onHeader: (h) => { echoed = h.get("x-request-id"); },
+  });
+  check(order.orderId === req.idempotencyKey && order.userName === "Web Client" && order.quantity === 2 &&
+        order.totalCents === 240n && /^ch-[0-9]+$/.test(order.chargeId) && !order.replayed,
+        "PlaceOrder replies the order",
+        `${order.orderId} ${order.userName} ${order.quantity} x ${order.sku} = ${order.totalCents}, ${order.chargeId}`);
+  check(echoed === `req-${tag}`, "x-request-id comes back in the response headers", String(echoed));
+  const again = await checkout.placeOrder(req, opts);
+  check(again.replayed && again.chargeId === order.chargeId, "the same idempotency key replays the charge",
+        `${again.chargeId}, replayed ${again.replayed}`);
+});
+await expectError("an order for an unknown user: NOT_FOUND", Code.NotFound, /users/, () =>
+  checkout.placeOrder({ userId: "u-999", sku: "apple", quantity: 1, card: "4242424242424242",
+                        idempotencyKey: `node-nobody-${protocol}-${httpVersion}` }, opts));
 
 console.log(failed ? `node_client: ${failed} check(s) failed` : "node_client: all checks passed");
 process.exit(failed ? 1 : 0);

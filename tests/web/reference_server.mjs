@@ -18,7 +18,8 @@
 // (ALREADY_EXISTS for a known email); Checkout.PlaceOrder (the shop page's
 // call) reserves and "charges" ch-1, ch-2, ..., a card ending in 0002 is
 // declined (ABORTED "payments: FAILED_PRECONDITION: card declined"), an
-// unknown user is NOT_FOUND, and the same idempotency key replays.  CORS: preflights and responses for
+// unknown user is NOT_FOUND, the same idempotency key replays, and a
+// request's x-request-id comes back in the response headers.  CORS: preflights and responses for
 // the --cors origins only, with the headers connect's `cors` constants list.
 // Stops on SIGTERM or SIGINT.
 import * as http from "node:http";
@@ -70,7 +71,9 @@ const routes = (router) => {
     },
   });
   router.service(Checkout, {
-    placeOrder: (req) => {
+    placeOrder: (req, ctx) => {
+      const requestId = ctx.requestHeader.get("x-request-id");
+      if (requestId) ctx.responseHeader.set("x-request-id", requestId);
       if (orders.has(req.idempotencyKey)) return { ...orders.get(req.idempotencyKey), replayed: true };
       const user = usersById.get(req.userId);
       if (!user) throw new ConnectError(`users: NOT_FOUND: no user '${req.userId}'`, Code.NotFound);
