@@ -16,6 +16,9 @@
 //   - a service nobody serves fails UNIMPLEMENTED;
 //   - a handler's error (Inventory.GetStock of an unknown sku) arrives as
 //     NOT_FOUND with the handler's message;
+//   - Connect only: GetStock (idempotency_level NO_SIDE_EFFECTS) with
+//     connect-node's useHttpGet goes as a GET, the message in the query
+//     string, and answers as the POST does;
 //   - a server stream (Inventory.WatchStock, two updates): the first is
 //     the stock now, the second comes after a Reserve on another call and
 //     shows the stock one less; a stream that fails at once (unknown sku)
@@ -30,7 +33,8 @@
 //     charge; an order for an unknown user is NOT_FOUND.
 // Exits 0 when all pass, 1 otherwise.
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import * as http from "node:http";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Greeter } from "./gen/helloworld_pb.js";
 import { Inventory } from "./gen/inventory_pb.js";
 import { Users } from "./gen/users_pb.js";
@@ -69,8 +73,32 @@ const recordType = (next) => async (req) => {
   return res;
 };
 
-function transport(baseUrl) {
-  const common = { baseUrl, interceptors: [recordType] };
+// The HTTP method of the last request, as it went on the wire: the
+// transport decides on GET after the interceptors ran, so this looks at
+// Node's own request (an http.Agent for HTTP/1.1, the HTTP/2 session
+// manager for HTTP/2).
+let lastMethod = null;
+function recordingNodeOptions(baseUrl) {
+  if (httpVersion === "1.1") {
+    const agent = new http.Agent({ keepAlive: true });
+    const addRequest = agent.addRequest.bind(agent);
+    agent.addRequest = (req, options) => {
+      lastMethod = req.method;
+      return addRequest(req, options);
+    };
+    return { nodeOptions: { agent } };
+  }
+  const sessionManager = new Http2SessionManager(baseUrl);
+  const request = sessionManager.request.bind(sessionManager);
+  sessionManager.request = (method, ...rest) => {
+    lastMethod = method;
+    return request(method, ...rest);
+  };
+  return { sessionManager };
+}
+
+function transport(baseUrl, more = {}) {
+  const common = { baseUrl, interceptors: [recordType], ...more };
   switch (protocol) {
   case "connect": return createConnectTransport({ ...common, httpVersion, useBinaryFormat: true });
   case "connect-json": return createConnectTransport({ ...common, httpVersion, useBinaryFormat: false });
@@ -125,6 +153,17 @@ await expectError("unknown service: UNIMPLEMENTED", Code.Unimplemented, null,
                   () => missing.nothing({ name: "x" }, opts));
 await expectError("handler error: NOT_FOUND with its message", Code.NotFound, /no item 'kiwi'/,
                   () => inventory.getStock({ sku: "kiwi" }, opts));
+
+if (protocol.startsWith("connect")) {
+  await step("GetStock with GET", async () => {
+    const get = createClient(Inventory, transport(shopUrl, { useHttpGet: true, ...recordingNodeOptions(shopUrl) }));
+    const s = await get.getStock({ sku: "pear" }, opts);
+    check(lastMethod === "GET" && s.sku === "pear" && s.available === 3 && s.priceCents === 250n,
+          "GetStock as a Connect GET", `${lastMethod}: ${s.sku} ${s.available} ${s.priceCents}`);
+    await expectError("GetStock as a Connect GET, unknown sku: NOT_FOUND", Code.NotFound, /no item 'kiwi'/,
+                      () => get.getStock({ sku: "kiwi" }, opts));
+  });
+}
 
 await step("WatchStock", async () => {
   const updates = [];
