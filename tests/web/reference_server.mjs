@@ -122,7 +122,9 @@ const routes = (router) => {
       try {
         for (let sent = 0; req.maxUpdates === 0 || sent < req.maxUpdates; sent++) {
           while (queue.length === 0) {
-            if (ctx.signal.aborted) return;
+            // The deadline passed or the client went away: the stream ends
+            // with that error (returning would end it OK).
+            if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason);
             await new Promise((resolve) => { wake = resolve; ctx.signal.addEventListener("abort", resolve); });
             wake = null;
           }
