@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run_browser.sh WEB NODE CASE typerpc GREETER_SERVER
+# run_browser.sh WEB NODE CASE typerpc GREETER_SERVER SHOP_SERVER
 # run_browser.sh WEB NODE CASE reference
 #
 # The Greeter page (page/index.html, page/app.mjs bundled into WEB/www) in
@@ -12,16 +12,23 @@
 #     protocol and must show "Hello browser";
 #   other-origin: the same page from a second static server, an origin the
 #     server does not allow, must fail, and Chromium must say why (CORS),
-#     over Connect and over gRPC-Web.
+#     over Connect and over gRPC-Web;
+#   stream-connect, stream-grpc-web: page/watch.html watches a stock level
+#     (Inventory.WatchStock, a server stream) from shop_server (all four
+#     services, --cors for the page; or the reference) while it reserves,
+#     and must show "pear: 3 -> 2 -> 1".
 set -euo pipefail
-[ $# -ge 4 ] || { echo "usage: run_browser.sh WEB NODE CASE typerpc|reference [GREETER_SERVER]" >&2; exit 2; }
+[ $# -ge 4 ] || { echo "usage: run_browser.sh WEB NODE CASE typerpc|reference [GREETER_SERVER SHOP_SERVER]" >&2; exit 2; }
 web=$1 node=$2 case=$3 server=$4
 . "$(dirname "$0")/lib.sh"
 web_init
 
 start_static static "$web/www"
 origin=$url
-if [ "$server" = typerpc ]; then
+if [ "$server" = typerpc ] && [[ $case = stream-* ]]; then
+    start_shop "$6" --cors "$origin"
+    target=$url
+elif [ "$server" = typerpc ]; then
     start_greeter "$5" --cors "$origin"
     target=$url
 else
@@ -50,6 +57,11 @@ other-origin)
             --text . --console 'blocked by CORS policy' ||
             fail "the page from $other (not allowed) was not refused by CORS over $protocol"
     done
+    ;;
+stream-connect | stream-grpc-web)
+    browse "$origin/watch.html?shop=$target&protocol=${case#stream-}" --selector '#levels' \
+        --want ok --text '^pear: 3 -> 2 -> 1$' ||
+        fail "the page's stock watch ($case) did not show the changes"
     ;;
 *)
     echo "run_browser: unknown case '$case'" >&2

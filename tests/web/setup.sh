@@ -17,8 +17,8 @@
 #     and buf would add a second npm install and a buf.gen.yaml for nothing.
 #  3. The scripts (*.mjs) beside them (ES modules resolve packages from
 #     their own folder upward, never through NODE_PATH), and the browser
-#     pages bundled with esbuild: DEST/www (page/: index.html, app.js, the
-#     Greeter page) and DEST/shop-www (examples/shop/web: index.html,
+#     pages bundled with esbuild: DEST/www (page/: index.html and app.js,
+#     the Greeter page; watch.html and watch.js, a stock watch) and DEST/shop-www (examples/shop/web: index.html,
 #     shop.js, the shop's order page).
 # Regenerates 2 and 3 on every run (they take a second), so edits count.
 set -euo pipefail
@@ -59,12 +59,14 @@ mkdir -p "$dest/gen" "$dest/www" "$dest/shop-www"
 echo "setup: generated $(cd "$dest/gen" && echo *.js)"
 
 cp "$here"/*.mjs "$dest/"
-cp "$here/page/app.mjs" "$dest/app.mjs"
+cp "$here/page/app.mjs" "$here/page/watch.mjs" "$dest/"
 cp "$src/examples/shop/web/shop.mjs" "$dest/shop.mjs"
 esbuild=$dest/node_modules/.bin/esbuild
 "$esbuild" "$dest/app.mjs" --bundle --format=esm --target=es2022 --log-level=warning \
     --outfile="$dest/www/app.js"
-cp "$here/page/index.html" "$dest/www/"
+"$esbuild" "$dest/watch.mjs" --bundle --format=esm --target=es2022 --log-level=warning \
+    --outfile="$dest/www/watch.js"
+cp "$here/page/index.html" "$here/page/watch.html" "$dest/www/"
 "$esbuild" "$dest/shop.mjs" --bundle --format=esm --target=es2022 --log-level=warning \
     --outfile="$dest/shop-www/shop.js"
 cp "$src/examples/shop/web/index.html" "$dest/shop-www/"
