@@ -13,6 +13,8 @@
 // The checks, each printed "ok - ..." or "FAIL - ...":
 //   - SayHello answers "Hello NAME", for an ASCII and a non-ASCII name,
 //     and the reply's content-type is the protocol's own (no fallback);
+//   - a request compressed with gzip (connect-node's sendCompression: the
+//     protocol's own encoding header and framing) is understood;
 //   - a service nobody serves fails UNIMPLEMENTED;
 //   - a handler's error (Inventory.GetStock of an unknown sku) arrives as
 //     NOT_FOUND with the handler's message;
@@ -34,7 +36,9 @@
 // Exits 0 when all pass, 1 otherwise.
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as http from "node:http";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { Greeter } from "./gen/helloworld_pb.js";
 import { Inventory } from "./gen/inventory_pb.js";
 import { Users } from "./gen/users_pb.js";
@@ -65,11 +69,14 @@ if (protocol === "grpc" && httpVersion !== "2") {
   process.exit(2);
 }
 
-// Remembers the content-type of the last unary response.
-let lastType = null;
+// Remembers the content-type of the last unary response, and the encoding
+// its request said it was compressed with (the transport sets that header
+// on the request the interceptor passed on).
+let lastType = null, lastEncoding = null;
 const recordType = (next) => async (req) => {
   const res = await next(req);
   lastType = res.header.get("content-type");
+  lastEncoding = req.header.get("content-encoding") ?? req.header.get("grpc-encoding");
   return res;
 };
 
@@ -148,6 +155,13 @@ await step("SayHello, non-ASCII", async () => {
   const name = "wörld ✓ 世界";
   const r = await greeter.sayHello({ name }, opts);
   check(r.message === `Hello ${name}`, "SayHello with a non-ASCII name", JSON.stringify(r.message));
+});
+await step("SayHello, gzip", async () => {
+  const gz = createClient(Greeter, transport(greeterUrl, { sendCompression: compressionGzip, compressMinBytes: 0 }));
+  const name = "gzip ".repeat(200);
+  const r = await gz.sayHello({ name }, opts);
+  check(r.message === `Hello ${name}` && lastEncoding === "gzip", "SayHello with a gzip-compressed request",
+        `request encoding ${lastEncoding}, ${r.message.length} chars back`);
 });
 await expectError("unknown service: UNIMPLEMENTED", Code.Unimplemented, null,
                   () => missing.nothing({ name: "x" }, opts));
