@@ -3,7 +3,7 @@
  * process or several (all) in one.
  *
  *   shop_server --services LIST [--listen HOST:PORT | --listen unix:PATH]
- *               [--workers N] [--max-message-size BYTES] [--max-streams N]
+ *               [--workers N] [--max-message-size BYTES] [--max-streams N] [--cors ORIGIN]...
  *               [--users-target T] [--inventory-target T] [--payments-target T]
  *               [--inventory-store FILE]
  *
@@ -25,6 +25,10 @@
  * Logs one line when it starts (with the address actually bound, so port 0
  * works) and one when it stops; SIGTERM or SIGINT stop it gracefully:
  * calls in flight get up to five seconds to finish.
+ *
+ * --cors ORIGIN (repeatable; "*" for any origin) lets web pages from ORIGIN
+ * call the services (gRPC-Web and Connect, which the library serves beside
+ * gRPC on the same port): the shop's order page, examples/shop/web.
  */
 #include <errno.h>
 #include <signal.h>
@@ -51,12 +55,14 @@ static int usage(FILE *out, int status)
 {
     fputs("Usage: shop_server --services users,inventory,payments,checkout\n"
           "                   [--listen HOST:PORT | --listen unix:PATH] [--workers N]\n"
-          "                   [--max-message-size BYTES] [--max-streams N]\n"
+          "                   [--max-message-size BYTES] [--max-streams N] [--cors ORIGIN]...\n"
           "                   [--users-target T] [--inventory-target T] [--payments-target T]\n"
           "                   [--inventory-store FILE]\n"
           "Serves the listed shop services (default address 127.0.0.1:50060; port 0\n"
           "picks a free one).  Checkout calls the other services at the --*-target\n"
           "addresses; ones served by this process default to its own address.\n"
+          "--cors ORIGIN lets web pages from ORIGIN call the services (repeatable;\n"
+          "\"*\" for any origin): the shop's order page, examples/shop/web.\n"
           "--max-message-size and --max-streams set the server's limits (defaults:\n"
           "4 MiB per request, 100 concurrent calls per connection).\n"
           "--inventory-store FILE keeps inventory's stock and reservations in FILE,\n"
@@ -109,6 +115,9 @@ int main(int argc, char **argv)
     const char *users_target = NULL, *inventory_target = NULL, *payments_target = NULL;
     const char *inventory_store = NULL;
     long workers = 0, max_message_size = 0, max_streams = 0;
+
+    const char *cors[17] = { NULL }; /* the --cors origins, NULL-terminated */
+    size_t ncors = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -122,6 +131,12 @@ int main(int argc, char **argv)
             listen = v;
         } else if (strcmp(a, "--services") == 0) {
             services = v;
+        } else if (strcmp(a, "--cors") == 0) {
+            if (ncors == sizeof cors / sizeof cors[0] - 1) {
+                fprintf(stderr, "shop_server: at most %zu --cors origins\n", ncors);
+                return usage(stderr, 2);
+            }
+            cors[ncors++] = v;
         } else if (strcmp(a, "--users-target") == 0) {
             users_target = v;
         } else if (strcmp(a, "--inventory-target") == 0) {
@@ -181,6 +196,11 @@ int main(int argc, char **argv)
     if (rv != TRPC_OK)
         goto err;
     if ((rv = trpc_server_listen(srv, listen, &port)) != TRPC_OK)
+        goto err;
+    /* CORS: the browsers' preflights answered, and the replies readable by
+     * pages from these origins (the server copies the list). */
+    const trpc_cors_opts cors_opts = { .allow_origins = cors };
+    if (ncors > 0 && (rv = trpc_server_set_cors(srv, &cors_opts)) != TRPC_OK)
         goto err;
     if (strncmp(listen, "unix:", 5) == 0) {
         snprintf(self, sizeof self, "%s", listen);

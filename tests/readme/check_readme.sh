@@ -2,7 +2,7 @@
 # check_readme.sh REPO_ROOT
 #
 # Every fenced code block in README.md whose language is c, cmake, make,
-# nginx or proto must be taken from files the tests build: each non-blank
+# nginx, proto, js or html must be taken from files the tests build: each non-blank
 # line, trimmed, must appear (trimmed, as a whole line) in some file under
 # examples/, tests/, cmake/ or bench/. Elision lines ("...", "/* ... */")
 # are exempt. Markdown files and tests/readme/ itself do not count. Prints
@@ -32,7 +32,8 @@ awk '
         if (!inblock) {
             lang = $0; sub(/^[[:space:]]*```[[:space:]]*/, "", lang); sub(/[[:space:]].*$/, "", lang)
             inblock = 1
-            check = (lang == "c" || lang == "cmake" || lang == "make" || lang == "nginx" || lang == "proto")
+            check = (lang == "c" || lang == "cmake" || lang == "make" || lang == "nginx" || lang == "proto" ||
+                     lang == "js" || lang == "html")
             if (check) nblocks++
         } else {
             inblock = 0; check = 0
@@ -61,4 +62,4 @@ if [ "$missing" -ne 0 ]; then
     echo "FAIL: $missing of $checked checked README lines (in $nblocks code blocks) are not taken from a tested file"
     exit 1
 fi
-echo "OK: $checked lines in $nblocks c/cmake/make/nginx/proto code blocks of README.md are taken from tested files"
+echo "OK: $checked lines in $nblocks c/cmake/make/nginx/proto/js/html code blocks of README.md are taken from tested files"
