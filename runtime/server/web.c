@@ -64,13 +64,14 @@ static bool join(trpc__buf *b, const char *name)
     return trpc__buf_append(b, name, strlen(name)) == TRPC_OK;
 }
 
-static bool header_name_ok(const char *s)
+/* A header name (no_colon), or an origin: printable, no spaces or commas. */
+static bool token_ok(const char *s, bool no_colon)
 {
     if (!*s) {
         return false;
     }
     for (; *s; s++) {
-        if (*s <= ' ' || *s >= 127 || *s == ',' || *s == ':') {
+        if (*s <= ' ' || *s >= 127 || *s == ',' || (no_colon && *s == ':')) {
             return false;
         }
     }
@@ -94,17 +95,17 @@ trpc_error trpc__web_cfg_set(trpc__web_cfg *w, const trpc_cors_opts *o)
     size_t n = 0;
     for (; o->allow_origins[n]; n++) {
         /* an Origin is a serialized origin: no spaces, no commas */
-        if (!header_name_ok(o->allow_origins[n])) {
+        if (!token_ok(o->allow_origins[n], false)) {
             return TRPC_EINVAL;
         }
     }
     for (const char *const *h = o->allow_headers; h && *h; h++) {
-        if (!header_name_ok(*h)) {
+        if (!token_ok(*h, true)) {
             return TRPC_EINVAL;
         }
     }
     for (const char *const *h = o->expose_headers; h && *h; h++) {
-        if (!header_name_ok(*h)) {
+        if (!token_ok(*h, true)) {
             return TRPC_EINVAL;
         }
     }
