@@ -18,6 +18,8 @@ packages+=(zlib1g-dev)
 packages+=(python3-hpack)
 # The protobuf JSON codec (runtime/json/): jansson parses JSON text.
 packages+=(libjansson-dev)
+# The web protocols' tests (tests/protocols) call the server with curl.
+packages+=(curl)
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the
 # npm registry. Debian's packages only when neither is already there: a
