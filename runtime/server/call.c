@@ -11,6 +11,8 @@
  *   state     event                                   next      what happens
  *   FREE      a stream's request headers begin        HEADERS   taken from the pool
  *   HEADERS   headers end: not POST, or not gRPC      FINISHED  HTTP 405 or 415
+ *             (nor a web protocol: server/web.h), or
+ *             a CORS preflight                                  (204, server/web.c)
  *   HEADERS   headers end: too large, no such method  FINISHED  Trailers-Only error, no
  *                                                               notification
  *   HEADERS   headers end: a method takes it          OPEN      deadline armed; start
@@ -53,6 +55,15 @@
  * holds request messages the call does not give DATA back to flow control,
  * which throttles the client to the stream window.  After the call is
  * FINISHED, queued notices other than done are dropped.
+ *
+ * Protocols.  c->proto, from the request's content-type, says whether the
+ * stream speaks gRPC or one of the web protocols (gRPC-Web, Connect:
+ * server/web.h).  They share this whole life; what differs is asked of
+ * web.c at a few points (a header gRPC does not use, the end of a non-POST
+ * request, routing, base64 text bodies) and, on the way out, of
+ * web_out.c through output.c.  A Connect unary body is one unframed
+ * message: the framer reads it raw (trpc__framer_raw), under the same
+ * limit and budget.
  *
  * Finishing.  A notification's status, or __finish, finishes the call once
  * (app_finished); a runtime failure decides the status itself (rt_status)
@@ -743,7 +754,8 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
         c->enc[n] = 0;
     } else if (trpc__is(name, namelen, "grpc-accept-encoding")) {
         c->accept = trpc__enc_accepted(value, valuelen);
-    } else if (c->env->lim->web && trpc__web_header(c, name, namelen, value, valuelen, &rv)) {
+    } else if (c->env->lim->web && !c->env->lim->web->off &&
+               trpc__web_header(c, name, namelen, value, valuelen, &rv)) {
         return rv;
     } else if (!trpc__md_reserved((const char *)name, namelen)) {
         if (trpc__md_add_wire(&c->md, name, namelen, value, valuelen) == TRPC_ENOMEM) {

@@ -16,6 +16,11 @@
  * request pending activates the call's drain event (the callback runs on
  * the next turn of the worker's loop, not inside nghttp2).
  *
+ * The web protocols (server/web.h) frame and end their responses in
+ * web_out.c: their replies come through trpc__web_out_write(), and their
+ * status is queued at the end of the body (web_tail), so the provider ends
+ * the stream with the DATA instead of submitting trailers.
+ *
  * The server's output budget (i12-mem, docs/runtime.md "Memory bounds"):
  * every byte queued in out is taken from it (a budget of its own, so
  * peers that do not read cannot make the server refuse new streams), and

@@ -290,7 +290,9 @@ bool trpc__web_header(trpc_call *c, const uint8_t *name, size_t namelen, const u
             }
             return true;
         }
-        return trpc__is(name, namelen, "connect-protocol-version");
+        /* content-length: curl and browsers send it; it is no metadata */
+        return trpc__is(name, namelen, "connect-protocol-version") ||
+               trpc__is(name, namelen, "content-length");
     case 'x':
         return trpc__is(name, namelen, "x-grpc-web") || trpc__is(name, namelen, "x-user-agent");
     default:

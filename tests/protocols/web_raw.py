@@ -234,6 +234,53 @@ class Connect(unittest.TestCase):
         self.assertEqual(r.status, "200")
 
 
+    def test_cancel_then_serve(self):
+        # a Connect call cancelled by its client (RST_STREAM) while the
+        # handler holds it; the connection and the server go on
+        c = h2raw.Conn.connect(S.port)
+        try:
+            c.settle()
+            fields = [(":method", "POST"), (":scheme", "http"), (":path", "/echo.Echo/Unary"),
+                      (":authority", "localhost"), CT_JSON]
+            c.send(h2raw.header_frames(1, h2raw.hp_block(fields)))
+            c.send_data(1, b'{"mode":"defer","sleepMs":1500}', end=True)
+            c.wait(lambda: False, 0.2)
+            c.send(h2raw.rst_stream(1, h2raw.CANCEL))
+            c.send(h2raw.header_frames(3, h2raw.hp_block(
+                [*fields[:2], (":path", "/echo.Echo/Unary"), *fields[3:]])))
+            c.send_data(3, b'{"text":"after"}', end=True)
+            self.assertTrue(c.wait(lambda: 3 in c.ended, 20))
+            self.assertEqual(json.loads(c.data[3]), {"text": "after"})
+            self.assertNotIn(1, c.data)
+        finally:
+            c.close()
+
+    def test_many_on_one_connection(self):
+        # unary Connect, gRPC-Web and gRPC interleaved on one connection
+        c = h2raw.Conn.connect(S.port)
+        try:
+            c.settle()
+            kinds = [("application/json", b'{"text":"j%d"}', None),
+                     ("application/grpc-web", None, "w%d"),
+                     ("application/grpc", None, "g%d")]
+            for i in range(30):
+                ct, jb, pt = kinds[i % 3]
+                sid = 2 * i + 1
+                extra = [("te", "trailers")] if ct == "application/grpc" else []
+                c.send(h2raw.header_frames(sid, h2raw.hp_block(
+                    [(":method", "POST"), (":scheme", "http"), (":path", "/echo.Echo/Unary"),
+                     (":authority", "localhost"), ("content-type", ct), *extra])))
+                body = jb % i if jb else frame(req(text=pt % i))
+                c.send_data(sid, body, end=True)
+            self.assertTrue(c.wait(lambda: all(2 * i + 1 in c.ended for i in range(30)), 30))
+            for i in range(30):
+                b = c.data[2 * i + 1]
+                got = json.loads(b)["text"] if i % 3 == 0 else reply(frames(b)[0][1]).text
+                self.assertEqual(got, (kinds[i % 3][2] or "j%d") % i)
+        finally:
+            c.close()
+
+
 class ConnectGet(unittest.TestCase):
     def get(self, path, query, extra=()):
         return request(S.port, "GET", path + "?" + urllib.parse.urlencode(query), extra)
