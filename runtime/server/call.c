@@ -1054,6 +1054,9 @@ void trpc__call_on_input_end(trpc_call *c)
     }
     if (c->state != TRPC__CALL_OPEN) {
         /* the message failed */
+    } else if (c->nb64q) {
+        fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
+             "the grpc-web-text request body ends inside a base64 quantum");
     } else if (trpc__framer_partial(&c->fr)) {
         fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
              "request stream ended inside a message");

@@ -424,6 +424,12 @@ class GrpcWeb(unittest.TestCase):
         r = request(S.port, "POST", "/echo.Echo/Unary",
                     [("content-type", "application/grpc-web-text+proto")], b"**not base64**")
         self.assertEqual(r.headers.get("grpc-status"), "13")
+        # a whole frame, then two characters more
+        r = request(S.port, "POST", "/echo.Echo/Unary",
+                    [("content-type", "application/grpc-web-text")],
+                    base64.b64encode(frame(req(text="t"))) + b"AA")
+        self.assertEqual(r.headers.get("grpc-status"), "13")
+        self.assertIn("base64", urllib.parse.unquote(r.headers.get("grpc-message")))
 
     def test_json_and_grpc_json(self):
         r = request(S.port, "POST", "/echo.Echo/Unary",
