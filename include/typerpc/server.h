@@ -137,7 +137,7 @@ typedef struct trpc_server_opts {
      * (application/proto and application/json, GET for NO_SIDE_EFFECTS
      * methods, application/connect+proto|json streams) to the same
      * handlers.  true: gRPC only; the others get HTTP 415 (405 for GET
-     * and OPTIONS), as before 0.3.1. */
+     * and OPTIONS), as servers before the web protocols did. */
     bool grpc_only;
 } trpc_server_opts;
 
