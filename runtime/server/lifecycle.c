@@ -193,7 +193,12 @@ trpc_error trpc_server_add_service(trpc_server *srv, const trpc_service *svc,
     if (srv->state != SRV_NEW) {
         return TRPC_ESTATE;
     }
-    return trpc__registry_add(&srv->reg, svc, handlers, impl, user);
+    trpc_error rv = trpc__registry_add(&srv->reg, svc, handlers, impl, user);
+    if (rv == TRPC_OK) {
+        /* which methods Connect may call with GET (server/web.c) */
+        trpc__web_mark_idempotent(&srv->reg);
+    }
+    return rv;
 }
 
 trpc_error trpc_server_use_executor(trpc_server *srv, const char *name)
@@ -359,7 +364,6 @@ trpc_error trpc_server_start(trpc_server *srv)
     if (srv->state != SRV_NEW || srv->nls == 0) {
         return TRPC_ESTATE;
     }
-    trpc__web_mark_idempotent(&srv->reg);
     if (srv->reg.nexec > 0) {
         trpc_error rv = trpc__executor_new(&srv->exec, srv->o.executor_threads);
         if (rv) {
