@@ -19,11 +19,11 @@ packages+=(python3-hpack)
 # The protobuf JSON codec (runtime/json/): jansson parses JSON text.
 packages+=(libjansson-dev)
 # HTTP/1.1 on the server's port (runtime/server/h1.c): http_parser parses
-# it; the tests (tests/h1) call the server with curl.
+# it. curl calls the server in tests/h1, tests/protocols and tests/web.
 packages+=(libhttp-parser-dev curl)
 # The web client tests (tests/web): headless Chromium (driven by npm
-# playwright-core) loads the pages; curl posts JSON.
-packages+=(chromium curl)
+# playwright-core) loads the pages.
+packages+=(chromium)
 # Node.js and npm: the grpc-js interop peer (tests/interop/node), buf
 # (test_buf) and the corpus's npm collections (tests/corpus) come from the
 # npm registry. Debian's packages only when neither is already there: a

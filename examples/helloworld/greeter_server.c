@@ -5,6 +5,7 @@
  *                  [--max-message-size BYTES] [--max-streams N]
  *                  [--idle-timeout MS] [--id NAME]
  *                  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
+ *                  [--cors ORIGIN]...
  *
  * Serves helloworld.Greeter (helloworld.proto, the contract every gRPC
  * hello-world example uses) on 127.0.0.1:50051 by default; any gRPC
@@ -31,6 +32,13 @@
  * certificate that CA issued, and the reply names the verified client
  * ("Hello NAME (client CN=alice)").  SIGHUP reloads the certificate files
  * (new connections use the new ones; open ones keep theirs).
+ *
+ * Besides gRPC, the same port serves gRPC-Web and the Connect protocol
+ * (the library does by default, docs/web.md), so browsers and curl call
+ * it directly:
+ *   curl --http2-prior-knowledge -H 'content-type: application/json' \
+ *        -d '{"name":"world"}' http://127.0.0.1:50051/helloworld.Greeter/SayHello
+ * --cors ORIGIN (repeatable; "*" for any) lets pages from ORIGIN call it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -104,7 +112,7 @@ static int usage(FILE *out, int status)
           "                      [--max-message-size BYTES] [--max-streams N]\n"
           "                      [--idle-timeout MS] [--id NAME]\n"
           "                      [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
-          "                      [--token TOKEN]\n"
+          "                      [--token TOKEN] [--cors ORIGIN]...\n"
           "Serves helloworld.Greeter (default 127.0.0.1:50051; port 0 picks a free one).\n"
           "--workers N             worker threads (default: one per core)\n"
           "--max-message-size B    largest request accepted (default 4 MiB; larger ones\n"
@@ -118,6 +126,9 @@ static int usage(FILE *out, int status)
           "--tls-client-ca FILE    mutual TLS: require a client certificate from this CA\n"
           "--token TOKEN           require \"authorization: Bearer TOKEN\" on every call\n"
           "                        (UNAUTHENTICATED otherwise; health checks excepted)\n"
+          "--cors ORIGIN           let web pages from ORIGIN call (CORS; repeatable,\n"
+          "                        \"*\" for any origin)\n"
+          "Serves gRPC, gRPC-Web and Connect (JSON or binary; curl) on the same port.\n"
           "Also serves grpc.health.v1.Health (\"\" and helloworld.Greeter SERVING)\n"
           "and server reflection (grpc.reflection.v1, v1alpha).\n"
           "Under systemd: serves the sockets of socket activation (LISTEN_FDS) instead\n"
@@ -148,6 +159,8 @@ int main(int argc, char **argv)
     const char *id = NULL;
     const char *tls_cert = NULL, *tls_key = NULL, *tls_client_ca = NULL;
     const char *token = NULL;
+    const char *cors[17] = { NULL }; /* NULL-terminated */
+    size_t ncors = 0;
     long workers = 0, max_message_size = 0, max_streams = 0, idle_timeout = 0;
     for (int i = 1; i < argc; i += 2) { /* every flag takes a value */
         const char *a = argv[i];
@@ -169,6 +182,8 @@ int main(int argc, char **argv)
             tls_client_ca = v;
         else if (strcmp(a, "--token") == 0)
             token = v;
+        else if (strcmp(a, "--cors") == 0 && ncors < 16)
+            cors[ncors++] = v;
         else if (strcmp(a, "--workers") == 0)
             ok = (workers = number_arg(a, v, 0, 1024)) >= 0;
         else if (strcmp(a, "--max-message-size") == 0)
@@ -236,6 +251,13 @@ int main(int argc, char **argv)
                        : trpc_server_listen_systemd(srv, &activated)) != TRPC_OK) {
         fprintf(stderr, "greeter_server: LISTEN_FDS: %s\n",
                 rv == TRPC_ETLS ? trpc_tls_last_error() : trpc_strerror(rv));
+        trpc_server_free(srv);
+        return 1;
+    }
+    /* CORS: pages on these origins may call (gRPC-Web, Connect). */
+    const trpc_cors_opts cors_opts = { .allow_origins = cors };
+    if (ncors > 0 && (rv = trpc_server_set_cors(srv, &cors_opts)) != TRPC_OK) {
+        fprintf(stderr, "greeter_server: --cors: %s\n", trpc_strerror(rv));
         trpc_server_free(srv);
         return 1;
     }

@@ -132,6 +132,13 @@ typedef struct trpc_server_opts {
                                          the stream is reset,
                                          ENHANCE_YOUR_CALM, and the rest of
                                          the block is not looked at.) */
+    /* The web protocols (docs/web.md): besides gRPC, every listener serves
+     * gRPC-Web (application/grpc-web[-text]) and the Connect protocol
+     * (application/proto and application/json, GET for NO_SIDE_EFFECTS
+     * methods, application/connect+proto|json streams) to the same
+     * handlers.  true: gRPC only; the others get HTTP 415 (405 for GET
+     * and OPTIONS), as servers before the web protocols did. */
+    bool grpc_only;
 } trpc_server_opts;
 
 #define TRPC_SERVER_OPTS(...) TRPC_OPTS_SIZED(trpc_server_opts, __VA_ARGS__)
@@ -441,6 +448,21 @@ TRPC_EXPORT void trpc_timer_stop(trpc_timer *t);
  * Errors (fd is then still the caller's): TRPC_EINVAL (not a listening
  * stream socket of those families), TRPC_ESTATE, TRPC_ESYS, TRPC_ENOMEM. */
 TRPC_EXPORT trpc_error trpc_server_listen_fd(trpc_server *srv, int fd);
+
+/* ---- CORS (docs/web.md) ----------------------------------------------------------------
+ * For web pages on other origins calling the server with gRPC-Web or
+ * Connect.  Without trpc_server_set_cors() no CORS headers are sent and
+ * preflights (OPTIONS) get 405. */
+typedef struct trpc_cors_opts {
+    const char *const *allow_origins;  /* NULL-terminated list; "*" allows any origin */
+    const char *const *allow_headers;  /* request headers allowed beyond the protocols' own */
+    const char *const *expose_headers; /* response headers exposed beyond the protocols' own */
+    int max_age_s;                     /* preflight cache time; 0 = 7200 */
+    bool allow_credentials;
+} trpc_cors_opts;
+/* Answers CORS preflights and adds CORS headers for the listed origins.  Before
+ * trpc_server_start().  Copies o.  Errors: TRPC_EINVAL, TRPC_ESTATE, TRPC_ENOMEM. */
+TRPC_EXPORT trpc_error trpc_server_set_cors(trpc_server *srv, const trpc_cors_opts *o);
 
 /* ---- interceptors --------------------------------------------------------------------
  * Code that runs around every call of every service of a server, before

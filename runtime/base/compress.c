@@ -144,6 +144,24 @@ trpc_error trpc__buf_append_compressed(trpc__buf *b, const ProtobufCMessage *msg
     return TRPC_OK;
 }
 
+trpc_error trpc__deflate_bytes(trpc__enc e, const uint8_t *in, size_t n, trpc__buf *out)
+{
+    if (n > UINT_MAX / 2) {
+        return TRPC_EINVAL;
+    }
+    size_t room = compressBound((uLong)n) + 18;
+    trpc_error rv = trpc__buf_reserve(out, room);
+    if (rv) {
+        return rv;
+    }
+    size_t c = deflate_into(e, in, n, out->data + out->len, room);
+    if (c == 0) {
+        return TRPC_EINVAL;
+    }
+    out->len += c;
+    return TRPC_OK;
+}
+
 trpc_error trpc__inflate(trpc__enc e, const uint8_t *in, size_t n, size_t max, trpc__buf *out)
 {
     out->len = out->off = 0;

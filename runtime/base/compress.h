@@ -65,6 +65,9 @@ trpc_error trpc__buf_append_compressed(trpc__buf *b, const ProtobufCMessage *msg
  * "bomb" never takes more than about max bytes.  TRPC_OK, TRPC_ETOOBIG,
  * TRPC_EDECODE (not valid data of e, truncated, or bytes after its end),
  * TRPC_ENOMEM. */
+/* Appends the n bytes at in compressed with e (deflate or gzip) to out.
+ * TRPC_OK, TRPC_ENOMEM, TRPC_EINVAL (zlib failed). */
+trpc_error trpc__deflate_bytes(trpc__enc e, const uint8_t *in, size_t n, trpc__buf *out);
 trpc_error trpc__inflate(trpc__enc e, const uint8_t *in, size_t n, size_t max, trpc__buf *out);
 
 #endif

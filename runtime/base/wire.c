@@ -122,6 +122,14 @@ void trpc__framer_next(trpc__framer *f)
     f->body.len = f->body.off = 0;
 }
 
+void trpc__framer_raw(trpc__framer *f, uint32_t len, uint8_t flags)
+{
+    trpc__framer_next(f);
+    f->hdr[0] = flags;
+    f->hdr_len = 5;
+    f->msg_len = len;
+}
+
 void trpc__framer_release(trpc__framer *f, size_t keep)
 {
     trpc__framer_next(f);

@@ -55,6 +55,11 @@ typedef enum trpc__frame_ev {
 trpc__frame_ev trpc__framer_feed(trpc__framer *f, const uint8_t **p, size_t *n,
                                  size_t max);
 void trpc__framer_next(trpc__framer *f);
+/* Reads the next bytes as one unframed message of at most len bytes (its
+ * flags byte: flags): for bodies that are a message without the prefix
+ * (the Connect protocol's unary requests).  The body grows and is charged
+ * as a framed one; TRPC__FRAME_MESSAGE comes only once len bytes are in. */
+void trpc__framer_raw(trpc__framer *f, uint32_t len, uint8_t flags);
 /* Ends the message being collected, frees the body when its capacity is
  * above keep, and gives every charged byte back to the budget (a kept
  * small buffer is not counted until it must grow again). */

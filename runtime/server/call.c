@@ -11,6 +11,8 @@
  *   state     event                                   next      what happens
  *   FREE      a stream's request headers begin        HEADERS   taken from the pool
  *   HEADERS   headers end: not POST, or not gRPC      FINISHED  HTTP 405 or 415
+ *             (nor a web protocol: server/web.h), or
+ *             a CORS preflight                                  (204, server/web.c)
  *   HEADERS   headers end: too large, no such method  FINISHED  Trailers-Only error, no
  *                                                               notification
  *   HEADERS   headers end: a method takes it          OPEN      deadline armed; start
@@ -54,6 +56,15 @@
  * which throttles the client to the stream window.  After the call is
  * FINISHED, queued notices other than done are dropped.
  *
+ * Protocols.  c->proto, from the request's content-type, says whether the
+ * stream speaks gRPC or one of the web protocols (gRPC-Web, Connect:
+ * server/web.h).  They share this whole life; what differs is asked of
+ * web.c at a few points (a header gRPC does not use, the end of a non-POST
+ * request, routing, base64 text bodies) and, on the way out, of
+ * web_out.c through output.c.  A Connect unary body is one unframed
+ * message: the framer reads it raw (trpc__framer_raw), under the same
+ * limit and budget.
+ *
  * Finishing.  A notification's status, or __finish, finishes the call once
  * (app_finished); a runtime failure decides the status itself (rt_status)
  * and leaves the application's hold in place, so the owner's later
@@ -68,6 +79,8 @@
 #include "h2/timer.h"
 #include "server/call.h"
 #include "server/output.h"
+#include "server/web.h"
+#include "typerpc/json.h"
 
 #define POOL_MAX 1024
 #define BUF_KEEP (64u * 1024u)
@@ -78,6 +91,9 @@ static _Thread_local trpc_call *tls_task;        /* the call a pool thread runs 
 static void deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void drain_cb(evutil_socket_t fd, short what, void *arg);
 static void task_run(trpc__task *t);
+static ProtobufCMessage *unpack(trpc_call *c, ProtobufCAllocator *a, size_t len,
+                                const uint8_t *data);
+static void take_data(trpc_call *c, const uint8_t *data, size_t len, bool exec);
 
 /* ---- the pool ----------------------------------------------------------------- */
 
@@ -111,6 +127,8 @@ static void call_destroy(trpc_call *c)
     trpc__buf_free(&c->rtmsg);
     trpc__buf_free(&c->nvbuf);
     trpc__buf_free(&c->path);
+    trpc__buf_free(&c->origin);
+    trpc__buf_free(&c->web_get);
     trpc__md_fini(&c->md);
     trpc__md_fini(&c->hdrs);
     trpc__md_fini(&c->trls);
@@ -195,6 +213,13 @@ trpc_call *trpc__call_new(trpc__call_env *env, trpc__h2conn *h2, int32_t sid,
     c->fr.budget = env->lim->budget;
     c->post = c->ct_ok = c->hdr_too_big = c->input_ended = false;
     c->bad_timeout = false;
+    c->proto = TRPC__P_GRPC;
+    c->ct_kind = 0;
+    c->json = c->web = c->is_get = c->is_options = false;
+    c->raw_in = c->web_tail = c->bad_input = false;
+    c->nb64q = 0;
+    c->web_accept = TRPC__ENC_BIT(TRPC__ENC_IDENTITY);
+    c->web_enc[0] = 0;
     c->enc[0] = 0;
     c->accept = TRPC__ENC_BIT(TRPC__ENC_IDENTITY);
     c->send_enc = TRPC__ENC_IDENTITY;
@@ -249,6 +274,8 @@ static void recycle(trpc_call *c)
     trpc__buf_reset(&c->rtmsg, BUF_KEEP);
     trpc__buf_reset(&c->nvbuf, BUF_KEEP);
     trpc__buf_reset(&c->path, BUF_KEEP);
+    trpc__buf_reset(&c->origin, 256);
+    trpc__buf_reset(&c->web_get, BUF_KEEP);
     trpc_metadata_clear(&c->md);
     trpc_metadata_clear(&c->hdrs);
     trpc_metadata_clear(&c->trls);
@@ -626,12 +653,9 @@ static void pump(trpc_call *c)
         }
         const ProtobufCMessage *msg = NULL;
         if (n->kind == TRPC__N_MESSAGE) {
-            msg = protobuf_c_message_unpack(c->ent->m->input, &c->scratch.pa, n->len,
-                                            n->data);
+            msg = unpack(c, &c->scratch.pa, n->len, n->data);
             if (!msg) {
                 free(n);
-                fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
-                     "cannot decode the request message");
                 continue;
             }
             c->msg_compressed = n->compressed; /* no task is out: nobody reads it */
@@ -685,6 +709,7 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
     /* Counted on past the limit: the connection resets the stream at
      * twice the limit (server/conn.c, header_flood). */
     c->hdr_bytes += namelen + valuelen + 32;
+    int rv = 0;
     if (c->hdr_too_big) {
         return 0;
     }
@@ -695,6 +720,11 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
     if (namelen > 0 && name[0] == ':') {
         if (trpc__is(name, namelen, ":method")) {
             c->post = trpc__is(value, valuelen, "POST");
+            if (!c->post) {
+                c->web = true; /* GET (Connect), OPTIONS (CORS) or a 405 */
+                c->is_get = trpc__is(value, valuelen, "GET");
+                c->is_options = trpc__is(value, valuelen, "OPTIONS");
+            }
         } else if (trpc__is(name, namelen, ":path")) {
             c->path.len = 0;
             if (trpc__buf_append(&c->path, value, valuelen) ||
@@ -704,6 +734,10 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
         }
     } else if (trpc__is(name, namelen, "content-type")) {
         c->ct_ok = trpc__is_grpc_content_type(value, valuelen);
+        if (!c->ct_ok || (valuelen > 16 && value[16] == '+')) {
+            /* gRPC-Web, Connect, application/grpc+json (web.c) */
+            c->ct_ok = trpc__web_content_type(c, value, valuelen);
+        }
     } else if (trpc__is(name, namelen, "grpc-timeout")) {
         /* Malformed: the call fails INTERNAL, as grpc-go fails it
          * ("malformed grpc-timeout"), rather than run without the deadline
@@ -720,6 +754,9 @@ int trpc__call_on_header(trpc_call *c, const uint8_t *name, size_t namelen,
         c->enc[n] = 0;
     } else if (trpc__is(name, namelen, "grpc-accept-encoding")) {
         c->accept = trpc__enc_accepted(value, valuelen);
+    } else if (c->env->lim->web && !c->env->lim->web->off &&
+               trpc__web_header(c, name, namelen, value, valuelen, &rv)) {
+        return rv;
     } else if (!trpc__md_reserved((const char *)name, namelen)) {
         if (trpc__md_add_wire(&c->md, name, namelen, value, valuelen) == TRPC_ENOMEM) {
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -733,19 +770,36 @@ static const char *path_of(const trpc_call *c)
     return c->path.len ? (const char *)c->path.data : "";
 }
 
+/* Ends the call at the HTTP level: no gRPC status, no notification. */
+static void answer_http(trpc_call *c, int code)
+{
+    c->state = TRPC__CALL_FINISHED;
+    c->rt_status = true;
+    end_effects(c);
+    if (code == 204) {
+        trpc__web_preflight(c);
+    } else {
+        trpc__out_http(c, code == 405 ? "405" : "415");
+    }
+}
+
 void trpc__call_on_headers_end(trpc_call *c)
 {
     if (c->state != TRPC__CALL_HEADERS) {
         return;
     }
-    if (!c->post || !c->ct_ok) {
-        c->state = TRPC__CALL_FINISHED;
-        c->rt_status = true;
-        end_effects(c);
-        trpc__out_http(c, !c->post ? "405" : "415");
+    if (c->web) {
+        int code = trpc__web_headers_end(c);
+        if (code) {
+            answer_http(c, code); /* a preflight, a refused GET, 405 or 415 */
+            return;
+        }
+    } else if (!c->post || !c->ct_ok) {
+        answer_http(c, !c->post ? 405 : 415);
         return;
     }
     c->busy++;
+    int code = 0;
     const trpc__method_entry *e =
         c->path.len ? trpc__registry_find(c->env->reg, path_of(c)) : NULL;
     if (c->hdr_too_big) {
@@ -759,6 +813,8 @@ void trpc__call_on_headers_end(trpc_call *c)
         fail(c, TRPC_STATUS_UNIMPLEMENTED, TRPC_DONE_FAILED, "%s: %s",
              e ? "method not implemented" : "unknown method",
              c->path.len ? path_of(c) : "(no :path)");
+    } else if (c->proto && (code = trpc__web_route_ok(c, e)) != 0) {
+        answer_http(c, code); /* this protocol cannot call that method */
     } else if (!intercept_start(c)) {
         /* an interceptor ended it: the handler hears nothing */
     } else {
@@ -781,6 +837,23 @@ void trpc__call_on_headers_end(trpc_call *c)
                 trpc__timer_at(c->dl_ev, c->deadline);
                 c->dl_armed = true;
             }
+            if (c->bad_input) {
+                fail(c, TRPC_STATUS_INVALID_ARGUMENT, TRPC_DONE_FAILED,
+                     "the request message in the query is not valid (percent-encoding or "
+                     "base64)");
+            } else if (c->raw_in) {
+                /* Connect unary: one message, the whole body, read to at
+                 * most the limit (one byte more shows it is too large) */
+                size_t max = c->env->lim->max_recv_message_size;
+                trpc__framer_raw(&c->fr, max < UINT32_MAX - 1 ? (uint32_t)max + 1 : UINT32_MAX,
+                                 c->enc[0] != 0);
+                if (c->is_get && c->web_get.len) {
+                    trpc__buf get = c->web_get; /* on_data may use web_get */
+                    c->web_get = (trpc__buf){ 0 };
+                    take_data(c, get.data, get.len, false);
+                    trpc__buf_free(&get);
+                }
+            }
             if (trpc__kind_streams_input(e->m->kind) && e->h.on_start) {
                 dispatch(c, TRPC__N_START, NULL);
             }
@@ -788,6 +861,38 @@ void trpc__call_on_headers_end(trpc_call *c)
     }
     c->busy--;
     settle(c);
+}
+
+/* Decodes a request message: protobuf, or protobuf JSON for a web call
+ * that sent JSON.  NULL when it does not decode; the call then failed
+ * with the status its protocol gives (gRPC and gRPC-Web: INTERNAL, as gRPC
+ * servers do; Connect and any JSON: INVALID_ARGUMENT, with the codec's
+ * sentence). */
+static ProtobufCMessage *unpack(trpc_call *c, ProtobufCAllocator *a, size_t len,
+                                const uint8_t *data)
+{
+    const ProtobufCMessageDescriptor *d = c->ent->m->input;
+    ProtobufCMessage *m = NULL;
+    if (!c->json) {
+        m = protobuf_c_message_unpack(d, a, len, data);
+        if (!m) {
+            bool connect = c->proto == TRPC__P_CONNECT || c->proto == TRPC__P_CONNECT_STREAM;
+            fail(c, connect ? TRPC_STATUS_INVALID_ARGUMENT : TRPC_STATUS_INTERNAL,
+                 TRPC_DONE_FAILED, "cannot decode the request message");
+        }
+        return m;
+    }
+    char err[200];
+    err[0] = 0;
+    trpc_json_opts o = TRPC_JSON_OPTS(.registry = NULL);
+    trpc_error rv = trpc_json_decode(d, (const char *)data, len, &o, a, &m, err, sizeof err);
+    if (rv == TRPC_ENOMEM) {
+        fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED, "out of memory");
+    } else if (rv) {
+        fail(c, TRPC_STATUS_INVALID_ARGUMENT, TRPC_DONE_FAILED,
+             "cannot decode the request message from JSON: %s", err);
+    }
+    return rv ? NULL : m;
 }
 
 /* One complete request message is in c->fr.body. */
@@ -838,10 +943,8 @@ static void on_message(trpc_call *c)
             return;
         }
         c->msg_compressed = compressed; /* no handler runs before this request's */
-        c->req = protobuf_c_message_unpack(m->input, &c->arena.pa, len, data);
+        c->req = unpack(c, &c->arena.pa, len, data);
         if (!c->req) {
-            fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
-                 "cannot decode the request message");
             return;
         }
         c->nreq++;
@@ -858,9 +961,8 @@ static void on_message(trpc_call *c)
         enqueue(c, n);
         return;
     }
-    ProtobufCMessage *msg = protobuf_c_message_unpack(m->input, &c->scratch.pa, len, data);
+    ProtobufCMessage *msg = unpack(c, &c->scratch.pa, len, data);
     if (!msg) {
-        fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED, "cannot decode the request message");
         return;
     }
     c->msg_compressed = compressed;
@@ -883,11 +985,31 @@ void trpc__call_on_data(trpc_call *c, const uint8_t *data, size_t len)
     if (c->state != TRPC__CALL_OPEN) {
         return;
     }
+    take_data(c, data, len, exec);
+}
+
+/* Request body bytes for an open call (flow control was seen to). */
+static void take_data(trpc_call *c, const uint8_t *data, size_t len, bool exec)
+{
     c->busy++;
+    if (c->proto == TRPC__P_WEB_TEXT) {
+        /* gRPC-Web text: base64 chunks, decoded into web_get (free for a
+         * POST) before the framing is read. */
+        if (!trpc__web_unbase64(c, data, len, &c->web_get)) {
+            fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
+                 "the grpc-web-text request body is not base64");
+        }
+        data = c->web_get.data;
+        len = c->web_get.len;
+    }
     size_t max = c->env->lim->max_recv_message_size;
     while (c->state == TRPC__CALL_OPEN) {
         trpc__frame_ev ev = trpc__framer_feed(&c->fr, &data, &len, max);
-        if (ev == TRPC__FRAME_MESSAGE) {
+        if (ev == TRPC__FRAME_MESSAGE && c->raw_in) {
+            /* Connect unary: the body reached the limit plus one byte */
+            fail(c, TRPC_STATUS_RESOURCE_EXHAUSTED, TRPC_DONE_FAILED,
+                 "received message larger than max (%zu)", max);
+        } else if (ev == TRPC__FRAME_MESSAGE) {
             on_message(c);
             trpc__framer_next(&c->fr);
         } else if (ev == TRPC__FRAME_TOO_BIG) {
@@ -924,7 +1046,18 @@ void trpc__call_on_input_end(trpc_call *c)
         return;
     }
     c->busy++;
-    if (trpc__framer_partial(&c->fr)) {
+    if (c->raw_in) {
+        /* Connect unary: the whole body was the message */
+        c->fr.msg_len = (uint32_t)c->fr.body.len;
+        on_message(c);
+        trpc__framer_next(&c->fr);
+    }
+    if (c->state != TRPC__CALL_OPEN) {
+        /* the message failed */
+    } else if (c->nb64q) {
+        fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
+             "the grpc-web-text request body ends inside a base64 quantum");
+    } else if (trpc__framer_partial(&c->fr)) {
         fail(c, TRPC_STATUS_INTERNAL, TRPC_DONE_FAILED,
              "request stream ended inside a message");
     } else if (!trpc__kind_streams_input(c->ent->m->kind)) {
@@ -947,8 +1080,10 @@ void trpc__call_on_end_sent(trpc_call *c)
 {
     c->trailers_sent = true;
     /* The response is complete while the client still sends: stop it
-     * (RFC 9113 8.1; the client keeps the response). */
-    if (!c->input_ended) {
+     * (RFC 9113 8.1; the client keeps the response).  Not for the web
+     * protocols: HTTP clients (curl, browsers) take the reset for a failed
+     * request, so the rest of the body is read and dropped instead. */
+    if (!c->input_ended && c->proto == TRPC__P_GRPC) {
         trpc__out_reset(c, NGHTTP2_NO_ERROR);
     }
 }

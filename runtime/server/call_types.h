@@ -43,6 +43,16 @@ typedef enum trpc__call_state {
                               notification, a task or the hold to end */
 } trpc__call_state;
 
+/* The protocol a call speaks (server/web.h), from its request's
+ * content-type; gRPC is 0, so a fresh call starts as gRPC. */
+typedef enum trpc__proto {
+    TRPC__P_GRPC = 0,
+    TRPC__P_WEB,            /* application/grpc-web[+proto|+json] */
+    TRPC__P_WEB_TEXT,       /* application/grpc-web-text[+proto]: base64 */
+    TRPC__P_CONNECT,        /* Connect unary: application/proto|json, or GET */
+    TRPC__P_CONNECT_STREAM  /* application/connect+proto|json */
+} trpc__proto;
+
 /* What a notification is (the executor queues them). */
 typedef enum trpc__notice_kind {
     TRPC__N_START,    /* on_start */
@@ -77,6 +87,7 @@ typedef struct trpc__call_limits {
     trpc_compression compression;   /* the replies' default */
     trpc__budget *budget;           /* buffered request messages (i12-mem) */
     trpc__budget *out_budget;       /* queued replies (i12-mem) */
+    const struct trpc__web_cfg *web; /* the web protocols and CORS (server/web.h) */
 } trpc__call_limits;
 
 /* What a worker gives the calls it makes. */
@@ -123,6 +134,23 @@ struct trpc_call {
     char enc[32];                   /* grpc-encoding */
     unsigned accept;                /* grpc-accept-encoding, TRPC__ENC_BIT()s */
     trpc__buf zbuf;                 /* a compressed request message, inflated */
+    /* the web protocols (server/web.h); proto and json are set by the
+     * content-type header, the rest only for a web request */
+    uint8_t proto;                  /* trpc__proto */
+    uint8_t ct_kind;                /* which content-type to echo (web.c) */
+    bool json;                      /* messages are protobuf JSON */
+    bool web;                       /* not a gRPC-shaped request: web.c looks */
+    bool is_get, is_options;
+    bool raw_in;                    /* Connect unary: the body is the message */
+    bool web_tail;                  /* the end of the body is queued: EOF ends
+                                       the stream (no trailers HEADERS) */
+    bool bad_input;                 /* the message could not be decoded */
+    unsigned web_accept;            /* accept-encoding / connect-accept-encoding */
+    char web_enc[16];               /* content-encoding (Connect unary) */
+    uint8_t b64q[4];                /* grpc-web-text: an unfinished quantum */
+    uint8_t nb64q;
+    trpc__buf origin;               /* Origin, when CORS is on */
+    trpc__buf web_get;              /* a Connect GET's message; scratch */
     bool msg_compressed;            /* the request message being handled came
                                        compressed (trpc_call_message_compressed);
                                        written only where the handler runs next */

@@ -335,7 +335,9 @@ static int on_frame_send_cb(nghttp2_session *ng, const nghttp2_frame *frame, voi
     } else if (frame->hd.type == NGHTTP2_GOAWAY && c->calm) {
         c->calm_sent = true;
     }
-    if (frame->hd.type == NGHTTP2_HEADERS && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+    /* (DATA ends the response of the web protocols: server/web.h) */
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
         trpc_call *call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
         if (call) {
             trpc__call_on_end_sent(call);

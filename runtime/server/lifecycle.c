@@ -39,6 +39,7 @@
 #include "base/tls.h"
 #include "server/ext.h"
 #include "server/inproc.h"
+#include "server/web.h"
 #include "server/worker.h"
 
 /* Connection limits' defaults (docs/runtime.md, "Limits and deadlines"). */
@@ -65,6 +66,7 @@ struct trpc_server {
     trpc__call_limits lim;
     trpc__budget budget;   /* buffered request messages (lim.budget) */
     trpc__budget out_budget; /* queued replies (lim.out_budget) */
+    trpc__web_cfg web;       /* web protocols and CORS (lim.web) */
     trpc__sconn_proto proto;
     trpc__executor *exec;
     lsock *ls;
@@ -141,7 +143,8 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     trpc__budget_init(&srv->out_budget, o.max_buffered_bytes);
     srv->lim = (trpc__call_limits){ o.max_recv_message_size, o.max_header_list_size,
                                     o.send_high_water, o.max_send_buffer, o.compression,
-                                    &srv->budget, &srv->out_budget };
+                                    &srv->budget, &srv->out_budget, &srv->web };
+    srv->web.off = o.grpc_only;
     srv->nw = o.workers;
     if (srv->nw == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -164,6 +167,17 @@ trpc_error trpc_server_new(trpc_server **out, const trpc_server_opts *opts)
     return TRPC_OK;
 }
 
+trpc_error trpc_server_set_cors(trpc_server *srv, const trpc_cors_opts *o)
+{
+    if (!srv || !o) {
+        return TRPC_EINVAL;
+    }
+    if (srv->state != SRV_NEW) {
+        return TRPC_ESTATE;
+    }
+    return trpc__web_cfg_set(&srv->web, o);
+}
+
 trpc__worker *trpc__server_inproc_worker(trpc_server *srv)
 {
     return srv && srv->state == SRV_NEW && srv->nw > 0 ? &srv->w[0] : NULL;
@@ -179,7 +193,12 @@ trpc_error trpc_server_add_service(trpc_server *srv, const trpc_service *svc,
     if (srv->state != SRV_NEW) {
         return TRPC_ESTATE;
     }
-    return trpc__registry_add(&srv->reg, svc, handlers, impl, user);
+    trpc_error rv = trpc__registry_add(&srv->reg, svc, handlers, impl, user);
+    if (rv == TRPC_OK) {
+        /* which methods Connect may call with GET (server/web.c) */
+        trpc__web_mark_idempotent(&srv->reg);
+    }
+    return rv;
 }
 
 trpc_error trpc_server_use_executor(trpc_server *srv, const char *name)
@@ -424,6 +443,7 @@ void trpc_server_free(trpc_server *srv)
     for (unsigned i = 0; srv->w && i < srv->nw; i++) {
         trpc__worker_fini(&srv->w[i]);
     }
+    trpc__web_cfg_free(&srv->web);
     free(srv->w);
     trpc__executor_free(srv->exec);
     close_listeners(srv);

@@ -16,6 +16,11 @@
  * request pending activates the call's drain event (the callback runs on
  * the next turn of the worker's loop, not inside nghttp2).
  *
+ * The web protocols (server/web.h) frame and end their responses in
+ * web_out.c: their replies come through trpc__web_out_write(), and their
+ * status is queued at the end of the body (web_tail), so the provider ends
+ * the stream with the DATA instead of submitting trailers.
+ *
  * The server's output budget (i12-mem, docs/runtime.md "Memory bounds"):
  * every byte queued in out is taken from it (a budget of its own, so
  * peers that do not read cannot make the server refuse new streams), and
@@ -30,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "server/output.h"
+#include "server/web.h"
 
 #define BUF_KEEP (64u * 1024u)
 /* Less than this left of the budget: calls with output queued wait. */
@@ -90,27 +96,35 @@ static trpc_error out_write_compressed(trpc_call *c, const ProtobufCMessage *msg
 {
     trpc__buf f = { 0 };
     trpc_error rv = trpc__buf_append_compressed(&f, msg, enc);
-    if (rv) {
-        trpc__buf_free(&f);
-        return rv;
+    if (rv == TRPC_OK) {
+        rv = trpc__out_append(c, f.data, f.len, bounded);
     }
+    trpc__buf_free(&f);
+    return rv;
+}
+
+trpc_error trpc__out_append(trpc_call *c, const uint8_t *p, size_t len, bool bounded)
+{
     pthread_mutex_lock(&c->mu);
     size_t have = trpc__buf_avail(&c->out);
     bool must = !bounded || have == 0;
-    rv = TRPC_EFULL;
-    if ((must || have + f.len <= c->env->lim->max_send_buffer) && out_take(c, f.len, must)) {
-        rv = trpc__buf_append(&c->out, f.data, f.len);
+    trpc_error rv = TRPC_EFULL;
+    if ((must || have + len <= c->env->lim->max_send_buffer) && out_take(c, len, must)) {
+        rv = trpc__buf_append(&c->out, p, len);
         if (rv != TRPC_OK) {
-            out_give(c, f.len);
+            out_give(c, len);
         }
     }
+    c->hdrs_frozen = true;
     pthread_mutex_unlock(&c->mu);
-    trpc__buf_free(&f);
     return rv;
 }
 
 trpc_error trpc__out_write(trpc_call *c, const ProtobufCMessage *msg, bool bounded)
 {
+    if (c->proto != TRPC__P_GRPC || c->json) {
+        return trpc__web_out_write(c, msg, bounded);
+    }
     pthread_mutex_lock(&c->mu);
     /* send_enc is fixed from the first reply on (it goes out as
      * grpc-encoding); send_plain may turn compression off per message
@@ -164,7 +178,7 @@ void trpc__out_reset(trpc_call *c, uint32_t code)
  * application's trailers (unless the runtime decided the status: the
  * application may still be writing them on another thread), grpc-message.
  * Strings live in c->nvbuf. */
-static trpc_error status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n)
+trpc_error trpc__out_status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n)
 {
     const char *code = trpc__status_text(c->status);
     nv[(*n)++] = (nghttp2_nv)NV("grpc-status", code, strlen(code));
@@ -193,7 +207,7 @@ static bool submit_trailers(trpc_call *c)
     size_t cap = 2 + (c->rt_status ? 0 : trpc_metadata_count(&c->trls));
     nghttp2_nv stackv[16], *nv = cap <= 16 ? stackv : malloc(cap * sizeof *nv);
     size_t n = 0;
-    bool ok = nv && status_nv(c, nv, &n) == TRPC_OK &&
+    bool ok = nv && trpc__out_status_nv(c, nv, &n) == TRPC_OK &&
               nghttp2_submit_trailer(c->h2->ng, c->sid, nv, n) == 0;
     if (nv != stackv) {
         free(nv);
@@ -201,8 +215,8 @@ static bool submit_trailers(trpc_call *c)
     return ok;
 }
 
-static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size_t len,
-                            uint32_t *flags, nghttp2_data_source *src, void *ud)
+ssize_t trpc__out_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size_t len,
+                          uint32_t *flags, nghttp2_data_source *src, void *ud)
 {
     (void)ng;
     (void)sid;
@@ -231,7 +245,12 @@ static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size
     if (drain) {
         event_active(c->drain_ev, EV_TIMEOUT, 0);
     }
-    if (left == 0 && c->state >= TRPC__CALL_FINISHED) {
+    if (left == 0 && c->web_tail) {
+        /* a web protocol: the status went in the body; DATA ends the stream */
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return (ssize_t)n;
+    }
+    if (left == 0 && c->state >= TRPC__CALL_FINISHED && c->proto == TRPC__P_GRPC) {
         if (!submit_trailers(c)) {
             /* Ending the DATA without them would leave the stream open
              * for good (tests/failmalloc): nghttp2 resets it
@@ -248,6 +267,9 @@ static ssize_t data_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size
  * frame with END_STREAM). */
 static trpc_error submit_headers(trpc_call *c, bool trailers_only)
 {
+    if (c->proto != TRPC__P_GRPC) {
+        return trpc__web_submit_headers(c, trailers_only);
+    }
     bool user_md = !c->rt_status;
     size_t cap = 6 + (user_md ? trpc_metadata_count(&c->hdrs) + trpc_metadata_count(&c->trls) : 0);
     nghttp2_nv stackv[24], *nv = cap <= 24 ? stackv : malloc(cap * sizeof *nv);
@@ -258,7 +280,11 @@ static trpc_error submit_headers(trpc_call *c, bool trailers_only)
         return TRPC_ENOMEM;
     }
     nv[n++] = (nghttp2_nv)NV(":status", "200", 3);
-    nv[n++] = (nghttp2_nv)NV("content-type", "application/grpc", 16);
+    if (c->json) {
+        nv[n++] = (nghttp2_nv)NV("content-type", "application/grpc+json", 21);
+    } else {
+        nv[n++] = (nghttp2_nv)NV("content-type", "application/grpc", 16);
+    }
     nv[n++] = (nghttp2_nv)NV("grpc-accept-encoding", TRPC__ACCEPT_ENCODING,
                              sizeof TRPC__ACCEPT_ENCODING - 1);
     if (!trailers_only && c->send_enc != TRPC__ENC_IDENTITY) {
@@ -269,10 +295,10 @@ static trpc_error submit_headers(trpc_call *c, bool trailers_only)
         rv = trpc__md_to_nv(&c->hdrs, nv, &n, &hdrbuf);
     }
     if (rv == TRPC_OK && trailers_only) {
-        rv = status_nv(c, nv, &n);
+        rv = trpc__out_status_nv(c, nv, &n);
     }
     if (rv == TRPC_OK) {
-        nghttp2_data_provider prd = { .source.ptr = c, .read_callback = data_read_cb };
+        nghttp2_data_provider prd = { .source.ptr = c, .read_callback = trpc__out_read_cb };
         int ng = nghttp2_submit_response(c->h2->ng, c->sid, nv, n,
                                          trailers_only ? NULL : &prd);
         rv = ng ? TRPC_EHTTP2 : TRPC_OK;
@@ -287,8 +313,8 @@ static trpc_error submit_headers(trpc_call *c, bool trailers_only)
 
 void trpc__out_kick(trpc_call *c)
 {
-    if (!c->h2) {
-        return;
+    if (!c->h2 || (c->proto == TRPC__P_CONNECT && !c->headers_sent)) {
+        return; /* Connect unary: the headers carry the status */
     }
     if (!c->headers_sent) {
         pthread_mutex_lock(&c->mu);
@@ -309,6 +335,10 @@ void trpc__out_respond(trpc_call *c)
     if (!c->h2) {
         return;
     }
+    if (c->proto != TRPC__P_GRPC) {
+        trpc__web_respond(c);
+        return;
+    }
     if (!c->headers_sent && trpc__out_buffered(c) == 0) {
         if (submit_headers(c, true) != TRPC_OK) {
             nghttp2_submit_rst_stream(c->h2->ng, NGHTTP2_FLAG_NONE, c->sid,
@@ -322,8 +352,9 @@ void trpc__out_respond(trpc_call *c)
 
 void trpc__out_http(trpc_call *c, const char *status)
 {
-    nghttp2_nv nv[] = { NV(":status", status, 3) };
+    nghttp2_nv nv[5] = { NV(":status", status, 3) };
+    size_t n = 1 + (c->origin.len ? trpc__web_cors_nv(c, nv + 1) : 0);
     c->headers_sent = true;
-    nghttp2_submit_response(c->h2->ng, c->sid, nv, 1, NULL);
+    nghttp2_submit_response(c->h2->ng, c->sid, nv, n, NULL);
     trpc__h2_mark(c->h2);
 }

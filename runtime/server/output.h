@@ -36,6 +36,15 @@ bool trpc__out_drained(const trpc_call *c, size_t avail);
 void trpc__out_release(trpc_call *c);
 /* Drops replies not yet handed to nghttp2 (any thread). */
 void trpc__out_discard(trpc_call *c);
+/* Queues the bytes at p (any thread) under trpc__out_write()'s rules. */
+trpc_error trpc__out_append(trpc_call *c, const uint8_t *p, size_t len, bool bounded);
+/* The status's header fields (grpc-status, the application's trailers
+ * unless the runtime decided, grpc-message) into nv; strings in c->nvbuf. */
+trpc_error trpc__out_status_nv(trpc_call *c, nghttp2_nv *nv, size_t *n);
+/* The data provider's callback: hands queued bytes to nghttp2, then ends
+ * the body (trailers, or EOF for the web protocols). */
+ssize_t trpc__out_read_cb(nghttp2_session *ng, int32_t sid, uint8_t *buf, size_t len,
+                          uint32_t *flags, nghttp2_data_source *src, void *ud);
 /* Worker: resets the stream with an HTTP/2 error code. */
 void trpc__out_reset(trpc_call *c, uint32_t code);
 

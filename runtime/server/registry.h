@@ -20,6 +20,7 @@ typedef struct trpc__method_entry {
     const char *service;   /* the service's full name */
     const trpc_service *svc; /* the service (its file: server reflection) */
     bool exec;             /* notifications run on the executor */
+    bool no_side_effects;  /* idempotency_level = NO_SIDE_EFFECTS (Connect GET) */
 } trpc__method_entry;
 
 typedef struct trpc__registry {

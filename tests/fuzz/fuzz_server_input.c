@@ -55,7 +55,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                                           .max_header_list_size = 8 * 1024,
                                           .send_high_water = 16 * 1024,
                                           .max_send_buffer = 64 * 1024);
-    if (inproc_server_init(&server, &o) != TRPC_OK) {
+    /* CORS on, so preflights and Origin reach server/web.c's CORS code */
+    static const char *const origins[] = { "https://a.example", NULL };
+    const trpc_cors_opts cors = { .allow_origins = origins };
+    if (inproc_server_init(&server, &o) != TRPC_OK ||
+        trpc_server_set_cors(server.srv, &cors) != TRPC_OK) {
         abort();
     }
     const char *d = getenv("TRPC_FUZZ_DUMP");

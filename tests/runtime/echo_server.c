@@ -5,7 +5,8 @@
  * keepalive_time_ms, keepalive_timeout_ms, min_ping_interval_ms,
  * permit_keepalive_without_calls, max_ping_strikes; compression, 0..3 as
  * trpc_compression; max_recv_message_size; workers, idle_timeout_ms,
- * handshake_timeout_ms, max_connections).  Prints "PORT <n>"
+ * handshake_timeout_ms, max_connections; grpc_only; cors=ORIGIN, repeatable,
+ * for tests/protocols).  Prints "PORT <n>"
  * once listening, serves until stdin reaches EOF, then shuts down
  * gracefully.
  */
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 {
     const char *addr = argc > 1 ? argv[1] : "127.0.0.1:0";
     trpc_server_opts o = TRPC_SERVER_OPTS(.workers = 0);
+    const char *cors[9] = { NULL };
+    size_t ncors = 0;
     for (int i = 2; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
         long v = eq ? strtol(eq + 1, NULL, 10) : 0;
@@ -60,6 +63,10 @@ int main(int argc, char **argv)
             o.handshake_timeout_ms = (int)v;
         } else if (OPT(max_connections)) {
             o.max_connections = (unsigned)v;
+        } else if (OPT(grpc_only)) {
+            o.grpc_only = v != 0;
+        } else if (OPT(cors) && ncors < 8) {
+            cors[ncors++] = eq + 1;
         } else {
             fprintf(stderr, "echo_server: unknown option %s\n", argv[i]);
             return 2;
@@ -73,6 +80,15 @@ int main(int argc, char **argv)
         return 1;
     }
     static const Helloworld__Greeter_Impl greeter = { .say_hello = say_hello };
+    static const char *const expose[] = { "x-echo-exposed", NULL };
+    static const char *const allow[] = { "x-echo-allowed", NULL };
+    const trpc_cors_opts co = { .allow_origins = cors, .allow_headers = allow,
+                                .expose_headers = expose, .max_age_s = 600 };
+    if (ncors > 0 && (rv = trpc_server_set_cors(srv, &co)) != TRPC_OK) {
+        fprintf(stderr, "trpc_server_set_cors: %s\n", trpc_strerror(rv));
+        trpc_server_free(srv);
+        return 1;
+    }
     int port = 0;
     if ((rv = echo__echo__serve(srv, &echo_impl, NULL)) != TRPC_OK ||
         (rv = helloworld__greeter__serve(srv, &greeter, NULL)) != TRPC_OK ||
