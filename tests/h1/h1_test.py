@@ -7,7 +7,7 @@ Usage: h1_test.py ECHO_SERVER GREETER_SERVER GEN_CERTS PB_DIR CASE
 ECHO_SERVER is tests/runtime's trpc_echo_server (options as key=value);
 GREETER_SERVER the hello-world example (TLS flags).  Each CASE is one ctest:
 
-  basic      GET -> 405, JSON -> 415, gRPC unary (body chunked, grpc-status in
+  basic      GET -> 405, Connect JSON -> 200, text/plain -> 415, gRPC unary (body chunked, grpc-status in
              the chunked trailers), a gRPC error (trailers-only -> headers),
              keep-alive, Connection: close, HTTP/1.0, absolute-form target
   pipeline   three requests in one write, answered in order
@@ -25,6 +25,7 @@ GREETER_SERVER the hello-world example (TLS flags).  Each CASE is one ctest:
   shutdown   a graceful shutdown: the call in flight answered, then closed;
              an idle keep-alive connection closed
 """
+import json
 import os
 import socket
 import ssl
@@ -300,10 +301,16 @@ def case_basic():
     st, h, body, _, _ = r.response()
     check(st == 405, "GET -> 405 (%d)" % st)
     check(not any(k.startswith(":") for k in h), "no pseudo-headers in the response")
+    # Connect's JSON unary over HTTP/1.1 (the web protocols, docs/web.md)
     s.sendall(request("POST", "/echo.Echo/Unary", [("Content-Type", "application/json")],
-                      b"{}"))
+                      b'{"text":"hi"}'))
     st, h, body, _, _ = r.response()
-    check(st == 415, "a JSON POST -> 415 (%d)" % st)
+    check(st == 200 and h.get("content-type") == "application/json"
+          and json.loads(body).get("text") == "hi",
+          "a Connect JSON POST -> 200 and the echo (%d %r)" % (st, body))
+    s.sendall(request("POST", "/echo.Echo/Unary", [("Content-Type", "text/plain")], b"x"))
+    st, h, body, _, _ = r.response()
+    check(st == 415, "an unknown content type -> 415 (%d)" % st)
     s.sendall(grpc_unary(text=b"hello"))
     check_grpc_ok(r.response(), b"hello")
     # a gRPC error: trailers-only, so its status is in the headers
@@ -790,7 +797,11 @@ def case_curl():
     r = subprocess.run(["curl", "-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}",
                         "-H", "content-type: application/json", "-d", "{}", url],
                        capture_output=True, text=True, timeout=60)
-    check(r.stdout == "415", "curl JSON POST -> 415 (before web protocols land)")
+    check(r.stdout == "200", "curl JSON POST (Connect) -> 200 (%r)" % r.stdout)
+    r = subprocess.run(["curl", "-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}",
+                        "-H", "content-type: text/plain", "-d", "{}", url],
+                       capture_output=True, text=True, timeout=60)
+    check(r.stdout == "415", "curl text/plain POST -> 415 (%r)" % r.stdout)
     # curl --http2-prior-knowledge to the same port still speaks HTTP/2
     r = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-o", "/dev/null", "-w",
                         "%{http_code} %{http_version}", url],
