@@ -73,8 +73,9 @@ trpc_error trpc__web_out_write(trpc_call *c, const ProtobufCMessage *msg, bool b
 trpc_error trpc__web_submit_headers(trpc_call *c, bool trailers_only);
 /* The status is decided (worker): queues what ends this protocol's body
  * (gRPC-Web's trailers frame, Connect's end-stream message or error body)
- * and sets c->web_tail; Connect unary's headers go now. */
-void trpc__web_respond(trpc_call *c);
+ * and sets c->web_tail; Connect unary's headers go now.  True when the
+ * caller must kick the session for the queued end (trpc__out_kick()). */
+bool trpc__web_respond(trpc_call *c);
 /* The CORS headers for c's answer into nv (room for 4). */
 size_t trpc__web_cors_nv(trpc_call *c, nghttp2_nv *nv);
 

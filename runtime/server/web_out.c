@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "server/output.h"
+#include "server/out_queue.h"
 #include "server/web.h"
 #include "typerpc/json.h"
 
@@ -396,24 +396,24 @@ static void connect_unary_respond(trpc_call *c)
     trpc__h2_mark(c->h2);
 }
 
-void trpc__web_respond(trpc_call *c)
+bool trpc__web_respond(trpc_call *c)
 {
     if (c->proto == TRPC__P_CONNECT) {
         connect_unary_respond(c);
-        return;
+        return false;
     }
     if (c->proto != TRPC__P_CONNECT_STREAM && !c->headers_sent &&
         trpc__out_buffered(c) == 0) {
         /* gRPC-Web (and gRPC with JSON): Trailers-Only */
         if (c->proto == TRPC__P_GRPC) {
             /* (not reached: output.c answers gRPC itself) */
-            return;
+            return false;
         }
         if (submit(c, "200", trpc__web_ct_name(c), true, false) != TRPC_OK) {
             reset_internal(c);
         }
         trpc__h2_mark(c->h2);
-        return;
+        return false;
     }
     trpc__buf b = { 0 }, f = { 0 };
     uint8_t flags = c->proto == TRPC__P_CONNECT_STREAM ? 0x02 : 0x80;
@@ -429,8 +429,8 @@ void trpc__web_respond(trpc_call *c)
     trpc__buf_free(&f);
     if (rv) {
         reset_internal(c);
-        return;
+        return false;
     }
     c->web_tail = true;
-    trpc__out_kick(c);
+    return true; /* output.c kicks the session */
 }
