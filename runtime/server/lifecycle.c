@@ -536,12 +536,10 @@ const trpc__registry *trpc__server_registry(const trpc_server *srv)
 
 /* ---- TLS --------------------------------------------------------------------------- */
 
-trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,
-                                  const trpc_tls_server_config *cfg)
+/* What every TLS listener needs first: a server not started yet and the
+ * server's one TLS configuration loaded (set up on first use). */
+static trpc_error tls_listener_prepare(trpc_server *srv, const trpc_tls_server_config *cfg)
 {
-    if (!srv || !addr || !cfg) {
-        return TRPC_EINVAL;
-    }
     if (srv->state != SRV_NEW) {
         return TRPC_ESTATE;
     }
@@ -549,7 +547,16 @@ trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,
         trpc__tls_server_init(&srv->tls);
         srv->tls_init = true;
     }
-    trpc_error rv = trpc__tls_server_load(&srv->tls, cfg);
+    return trpc__tls_server_load(&srv->tls, cfg);
+}
+
+trpc_error trpc_server_listen_tls(trpc_server *srv, const char *addr, int *port,
+                                  const trpc_tls_server_config *cfg)
+{
+    if (!srv || !addr || !cfg) {
+        return TRPC_EINVAL;
+    }
+    trpc_error rv = tls_listener_prepare(srv, cfg);
     return rv != TRPC_OK ? rv : listen_any(srv, addr, port, true);
 }
 
@@ -558,14 +565,7 @@ trpc_error trpc_server_listen_fd_tls(trpc_server *srv, int fd, const trpc_tls_se
     if (!srv || fd < 0 || !cfg) {
         return TRPC_EINVAL;
     }
-    if (srv->state != SRV_NEW) {
-        return TRPC_ESTATE;
-    }
-    if (!srv->tls_init) {
-        trpc__tls_server_init(&srv->tls);
-        srv->tls_init = true;
-    }
-    trpc_error rv = trpc__tls_server_load(&srv->tls, cfg);
+    trpc_error rv = tls_listener_prepare(srv, cfg);
     return rv != TRPC_OK ? rv : listen_fd_any(srv, fd, true);
 }
 
